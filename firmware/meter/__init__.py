@@ -1,0 +1,1 @@
+# The meter application: account and credit, relay policy, keypad entry, events, CTS test mode.
