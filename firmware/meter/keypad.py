@@ -9,6 +9,7 @@
 # After CTS test mode has ended, nothing is accepted (cts-mode.md CTS-19).
 from compat import const
 from sts import result
+from meter import cts
 
 BACK = "B"  # delete the last digit
 CLEAR = "C"  # clear the entry
@@ -136,6 +137,7 @@ class Keypad:
 
     def _short_code(self, code):
         m = self.meter
+        ok = True
         if code == SC_CREDIT:
             self._show(m.credit_text())
         elif code == SC_LAST_RESULT:
@@ -144,17 +146,20 @@ class Keypad:
         elif code == SC_METER_NUMBER:
             self._show(m.sts.drn)
         elif code == SC_EMERGENCY:
-            self._show("EC on" if m.invoke_emergency_credit() else "EC n/a")
+            ok = m.invoke_emergency_credit()
+            self._show("EC on" if ok else "EC n/a")
         elif code == SC_RECONNECT:
-            self._show("Reconnect" if m.manual_reconnect() else "Refused")
+            ok = m.manual_reconnect()
+            self._show("Reconnect" if ok else "Refused")
         elif code == SC_CTS_STATE:
             self._show(m.cts_text())
         elif code == SC_CTS_EXIT:
-            self._show("CTS exit" if m.cts_exit(True) else "Refused")
+            ok = m.cts_exit(True)
+            self._show("CTS exit" if ok else "Refused")
         elif len(code) == 4 and code[:2] == SC_CTS_PREFIX:
-            ok = m.cts_enter(int(code[2:]), True)
+            ok = m.cts_enter(int(code[2:]), True) in (cts.ENTERED, cts.CHANGED)
             self._show(("CTS %s" % code[2:]) if ok else "Refused")
         else:
             self._show(message(result.FORMAT))
             return result.FORMAT
-        return result.ACCEPT
+        return result.ACCEPT if ok else result.FUNCTION
