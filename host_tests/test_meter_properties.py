@@ -18,6 +18,10 @@ ops = st.one_of(
     st.tuples(st.just("cmd"), st.sampled_from([rp.REMOTE_DISCONNECT, rp.REMOTE_RECONNECT,
                                                rp.MANUAL_RECONNECT])),
     st.tuples(st.just("tick"), st.integers(0, 4000)),
+    st.tuples(st.just("tamper")),
+    st.tuples(st.just("cleartamper"), st.integers(41, 60)),
+    st.tuples(st.just("mpl"), st.integers(61, 80), st.integers(0, 3000)),
+    st.tuples(st.just("power"), st.integers(0, 4000)),
 )
 
 
@@ -34,17 +38,22 @@ def _model_command(cs, mode, cmd):
     return cs
 
 
-def _check(m, accepted, model_cs):
+def _check(m, accepted, model_cs, model):
     stored = m.store.data
     # credit == accepted tokens - consumption recorded (in the durable record)
     assert stored["acct"]["c"][0] == sum(accepted.values()) - stored["acct"]["wh"] // 100
     # every TID reported accepted is in the durable state (tids bounded: the newest)
-    newest = sorted(accepted)[-f.TID_MEMORY_SIZE:]
+    newest = sorted(model["tids"])[-f.TID_MEMORY_SIZE:]
     for tid in newest:
         assert tid in stored["sts"]["tids"]
     assert stored["cs"] == model_cs
-    # relay policy: closed iff commanded connected and credit available
-    expect = model_cs == rp.CONNECTED and m.account.available() > 0
+    # relay policy: closed iff commanded connected, no tamper, no MPL trip and
+    # credit available
+    t = m.clock()
+    tripped = model["trip_until"] is not None and t < model["trip_until"]
+    assert m.account.tamper == model["tamper"] and m.account.mpl_w == model["mpl"]
+    expect = (model_cs == rp.CONNECTED and not model["tamper"] and not tripped
+              and m.account.available() > 0)
     assert m.relay.closed == expect
 
 
@@ -58,6 +67,7 @@ def test_random_interleavings_keep_the_invariants(seq, mode):
     accepted = {}  # TID -> value, as reported to the user
     tokens = []
     model_cs = rp.CONNECTED
+    model = {"tamper": False, "mpl": 0, "trip_until": None, "tids": set()}
     for op in seq:
         try:
             if op[0] == "tok" or op[0] == "again":
@@ -71,14 +81,16 @@ def test_random_interleavings_keep_the_invariants(seq, mode):
                 tid, value = int(text[2:10]), int(text[10:18])
                 code, _ = m.enter_token(text, "remote")
                 if code == result.ACCEPT:
-                    assert tid not in accepted  # no TID accepted twice
+                    assert tid not in model["tids"]  # no TID accepted twice
                     accepted[tid] = value
+                    model["tids"].add(tid)
             elif op[0] == "use":
                 m.consume(op[1])
             elif op[0] == "cut":
                 store.fail_after = op[1]
             elif op[0] == "reload":
                 m = f.new_meter(store=store, clock=clock, config=cfg)
+                model["trip_until"] = None
             elif op[0] == "cmd":
                 fn = {rp.REMOTE_DISCONNECT: m.remote_disconnect, rp.REMOTE_RECONNECT: m.remote_reconnect,
                       rp.MANUAL_RECONNECT: m.manual_reconnect}[op[1]]
@@ -87,7 +99,29 @@ def test_random_interleavings_keep_the_invariants(seq, mode):
             elif op[0] == "tick":
                 clock.t += op[1]
                 m.tick()
+            elif op[0] == "tamper":
+                m.set_tamper(True)
+                model["tamper"] = True
+            elif op[0] == "cleartamper":
+                if m.enter_token(f.make(2, 5, op[1], 0), "remote")[0] == result.ACCEPT:
+                    assert op[1] not in model["tids"]
+                    model["tids"].add(op[1])
+                    model["tamper"] = False
+            elif op[0] == "mpl":
+                if m.enter_token(f.make(2, 0, op[1], op[2]), "remote")[0] == result.ACCEPT:
+                    assert op[1] not in model["tids"]
+                    model["tids"].add(op[1])
+                    model["mpl"], model["trip_until"] = op[2], None
+            elif op[0] == "power":
+                m.set_power(op[1])
+                t = clock.t
+                if model["trip_until"] is not None and t >= model["trip_until"]:
+                    model["trip_until"] = None
+                if model["mpl"] > 0 and op[1] > model["mpl"] and model["trip_until"] is None:
+                    model["trip_until"] = t + 60
         except f.PowerCut:
-            # power is gone: the meter object dies, a new one loads the store
+            # power is gone: the meter object dies, a new one loads the store;
+            # a power limit trip is not kept over a power cycle
             m = f.new_meter(store=store, clock=clock, config=cfg)
-        _check(m, accepted, model_cs)
+            model["trip_until"] = None
+        _check(m, accepted, model_cs, model)
