@@ -9,7 +9,7 @@
 from compat import const
 from dlms import hdlc_address, hdlc_params
 from dlms import hdlc_frame as hf
-from dlms.hdlc_crc import update
+from dlms.hdlc_crc import GOOD_RESIDUE, update
 
 LLC_REQUEST = b"\xe6\xe6\x00"  # dest LSAP E6, src LSAP E6 (command), 2.6
 LLC_RESPONSE = b"\xe6\xe7\x00"  # src LSAP E7 marks a response
@@ -376,22 +376,13 @@ class HdlcLink:
             self._tx_data = None
             self._tx_ends = None
 
-    def _fcs_high(self, ns, more, data, start, end):
-        """Last byte on the wire of the FCS of the I-frame that would carry
-        data[start:end], computed without building the frame."""
-        c, d = self._client, self._dest
-        h = bytearray(3 + len(c) + len(d))
-        n = 7 + len(c) + len(d) + end - start
-        h[0] = 0xA0 | (0x08 if more else 0) | n >> 8
-        h[1] = n & 0xFF
-        h[2:2 + len(c)] = c
-        h[2 + len(c):2 + len(c) + len(d)] = d
-        h[-1] = hf.i_control(ns, self._vr)
-        reg = update(0xFFFF, h)
-        hcs = reg ^ 0xFFFF
-        reg = update(reg, bytes((hcs & 0xFF, hcs >> 8)))
-        reg = update(reg, data, start, end)
-        return (reg ^ 0xFFFF) >> 8
+    @staticmethod
+    def _fcs_high(data, start, end):
+        """Last byte on the wire of the FCS of an I-frame carrying
+        data[start:end]. The CRC register after a header and its correct HCS
+        is always the good-frame residue, so the FCS depends on the
+        information bytes alone (not on addresses or sequence numbers)."""
+        return (update(GOOD_RESIDUE, data, start, end) ^ 0xFFFF) >> 8
 
     def _plan(self, data):
         """Segment end offsets. With flag_safe_fcs no frame's FCS ends in
@@ -400,28 +391,24 @@ class HdlcLink:
         size = self.max_info_tx
         ends = []
         pos = 0
-        ns = self._vs
         safe = self.settings.flag_safe_fcs
         while pos < total:
             n = min(total - pos, size)
             if safe:
-                n = self._safe_cut(data, pos, n, ns, size)
+                n = self._safe_cut(data, pos, n, size)
             pos += n
             ends.append(pos)
-            ns = (ns + 1) & 7
         return ends
 
-    def _safe_cut(self, data, pos, n, ns, size):
+    def _safe_cut(self, data, pos, n, size):
         total = len(data)
         for cut in range(n, max(0, n - 16), -1):
             end = pos + cut
-            more = end < total
-            if self._fcs_high(ns, more, data, pos, end) == hf.FLAG:
+            if self._fcs_high(data, pos, end) == hf.FLAG:
                 continue
             # the rest must not be left as a single final frame ending in 7E
             rest = total - end
-            if 0 < rest <= size and self._fcs_high(
-                    (ns + 1) & 7, False, data, end, total) == hf.FLAG:
+            if 0 < rest <= size and self._fcs_high(data, end, total) == hf.FLAG:
                 continue
             return cut
         return n  # 16 unlucky cuts in a row: send as is
