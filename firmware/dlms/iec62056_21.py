@@ -19,6 +19,7 @@ HDLC = const(2)  # switched: bytes go to the HDLC link
 # Baud rate characters '0'..'6' (dlms.md 3, step 2)
 BAUD = (300, 600, 1200, 2400, 4800, 9600, 19200)
 SIGN_ON_LINE = (300, 7, "E", 1)
+DIRECT_HDLC_LINE = (9600, 8, "N", 1)
 _ACK = const(0x06)
 _MAX_REQUEST = const(40)  # "/?" + 32-character address + "!\r\n", rounded
 
@@ -30,7 +31,7 @@ class ModeE:
     also answers to (None: only the general request "/?!"); enhanced: send
     the "\\2" escape that announces binary mode (HDLC).
     allow_direct_hdlc: on a pty or TCP link, a 0x7E while waiting for the
-    request starts HDLC at once without a rate change (dlms.md 3)."""
+    request starts HDLC at once (line reported as 9600 8N1; dlms.md 3)."""
 
     def __init__(self, identification, manufacturer="XXX", baud_char="5",
                  device_address=None, enhanced=True, ack_timeout_ms=5000,
@@ -77,6 +78,7 @@ class ModeE:
             raw = data[i]
             if raw == 0x7E and self._direct and self.state == WAIT_REQUEST:
                 self.state = HDLC
+                self.line = DIRECT_HDLC_LINE
                 return bytes(data[i:])
             self._byte(raw & 0x7F)  # 7 data bits + parity on the line
             if self.state == HDLC:
