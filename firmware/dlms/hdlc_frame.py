@@ -7,7 +7,7 @@
 # present only when there is an information field.
 from compat import const
 from dlms import hdlc_address
-from dlms.hdlc_crc import crc16, put
+from dlms.hdlc_crc import GOOD_RESIDUE, crc16, put, update
 
 FLAG = const(0x7E)
 MAX_LENGTH = const(0x7FF)  # 11-bit frame length field
@@ -99,16 +99,19 @@ def parse(buf, p, q):
     fcs_at = q - 2
     if fcs_at < h or fcs_at == h + 1:
         return None
-    if crc16(buf, p, fcs_at) != buf[fcs_at] | buf[fcs_at + 1] << 8:
-        return None
+    # One CRC pass: running the register over data plus its correct CRC
+    # leaves the good-frame residue, for the header + HCS and for the frame.
     if fcs_at == h:
+        if update(0xFFFF, buf, p, q) != GOOD_RESIDUE:
+            return None
         info = b""
     else:
-        if crc16(buf, p, h) != buf[h] | buf[h + 1] << 8:
+        if (update(0xFFFF, buf, p, h + 2) != GOOD_RESIDUE
+                or update(GOOD_RESIDUE, buf, h + 2, q) != GOOD_RESIDUE):
             return None
-        info = bytes(buf[h + 2:fcs_at])
-    return Frame(bool(f & _SEGMENT), bytes(buf[a:a + dn]),
-                 bytes(buf[a + dn:c]), buf[c], info)
+        info = bytes(memoryview(buf)[h + 2:fcs_at])
+    mv = memoryview(buf)
+    return Frame(bool(f & _SEGMENT), bytes(mv[a:a + dn]), bytes(mv[a + dn:c]), buf[c], info)
 
 
 def build(dest, src, control, info=None, segmented=False, start=0, end=-1):

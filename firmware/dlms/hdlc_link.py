@@ -122,7 +122,8 @@ class HdlcLink:
 
     # -- input ---------------------------------------------------------
     def receive_data(self, data, now_ms=None):
-        """Hand over received bytes (kept by reference until consumed)."""
+        """Hand over received bytes. A bytes object is kept by reference
+        until consumed; other buffers (bytearray, memoryview) are copied."""
         if now_ms is not None:
             self._now = now_ms
             self._last_rx = now_ms
@@ -132,7 +133,7 @@ class HdlcLink:
         if self._in_pos < len(self._in):
             self._in = bytes(self._in[self._in_pos:]) + bytes(data)
         else:
-            self._in = data
+            self._in = data if isinstance(data, bytes) else bytes(data)
         self._in_pos = 0
 
     def next_event(self):
@@ -250,7 +251,12 @@ class HdlcLink:
         elif k == hf.RR or k == hf.RNR:
             self._on_rr(fr, k)
         elif k == hf.DISC:
-            self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.UA))
+            ua = hf.build(fr.src, fr.dest, hf.u_control(hf.UA))
+            if self.settings.flag_safe_fcs and ua[-2] == hf.FLAG:
+                # same UA with the parameter field (as Gurux C always sends)
+                ua = hf.build(fr.src, fr.dest, hf.u_control(hf.UA), hdlc_params.encode(
+                    (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
+            self._out += ua
             c = self.client_address
             self._to_ndm()
             self._events.append(Disconnected(DISC_RECEIVED, c))

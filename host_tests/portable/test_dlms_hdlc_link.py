@@ -490,3 +490,32 @@ def test_flag_safe_segments_never_end_in_7e():
                 break
             got = frames_in(feed(link, c.rr())[1])
         assert bytes(data) == hl.LLC_RESPONSE + apdu
+
+
+def test_ua_to_disc_avoids_an_fcs_ending_in_7e():
+    # find a client/server address pair whose bare UA would end 7E 7E
+    for sap in range(128):
+        for upper in range(1, 128):
+            bare = hf.build(ha.client(sap), ha.server(upper), 0x73)
+            if bare[-2] == 0x7E:
+                break
+        else:
+            continue
+        break
+    assert bare[-2] == 0x7E
+    link = hl.HdlcLink([upper])
+    c = Client(sap, server=ha.server(upper))
+    connect(link, c)
+    ev, out = feed(link, c.disc())
+    ua = frames_in(out)[0]
+    assert ua.kind == hf.UA and hp.parse(ua.info) == [128, 128, 1, 1]
+    assert out[-2] != 0x7E and ev[0].reason == hl.DISC_RECEIVED
+
+
+def test_receive_data_copies_reused_buffers():
+    link = hl.HdlcLink([1])
+    buf = bytearray(cap.A_SNRM)
+    link.receive_data(buf)
+    buf[:] = bytes(len(buf))  # the adapter reuses its read buffer
+    e = link.next_event()
+    assert isinstance(e, hl.Connected)
