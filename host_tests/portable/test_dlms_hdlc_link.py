@@ -519,3 +519,15 @@ def test_receive_data_copies_reused_buffers():
     buf[:] = bytes(len(buf))  # the adapter reuses its read buffer
     e = link.next_event()
     assert isinstance(e, hl.Connected)
+
+
+def test_receive_window_above_1_acknowledges_only_the_poll():
+    link = hl.HdlcLink([1], hp.Settings(window_rx=3))
+    c = Client(16)
+    ev, out = feed(link, c.snrm(hp.encode((128, 128, 3, 1))))
+    assert hp.parse(frames_in(out)[0].info) == [128, 128, 1, 3]
+    data = hl.LLC_REQUEST + bytes(range(250))
+    ev, out = feed(link, c.i(data[:128], segmented=True, pf=False))
+    assert ev == [] and out == b""  # no poll: no answer inside the window
+    ev, out = feed(link, c.i(data[128:], segmented=False, pf=True))
+    assert ev[0].apdu == data[3:] and out == b""
