@@ -267,7 +267,9 @@ class HdlcLink:
 
     def _on_snrm(self, fr, server):
         proposal = hdlc_params.parse(fr.info)
-        if proposal is None:
+        busy = (self.state == NRM and not self.settings.snrm_takeover
+                and (fr.src != self._client or fr.dest != self._dest))
+        if proposal is None or busy:
             self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.DM))
             return
         if self.state == NRM:

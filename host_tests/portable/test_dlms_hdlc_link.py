@@ -531,3 +531,17 @@ def test_receive_window_above_1_acknowledges_only_the_poll():
     assert ev == [] and out == b""  # no poll: no answer inside the window
     ev, out = feed(link, c.i(data[128:], segmented=False, pf=True))
     assert ev[0].apdu == data[3:] and out == b""
+
+
+def test_snrm_takeover_can_be_refused():
+    link = hl.HdlcLink([1], hp.Settings(snrm_takeover=False))
+    a, b = Client(1), Client(16)
+    connect(link, a)
+    ev, out = feed(link, b.snrm())
+    assert ev == [] and frames_in(out)[0].kind == hf.DM
+    assert link.connected and link.client_address == 1
+    ev, out = feed(link, a.snrm())  # the connected client may still reset
+    assert [type(e) for e in ev] == [hl.Disconnected, hl.Connected]
+    feed(link, a.disc())
+    ev, out = feed(link, b.snrm())
+    assert ev[0].client_address == 16
