@@ -40,7 +40,9 @@ def process(state, token_text, now_minutes=None, settings=None):
     s = settings if settings is not None else DEFAULT
     try:
         return _process(state, token_text, s)
-    except Exception:  # never raise: a bad state/setting is not a token's fault
+    except MemoryError:  # nothing changed; the same token may be entered again
+        return Decision(result.NOT_READY)
+    except Exception:  # never raise: a bad state or setting ends as a reject
         return Decision(result.FORMAT)
 
 

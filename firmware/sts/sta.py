@@ -13,6 +13,14 @@
 # the rounds. Tables: 4 KB (T) + 2 KB (Pinv alone) of array('H') per set.
 from array import array
 
+def _zeros(n):
+    # array("H", bytes(n)) differs between CPython (raw buffer) and MicroPython
+    a = array("H", range(n))
+    for i in range(n):
+        a[i] = 0
+    return a
+
+
 def _check_perm(seq, n, what):
     if len(seq) != n or sorted(seq) != list(range(n)):
         raise ValueError("STA %s must be a permutation of 0..%d" % (what, n - 1))
@@ -31,7 +39,7 @@ def sp_table(sbox0, sbox1, perm):
     Entry = perm(sbox_sel(v) << 4n) as halfwords w = 0 (bits 63..48) .. 3;
     perm[i] is the output bit of input bit i. sbox None = identity.
     """
-    t = array("H", [0] * 2048)
+    t = _zeros(2048)
     for n in range(16):
         for sel in range(2):
             sb = sbox1 if sel else sbox0
@@ -87,7 +95,7 @@ def key_schedule(key):
     """
     if len(key) != 8:
         raise ValueError("EA07 decoder key must be 8 bytes")
-    ks = array("H", [0] * 256)
+    ks = _zeros(256)
     for s in range(16):
         for n in range(16):
             bit = (4 * n + s) & 63
