@@ -3,7 +3,9 @@
 # process(state, text) decides; it never mutates `state`, never does I/O and
 # never raises: any input ends in a result code (sts.md 9.5). When something
 # must change, Decision.state is the new StsState to commit atomically with
-# the effect (sts.effect), and Decision.state is None otherwise.
+# the effect (sts.effect), and Decision.state is None otherwise. The new
+# state may share its tids/kct lists with the old one: treat both as
+# read-only values (StsState.copy() gives independent lists).
 #
 # Order of checks: carrier format -> class 3 -> decrypt -> CRC -> sub-class
 # supported -> (class 1: MfrCode) (key change: set assembly, KT, ranges)
@@ -79,20 +81,28 @@ def _process(state, text, s):
     eff = _effect(cls, sub, tok.fields, s)
     if not isinstance(eff, E.Effect):
         return Decision(eff, tok)
-    new = state.copy()
-    new.tids = _remember(tids, tid)
+    new = state.derive(_remember(tids, tid), state.kct)
     return Decision(result.ACCEPT, tok, eff, new)
 
 
 def _remember(tids, tid):
-    # ascending list; the smallest (oldest) entry drops out when full
+    """A new ascending list with `tid` in it; when the memory is full the
+    smallest (oldest) entry drops out. The caller has checked that tid is not
+    Old (so it is above tids[0]) and not Used. One list allocation."""
     out = list(tids)
-    i = len(out)
-    while i and out[i - 1] > tid:
-        i -= 1
-    out.insert(i, tid)
-    if len(out) > TID_MEMORY_SIZE:
-        out = out[len(out) - TID_MEMORY_SIZE:]
+    n = len(out)
+    if n < TID_MEMORY_SIZE:
+        out.append(tid)
+        i = n
+        while i and out[i - 1] > tid:
+            out[i] = out[i - 1]
+            i -= 1
+    else:
+        i = 0
+        while i + 1 < n and out[i + 1] < tid:
+            out[i] = out[i + 1]
+            i += 1
+    out[i] = tid
     return out
 
 
@@ -154,8 +164,7 @@ def _key_change(state, tok, s):
     a, b, c, _ = tok.words
     parts[n] = [a, b, c]
     if others < need - 1:
-        new = state.copy()
-        new.kct = parts
+        new = state.derive(state.tids, parts)
         return Decision(result.KCT2_ACCEPTED if others else result.KCT1_ACCEPTED, tok, None, new)
     a1, b1, c1 = parts[0]
     a2, b2, c2 = parts[1]
@@ -169,7 +178,7 @@ def _key_change(state, tok, s):
     if krn < 1 or krn > 9 or ti > 99:
         return Decision(result.RANGE, tok)
     words = [b1, c1]  # NKHO: key bits 63..32 (EA07) / bytes 0..3 (EA11)
-    new = state.copy()
+    new = state.derive(state.tids)
     if need == 4:
         a3, b3, c3 = parts[2]
         a4, b4, c4 = parts[3]

@@ -59,6 +59,25 @@ class StsState:
         self.tids = t[-TID_MEMORY_SIZE:]
         self.kct = None if kct is None else [None if p is None else list(p) for p in kct]
 
+    def derive(self, tids, kct=None):
+        """A copy that takes `tids` and `kct` as given (no copying, no checks):
+        the processor's cheap path to a new state. The lists must not be
+        shared with anything that mutates them."""
+        n = object.__new__(StsState)  # skips __init__ (works on MicroPython too)
+        n.ea = self.ea
+        n.key = self.key
+        n.kt = self.kt
+        n.krn = self.krn
+        n.ti = self.ti
+        n.sgc = self.sgc
+        n.ken = self.ken
+        n.base_date = self.base_date
+        n.drn = self.drn
+        n.mfr_code = self.mfr_code
+        n.tids = tids
+        n.kct = kct
+        return n
+
     def copy(self):
         return StsState(self.ea, self.key, self.kt, self.krn, self.ti, self.sgc, self.ken,
                         self.base_date, self.drn, self.mfr_code, self.tids, self.kct)
