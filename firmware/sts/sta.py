@@ -10,7 +10,7 @@
 #   T[n][sel][v] = Pinv(Ssel(v) << 4n)
 # held as four 16-bit halfwords (a = bits 63..48 ... d = bits 15..0). Every
 # value stays below 2^16: no big integers on a 32-bit port, no allocation in
-# the rounds. Tables: 4 KB (T) + 2 KB (Pinv alone) of array('H') per set.
+# the rounds. Tables: 4 KB (T) + 2 KB (Pinv alone) of array('H') per set, built once.
 from array import array
 
 def _zeros(n):
@@ -67,8 +67,12 @@ class StaTables:
         pinv = _inverse(p)
         # decrypt selector: key bit 1 -> S1inv, key bit 0 -> S2inv (sts.md 6.2)
         self.t = sp_table(s2inv, s1inv, pinv)
-        # Pinv alone (identity S-boxes); only the sel = 0 half is used
-        self.p = sp_table(None, None, pinv)
+        # Pinv alone (identity S-boxes), kept compact: index (n*16 + v)*4 + w
+        full = sp_table(None, None, pinv)
+        self.p = _zeros(1024)
+        for n in range(16):
+            for i in range(64):
+                self.p[n * 64 + i] = full[n * 128 + i]
         self.s = bytes(s2inv) + bytes(s1inv)
 
 
@@ -125,35 +129,35 @@ def decrypt_words(key, a, b, c, d, tables=None):
     na = nb = nc = nd = 0
     o = ((d << 2) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 128 + ((d >> 2) & 60)
+    o = 64 + ((d >> 2) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 256 + ((d >> 6) & 60)
+    o = 128 + ((d >> 6) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 384 + ((d >> 10) & 60)
+    o = 192 + ((d >> 10) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 512 + ((c << 2) & 60)
+    o = 256 + ((c << 2) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 640 + ((c >> 2) & 60)
+    o = 320 + ((c >> 2) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 768 + ((c >> 6) & 60)
+    o = 384 + ((c >> 6) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 896 + ((c >> 10) & 60)
+    o = 448 + ((c >> 10) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 1024 + ((b << 2) & 60)
+    o = 512 + ((b << 2) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 1152 + ((b >> 2) & 60)
+    o = 576 + ((b >> 2) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 1280 + ((b >> 6) & 60)
+    o = 640 + ((b >> 6) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 1408 + ((b >> 10) & 60)
+    o = 704 + ((b >> 10) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 1536 + ((a << 2) & 60)
+    o = 768 + ((a << 2) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 1664 + ((a >> 2) & 60)
+    o = 832 + ((a >> 2) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 1792 + ((a >> 6) & 60)
+    o = 896 + ((a >> 6) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 1920 + ((a >> 10) & 60)
+    o = 960 + ((a >> 10) & 60)
     na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
     a = na; b = nb; c = nc; d = nd
     # rounds 0..14: S-box then Pinv of the next round, combined
