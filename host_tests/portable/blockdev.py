@@ -21,6 +21,10 @@
 #   except OSError: pass              # what a cut looks like to the code
 #   fs = disk.reboot()                # remount what survived, then load/check
 #
+# Under MicroPython only one RamDisk is mounted at a time: mounting one
+# unmounts the others, and a new RamDisk reuses the retired one's buffer
+# (their fs objects must not be used any more).
+#
 # sweep() runs that for every k over a whole operation (see docs/storage.md).
 import sys
 
@@ -47,7 +51,10 @@ class RamFlash:
     def __init__(self, block_size=512, block_count=64, buf=None):
         self.block_size = block_size
         self.block_count = block_count
-        self.buf = buf if buf is not None else bytearray(b"\xff" * (block_size * block_count))
+        self.buf = buf
+        if buf is None:
+            self.buf = bytearray(block_size * block_count)
+            self.erase_all()
         self.wear = [0] * block_count
         self.fail_at = None
         self.tear = TEAR_NONE
@@ -84,6 +91,11 @@ class RamFlash:
         elif self.tear == TEAR_GARBLE:
             for i in range(n):
                 self.buf[start + i] = _rand8()
+
+    def erase_all(self):
+        ff = b"\xff" * self.block_size
+        for b in range(self.block_count):
+            self.buf[b * self.block_size:(b + 1) * self.block_size] = ff
 
     def read(self, block, off, buf):
         a = block * self.block_size + off
@@ -131,6 +143,7 @@ class RamFlash:
 
 
 _mounts = [0]
+_mounted = []  # MicroPython: at most one RamDisk mounted (the heap is small)
 
 
 class RamDisk:
@@ -138,7 +151,10 @@ class RamDisk:
     program size 32, cache 128 bytes, lookahead 32 bytes, block_cycles 100."""
 
     def __init__(self, block_size=512, block_count=64, prog_size=32):
-        self.flash = RamFlash(block_size, block_count)
+        buf = _release(block_size * block_count)
+        self.flash = RamFlash(block_size, block_count, buf)
+        if buf is not None:
+            self.flash.erase_all()
         self.prog_size = prog_size
         self.mountpoint = "/ramdisk%d" % _mounts[0]
         _mounts[0] += 1
@@ -185,16 +201,32 @@ class RamDisk:
 
 
 if MICROPYTHON:
+    import gc
     import os
+
+    def _release(size):
+        """Retire the mounted disk; hand back its buffer if it has `size` bytes
+        (a fresh 32 KB buffer may not fit a fragmented 128 KB heap)."""
+        buf = None
+        while _mounted:
+            old = _mounted[0]
+            _unmount(old)
+            old.flash.dead = True
+            if len(old.flash.buf) == size:
+                buf = old.flash.buf
+        gc.collect()
+        return buf
     from hal.fs import FileSystem
 
     def _mkfs(disk):
         os.VfsLfs2.mkfs(disk.flash, progsize=disk.prog_size)
 
     def _mount(disk):
-        _unmount(disk)
+        while _mounted:
+            _unmount(_mounted[0])
         disk._vfs = os.VfsLfs2(disk.flash, progsize=disk.prog_size)
         os.mount(disk._vfs, disk.mountpoint)
+        _mounted.append(disk)
         return FileSystem(disk.mountpoint)
 
     def _unmount(disk):
@@ -204,8 +236,13 @@ if MICROPYTHON:
             except OSError:
                 pass
             disk._vfs = None
+        if disk in _mounted:
+            _mounted.remove(disk)
 else:
     from lfs_cpython import mkfs as _cp_mkfs, mount as _cp_mount
+
+    def _release(size):
+        return None
 
     def _mkfs(disk):
         _cp_mkfs(disk.flash, disk.prog_size)
