@@ -14,7 +14,7 @@
 # under CPython with littlefs-python behind the same interface. reboot() is
 # "power comes back": a new, live chip over the surviving bytes, remounted.
 #
-#   disk = RamDisk()                  # 64 blocks of 512 bytes, formatted
+#   disk = RamDisk()                  # 32 blocks of 512 bytes, formatted
 #   fs = disk.mount()
 #   disk.arm(k)                       # the k-th flash operation from now fails
 #   try: store.commit(d)
@@ -150,7 +150,7 @@ class RamDisk:
     """littlefs v2 on a RamFlash. MicroPython-like configuration: read and
     program size 32, cache 128 bytes, lookahead 32 bytes, block_cycles 100."""
 
-    def __init__(self, block_size=512, block_count=64, prog_size=32):
+    def __init__(self, block_size=512, block_count=32, prog_size=32):
         buf = _release(block_size * block_count)
         self.flash = RamFlash(block_size, block_count, buf)
         if buf is not None:
