@@ -73,6 +73,12 @@ class EventLog:
             recs = self._read(i)
             if recs and (self._count == 0 or recs[-1][0] > self.seq):
                 self._cur, self._count, self.seq = i, len(recs), recs[-1][0]
+        # segments left over from a larger ring: never reuse their numbers
+        for name in self.fs.listdir(self.directory):
+            if name.isdigit() and int(name) >= self.segments:
+                recs = self._read(int(name))
+                if recs and recs[-1][0] > self.seq:
+                    self.seq = recs[-1][0]
         if self._count:
             data = read_file(self.fs, self._path(self._cur), self.per_segment * RECORD + 1)
             if len(data) != self._count * RECORD:
@@ -111,6 +117,13 @@ class EventLog:
             out.extend(self._read(i))
         out.sort()
         return out[-self.capacity:]
+
+    def clear(self):
+        """Remove every event (e.g. before changing capacity); seq restarts at 1."""
+        for name in self.fs.listdir(self.directory):
+            if name.isdigit():
+                self.fs.remove(join(self.directory, name))
+        self._open()
 
     def since(self, seq):
         return [e for e in self.entries() if e[0] > seq]
