@@ -34,10 +34,17 @@ def _newer(s, t):
     return s != t and ((s - t) & 0xFFFFFFFF) < 0x80000000
 
 
-def pack(seq, payload):
-    head = struct.pack(_HEADER, MAGIC, VERSION, 0, seq, len(payload))
-    crc = crc32(payload, crc32(head))
-    return head + payload + struct.pack("<I", crc)
+def pack(seq, d):
+    """The stored copy of dict `d` as one bytearray (one allocation)."""
+    return seal(codec.encode(d, HEADER_SIZE, 4), seq)
+
+
+def seal(rec, seq):
+    """Fill in the header and CRC of an encoding made with room for them."""
+    end = len(rec) - 4
+    struct.pack_into(_HEADER, rec, 0, MAGIC, VERSION, 0, seq, end - HEADER_SIZE)
+    struct.pack_into("<I", rec, end, crc32(memoryview(rec)[:end]))
+    return rec
 
 
 def unpack(data):
@@ -120,14 +127,14 @@ class StateStore:
         StoreFullError if the file system is full (the old state is kept)."""
         if not isinstance(d, dict):
             raise ValueError("state must be a dict")
-        payload = codec.encode(d)
-        if len(payload) > self.max_payload:
-            raise ValueError("state is %d bytes, limit %d" % (len(payload), self.max_payload))
+        record = codec.encode(d, HEADER_SIZE, 4)
+        if len(record) - OVERHEAD > self.max_payload:
+            raise ValueError("state is %d bytes, limit %d" % (len(record) - OVERHEAD, self.max_payload))
         if not self._scanned:
             self._scan()
         target = 0 if self._newest is None else 1 - self._newest
         seq = (self.seq + 1) & 0xFFFFFFFF
-        record = pack(seq, payload)
+        seal(record, seq)
         try:
             if not self._dir_ok:
                 ensure_dir(self.fs, self.directory)

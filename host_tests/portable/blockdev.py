@@ -22,8 +22,9 @@
 #   fs = disk.reboot()                # remount what survived, then load/check
 #
 # Under MicroPython only one RamDisk is mounted at a time: mounting one
-# unmounts the others, and a new RamDisk reuses the retired one's buffer
-# (their fs objects must not be used any more).
+# unmounts the others, and a new RamDisk retires the previous one and reuses
+# its buffer if the size matches (a fragmented 128 KB heap may not have room
+# for another): the old RamDisk and its fs must not be used any more.
 #
 # sweep() runs that for every k over a whole operation (see docs/storage.md).
 import sys
@@ -47,10 +48,21 @@ def _rand8():
     return x & 0xFF
 
 
+_ff = {}
+
+
+def _erased(size):
+    """One shared erased block per size (the heap of a 128 KB MicroPython is small)."""
+    if size not in _ff:
+        _ff[size] = b"\xff" * size
+    return _ff[size]
+
+
 class RamFlash:
     def __init__(self, block_size=512, block_count=64, buf=None):
         self.block_size = block_size
         self.block_count = block_count
+        self._ff = _erased(block_size)
         self.buf = buf
         if buf is None:
             self.buf = bytearray(block_size * block_count)
@@ -93,13 +105,12 @@ class RamFlash:
                 self.buf[start + i] = _rand8()
 
     def erase_all(self):
-        ff = b"\xff" * self.block_size
         for b in range(self.block_count):
-            self.buf[b * self.block_size:(b + 1) * self.block_size] = ff
+            self.buf[b * self.block_size:(b + 1) * self.block_size] = self._ff
 
     def read(self, block, off, buf):
         a = block * self.block_size + off
-        buf[:] = self.buf[a:a + len(buf)]
+        buf[:] = memoryview(self.buf)[a:a + len(buf)]  # no copy on the heap
 
     def prog(self, block, off, data):
         a = block * self.block_size + off
@@ -120,7 +131,7 @@ class RamFlash:
                 self._torn(a, None, self.block_size)
                 self.fail_at = None
             return LFS_ERR_IO
-        self.buf[a:a + self.block_size] = b"\xff" * self.block_size
+        self.buf[a:a + self.block_size] = self._ff
         self.erases += 1
         self.wear[block] += 1
         return 0
@@ -144,6 +155,7 @@ class RamFlash:
 
 _mounts = [0]
 _mounted = []  # MicroPython: at most one RamDisk mounted (the heap is small)
+_last = []     # MicroPython: the RamDisk a new one retires
 
 
 class RamDisk:
@@ -160,10 +172,15 @@ class RamDisk:
         _mounts[0] += 1
         self._vfs = None
         self.fs = None
+        self.retired = False
+        if MICROPYTHON:
+            _last.append(self)
         _mkfs(self)
         self.flash.reset_counts()
 
     def mount(self):
+        if self.retired:
+            raise RuntimeError("this RamDisk was retired by a newer one")
         self.fs = _mount(self)
         return self.fs
 
@@ -209,11 +226,14 @@ if MICROPYTHON:
         (a fresh 32 KB buffer may not fit a fragmented 128 KB heap)."""
         buf = None
         while _mounted:
-            old = _mounted[0]
-            _unmount(old)
+            _unmount(_mounted[0])
+        while _last:
+            old = _last.pop()
             old.flash.dead = True
+            old.retired = True
             if len(old.flash.buf) == size:
                 buf = old.flash.buf
+            old.flash.buf = None
         gc.collect()
         return buf
     from hal.fs import FileSystem
