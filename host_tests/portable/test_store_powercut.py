@@ -62,8 +62,8 @@ def test_every_cut_on_a_fresh_meter():
 
 
 def test_every_cut_with_rp2040_like_geometry():
-    # progsize 256 as on the Pico: 1 KB cache, so the ~600-byte record is
-    # stored inline in the directory's metadata log (another littlefs path)
+    # progsize 256 as the rp2 port mounts it: 1 KB cache, so the record is
+    # programmed in one piece and small files go inline up to the limit
     assert _sweep_state(TEAR_HALF, S0, block_size=1024, block_count=16, prog_size=256) > 10
 
 
