@@ -189,3 +189,19 @@ def test_erase_is_a_factory_reset():
     assert StateStore(fs, "/state").load() is None
     st.commit({"v": 3})
     assert StateStore(fs, "/state").load() == {"v": 3}
+
+
+def test_sequence_number_wraps_around():
+    from store.state import pack
+    from store.fs import write_file
+    disk, fs = _fresh()
+    fs.mkdir("/state")
+    write_file(fs, "/state/a", pack(0xFFFFFFFE, {"v": "old"}))
+    write_file(fs, "/state/b", pack(0xFFFFFFFF, {"v": "new"}))
+    st = StateStore(fs, "/state")
+    assert st.load() == {"v": "new"}
+    assert st.commit({"v": "wrapped"}) == 0
+    st2 = StateStore(fs, "/state")
+    assert st2.load() == {"v": "wrapped"}
+    assert st2.commit({"v": "next"}) == 1
+    assert StateStore(fs, "/state").load() == {"v": "next"}
