@@ -292,7 +292,10 @@ def sweep(disk, run, check, tear=TEAR_NONE, ks=None):
     completed (returned to its caller). For each k the disk is put back to the
     starting state, operation k is interrupted, the disk rebooted and
     check(fs, done) called with the markers of the steps that had completed.
-    A final pass without a cut is checked too. Returns the number of runs."""
+    Once the chip is dead any exception from run() is taken as the cut's
+    consequence; code that handles storage errors itself should stop (or note
+    the outcome it reported) when disk.dead turns true. A final pass without
+    a cut is checked too. Returns the number of runs."""
     image = disk.snapshot()
     fs = disk.restore(image)
     disk.flash.reset_counts()
@@ -305,8 +308,9 @@ def sweep(disk, run, check, tear=TEAR_NONE, ks=None):
         done = []
         try:
             run(fs, done)
-        except OSError:
-            pass
+        except Exception:
+            if not disk.dead:  # a failure of its own, not a consequence of the cut
+                raise
         if not disk.dead:
             raise AssertionError("run finished before flash operation %d of %d" % (k, n))
         fs = disk.reboot()

@@ -67,6 +67,27 @@ def test_every_cut_with_rp2040_like_geometry():
     assert _sweep_state(TEAR_HALF, S0, block_size=1024, block_count=16, prog_size=256) > 10
 
 
+def test_sweep_catches_an_update_that_is_not_atomic():
+    # the tooling itself: a state split over two stores must be caught
+    disk = blockdev.RamDisk()
+    disk.mount()
+
+    def run(fs, done):
+        for i in range(3):
+            StateStore(fs, "/s1").commit({"v": i})
+            StateStore(fs, "/s2").commit({"v": i})
+            done.append(i)
+
+    def check(fs, done):
+        assert StateStore(fs, "/s1").load() == StateStore(fs, "/s2").load()
+
+    try:
+        blockdev.sweep(disk, run, check)
+    except AssertionError:
+        return
+    raise AssertionError("sweep missed a torn two-file update")
+
+
 CAP = 8
 PER_SEG = 3
 
@@ -171,3 +192,43 @@ def test_random_sequences_with_repeated_power_cuts():
             if pending_event is not None and entries and entries[-1] == pending_event:
                 logged.append(pending_event)
             assert entries == logged[-CAP:], (seed, rnd)
+
+
+def test_every_cut_during_token_like_steps():
+    """Each step commits a state with one more TID, then logs the event: after
+    any cut the state is the last or the interrupted one, and an event is in
+    the log only if its state was committed."""
+    disk = blockdev.RamDisk()
+    fs = disk.mount()
+    StateStore(fs, "/state").commit({"tids": [], "credit": 0})
+    EventLog(fs, "/ev", CAP, PER_SEG)
+
+    def state(i):
+        return {"tids": [1000 + j for j in range(i)], "credit": 25 * i}
+
+    def run(fs, done):
+        st = StateStore(fs, "/state")
+        st.load()
+        log = EventLog(fs, "/ev", CAP, PER_SEG)
+        for i in range(1, 13):
+            st.commit(state(i))
+            done.append(("state", i))
+            log.append(i, 1, 1000 + i - 1, 25)
+            done.append(("event", i))
+
+    def check(fs, done):
+        got = StateStore(fs, "/state").load()
+        states = [s for s in done if s[0] == "state"]
+        last = states[-1][1] if states else 0
+        ok_states = [state(last)]
+        if not done or done[-1][0] == "event":
+            ok_states.append(state(last + 1))
+        assert got in ok_states, (done, got)
+        n = len(got["tids"])
+        entries = EventLog(fs, "/ev", CAP, PER_SEG).entries()
+        events = [e[0] for e in entries]
+        logged = len([s for s in done if s[0] == "event"])
+        assert events in (list(range(1, logged + 1))[-CAP:], list(range(1, logged + 2))[-CAP:])
+        assert not events or events[-1] <= n  # no event without its committed state
+
+    assert blockdev.sweep(disk, run, check, TEAR_GARBLE) > 30
