@@ -1,0 +1,32 @@
+# Logical names (OBIS codes) of the objects this meter exposes, in one place
+# for the server and the PC tools. Standard codes from the DLMS UA OBIS list as
+# used by Gurux (dlms.md 1 item 6, 7.1-7.4); 0.128.x codes are manufacturer
+# specific (value group B = 128), used where no standard object exists.
+
+
+def ln(a, b, c, d, e, f=255):
+    return bytes((a, b, c, d, e, f))
+
+
+ASSOCIATION_LN = ln(0, 0, 40, 0, 0)  # class 15, the current association
+SAP_ASSIGNMENT = ln(0, 0, 41, 0, 0)  # class 17
+LOGICAL_DEVICE_NAME = ln(0, 0, 42, 0, 0)  # class 1
+DEVICE_ID = ln(0, 0, 96, 1, 0)  # class 1, the meter number (DRN)
+CLOCK = ln(0, 0, 1, 0, 0)  # class 8
+SECURITY_SETUP = ln(0, 0, 43, 0, 0)  # class 64
+INVOCATION_COUNTER = ln(0, 0, 43, 1, 0)  # class 1, server IC read before ciphering
+HDLC_SETUP = ln(0, 0, 22, 0, 0)  # class 23
+ACTIVE_ENERGY_IMPORT = ln(1, 0, 1, 8, 0)  # class 3, Wh
+DISCONNECT_CONTROL = ln(0, 0, 96, 3, 10)  # class 70
+ACCOUNT = ln(0, 0, 19, 0, 0)  # class 111
+CREDIT_TOKEN = ln(0, 0, 19, 10, 0)  # class 112, token credit
+CREDIT_EMERGENCY = ln(0, 0, 19, 10, 1)  # class 112, emergency credit
+TOKEN_GATEWAY = ln(0, 0, 19, 40, 0)  # class 115
+MAX_POWER_LIMIT = ln(0, 128, 19, 50, 0)  # class 3, W, set by STS class 2 sub 0
+CTS_MODE = ln(0, 128, 96, 50, 0)  # class 1, STS 203-1 CTS test mode register
+EVENT_LOG = ln(0, 128, 99, 98, 0)  # class 1, array of recent events
+
+
+def to_text(name):
+    """b'\\x00\\x00\\x13\\x28\\x00\\xff' -> '0.0.19.40.0.255'."""
+    return ".".join(str(b) for b in name)

@@ -1,0 +1,159 @@
+"""A small DLMS/COSEM client for the PC tools, built on gurux-dlms (PyPI).
+
+It talks HDLC to any meter: a serial port / optical probe (`/dev/ttyUSB0`,
+9600 8N1) or the virtual meter (`socket://127.0.0.1:4059`), through pyserial's
+`serial_for_url`. Associations follow docs/dlms.md: public client 16 (no
+authentication), reader 17 (LLS), management client 1 (HLS-GMAC with
+authenticated encryption, security suite 0).
+
+    with MeterClient("socket://127.0.0.1:4059", client=1) as m:
+        print(m.read(TokenGateway(), 6))
+"""
+import os
+import sys
+import time
+
+import serial
+from gurux_dlms import GXByteBuffer, GXReplyData
+from gurux_dlms.enums import Authentication, InterfaceType, Security
+from gurux_dlms.secure import GXDLMSSecureClient
+
+# Development defaults (docs/dlms.md): the widely used Gurux demo keys. A real
+# deployment provisions its own; never ship these.
+DEV_BLOCK_CIPHER_KEY = bytes(range(16))
+DEV_AUTHENTICATION_KEY = bytes(range(0xD0, 0xE0))
+DEV_CLIENT_SYSTEM_TITLE = b"ABCDEFGH"
+DEV_LLS_PASSWORD = b"12345678"
+
+PUBLIC, READER, MANAGEMENT = 16, 17, 1
+
+
+class MeterError(Exception):
+    pass
+
+
+class MeterClient:
+    def __init__(self, port, client=MANAGEMENT, server=1, password=None,
+                 block_cipher_key=DEV_BLOCK_CIPHER_KEY,
+                 authentication_key=DEV_AUTHENTICATION_KEY,
+                 system_title=DEV_CLIENT_SYSTEM_TITLE, invocation_counter=None,
+                 timeout=5.0, baudrate=9600, trace=False):
+        self.port = port
+        self.timeout = timeout
+        self.baudrate = baudrate
+        self.trace = trace
+        self.io = None
+        if client == MANAGEMENT:
+            auth = Authentication.HIGH_GMAC
+        elif client == READER:
+            auth = Authentication.LOW
+            password = password or DEV_LLS_PASSWORD
+        else:
+            auth = Authentication.NONE
+        self.client = GXDLMSSecureClient(True, client, server, auth, password, InterfaceType.HDLC)
+        if auth == Authentication.HIGH_GMAC:
+            c = self.client.ciphering
+            c.security = Security.AUTHENTICATION_ENCRYPTION
+            c.systemTitle = system_title
+            c.blockCipherKey = block_cipher_key
+            c.authenticationKey = authentication_key
+            # The invocation counter must grow across sessions; by default
+            # derive it from the clock so repeated tool runs stay ahead.
+            c.invocationCounter = (invocation_counter if invocation_counter is not None
+                                   else int(time.time() * 10) & 0xFFFFFFFF)
+
+    # -- transport -------------------------------------------------------
+    def _write(self, data):
+        if data is None:
+            return
+        data = bytes(data)
+        if self.trace:
+            print("TX", data.hex(" "), file=sys.stderr)
+        self.io.write(data)
+
+    def _packet(self, data, reply):
+        """Send one frame and read until gurux has a whole reply frame."""
+        self._write(data)
+        buf = GXByteBuffer()
+        notify = GXReplyData()
+        deadline = time.monotonic() + self.timeout
+        while not self.client.getData(buf, reply, notify):
+            if time.monotonic() > deadline:
+                raise MeterError("no answer from the meter within %.1f s" % self.timeout)
+            chunk = self.io.read(self.io.in_waiting or 1)
+            if chunk:
+                if self.trace:
+                    print("RX", chunk.hex(" "), file=sys.stderr)
+                buf.set(chunk)
+
+    def _block(self, frames, reply):
+        if isinstance(frames, (bytes, bytearray)):
+            frames = [frames]
+        for f in frames:
+            self._packet(f, reply)
+            while reply.isMoreData():
+                self._packet(self.client.receiverReady(reply), reply)
+        return reply
+
+    # -- session ---------------------------------------------------------
+    def open(self):
+        self.io = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=0.05)
+        reply = GXReplyData()
+        self._packet(self.client.snrmRequest(), reply)
+        self.client.parseUAResponse(reply.data)
+        reply = GXReplyData()
+        self._block(self.client.aarqRequest(), reply)
+        self.client.parseAareResponse(reply.data)
+        if self.client.getIsAuthenticationRequired():
+            reply = GXReplyData()
+            self._block(self.client.getApplicationAssociationRequest(), reply)
+            self.client.parseApplicationAssociationResponse(reply.data)
+        return self
+
+    def close(self):
+        if self.io is None:
+            return
+        try:
+            self._block(self.client.releaseRequest(), GXReplyData())
+            self._packet(self.client.disconnectRequest(), GXReplyData())
+        finally:
+            self.io.close()
+            self.io = None
+
+    def __enter__(self):
+        return self.open()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- services --------------------------------------------------------
+    def read(self, obj, attribute):
+        reply = self._block(self.client.read(obj, attribute), GXReplyData())
+        return self.client.updateValue(obj, attribute, reply.value)
+
+    def write(self, obj, attribute):
+        self._block(self.client.write(obj, attribute), GXReplyData())
+
+    def method(self, obj, index, data, data_type):
+        reply = self._block(self.client.method(obj, index, data, data_type), GXReplyData())
+        return reply.value
+
+
+def add_connection_args(ap):
+    ap.add_argument("--port", default=os.environ.get("METER_PORT", "socket://127.0.0.1:4059"),
+                    help="serial device of the optical probe (9600 8N1), or socket://HOST:PORT "
+                         "for the virtual meter (default %(default)s)")
+    ap.add_argument("--server", type=int, default=1, help="HDLC server (logical device) address")
+    ap.add_argument("--timeout", type=float, default=5.0)
+    ap.add_argument("--ek", default=DEV_BLOCK_CIPHER_KEY.hex(), help="block cipher key (hex)")
+    ap.add_argument("--ak", default=DEV_AUTHENTICATION_KEY.hex(), help="authentication key (hex)")
+    ap.add_argument("--system-title", default=DEV_CLIENT_SYSTEM_TITLE.hex(),
+                    help="client system title (hex, 8 bytes)")
+    ap.add_argument("--trace", action="store_true", help="print every frame in hex on stderr")
+
+
+def client_from_args(args, client=MANAGEMENT):
+    return MeterClient(args.port, client=client, server=args.server, timeout=args.timeout,
+                       block_cipher_key=bytes.fromhex(args.ek),
+                       authentication_key=bytes.fromhex(args.ak),
+                       system_title=bytes.fromhex(args.system_title), trace=args.trace)
