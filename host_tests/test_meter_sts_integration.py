@@ -1,0 +1,59 @@
+# CPython: the Meter with the real STS engine where the 128 KB MicroPython test
+# heap is too small for engine + meter + keypad/CTS compiled from source (the
+# same paths run under MicroPython with the fakes: portable/test_meter_keypad.py,
+# portable/test_meter_cts.py). Keypad entry of real tokens with sts.lockout,
+# and every CTS UUT profile accepting tokens made with its own decoder key.
+from meter.meter import Meter
+from meter import keypad, cts
+import meter_rig as f
+from sts import result
+from sts.state import StsState
+from meter_tokens import TOKENS as T, K1
+
+
+def _meter(drn="00000000000"):
+    return Meter({}, f.Store(), StsState(7, bytes.fromhex(K1), kt=2, krn=1, ti=1, sgc=123456, drn=drn),
+                 f.Clock(0), f.Relay(), f.Display(), f.EventLog())
+
+
+def test_keypad_token_through_real_processor():
+    m = _meter()
+    d = f.Display()
+    pad = keypad.Keypad(m, d)
+    tok = T["credit500"]
+    for k in tok:
+        pad.key(k, 0)
+    assert d.text == " ".join((tok[0:4], tok[4:8], tok[8:12], tok[12:16], tok[16:20]))
+    assert pad.key(keypad.ENTER, 1) == result.ACCEPT and d.text == "Accept 01"
+    assert m.account.credit[0] == 123 and m.relay.closed
+    for k in tok:
+        pad.key(k, 2)
+    assert pad.key(keypad.ENTER, 2) == result.USED and d.text == "Used 10"
+
+
+def test_keypad_lockout_with_sts_lockout():
+    m = _meter()
+    d = f.Display()
+    pad = keypad.Keypad(m, d)  # sts.lockout.Lockout with its default settings
+    assert pad.lockout is not None
+    for i in range(3):
+        for k in T["wrongkey"]:
+            pad.key(k, i)
+        assert pad.key(keypad.ENTER, i) == result.CRC
+    for k in T["credit500"]:
+        pad.key(k, 3)
+    assert pad.key(keypad.ENTER, 3) == result.LOCKOUT and m.account.credit[0] == 0
+
+
+def test_every_uut_profile_accepts_its_own_tokens():
+    twin = {1: 3, 3: 1, 2: 4, 4: 2}  # the other profile with the same EA
+    for drn in cts.RESERVED_DRNS:
+        for uut in (1, 2, 3, 4):
+            m = _meter(drn)
+            assert m.cts_register_write(uut) == cts.ENTERED
+            assert m.enter_token(T["uut%d_%s" % (twin[uut], drn)], "remote")[0] == result.CRC
+            assert m.enter_token(T["uut%d_%s" % (uut, drn)], "remote")[0] == result.ACCEPT, (drn, uut)
+            assert m.account.credit[0] == 50 and m.relay.closed
+            # another meter's token (the other reserved DRN) is refused too
+            other = cts.RESERVED_DRNS[1] if drn == cts.RESERVED_DRNS[0] else cts.RESERVED_DRNS[0]
+            assert m.enter_token(T["uut%d_%s" % (uut, other)], "remote")[0] != result.ACCEPT

@@ -1,0 +1,47 @@
+# Meter heap (MicroPython only): bytes allocated from the first key of a keypad
+# token to its committed state, with the GC off, and the live heap around it.
+# Real keypad, Meter, StateStore (CBOR codec) and EventLog on an in-RAM file
+# system; the STS decode is the contract fake, because the real engine + meter
+# + store + keypad compiled from source do not fit the 128 KB bench heap. Add
+# the engine's own "bytes allocated per decode" (bench_sts_*) for the total.
+import gc
+import sys
+
+if sys.implementation.name != "micropython":
+    print("SKIP heap figures are MicroPython-only")
+    raise SystemExit(0)
+
+from meter.meter import Meter
+from meter import token_entry, keypad  # noqa: F401 (compile first)
+from store.state import StateStore
+from store.eventlog import EventLog
+import meter_fakes as f
+import meter_ramfs
+from benchutil import row
+
+SEC = "Meter heap (keypad token to committed state; STS decode excluded)"
+TOK = f.FakeTokens()
+DRN = "00000000000"
+fs = meter_ramfs.RamFs()
+cfg = TOK.config()
+m = Meter(cfg, StateStore(fs, "/m"), TOK.factory_state(DRN), f.Clock(0), f.Relay(),
+          f.Display(), EventLog(fs, "/e", 24))
+pad = keypad.Keypad(m, None)
+for i in range(40):  # a realistic TID memory (40 entries) in the record
+    m.enter_token(TOK.credit(DRN, 1000 + i, 5), "remote")
+text = TOK.credit(DRN, 2000, 100)
+gc.collect()
+live = gc.mem_alloc()
+gc.disable()
+before = gc.mem_alloc()
+for k in text:
+    pad.key(k, 0)
+keys = gc.mem_alloc() - before
+code = pad.key(keypad.ENTER, 0)
+used = gc.mem_alloc() - before
+gc.enable()
+assert code == 1, code
+row(SEC, "allocated by 20 key events (grouped display)", keys, "bytes")
+row(SEC, "allocated from first key to committed token (gc off)", used, "bytes")
+row(SEC, "live heap before entry (modules from source, meter, state)", live, "bytes")
+row(SEC, "peak heap bound: live + allocated", live + used, "bytes")
