@@ -147,7 +147,7 @@ class Meter:
         if self.eventlog is None:
             return
         try:
-            s = self.eventlog.append(e[0], e[1], e[2], e[3])
+            s = self.eventlog.append(int(e[0]), e[1], e[2], e[3])
         except Exception:
             return  # the log is best effort; the state commit is what counts
         self._log_seq = s if isinstance(s, int) else self._log_seq + 1
