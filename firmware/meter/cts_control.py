@@ -11,7 +11,7 @@ def enter(m, uut, by_short_code=False):
     active. Returns a meter.cts code (ENTERED, CHANGED, REFUSED_*)."""
     now = m.clock()
     drn = m.sts.drn
-    r = m.cts.check_enter(uut, drn)
+    r = ctsmod.REFUSED_ENDED if m.fault else m.cts.check_enter(uut, drn)
     by = ctsmod.BY_SHORT_CODE if by_short_code else ctsmod.BY_REGISTER
     if r != ctsmod.ENTERED and r != ctsmod.CHANGED:
         m._log_now(now, ev.CTS_REFUSED, uut, r)
@@ -22,7 +22,9 @@ def enter(m, uut, by_short_code=False):
     s.sgc, s.ken, s.base_date = p["sgc"], p["ken"], p["base_date"]
     s.tids = []
     s.kct = None
-    old = (m.sts, m.account, m.control_state, m.cts.to_record(), m.last_result)
+    c = m.cts
+    old = (m.sts, m.account, m.control_state, m.last_result, m.last_tid,
+           (c.state, c.uut, c.elapsed_s, c.reserved_s, c._last))
     m.sts = s
     m.account = ac.Account(m.config.get("account"))
     m.control_state = rp.CONNECTED
@@ -32,22 +34,24 @@ def enter(m, uut, by_short_code=False):
     try:
         m._commit(now)
     except Exception:
-        m.sts, m.account, m.control_state, rec, m.last_result = old
-        m.cts.load_record(rec)
+        m.sts, m.account, m.control_state, m.last_result, m.last_tid, t = old
+        c.state, c.uut, c.elapsed_s, c.reserved_s, c._last = t
         m._evq = []
         raise
     m._update_relay(now, False)
     return r
 
+
 def leave(m, by_short_code=False):
     now = m.clock()
     reason = ctsmod.EXIT_SHORT_CODE if by_short_code else ctsmod.EXIT_REGISTER
-    if not m.cts.exit(reason):
+    if m.fault or not m.cts.exit(reason):
         return False
     m._event(now, ev.CTS_EXITED, reason, m.cts.elapsed_s)
     m._commit(now)
     m._update_relay(now, False)
     return True
+
 
 def register_write(m, value):
     """The CTS register (cts-mode.md CTS-9; the DLMS layer maps it): 1..99 =

@@ -101,6 +101,8 @@ class Meter:
         }
 
     def _commit(self, now):
+        if self.fault:  # never overwrite a state we could not read
+            return
         d = self._record()
         self.store.commit(d)
         self.last_commit_s = now
@@ -110,7 +112,11 @@ class Meter:
             self._append(e)
 
     def _load(self, now):
-        d = self.store.load()
+        try:
+            d = self.store.load()
+        except Exception:  # no valid copy (store.fs.StoreCorruptError) or I/O error
+            self.fault = True
+            return
         if d is None:  # fresh meter: the factory state becomes the first record
             self._commit(now)
             return
@@ -161,9 +167,9 @@ class Meter:
     # --- relay ------------------------------------------------------------------------
     def _update_relay(self, now, queue):
         closed, reason, _ = rp.decide(
-            self.control_state, self.control_mode, self.cts.ended() or self.fault,
+            self.control_state, self.control_mode, self.cts.ended(),
             self.tamper_opens and self.account.tamper, self.account.power_tripped(now),
-            self.account.out_of_credit())
+            self.account.out_of_credit(), self.fault)
         if closed != self.relay_closed:
             prev = self.relay_reason
             self.relay_closed, self.relay_reason = closed, reason
@@ -183,9 +189,9 @@ class Meter:
     def control_state_view(self, now=None):
         """Class 70 attribute 3 (with local disconnects shown as ready)."""
         now = self.clock() if now is None else now
-        return rp.decide(self.control_state, self.control_mode, self.cts.ended() or self.fault,
+        return rp.decide(self.control_state, self.control_mode, self.cts.ended(),
                          self.tamper_opens and self.account.tamper, self.account.power_tripped(now),
-                         self.account.out_of_credit())[2]
+                         self.account.out_of_credit(), self.fault)[2]
 
     # --- tokens ---------------------------------------------------------------------------
     def enter_token(self, text, source=REMOTE):
@@ -240,6 +246,8 @@ class Meter:
     # --- remote / manual switch commands (class 70 methods) ---------------------------------
     def _switch(self, cmd, code):
         now = self.clock()
+        if self.fault:
+            return False
         new, ok = rp.command(self.control_state, self.control_mode, cmd)
         self._event(now, code, 1 if ok else 0)
         if new != self.control_state:
@@ -273,7 +281,7 @@ class Meter:
 
     def invoke_emergency_credit(self):
         now = self.clock()
-        if self.cts.ended() or not self.account.invoke_ec():
+        if self.fault or self.cts.ended() or not self.account.invoke_ec():
             return False
         self._event(now, ev.EMERGENCY_CREDIT, self.account.ec_amount)
         self._commit(now)

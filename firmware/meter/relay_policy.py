@@ -37,8 +37,7 @@ COMMANDED = const(2)  # remote or manual disconnect (class 70 state)
 TAMPER = const(3)
 POWER_LIMIT = const(4)
 NO_CREDIT = const(5)
-
-REASON_NAMES = ("ok", "cts ended", "commanded", "tamper", "power limit", "no credit")
+FAULT = const(6)  # the stored state could not be read: no service, nothing accepted
 
 
 def command(control_state, control_mode, cmd):
@@ -67,16 +66,20 @@ def command(control_state, control_mode, cmd):
     return control_state, False
 
 
-def decide(control_state, control_mode, cts_ended, tamper_open, power_tripped, out_of_credit):
+def decide(control_state, control_mode, cts_ended, tamper_open, power_tripped, out_of_credit,
+           fault=False):
     """Returns (relay_closed, reason, exposed_control_state).
 
     cts_ended: CTS test mode has ended (opens in every control mode, CTS-19).
     tamper_open: tamper detected and the meter is configured to disconnect on it.
     power_tripped: the maximum power limit trip is latched (see account.py).
     out_of_credit: prepayment mode and no available credit (incl. emergency).
+    fault: the meter's stored state is unreadable (meter.py): open, like CTS end.
     exposed_control_state is what class 70 attribute 3 shows: the commanded
     state, or ready_for_reconnection while a local condition holds the relay open.
     """
+    if fault:
+        return False, FAULT, DISCONNECTED
     if cts_ended:
         return False, CTS_ENDED, DISCONNECTED
     if control_mode == 0:

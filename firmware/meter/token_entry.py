@@ -53,6 +53,7 @@ def enter(m, text, source):
     info["credit"] = m.account.available()
     return _done(m, source, code, info)
 
+
 def _apply(m, e, new_state, now, info):
     """Applies an effect to the account (in RAM). Returns ACCEPT, OVERFLOW or
     FUNCTION; on anything but ACCEPT the caller restores the account."""
@@ -93,6 +94,7 @@ def _apply(m, e, new_state, now, info):
     elif k == E.TEST:
         info["control"] = e.value
     return result.ACCEPT
+
 
 def _done(m, source, code, info):
     if source != "keypad" and m.display is not None:

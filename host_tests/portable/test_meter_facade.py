@@ -200,8 +200,23 @@ def test_unreadable_state_gives_safe_state():
     store = f.Store()
     store.data = {"v": 1, "sts": {}, "acct": {}}
     m = f.new_meter(store=store)
-    assert m.fault and not m.relay.closed
+    assert m.fault and not m.relay.closed and m.relay_reason == rp.FAULT
     assert m.enter_token(f.make(0, 0, 1, 10), "remote")[0] == result.LOCKOUT
+
+
+def test_corrupt_store_is_never_overwritten():
+    class Corrupt(f.Store):
+        def load(self):
+            raise ValueError("no valid copy")
+    store = Corrupt()
+    m = f.new_meter(store=store)
+    assert m.fault and not m.relay.closed
+    assert not m.remote_disconnect() and not m.invoke_emergency_credit()
+    assert m.cts_register_write(1) != 0 and not m.cts_exit()
+    m.consume(5000)
+    m.power_down()
+    m.tick(10000)
+    assert store.commits == 0 and store.data is None
 
 
 def test_postpayment_relay_stays_closed():
