@@ -290,14 +290,14 @@ def main(argv=None):
             cmd = wipe_command(board, out, port)
             show(cmd, out) if args.dry_run else execute(cmd, out)
             return 0
+        port = args.port or ("PORT" if args.dry_run else "")
+        if args.what == "flash" and not port:
+            raise DeployError("give --port (e.g. make flash BOARD=%s PORT=/dev/ttyACM0)" % board.NAME)
         files = compile_firmware(board, out, args.compat, args.opt)
         print("compiled %d modules for %s (-march=%s) into %s"
               % (len(files), board.NAME, board.ARCH, nice(out)))
         if args.what == "build":
             return 0
-        port = args.port or ("PORT" if args.dry_run else "")
-        if not port:
-            raise DeployError("give --port (e.g. make flash BOARD=%s PORT=/dev/ttyACM0)" % board.NAME)
         fs = os.path.join(out, "fs")
         cmd = flash_commands(board, out, port, args.frozen)
         show(cmd, fs) if args.dry_run else execute(cmd, fs)
