@@ -50,20 +50,26 @@ class Keypad:
             p.value(1)
 
     def read(self):
-        """One pass over the matrix: the raw bitmap of keys down."""
+        """One pass over the matrix: the raw bitmap of keys down. Index
+        loops over range() allocate nothing on MicroPython."""
+        rows = self.rows
+        cols = self.cols
+        ncols = len(cols)
         bits = 0
-        ncols = len(self.cols)
-        i = 0
-        for r in self.rows:
+        for i in range(len(rows)):
+            r = rows[i]
             r.value(0)
-            k = i
-            for c in self.cols:
-                if not c.value():
-                    bits |= 1 << k
-                k += 1
+            for j in range(ncols):
+                if not cols[j].value():
+                    bits |= 1 << (i * ncols + j)
             r.value(1)
-            i += ncols
         return bits
+
+    def is_down(self, legend):
+        """True if the key with this legend is held now (no debounce), e.g.
+        a safe-boot key read once at start-up."""
+        k = self.keymap.find(legend)
+        return k >= 0 and bool(self.read() >> k & 1)
 
     def scan(self):
         """One debounce step; calls on_key for each newly pressed key."""

@@ -3,7 +3,7 @@
 #
 # The protocol object has receive_data(bytes) and data_to_send() -> bytes
 # (empty when there is nothing to send), like h11. If it also has
-# line_settings() -> (baud, bits, parity) the port re-initialises the UART
+# line_settings() -> (baud, bits, parity) (a tuple) the port re-initialises the UART
 # whenever that changes, after the pending output has been written: this is
 # how mode E answers at 300 baud 7E1 and then switches to 9600 8N1
 # (dlms.md section 3). parity is None, 0 (even) or 1 (odd), as machine.UART.
@@ -25,6 +25,7 @@ class UartPort:
         self.rx_bytes = 0
         self.tx_bytes = 0
         self._run = False
+        self._want = getattr(protocol, "line_settings", None)
         self._apply(self.line)
 
     def _apply(self, line):
@@ -51,12 +52,12 @@ class UartPort:
             self.uart.write(out)
             self.tx_bytes += len(out)
             moved = True
-        want = getattr(self.protocol, "line_settings", None)
+        want = self._want
         if want is not None:
-            line = tuple(want())
+            line = want()  # a tuple; compared without allocating
             if line != self.line:
                 self._flush()
-                self._apply(line)
+                self._apply(tuple(line))
         return moved
 
     def _flush(self):

@@ -121,3 +121,12 @@ def test_run_task_types_a_token_under_asyncio():
 
     asyncio.run(main())
     assert "".join(keys) == "0123#"
+
+
+def test_is_down_reads_a_held_key_for_safe_boot():
+    m = Matrix()
+    kp, keys = _pad(m)
+    assert not kp.is_down("D")
+    m.press(3, 3)
+    assert kp.is_down("D") and not kp.is_down("1") and not kp.is_down("x")
+    assert keys == []  # no key event from a direct read
