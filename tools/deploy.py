@@ -196,26 +196,30 @@ def write_script(out_dir, name, text):
     return path
 
 
-def flash_commands(board, out_dir, port, frozen=False):
+def connect(port, resume=False):
+    return [tool("mpremote"), "connect", port] + (["resume"] if resume else [])
+
+
+def flash_commands(board, out_dir, port, frozen=False, resume=False, reset=True):
     """The mpremote command line, run with cwd=out_dir/fs; writes the
     board-side preparation script out_dir/prepare.py that it runs first."""
     pkgs, mods = top_level_entries()
     victims = pkgs + [m + ext for m in mods for ext in (".mpy", ".py")]
     write_script(out_dir, "prepare.py", PREPARE % (victims,))
-    cmd = [tool("mpremote"), "connect", port, "run", "../prepare.py"]
+    cmd = connect(port, resume) + ["run", "../prepare.py"]
     if not frozen:
         srcs = ["lib/" + m + ".mpy" for m in mods] + ["lib/" + p for p in pkgs]
         cmd += ["+", "fs", "cp", "-r"] + srcs + [":lib"]
     if os.path.isfile(os.path.join(out_dir, "fs", "main.py")):
         cmd += ["+", "fs", "cp", "main.py", ":main.py"]
-    cmd += ["+", "fs", "cp", "board.py", ":board.py", "+", "reset"]
-    return cmd
+    cmd += ["+", "fs", "cp", "board.py", ":board.py"]
+    return cmd + ["+", "reset"] if reset else cmd
 
 
-def wipe_command(board, out_dir, port):
+def wipe_command(board, out_dir, port, resume=False):
     """mpremote command (cwd=out_dir) running out_dir/wipe.py on the board."""
     write_script(out_dir, "wipe.py", WIPE % (board.DATA_DIR, board.DATA_DIR))
-    return [tool("mpremote"), "connect", port, "run", "wipe.py"]
+    return connect(port, resume) + ["run", "wipe.py"]
 
 
 def manifest_text(board):
@@ -270,6 +274,9 @@ def main(argv=None):
     ap.add_argument("--dry-run", action="store_true", help="print the board commands only")
     ap.add_argument("--frozen", action="store_true", help="flash: firmware is frozen in the image")
     ap.add_argument("--compat", default=None, help="mpy-cross -c VER for older board firmware")
+    ap.add_argument("--resume", action="store_true",
+                    help="no soft reset on connect (a unix-port `micropython` as the device)")
+    ap.add_argument("--no-reset", action="store_true", help="flash: do not reset the board after")
     ap.add_argument("-O", dest="opt", type=int, default=None, help="mpy-cross optimisation level")
     args = ap.parse_args(argv)
     try:
@@ -287,7 +294,7 @@ def main(argv=None):
             if not port:
                 raise DeployError("give --port (the board's serial device)")
             os.makedirs(out, exist_ok=True)
-            cmd = wipe_command(board, out, port)
+            cmd = wipe_command(board, out, port, args.resume)
             show(cmd, out) if args.dry_run else execute(cmd, out)
             return 0
         port = args.port or ("PORT" if args.dry_run else "")
@@ -299,7 +306,7 @@ def main(argv=None):
         if args.what == "build":
             return 0
         fs = os.path.join(out, "fs")
-        cmd = flash_commands(board, out, port, args.frozen)
+        cmd = flash_commands(board, out, port, args.frozen, args.resume, not args.no_reset)
         show(cmd, fs) if args.dry_run else execute(cmd, fs)
         return 0
     except DeployError as exc:
