@@ -7,6 +7,8 @@
 # One I2C byte at 100 kHz takes about 90 us, longer than the 37 us an LCD
 # command needs, so only clear needs an explicit wait (1.52 ms).
 # Initialisation by instruction: HD44780U datasheet, figure 24 (4-bit).
+import time
+
 from compat import const
 
 _RS = const(0x01)
@@ -19,6 +21,13 @@ _DISPLAY_ON = const(0x0C)
 _FUNCTION_4BIT_2LINE = const(0x28)
 _DDRAM = const(0x80)
 _LINE_ADDR = (0x00, 0x40, 0x14, 0x54)
+
+
+def _sleep_ms(ms):
+    if hasattr(time, "sleep_ms"):
+        time.sleep_ms(ms)
+    else:
+        time.sleep(ms / 1000)
 
 
 def _fit(text, cols):
@@ -44,7 +53,7 @@ class LcdDisplay:
         self.cols = cols
         self.lines = lines
         self.bl = _BL
-        self._sleep = sleep_ms or (lambda ms: None)
+        self._sleep = sleep_ms or _sleep_ms
         self._buf = bytearray(4)
         self._shown = [None] * lines
         self.text = ""

@@ -92,11 +92,14 @@ class Keypad:
             down >>= 1
             k += 1
 
-    async def run(self):
-        """The scanning task: asyncio.create_task(keypad.run())."""
+    async def run(self, alive=None):
+        """The scanning task: asyncio.create_task(keypad.run()). `alive`
+        (optional) is called every scan, e.g. a watchdog check-in."""
         self._run = True
         while self._run:
             self.scan()
+            if alive is not None:
+                alive()
             await sleep_ms(self.scan_ms)
 
     def stop(self):

@@ -114,13 +114,15 @@ def test_run_task_types_a_token_under_asyncio():
             await asyncio.sleep(0.01)
         kp.stop()
 
+    beats = []
+
     async def main():
-        task = asyncio.create_task(kp.run())
+        task = asyncio.create_task(kp.run(alive=lambda: beats.append(1)))
         await typist()
         await task
 
     asyncio.run(main())
-    assert "".join(keys) == "0123#"
+    assert "".join(keys) == "0123#" and len(beats) > 10
 
 
 def test_is_down_reads_a_held_key_for_safe_boot():
