@@ -8,8 +8,9 @@ MP_PORT = "rp2"  # MicroPython port and board for `make freeze`
 MP_BOARD = "RPI_PICO"
 MP_BASE_MANIFEST = "$(PORT_DIR)/boards/manifest.py"
 
-# 4x4 membrane keypad: rows are outputs driven low one at a time, columns are
-# inputs with pull-ups; a pressed key pulls its column low (hal/keypad.py).
+# 4x4 membrane keypad: rows are open-drain outputs driven low one at a time,
+# columns are inputs with pull-ups; a pressed key pulls its column low
+# (hal/keypad.py).
 KEYPAD_ROWS = (2, 3, 4, 5)
 KEYPAD_COLS = (6, 7, 8, 9)
 KEYPAD_MAP = "123A456B789C*0#D"  # row-major legend of the common 4x4 keypad

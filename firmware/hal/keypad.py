@@ -1,11 +1,15 @@
 # 4x4 matrix keypad scanner as an asyncio task, in the style of Peter
 # Hinch's micropython-async primitives (sw_array.py): pins are passed in.
 #
-# Hardware: rows are outputs that idle high; columns are inputs with
-# pull-ups. To scan row r it is driven low and every column is read: a
-# pressed key joins its row to its column, so that column reads 0. Without
-# diodes three keys at the corners of a rectangle make a fourth ("ghost")
-# key appear, so a scan with more than two keys down is ignored.
+# Hardware: rows are open-drain outputs, released (high impedance) except
+# while scanned; columns are inputs with pull-ups. To scan row r it is
+# driven low and every column is read: a pressed key joins its row to its
+# column, so that column reads 0. Open drain means two keys held in one
+# column never short a low row to a high one. The pull-ups (~50 kOhm) and
+# the keypad's few tens of pF settle in microseconds, faster than
+# MicroPython gets from one pin call to the next. Without diodes three keys
+# at the corners of a rectangle make a fourth ("ghost") key appear, so a
+# scan with more than two keys down is ignored.
 #
 # Debounce: the whole matrix is one 16-bit bitmap; a new bitmap is accepted
 # only after it has been read `debounce` scans in a row (10 ms x 3 = 30 ms,
@@ -17,7 +21,7 @@ from hal.aio import sleep_ms
 
 def make_pins(Pin, rows, cols):
     """Configure GPIO numbers (or pin names) as the scanner expects."""
-    r = [Pin(n, Pin.OUT, value=1) for n in rows]
+    r = [Pin(n, Pin.OPEN_DRAIN, value=1) for n in rows]
     c = [Pin(n, Pin.IN, Pin.PULL_UP) for n in cols]
     return r, c
 

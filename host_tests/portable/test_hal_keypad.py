@@ -91,10 +91,10 @@ def test_keymap_must_fit_the_matrix():
     raise AssertionError("short keymap accepted")
 
 
-def test_make_pins_configures_rows_high_and_cols_pulled_up():
+def test_make_pins_configures_rows_open_drain_released_and_cols_pulled_up():
     rows, cols = make_pins(machine.Pin, (2, 3, 4, 5), (6, 7, 8, 9))
     assert [p.id for p in rows] == [2, 3, 4, 5]
-    assert all(p.mode == machine.Pin.OUT and p.value() == 1 for p in rows)
+    assert all(p.mode == machine.Pin.OPEN_DRAIN and p.value() == 1 for p in rows)
     assert all(p.mode == machine.Pin.IN and p.pull == machine.Pin.PULL_UP for p in cols)
 
 
