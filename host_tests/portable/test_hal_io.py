@@ -208,3 +208,27 @@ def test_display_make_falls_back_to_console():
     assert isinstance(d, display.ConsoleDisplay)
     d = display.make(machine.I2C, machine.Pin, 0, 16, 17, sleep_ms=lambda ms: None)
     assert isinstance(d, display.LcdDisplay)
+
+
+def test_led_levels_absent_led_and_heartbeat():
+    from hal import led
+    a = led.make(machine.Pin, "LED")
+    assert a.pin.id == "LED" and a.pin.value() == 0
+    a.set(True)
+    assert a.pin.value() == 1
+    b = led.Led(machine.Pin(3, machine.Pin.OUT), active_high=False)
+    assert b.pin.value() == 1
+    b.toggle()
+    assert b.lit and b.pin.value() == 0
+    none = led.make(machine.Pin, None)
+    none.set(True)
+    assert none.lit and none.pin is None
+    seen = []
+
+    async def main():
+        t = asyncio.create_task(a.heartbeat(1, 1, alive=lambda: seen.append(a.lit)))
+        await asyncio.sleep(0.02)
+        t.cancel()
+
+    asyncio.run(main())
+    assert seen and not any(seen)  # checks in after each blink, LED off then
