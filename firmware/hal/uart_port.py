@@ -2,43 +2,59 @@
 # (the HDLC server, or the IEC 62056-21 mode E front end in front of it).
 #
 # The protocol object has receive_data(bytes) and data_to_send() -> bytes
-# (empty when there is nothing to send), like h11. If it also has
-# line_settings() -> (baud, bits, parity) (a tuple) the port re-initialises the UART
-# whenever that changes, after the pending output has been written: this is
-# how mode E answers at 300 baud 7E1 and then switches to 9600 8N1
-# (dlms.md section 3). parity is None, 0 (even) or 1 (odd), as machine.UART.
+# (empty when there is nothing to send), like h11. Optional:
+#   tick(now_ms)  called every round with ticks_ms() (timeouts);
+#   line          a tuple (baud, bits, parity[, stop]) the protocol wants the
+#                 UART to use, parity None/"N", 0/"E" or 1/"O". The port
+#                 re-initialises the UART when it changes, after the pending
+#                 output has left: this is how mode E answers at 300 baud
+#                 7E1 and then switches to 9600 8N1 (dlms.md section 3).
 #
 # Polling every poll_ms (default 5 ms) is enough: at 9600 baud one byte
 # takes about 1 ms and the UART's receive buffer (rxbuf) holds hundreds.
+# An idle round allocates nothing.
 from hal.aio import sleep_ms
+
+_PARITY = {None: None, "N": None, 0: 0, "E": 0, 1: 1, "O": 1}
+
+
+def machine_line(line):
+    """(baud, bits, parity[, stop]) -> (baud, bits, machine parity, stop)."""
+    if line[2] not in _PARITY:
+        raise ValueError("parity must be None/'N', 0/'E' or 1/'O'")
+    return (line[0], line[1], _PARITY[line[2]], line[3] if len(line) > 3 else 1)
 
 
 class UartPort:
-    def __init__(self, uart, protocol, baud=9600, bits=8, parity=None,
-                 bufsize=256, poll_ms=5):
+    def __init__(self, uart, protocol, baud=9600, bits=8, parity=None, stop=1,
+                 bufsize=256, poll_ms=5, ticks_ms=None):
         self.uart = uart  # a machine.UART already constructed
         self.protocol = protocol
-        self.line = (baud, bits, parity)
         self.poll_ms = poll_ms
         self._buf = bytearray(bufsize)
         self._mv = memoryview(self._buf)
+        self._ticks = ticks_ms
+        self._tick = getattr(protocol, "tick", None) if ticks_ms else None
         self.rx_bytes = 0
         self.tx_bytes = 0
         self._run = False
-        self._want = getattr(protocol, "line_settings", None)
-        self._apply(self.line)
+        want = getattr(protocol, "line", None)
+        self._asked = want
+        self._apply(machine_line(want if want is not None else (baud, bits, parity, stop)))
 
     def _apply(self, line):
-        self.uart.init(baudrate=line[0], bits=line[1], parity=line[2], stop=1)
+        self.uart.init(baudrate=line[0], bits=line[1], parity=line[2], stop=line[3])
         self.line = line
 
-    def set_line(self, baud, bits=8, parity=None):
-        """Change the line settings now (e.g. for a test or a fixed rate)."""
-        self._apply((baud, bits, parity))
+    def set_line(self, baud, bits=8, parity=None, stop=1):
+        """Change the line settings now (e.g. a fixed rate set by DLMS)."""
+        self._apply(machine_line((baud, bits, parity, stop)))
 
     def poll(self):
-        """One round: move received bytes in, pending bytes out, and apply
-        the protocol's line settings. Returns True if anything moved."""
+        """One round: time to the protocol, received bytes in, pending bytes
+        out, then the protocol's line setting. True if anything moved."""
+        if self._tick is not None:
+            self._tick(self._ticks())
         moved = False
         while self.uart.any():
             n = self.uart.readinto(self._buf)
@@ -52,12 +68,11 @@ class UartPort:
             self.uart.write(out)
             self.tx_bytes += len(out)
             moved = True
-        want = self._want
-        if want is not None:
-            line = want()  # a tuple; compared without allocating
-            if line != self.line:
-                self._flush()
-                self._apply(tuple(line))
+        want = getattr(self.protocol, "line", None)
+        if want is not None and want is not self._asked and want != self._asked:
+            self._asked = want
+            self._flush()
+            self._apply(machine_line(want))
         return moved
 
     def _flush(self):

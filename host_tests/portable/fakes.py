@@ -60,12 +60,13 @@ class Matrix:
 
 class EchoProtocol:
     """Sans-IO stand-in: answers each received chunk with its bytes
-    reversed; asks for a new line setting when told to."""
+    reversed; `line` is the UART setting it wants; records tick() times."""
 
     def __init__(self):
         self.received = bytearray()
         self.out = bytearray()
-        self.line = (9600, 8, None)
+        self.line = (9600, 8, "N", 1)
+        self.ticks = []
 
     def receive_data(self, data):
         self.received.extend(data)
@@ -76,5 +77,5 @@ class EchoProtocol:
         self.out = bytearray()
         return data
 
-    def line_settings(self):
-        return self.line
+    def tick(self, now_ms):
+        self.ticks.append(now_ms)

@@ -4,7 +4,7 @@ from fakes import EchoProtocol, machine  # first: sets the path for asyncio
 import asyncio
 
 from hal import rtc
-from hal.uart_port import UartPort, make
+from hal.uart_port import UartPort, machine_line, make
 
 
 def test_known_dates():
@@ -66,7 +66,7 @@ def test_uart_bytes_reach_the_protocol_and_answers_go_out():
     uart = machine.UART(0)
     proto = EchoProtocol()
     port = UartPort(uart, proto, bufsize=8)
-    assert uart.settings[-1] == (9600, 8, None)
+    assert uart.settings[-1] == (9600, 8, None) and port.line == (9600, 8, None, 1)
     assert port.poll() is False
     uart.feed(b"\x7e\xa0\x07\x03\x21\x93\x0f\x01\x7e" * 3)  # 27 bytes, > bufsize
     assert port.poll() is True
@@ -78,18 +78,43 @@ def test_uart_bytes_reach_the_protocol_and_answers_go_out():
 def test_uart_switches_line_after_writing_for_mode_e():
     uart = machine.UART(0)
     proto = EchoProtocol()
-    proto.line = (300, 7, 0)
+    proto.line = (300, 7, "E", 1)  # IEC 62056-21 sign-on
     port = UartPort(uart, proto)
+    assert uart.settings == [(9600, 8, None), (300, 7, 0)]  # make(), then the protocol's line
     port.poll()
-    assert uart.settings[-1] == (300, 7, 0) and port.line == (300, 7, 0)
+    assert len(uart.settings) == 2
     uart.feed(b"/?!\r\n")
-    proto.line = (9600, 8, None)  # the protocol acknowledged: switch after this answer
+    proto.line = (9600, 8, "N", 1)  # acknowledged: switch after this answer
     port.poll()
     assert uart.take_tx() == b"\n\r!?/"
-    assert uart.settings[-2:] == [(300, 7, 0), (9600, 8, None)]
+    assert uart.settings[-1] == (9600, 8, None) and port.line == (9600, 8, None, 1)
     n = len(uart.settings)
+    proto.line = (9600, 8, "N", 1)  # an equal tuple: no re-init
     port.poll()
-    assert len(uart.settings) == n  # no re-init while nothing changes
+    port.poll()
+    assert len(uart.settings) == n
+
+
+def test_machine_line_maps_parity_and_refuses_nonsense():
+    assert machine_line((300, 7, "E", 1)) == (300, 7, 0, 1)
+    assert machine_line((9600, 8, None)) == (9600, 8, None, 1)
+    assert machine_line((1200, 8, "O", 2)) == (1200, 8, 1, 2)
+    try:
+        machine_line((9600, 8, "X"))
+    except ValueError:
+        return
+    raise AssertionError("parity X accepted")
+
+
+def test_uart_gives_the_protocol_time():
+    now = [100]
+    proto = EchoProtocol()
+    port = UartPort(machine.UART(0), proto, ticks_ms=lambda: now[0])
+    port.poll()
+    now[0] = 105
+    port.poll()
+    assert proto.ticks == [100, 105]
+    assert UartPort(machine.UART(0), EchoProtocol()).poll() is False  # no clock: no tick
 
 
 def test_uart_task_under_asyncio():

@@ -19,7 +19,7 @@ row(S, "keypad: one 4x4 scan + debounce step (stub pins)", per_call_us(kp.scan, 
 class Quiet:
     """A protocol with nothing to say: measures the port's own cost."""
 
-    line = (9600, 8, None)
+    line = (9600, 8, "N", 1)
 
     def receive_data(self, data):
         pass
@@ -27,11 +27,19 @@ class Quiet:
     def data_to_send(self):
         return b""
 
-    def line_settings(self):
-        return self.line
+    def tick(self, now_ms):
+        pass
 
 
-port = UartPort(machine.UART(0), Quiet())
+try:
+    from time import ticks_ms
+except ImportError:
+    from time import monotonic_ns
+
+    def ticks_ms():
+        return (monotonic_ns() // 1000000) & 0x3FFFFFFF
+
+port = UartPort(machine.UART(0), Quiet(), ticks_ms=ticks_ms)
 row(S, "optical port: one idle poll", per_call_us(port.poll, 2000), "us/call")
 t = Ticker(machine.Timer, 100)
 pin = machine.Pin(14, machine.Pin.IN, machine.Pin.PULL_UP)
