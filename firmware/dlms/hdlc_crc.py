@@ -1,0 +1,53 @@
+# HDLC HCS/FCS, dlms.md 2.4: CRC-16/X.25 (ISO/IEC 3309), polynomial 0x1021
+# reflected (0x8408), init 0xFFFF, reflected in/out, xorout 0xFFFF, sent low
+# byte first. Check value CRC("123456789") = 0x906E.
+#
+# One 256-entry table of 16-bit values (512 bytes, built once at import), one
+# lookup per byte, no allocation per byte, no big integers.
+from array import array
+from compat import const
+
+_INIT = const(0xFFFF)
+_XOROUT = const(0xFFFF)
+# Register value after running a good frame plus its FCS (before xorout).
+GOOD_RESIDUE = const(0xF0B8)
+
+
+def _table():
+    t = array("H", bytes(512))
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x8408 if c & 1 else c >> 1
+        t[i] = c
+    return t
+
+
+_T = _table()
+
+
+def update(reg, data, start=0, end=-1):
+    """Run the CRC register over data[start:end] (end=-1: to the end)."""
+    t = _T
+    if end < 0:
+        end = len(data)
+    for i in range(start, end):
+        reg = (reg >> 8) ^ t[(reg ^ data[i]) & 0xFF]
+    return reg
+
+
+def crc16(data, start=0, end=-1):
+    """The FCS value of data[start:end] (xorout applied), as an int."""
+    return update(_INIT, data, start, end) ^ _XOROUT
+
+
+def put(buf, pos, value):
+    """Store a CRC value at buf[pos], low byte first (dlms.md 2.4)."""
+    buf[pos] = value & 0xFF
+    buf[pos + 1] = value >> 8
+
+
+def good(data, start, end):
+    """True when data[start:end-2] is followed by its correct CRC at end-2."""
+    return end - start >= 2 and crc16(data, start, end - 2) == (
+        data[end - 2] | (data[end - 1] << 8))

@@ -1,0 +1,414 @@
+# HDLC server link (IEC 62056-46), sans-IO in the style of h11: bytes in with
+# receive_data(), events out with next_event(), APDUs in with send_apdu(),
+# bytes out with data_to_send(), time in with tick(). dlms.md sections 2.1-2.9.
+#
+# One client connection at a time, window 1 for sending (one I-frame per
+# poll), segmentation both ways driven by RR, retransmission of the last
+# frame when the client repeats itself, inactivity timeout. Never raises on
+# received bytes; frames not addressed to us are ignored.
+from compat import const
+from dlms import hdlc_address, hdlc_params
+from dlms import hdlc_frame as hf
+from dlms.hdlc_crc import GOOD_RESIDUE, update
+
+LLC_REQUEST = b"\xe6\xe6\x00"  # dest LSAP E6, src LSAP E6 (command), 2.6
+LLC_RESPONSE = b"\xe6\xe7\x00"  # src LSAP E7 marks a response
+
+# Disconnected.reason
+DISC_RECEIVED = const(1)  # the client sent DISC
+INACTIVITY = const(2)  # inactivity timeout expired (2.9)
+LINK_RESET = const(3)  # SNRM while connected (2.9)
+LOCAL = const(4)  # the upper layer called disconnect()
+INTERNAL = const(5)  # a bug caught by the guard; counted in .errors
+
+NDM = const(0)  # normal disconnected mode
+NRM = const(1)  # normal response mode (connected)
+
+# FRMR reason bits, ISO/IEC 13239 (dlms.md 10: content not verified)
+FRMR_W = const(1)  # control field undefined or not implemented
+FRMR_X = const(2)  # information field not permitted
+FRMR_Y = const(4)  # information field too long
+FRMR_Z = const(8)  # invalid N(R)
+
+_MASK = const(0x3FFFFFFF)  # time differences as ticks_diff does
+
+
+class Connected:
+    def __init__(self, client_address, server_address):
+        self.client_address = client_address  # client SAP
+        self.server_address = server_address  # (upper, lower); lower -1: none
+
+
+class ApduReceived:
+    def __init__(self, client_address, apdu):
+        self.client_address = client_address
+        self.apdu = apdu  # bytes, LLC stripped, segments reassembled
+
+
+class UiReceived:
+    def __init__(self, client_address, info):
+        self.client_address = client_address
+        self.info = info  # UI information field, LLC stripped when present
+
+
+class Disconnected:
+    def __init__(self, reason, client_address):
+        self.reason = reason
+        self.client_address = client_address
+
+
+def _server_list(addresses):
+    out = []
+    for a in addresses:
+        if isinstance(a, int):
+            out.append((a, hdlc_address.NO_LOWER))
+        else:
+            out.append((a[0], a[1]))
+    return out
+
+
+class HdlcLink:
+    """server_addresses: logical device numbers (upper HDLC address) or
+    (upper, lower) pairs. A 1-byte destination address matches any entry
+    with that upper address; a 2/4-byte one must match upper and lower."""
+
+    def __init__(self, server_addresses=(1,), settings=None):
+        self.settings = settings or hdlc_params.Settings()
+        self._servers = _server_list(server_addresses)
+        cap = min(hf.MAX_LENGTH + 2, self.settings.max_info_rx + 20)
+        self._reader = hf.FrameReader(max(cap, 64))
+        self._in = b""
+        self._in_pos = 0
+        self._out = bytearray()
+        self._events = []
+        self._now = None
+        self._last_activity = None
+        self._last_rx = None
+        self._rx_since_tick = False
+        self.errors = 0
+        self._to_ndm()
+
+    # -- state ---------------------------------------------------------
+    def _to_ndm(self):
+        self.state = NDM
+        self._client = None  # client address byte string
+        self._dest = None  # our address as the client wrote it
+        self.client_address = None
+        self.server_address = None
+        self._vs = 0
+        self._vr = 0
+        self.max_info_tx = hdlc_params.DEFAULT_INFO
+        self.max_info_rx = hdlc_params.DEFAULT_INFO
+        self.window_tx = 1
+        self.window_rx = 1
+        self._rx_apdu = bytearray()
+        self._rx_overflow = False
+        self._tx_data = None
+        self._tx_ends = None
+        self._tx_idx = 0
+        self._last = None  # last frame sent in NRM (I or RR), for repeats
+        self._last_i = None
+        self._awaiting = False  # an ApduReceived awaits send_apdu/acknowledge
+        self._peer_busy = False
+
+    @property
+    def connected(self):
+        return self.state == NRM
+
+    @property
+    def sending(self):
+        """True while a segmented response is still going out."""
+        return self._tx_data is not None
+
+    # -- input ---------------------------------------------------------
+    def receive_data(self, data, now_ms=None):
+        """Hand over received bytes (kept by reference until consumed)."""
+        if now_ms is not None:
+            self._now = now_ms
+            self._last_rx = now_ms
+        if not data:
+            return
+        self._rx_since_tick = True
+        if self._in_pos < len(self._in):
+            self._in = bytes(self._in[self._in_pos:]) + bytes(data)
+        else:
+            self._in = data
+        self._in_pos = 0
+
+    def next_event(self):
+        """The next event, or None when all received bytes are consumed.
+        Replies that need no upper layer (UA, RR, DM, FRMR, retransmissions)
+        are queued for data_to_send() while frames are processed."""
+        reader = self._reader
+        while not self._events:
+            fr = reader.next_frame()
+            if fr is None:
+                if self._in_pos >= len(self._in):
+                    self._in = b""
+                    self._in_pos = 0
+                    return None
+                n = reader.feed(self._in, self._in_pos)
+                if n == 0:  # cannot happen (see FrameReader); never spin
+                    reader.clear()
+                self._in_pos += n
+                continue
+            try:
+                self._on_frame(fr)
+            except Exception:  # a bug: drop the link rather than the meter
+                self.errors += 1
+                c = self.client_address
+                self._to_ndm()
+                self._events.append(Disconnected(INTERNAL, c))
+        return self._events.pop(0)
+
+    def tick(self, now_ms):
+        """Advance time (any millisecond counter; differences are taken
+        modulo 2**30 like time.ticks_diff). Expires the inactivity timeout
+        and drops a partial frame that stopped arriving."""
+        self._now = now_ms
+        if self._rx_since_tick or self._last_rx is None:
+            self._last_rx = now_ms
+            self._rx_since_tick = False
+        if self._last_activity is None:
+            self._last_activity = now_ms
+        s = self.settings
+        if (s.partial_frame_timeout_ms and self._reader.buffered()
+                and (now_ms - self._last_rx) & _MASK >= s.partial_frame_timeout_ms):
+            self._reader.clear()
+        if (self.state == NRM and s.inactivity_timeout_ms
+                and (now_ms - self._last_activity) & _MASK >= s.inactivity_timeout_ms):
+            c = self.client_address
+            self._to_ndm()
+            self._events.append(Disconnected(INACTIVITY, c))
+
+    # -- output --------------------------------------------------------
+    def data_to_send(self):
+        out = bytes(self._out)
+        self._out = bytearray()
+        return out
+
+    def send_apdu(self, apdu):
+        """Answer the last ApduReceived: LLC E6 E7 00 + apdu, segmented to
+        the negotiated max information length; further segments go out as
+        the client's RR arrive. Returns False when no request awaits."""
+        if self.state != NRM or not self._awaiting:
+            return False
+        self._awaiting = False
+        data = LLC_RESPONSE + bytes(apdu)
+        self._tx_data = data
+        self._tx_ends = self._plan(data)
+        self._tx_idx = 0
+        self._send_segment()
+        return True
+
+    def acknowledge(self):
+        """Answer the last ApduReceived with RR only (no response APDU)."""
+        if self.state != NRM or not self._awaiting:
+            return False
+        self._awaiting = False
+        self._send_s(hf.RR)
+        return True
+
+    def disconnect(self):
+        """Drop to NDM locally (no frame is sent; the client's next command
+        gets DM)."""
+        if self.state == NRM:
+            c = self.client_address
+            self._to_ndm()
+            self._events.append(Disconnected(LOCAL, c))
+
+    # -- frames --------------------------------------------------------
+    def _mine(self, dest):
+        n = len(dest)
+        u, l = hdlc_address.decode(dest, 0, n)
+        for su, sl in self._servers:
+            if u == su and (n == 1 or (sl >= 0 and l == sl)):
+                return (su, sl if n == 1 else l)
+        return None
+
+    def _on_frame(self, fr):
+        if len(fr.src) != 1:
+            return  # client addresses are 1 byte (2.2)
+        server = self._mine(fr.dest)
+        if server is None:
+            return  # not for us: stay silent (2.2)
+        self._last_activity = self._now
+        k = fr.kind
+        if k == hf.SNRM:
+            self._on_snrm(fr, server)
+        elif k == hf.UI:
+            info = fr.info
+            if info[:2] == b"\xe6\xe6":
+                info = info[3:]
+            self._events.append(UiReceived(fr.src[0] >> 1, info))
+        elif self.state != NRM or fr.src != self._client or fr.dest != self._dest:
+            # NDM (or another client/device): DM answers DISC and polls (2.8)
+            if k == hf.DISC or (fr.pf and (k == hf.I or k == hf.RR or k == hf.RNR)):
+                self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.DM))
+        elif k == hf.I:
+            self._on_i(fr)
+        elif k == hf.RR or k == hf.RNR:
+            self._on_rr(fr, k)
+        elif k == hf.DISC:
+            self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.UA))
+            c = self.client_address
+            self._to_ndm()
+            self._events.append(Disconnected(DISC_RECEIVED, c))
+        elif k == hf.UA or k == hf.DM or k == hf.FRMR:
+            return  # responses, not commands: ignore
+        else:
+            self._frmr(fr, FRMR_W)
+
+    def _on_snrm(self, fr, server):
+        proposal = hdlc_params.parse(fr.info)
+        if proposal is None:
+            self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.DM))
+            return
+        if self.state == NRM:
+            c = self.client_address
+            self._to_ndm()
+            self._events.append(Disconnected(LINK_RESET, c))
+        values = hdlc_params.negotiate(proposal, self.settings)
+        self.state = NRM
+        self._client = fr.src
+        self._dest = fr.dest
+        self.client_address = fr.src[0] >> 1
+        self.server_address = server
+        self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx = values
+        ua = None
+        for variant in range(4):
+            ua = hf.build(fr.src, fr.dest, hf.u_control(hf.UA),
+                          hdlc_params.encode(values, variant))
+            if not self.settings.flag_safe_fcs or ua[-2] != hf.FLAG:
+                break
+        self._out += ua
+        self._events.append(Connected(self.client_address, server))
+
+    def _on_i(self, fr):
+        if self._awaiting:
+            return  # the response is being prepared; a repeat changes nothing
+        ns = fr.ns
+        if ns != self._vr:
+            if ns == (self._vr - 1) & 7 and self._last is not None:
+                self._out += self._last  # repeated frame: resend our answer
+            elif fr.pf:
+                self._send_s(hf.RR)  # out of sequence: say what we expect
+            return
+        if fr.nr != self._vs:
+            self._frmr(fr, FRMR_Z)
+            return
+        if len(fr.info) > self.max_info_rx:
+            self._frmr(fr, FRMR_Y)
+            return
+        self._vr = (self._vr + 1) & 7
+        self._tx_data = None  # a new command ends any response in progress
+        self._last = None
+        self._last_i = None
+        if len(self._rx_apdu) + len(fr.info) > self.settings.max_apdu + 3:
+            self._rx_overflow = True
+        elif fr.info:
+            self._rx_apdu += fr.info
+        if fr.segmented:
+            if fr.pf:
+                self._send_s(hf.RR)
+            return
+        apdu = self._rx_apdu
+        overflow = self._rx_overflow
+        self._rx_apdu = bytearray()
+        self._rx_overflow = False
+        if overflow:
+            self._frmr(fr, FRMR_Y)
+            return
+        if len(apdu) < 3 or apdu[0] != 0xE6 or (apdu[1] & 0xFE) != 0xE6:
+            self._send_s(hf.RR)  # no LLC header: acknowledge and drop
+            return
+        self._awaiting = True
+        self._events.append(ApduReceived(self.client_address, bytes(apdu[3:])))
+
+    def _on_rr(self, fr, k):
+        self._peer_busy = k == hf.RNR
+        if self._awaiting:
+            return
+        nr = fr.nr
+        prev = (self._vs - 1) & 7
+        if self._tx_data is not None:
+            if nr == self._vs:
+                if not self._peer_busy:
+                    self._send_segment()
+            elif nr == prev and self._last is not None:
+                self._out += self._last  # the client missed our segment
+            else:
+                self._frmr(fr, FRMR_Z)
+            return
+        if nr == prev and self._last_i is not None and k == hf.RR:
+            self._out += self._last_i
+        elif nr == self._vs:
+            if fr.pf:
+                self._send_s(hf.RR)
+        else:
+            self._frmr(fr, FRMR_Z)
+
+    def _send_s(self, k):
+        f = hf.build(self._client, self._dest, hf.s_control(k, self._vr))
+        self._last = f
+        self._out += f
+
+    def _frmr(self, fr, why):
+        info = bytes((fr.control, self._vr << 5 | self._vs << 1, why))
+        self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.FRMR), info)
+
+    # -- segmentation --------------------------------------------------
+    def _send_segment(self):
+        data = self._tx_data
+        i = self._tx_idx
+        start = self._tx_ends[i - 1] if i else 0
+        end = self._tx_ends[i]
+        more = end < len(data)
+        f = hf.build(self._client, self._dest, hf.i_control(self._vs, self._vr),
+                     data, more, start, end)
+        self._vs = (self._vs + 1) & 7
+        self._last = f
+        self._last_i = f
+        self._out += f
+        if more:
+            self._tx_idx = i + 1
+        else:
+            self._tx_data = None
+            self._tx_ends = None
+
+    @staticmethod
+    def _fcs_high(data, start, end):
+        """Last byte on the wire of the FCS of an I-frame carrying
+        data[start:end]. The CRC register after a header and its correct HCS
+        is always the good-frame residue, so the FCS depends on the
+        information bytes alone (not on addresses or sequence numbers)."""
+        return (update(GOOD_RESIDUE, data, start, end) ^ 0xFFFF) >> 8
+
+    def _plan(self, data):
+        """Segment end offsets. With flag_safe_fcs no frame's FCS ends in
+        0x7E (a frame that would is cut shorter; dlms.md 8.2 limitation 1)."""
+        total = len(data)
+        size = self.max_info_tx
+        ends = []
+        pos = 0
+        safe = self.settings.flag_safe_fcs
+        while pos < total:
+            n = min(total - pos, size)
+            if safe:
+                n = self._safe_cut(data, pos, n, size)
+            pos += n
+            ends.append(pos)
+        return ends
+
+    def _safe_cut(self, data, pos, n, size):
+        total = len(data)
+        for cut in range(n, max(0, n - 16), -1):
+            end = pos + cut
+            if self._fcs_high(data, pos, end) == hf.FLAG:
+                continue
+            # the rest must not be left as a single final frame ending in 7E
+            rest = total - end
+            if 0 < rest <= size and self._fcs_high(data, end, total) == hf.FLAG:
+                continue
+            return cut
+        return n  # 16 unlucky cuts in a row: send as is

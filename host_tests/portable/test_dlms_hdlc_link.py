@@ -1,0 +1,492 @@
+# Portable: the HDLC server link (dlms.md 2.3-2.9) driven with captured
+# frames and with frames from the test client.
+from dlms import hdlc_frame as hf
+from dlms import hdlc_link as hl
+from dlms import hdlc_params as hp
+from dlms import hdlc_address as ha
+import hdlc_captures as cap
+from hdlc_captures import h, apdu_of
+from hdlc_testclient import Client, frames_in
+
+
+def feed(link, data, now=None):
+    """Feed bytes, collect all events; returns (events, output bytes)."""
+    link.receive_data(data, now)
+    events = []
+    while True:
+        e = link.next_event()
+        if e is None:
+            break
+        events.append(e)
+    return events, link.data_to_send()
+
+
+def connect(link, client):
+    ev, out = feed(link, client.snrm())
+    assert len(ev) == 1 and isinstance(ev[0], hl.Connected)
+    assert frames_in(out)[0].kind == hf.UA
+    return ev[0]
+
+
+def exchange(link, client, apdu, response):
+    """Client sends apdu in one I-frame; server answers; returns frames."""
+    ev, out = feed(link, client.i(hl.LLC_REQUEST + apdu))
+    assert len(ev) == 1 and isinstance(ev[0], hl.ApduReceived)
+    assert ev[0].apdu == apdu and out == b""
+    assert link.send_apdu(response)
+    return frames_in(link.data_to_send())
+
+
+def test_captured_public_session_appendix_a():
+    link = hl.HdlcLink([1])
+    ev, out = feed(link, cap.A_SNRM)
+    assert isinstance(ev[0], hl.Connected)
+    assert ev[0].client_address == 16 and ev[0].server_address == (1, -1)
+    assert out == cap.A_UA
+    ev, out = feed(link, cap.A_AARQ)
+    assert ev[0].apdu == apdu_of(cap.A_AARQ) and ev[0].client_address == 16
+    link.send_apdu(apdu_of(cap.A_AARE))
+    assert link.data_to_send() == cap.A_AARE
+    ev, out = feed(link, cap.A_GET_LDN)
+    assert ev[0].apdu == h("C0 01 C1 00 01 00 00 2A 00 00 FF 02 00")
+    link.send_apdu(apdu_of(cap.A_GET_LDN_RESP))
+    assert link.data_to_send() == cap.A_GET_LDN_RESP
+    ev, out = feed(link, hf.build(b"\x03", b"\x21", 0x53))  # DISC
+    assert isinstance(ev[0], hl.Disconnected) and ev[0].reason == hl.DISC_RECEIVED
+    assert out == hf.build(b"\x21", b"\x03", 0x73)  # UA without parameters
+    assert not link.connected
+
+
+def test_captured_session_2_8_with_sequence_wrap():
+    link = hl.HdlcLink([1])
+    ev, out = feed(link, cap.S_SNRM)
+    assert out == cap.S_UA and ev[0].client_address == 17
+    ev, out = feed(link, cap.S_AARQ)
+    link.send_apdu(apdu_of(cap.S_AARE))
+    assert link.data_to_send() == cap.S_AARE
+    # six more exchanges (GET, GET, ACTION, SET, ...) so N(S)/N(R) wrap
+    c = Client(17)
+    c.vs = c.vr = 1
+    for k in range(6):
+        got = exchange(link, c, h("C0 01 C1 00 01 00 00 2A 00 00 FF 02 00"),
+                       h("C4 01 C1 00 16") + bytes((k,)))
+        assert len(got) == 1
+        c.got_i(got[0])
+    assert c.vs == 7
+    # the 8th client I-frame (N(S)=7)
+    got = exchange(link, c, h("C0 01 C1 00 01 00 00 2A 00 00 FF 02 00"), h("C4 01 C1 00 16 09"))
+    c.got_i(got[0])
+    assert c.vs == 0 and c.vr == 0
+    ev, out = feed(link, cap.S_RLRQ)
+    assert ev[0].apdu == h("62 03 80 01 00")
+    link.send_apdu(apdu_of(cap.S_RLRE))
+    assert link.data_to_send() == cap.S_RLRE
+    ev, out = feed(link, cap.S_DISC)
+    assert ev[0].reason == hl.DISC_RECEIVED
+
+
+def test_captured_hls_session_appendix_b_client_1():
+    link = hl.HdlcLink([1])
+    c = Client(1)
+    connect(link, c)
+    ev, out = feed(link, cap.B_AARQ)
+    assert ev[0].client_address == 1 and ev[0].apdu == apdu_of(cap.B_AARQ)
+    link.send_apdu(apdu_of(cap.B_AARE))
+    assert link.data_to_send() == cap.B_AARE
+
+
+def test_disc_before_snrm_gets_dm():
+    link = hl.HdlcLink([1])
+    ev, out = feed(link, cap.A_DISC_BEFORE_SNRM)
+    assert ev == [] and out == cap.A_DM
+
+
+def test_polls_in_ndm_get_dm_and_no_event():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    for frame in (c.i(hl.LLC_REQUEST + b"\xc0"), c.rr(), c.rr(kind=hf.RNR)):
+        ev, out = feed(link, frame)
+        assert ev == []
+        assert [f.kind for f in frames_in(out)] == [hf.DM]
+    ev, out = feed(link, c.i(b"\xe6\xe6\x00\xc0", pf=False))
+    assert ev == [] and out == b""  # no poll, no answer
+
+
+def test_segmented_response_window_1():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    apdu = bytes((i * 13) & 0xFF for i in range(400))
+    got = exchange(link, c, b"\xc0\x01\xc1", apdu)
+    data = bytearray()
+    rounds = 0
+    while True:
+        assert len(got) == 1
+        f = got[0]
+        c.got_i(f)
+        assert f.pf and len(f.info) <= 128
+        data += f.info
+        if not f.segmented:
+            break
+        assert link.sending
+        ev, out = feed(link, c.rr())
+        got = frames_in(out)
+        rounds += 1
+    assert rounds == 3 and not link.sending
+    assert bytes(data) == hl.LLC_RESPONSE + apdu
+
+
+def test_segmented_request_window_1():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    apdu = bytes(range(256)) + bytes(44)
+    data = hl.LLC_REQUEST + apdu
+    for start in range(0, len(data), 128):
+        part = data[start:start + 128]
+        more = start + 128 < len(data)
+        ev, out = feed(link, c.i(part, segmented=more))
+        if more:
+            assert ev == []
+            rr = frames_in(out)
+            assert len(rr) == 1 and rr[0].kind == hf.RR and rr[0].nr == c.vs
+        else:
+            assert len(ev) == 1 and ev[0].apdu == apdu and out == b""
+    assert link.send_apdu(b"\xc4\x01\xc1\x00\x00")
+    f = frames_in(link.data_to_send())[0]
+    assert f.nr == c.vs and f.ns == 0
+
+
+def test_repeated_request_resends_the_cached_response_without_a_new_event():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    req = c.i(hl.LLC_REQUEST + b"\xc3\x01\xc1\x00\x73")
+    ev, out = feed(link, req)
+    assert len(ev) == 1
+    link.send_apdu(b"\xc7\x01\xc1\x00\x00")
+    first = link.data_to_send()
+    for _ in range(3):  # Gurux reader: the same frame up to 3 times (2.9)
+        ev, out = feed(link, req)
+        assert ev == [] and out == first
+
+
+def test_repeat_while_the_response_is_pending_is_ignored():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    req = c.i(hl.LLC_REQUEST + b"\xc0")
+    assert len(feed(link, req)[0]) == 1
+    assert feed(link, req) == ([], b"")
+    assert link.send_apdu(b"\xc4")
+    assert not link.send_apdu(b"\xc4")  # only one answer per request
+
+
+def test_lost_segment_is_resent_on_rr_with_the_old_nr():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    got = exchange(link, c, b"\xc0", bytes(300))
+    first = got[0]
+    ev, out = feed(link, c.rr(nr=c.vr))  # client did not take the segment
+    assert frames_in(out)[0].info == first.info
+    c.got_i(first)
+    ev, out = feed(link, c.rr())
+    second = frames_in(out)[0]
+    c.got_i(second)
+    assert second.info != first.info and second.segmented
+
+
+def test_rr_after_a_complete_response_with_old_nr_resends_it():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    got = exchange(link, c, b"\xc0", b"\xc4\x01")
+    ev, out = feed(link, c.rr(nr=c.vr))  # N(R) still expects our frame
+    assert frames_in(out)[0].info == got[0].info
+    c.got_i(got[0])
+    ev, out = feed(link, c.rr())  # a plain poll: RR answer
+    f = frames_in(out)[0]
+    assert f.kind == hf.RR and f.nr == c.vs and f.pf
+
+
+def test_rnr_holds_segments_until_rr():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    got = exchange(link, c, b"\xc0", bytes(300))
+    c.got_i(got[0])
+    ev, out = feed(link, c.rr(kind=hf.RNR))
+    assert out == b""
+    ev, out = feed(link, c.rr())
+    assert frames_in(out)[0].kind == hf.I
+
+
+def test_out_of_sequence_i_frame_gets_rr():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    ev, out = feed(link, c.i(hl.LLC_REQUEST + b"\xc0", ns=3))
+    assert ev == []
+    f = frames_in(out)[0]
+    assert f.kind == hf.RR and f.nr == 0
+
+
+def test_invalid_nr_gets_frmr_and_state_is_kept():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    ev, out = feed(link, c.i(hl.LLC_REQUEST + b"\xc0", ns=0, nr=5))
+    f = frames_in(out)[0]
+    assert ev == [] and f.kind == hf.FRMR and f.info[2] == hl.FRMR_Z
+    ev, out = feed(link, c.i(hl.LLC_REQUEST + b"\xc0"))
+    assert len(ev) == 1 and link.connected
+
+
+def test_unknown_command_and_too_long_info_get_frmr():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    ev, out = feed(link, hf.build(b"\x03", b"\x21", 0x19))  # REJ: not supported
+    f = frames_in(out)[0]
+    assert f.kind == hf.FRMR and f.info[0] == 0x19 and f.info[2] == hl.FRMR_W
+    ev, out = feed(link, c.i(bytes(129), ns=0))
+    f = frames_in(out)[0]
+    assert f.kind == hf.FRMR and f.info[2] == hl.FRMR_Y
+
+
+def test_request_without_llc_is_acknowledged_and_dropped():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    ev, out = feed(link, c.i(b"\xc0\x01\xc1"))
+    assert ev == [] and frames_in(out)[0].kind == hf.RR
+
+
+def test_apdu_over_the_reassembly_limit_gets_frmr():
+    link = hl.HdlcLink([1], hp.Settings(max_apdu=200))
+    c = Client(16)
+    connect(link, c)
+    for k in range(3):
+        ev, out = feed(link, c.i(bytes(100), segmented=k < 2))
+    assert ev == [] and frames_in(out)[0].kind == hf.FRMR
+    ev, out = feed(link, c.i(hl.LLC_REQUEST + b"\xc0"))
+    assert ev[0].apdu == b"\xc0"
+
+
+def test_acknowledge_answers_with_rr():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    feed(link, c.i(hl.LLC_REQUEST + b"\xc0"))
+    assert link.acknowledge()
+    f = frames_in(link.data_to_send())[0]
+    assert f.kind == hf.RR and f.nr == 1
+    assert not link.acknowledge()
+
+
+def test_snrm_while_connected_resets_the_link():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    exchange(link, c, b"\xc0", b"\xc4")
+    ev, out = feed(link, c.snrm())
+    assert [type(e) for e in ev] == [hl.Disconnected, hl.Connected]
+    assert ev[0].reason == hl.LINK_RESET
+    ev, out = feed(link, c.i(hl.LLC_REQUEST + b"\xc0"))  # N(S)=0 again
+    assert ev[0].apdu == b"\xc0"
+
+
+def test_snrm_from_another_client_takes_over_and_others_get_dm():
+    link = hl.HdlcLink([1])
+    a, b = Client(16), Client(1)
+    connect(link, a)
+    ev, out = feed(link, b.i(hl.LLC_REQUEST + b"\xc0"))
+    assert ev == [] and frames_in(out)[0].kind == hf.DM
+    ev, out = feed(link, b.snrm())
+    assert ev[0].reason == hl.LINK_RESET and ev[1].client_address == 1
+    ev, out = feed(link, a.disc())
+    assert ev == [] and frames_in(out)[0].kind == hf.DM
+    assert link.connected and link.client_address == 1
+
+
+def test_negotiated_lengths_are_used():
+    link = hl.HdlcLink([1], hp.Settings(max_info_tx=512, max_info_rx=512))
+    c = Client(16)
+    ev, out = feed(link, c.snrm(cap.SNRM_PARAMS_512))
+    ua = frames_in(out)[0]
+    assert hp.parse(ua.info) == [512, 512, 1, 1]
+    got = exchange(link, c, b"\xc0", bytes(1000))
+    assert len(got[0].info) == 512 and got[0].segmented
+    ev, out = feed(link, c.snrm(h("81 80 06 05 01 40 06 01 20")))  # tx 64, rx 32
+    assert hp.parse(frames_in(out)[0].info) == [32, 64, 1, 1]
+    assert link.max_info_tx == 32 and link.max_info_rx == 64
+
+
+def test_malformed_snrm_parameters_get_dm():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    ev, out = feed(link, c.snrm(h("81 80 05 05 09")))
+    assert ev == [] and frames_in(out)[0].kind == hf.DM and not link.connected
+
+
+def test_frames_for_other_addresses_are_ignored():
+    link = hl.HdlcLink([1])
+    c = Client(16, server=ha.server(2))
+    assert feed(link, c.snrm()) == ([], b"")
+    c = Client(16, server=ha.server(1, 17))  # no physical address configured
+    assert feed(link, c.snrm()) == ([], b"")
+    two_byte_client = hf.build(b"\x03", h("02 21"), 0x93)
+    assert feed(link, two_byte_client) == ([], b"")
+    assert not link.connected
+
+
+def test_physical_address_in_2_and_4_byte_forms_answered_in_kind():
+    link = hl.HdlcLink([(1, 17)])
+    for dest in (ha.server(1, 17), ha.server(1, 17, 4), ha.server(1)):
+        c = Client(16, server=dest)
+        ev, out = feed(link, c.snrm())
+        ua = frames_in(out)[0]
+        assert ua.src == dest and ua.dest == b"\x21"
+        assert ev[-1].server_address == (1, 17)
+        got = exchange(link, c, b"\xc0", b"\xc4")
+        assert got[0].src == dest
+    c = Client(16, server=ha.server(1, 18))
+    ev, out = feed(link, c.snrm())
+    assert ev == [] and out == b""
+
+
+def test_several_logical_devices():
+    link = hl.HdlcLink([1, 2])
+    c = Client(16, server=ha.server(2))
+    ev = connect(link, c)
+    assert ev.server_address == (2, -1)
+
+
+def test_inactivity_timeout():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    link.tick(1000)
+    connect(link, c)
+    link.tick(1000 + 119999)
+    assert link.connected and link.next_event() is None
+    exchange(link, c, b"\xc0", b"\xc4")  # activity at the last tick time
+    link.tick(1000 + 119999 + 119999)
+    assert link.connected
+    link.tick(1000 + 119999 + 120000)
+    e = link.next_event()
+    assert isinstance(e, hl.Disconnected) and e.reason == hl.INACTIVITY
+    assert not link.connected and link.data_to_send() == b""
+    ev, out = feed(link, c.i(hl.LLC_REQUEST + b"\xc0"))
+    assert frames_in(out)[0].kind == hf.DM
+
+
+def test_inactivity_uses_receive_time_and_wraps_like_ticks():
+    link = hl.HdlcLink([1], hp.Settings(inactivity_timeout_ms=1000))
+    c = Client(16)
+    link.tick(0x3FFFFF00)
+    feed(link, c.snrm(), now=0x3FFFFF00)
+    link.tick(0x100)  # 0x200 ms later, modulo 2**30
+    assert link.connected
+    link.tick(0x3FFFFF00 + 1000 - 0x40000000)
+    assert not link.connected
+
+
+def test_partial_frame_is_dropped_after_silence():
+    link = hl.HdlcLink([1])
+    link.tick(0)
+    feed(link, cap.A_AARQ[:20])
+    link.tick(10)
+    link.tick(2000)
+    ev, out = feed(link, cap.A_SNRM)
+    assert isinstance(ev[0], hl.Connected)
+
+
+def test_local_disconnect():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    link.disconnect()
+    e = link.next_event()
+    assert e.reason == hl.LOCAL and not link.connected
+
+
+def test_ui_frames_are_delivered_in_any_mode():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    ui = hf.build(b"\x03", b"\x21", 0x13, hl.LLC_REQUEST + b"\x0f\x01")
+    ev, out = feed(link, ui)
+    assert isinstance(ev[0], hl.UiReceived) and ev[0].info == b"\x0f\x01" and out == b""
+
+
+def test_garbage_between_frames_of_a_session():
+    link = hl.HdlcLink([1])
+    stream = b"\x00\x7e\x7e\xff" + cap.A_SNRM + b"\x7e\xa0\x05" + cap.A_AARQ
+    ev, out = feed(link, stream)
+    assert [type(e) for e in ev] == [hl.Connected, hl.ApduReceived]
+
+
+def test_bad_fcs_is_silently_discarded():
+    link = hl.HdlcLink([1])
+    bad = bytearray(cap.A_SNRM)
+    bad[-2] ^= 1
+    assert feed(link, bytes(bad)) == ([], b"")
+
+
+def test_byte_by_byte_session():
+    link = hl.HdlcLink([1])
+    events = []
+    for stream in (cap.A_SNRM, cap.A_AARQ):
+        for i in range(len(stream)):
+            link.receive_data(stream[i:i + 1])
+            e = link.next_event()
+            if e is not None:
+                events.append(e)
+    assert [type(e) for e in events] == [hl.Connected, hl.ApduReceived]
+
+
+def test_flag_safe_segmentation_avoids_fcs_ending_in_7e():
+    # find an APDU whose single frame would end 7E 7E
+    for n in range(3000):
+        apdu = b"\xc4\x01\xc1\x00\x06" + n.to_bytes(4, "big")
+        raw = hf.build(b"\x21", b"\x03", 0x30, hl.LLC_RESPONSE + apdu)
+        if raw[-2] == 0x7E:
+            break
+    assert raw[-2] == 0x7E
+    for safe in (False, True):
+        link = hl.HdlcLink([1], hp.Settings(flag_safe_fcs=safe))
+        c = Client(16)
+        connect(link, c)
+        got = exchange(link, c, b"\xc0", apdu)
+        if not safe:
+            assert len(got) == 1 and link.data_to_send() == b""
+            continue
+        data = bytearray()
+        while True:
+            f = got[0]
+            c.got_i(f)
+            data += f.info
+            if not f.segmented:
+                break
+            got = frames_in(feed(link, c.rr())[1])
+        assert bytes(data) == hl.LLC_RESPONSE + apdu
+
+
+def test_flag_safe_segments_never_end_in_7e():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+    for n in range(40):
+        apdu = bytes(((n * 31 + i * 7) & 0xFF) for i in range(150 + n * 11))
+        got = exchange(link, c, b"\xc0", apdu)
+        data = bytearray()
+        while True:
+            f = got[0]
+            c.got_i(f)
+            data += f.info
+            raw = hf.build(f.dest, f.src, f.control, f.info, f.segmented)
+            assert raw[-2] != 0x7E
+            if not f.segmented:
+                break
+            got = frames_in(feed(link, c.rr())[1])
+        assert bytes(data) == hl.LLC_RESPONSE + apdu
