@@ -257,3 +257,26 @@ def test_gurux_disc_before_snrm_gets_dm():
     c = GXDLMSClient(True, 16, 1, Authentication.NONE, None, InterfaceType.HDLC)
     out = serve(link, bytes(c.disconnectRequest(True)))
     assert out == cap.A_DM
+
+
+def test_gurux_keepalive_sequence_model_is_not_followed():
+    # Characterisation of a documented limitation (docs/dlms-hdlc.md): gurux
+    # counts its keep-alive RR as a received frame; we stay with the standard.
+    link = hl.HdlcLink([1])
+    c = GXDLMSClient(True, 16, 1, Authentication.NONE, None, InterfaceType.HDLC)
+    reply = GXReplyData()
+    assert c.getData(GXByteBuffer(serve(link, bytes(c.snrmRequest()))), reply, None)
+    c.parseUAResponse(reply.data)
+    for f in c.aarqRequest():
+        reply = GXReplyData()
+        assert c.getData(GXByteBuffer(serve(link, bytes(f))), reply, None)
+    ka = bytes(c.keepAlive())
+    out = serve(link, ka)
+    rr = hf.parse(out, 1, len(out) - 1)
+    assert rr.kind == hf.RR and rr.nr == 1 and rr.pf  # standard answer: RR(V(R))
+    assert out[5] == ka[5]  # byte-identical to gurux's RR, which gurux treats as echo
+    get = bytes(c.read(GXDLMSData("0.0.42.0.0.255"), 2)[0])
+    out = serve(link, get)
+    f = hf.parse(out, 1, len(out) - 1)
+    assert f.kind == hf.FRMR and f.info[2] == hl.FRMR_Z  # N(R) = V(S)+1 is invalid
+    assert link.connected and link.errors == 0

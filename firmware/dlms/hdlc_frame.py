@@ -7,7 +7,7 @@
 # present only when there is an information field.
 from compat import const
 from dlms import hdlc_address
-from dlms.hdlc_crc import crc16, put
+from dlms.hdlc_crc import GOOD_RESIDUE, crc16, put, update
 
 FLAG = const(0x7E)
 MAX_LENGTH = const(0x7FF)  # 11-bit frame length field
@@ -99,16 +99,19 @@ def parse(buf, p, q):
     fcs_at = q - 2
     if fcs_at < h or fcs_at == h + 1:
         return None
-    if crc16(buf, p, fcs_at) != buf[fcs_at] | buf[fcs_at + 1] << 8:
-        return None
+    # One CRC pass: running the register over data plus its correct CRC
+    # leaves the good-frame residue, for the header + HCS and for the frame.
     if fcs_at == h:
+        if update(0xFFFF, buf, p, q) != GOOD_RESIDUE:
+            return None
         info = b""
     else:
-        if crc16(buf, p, h) != buf[h] | buf[h + 1] << 8:
+        if (update(0xFFFF, buf, p, h + 2) != GOOD_RESIDUE
+                or update(GOOD_RESIDUE, buf, h + 2, q) != GOOD_RESIDUE):
             return None
-        info = bytes(buf[h + 2:fcs_at])
-    return Frame(bool(f & _SEGMENT), bytes(buf[a:a + dn]),
-                 bytes(buf[a + dn:c]), buf[c], info)
+        info = bytes(memoryview(buf)[h + 2:fcs_at])
+    mv = memoryview(buf)
+    return Frame(bool(f & _SEGMENT), bytes(mv[a:a + dn]), bytes(mv[a + dn:c]), buf[c], info)
 
 
 def build(dest, src, control, info=None, segmented=False, start=0, end=-1):
@@ -158,6 +161,7 @@ class FrameReader:
         self._mv = memoryview(self._buf)
         self._s = 0
         self._e = 0
+        self._seen = 0  # bytes after the pending frame start already resynced
         self.dropped = 0
         self.bad = 0
 
@@ -166,7 +170,7 @@ class FrameReader:
 
     def clear(self):
         self.dropped += self._e - self._s
-        self._s = self._e = 0
+        self._s = self._e = self._seen = 0
 
     def feed(self, data, start=0, end=-1):
         """Copy as much of data[start:end] as fits; return how many bytes
@@ -186,6 +190,7 @@ class FrameReader:
     def _skip(self, to):
         self.dropped += to - self._s
         self._s = to
+        self._seen = 0
 
     def next_frame(self):
         """The next valid frame, or None when more bytes are needed."""
@@ -208,7 +213,7 @@ class FrameReader:
                 self._skip(i + 1)
                 continue
             if e - i < n + 2:  # incomplete: a later complete frame wins
-                if self._resync(i + 1, e):
+                if self._resync(i, e):
                     continue
                 return None  # feed() compacts, n + 2 <= capacity fits
             if b[i + n + 1] != FLAG:
@@ -220,17 +225,26 @@ class FrameReader:
                 self._skip(i + 1)
                 continue
             self._s = i + n + 1  # the closing flag may open the next frame
+            self._seen = 0
             return fr
 
-    def _resync(self, j, e):
+    def _resync(self, i, e):
+        """While the frame starting at i is incomplete: jump to a later flag
+        that starts a complete valid frame. A candidate is parsed only once,
+        in the call where its last byte first arrived (positions relative
+        to i survive compaction), so the work stays linear in the input."""
         b = self._buf
+        seen = self._seen
+        self._seen = e - i
+        j = i + 1
         while True:
             j = b.find(b"\x7e", j, e)
             if j < 0 or e - j < MIN_LENGTH + 2:
                 return False
-            n = (b[j + 1] << 8 | b[j + 2]) & MAX_LENGTH
-            if (j + n + 1 < e and b[j + n + 1] == FLAG
-                    and parse(b, j + 1, j + n + 1) is not None):
+            f = b[j + 1] << 8 | b[j + 2]
+            end = j + (f & MAX_LENGTH) + 2  # one past the closing flag
+            if (end <= e and end - i > seen and f & 0xF000 == _FORMAT_TYPE_3
+                    and b[end - 1] == FLAG and parse(b, j + 1, end - 1) is not None):
                 self._skip(j)
                 return True
             j += 1

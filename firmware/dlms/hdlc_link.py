@@ -7,9 +7,8 @@
 # frame when the client repeats itself, inactivity timeout. Never raises on
 # received bytes; frames not addressed to us are ignored.
 from compat import const
-from dlms import hdlc_address, hdlc_params
+from dlms import hdlc_address, hdlc_params, hdlc_segment
 from dlms import hdlc_frame as hf
-from dlms.hdlc_crc import GOOD_RESIDUE, update
 
 LLC_REQUEST = b"\xe6\xe6\x00"  # dest LSAP E6, src LSAP E6 (command), 2.6
 LLC_RESPONSE = b"\xe6\xe7\x00"  # src LSAP E7 marks a response
@@ -122,7 +121,8 @@ class HdlcLink:
 
     # -- input ---------------------------------------------------------
     def receive_data(self, data, now_ms=None):
-        """Hand over received bytes (kept by reference until consumed)."""
+        """Hand over received bytes. A bytes object is kept by reference
+        until consumed; other buffers (bytearray, memoryview) are copied."""
         if now_ms is not None:
             self._now = now_ms
             self._last_rx = now_ms
@@ -132,7 +132,7 @@ class HdlcLink:
         if self._in_pos < len(self._in):
             self._in = bytes(self._in[self._in_pos:]) + bytes(data)
         else:
-            self._in = data
+            self._in = data if isinstance(data, bytes) else bytes(data)
         self._in_pos = 0
 
     def next_event(self):
@@ -196,7 +196,8 @@ class HdlcLink:
         self._awaiting = False
         data = LLC_RESPONSE + bytes(apdu)
         self._tx_data = data
-        self._tx_ends = self._plan(data)
+        self._tx_ends = hdlc_segment.plan(data, self.max_info_tx,
+                                          self.settings.flag_safe_fcs)
         self._tx_idx = 0
         self._send_segment()
         return True
@@ -250,7 +251,12 @@ class HdlcLink:
         elif k == hf.RR or k == hf.RNR:
             self._on_rr(fr, k)
         elif k == hf.DISC:
-            self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.UA))
+            ua = hf.build(fr.src, fr.dest, hf.u_control(hf.UA))
+            if self.settings.flag_safe_fcs and ua[-2] == hf.FLAG:
+                # same UA with the parameter field (as Gurux C always sends)
+                ua = hf.build(fr.src, fr.dest, hf.u_control(hf.UA), hdlc_params.encode(
+                    (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
+            self._out += ua
             c = self.client_address
             self._to_ndm()
             self._events.append(Disconnected(DISC_RECEIVED, c))
@@ -261,7 +267,9 @@ class HdlcLink:
 
     def _on_snrm(self, fr, server):
         proposal = hdlc_params.parse(fr.info)
-        if proposal is None:
+        busy = (self.state == NRM and not self.settings.snrm_takeover
+                and (fr.src != self._client or fr.dest != self._dest))
+        if proposal is None or busy:
             self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.DM))
             return
         if self.state == NRM:
@@ -375,40 +383,3 @@ class HdlcLink:
         else:
             self._tx_data = None
             self._tx_ends = None
-
-    @staticmethod
-    def _fcs_high(data, start, end):
-        """Last byte on the wire of the FCS of an I-frame carrying
-        data[start:end]. The CRC register after a header and its correct HCS
-        is always the good-frame residue, so the FCS depends on the
-        information bytes alone (not on addresses or sequence numbers)."""
-        return (update(GOOD_RESIDUE, data, start, end) ^ 0xFFFF) >> 8
-
-    def _plan(self, data):
-        """Segment end offsets. With flag_safe_fcs no frame's FCS ends in
-        0x7E (a frame that would is cut shorter; dlms.md 8.2 limitation 1)."""
-        total = len(data)
-        size = self.max_info_tx
-        ends = []
-        pos = 0
-        safe = self.settings.flag_safe_fcs
-        while pos < total:
-            n = min(total - pos, size)
-            if safe:
-                n = self._safe_cut(data, pos, n, size)
-            pos += n
-            ends.append(pos)
-        return ends
-
-    def _safe_cut(self, data, pos, n, size):
-        total = len(data)
-        for cut in range(n, max(0, n - 16), -1):
-            end = pos + cut
-            if self._fcs_high(data, pos, end) == hf.FLAG:
-                continue
-            # the rest must not be left as a single final frame ending in 7E
-            rest = total - end
-            if 0 < rest <= size and self._fcs_high(data, end, total) == hf.FLAG:
-                continue
-            return cut
-        return n  # 16 unlucky cuts in a row: send as is

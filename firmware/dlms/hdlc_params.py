@@ -26,7 +26,7 @@ class Settings:
     def __init__(self, max_info_tx=DEFAULT_INFO, max_info_rx=DEFAULT_INFO,
                  window_tx=DEFAULT_WINDOW, window_rx=DEFAULT_WINDOW,
                  inactivity_timeout_ms=120000, partial_frame_timeout_ms=1000,
-                 max_apdu=2048, flag_safe_fcs=True):
+                 max_apdu=2048, flag_safe_fcs=True, snrm_takeover=True):
         self.max_info_tx = max_info_tx
         self.max_info_rx = max_info_rx
         self.window_tx = window_tx
@@ -37,6 +37,10 @@ class Settings:
         # Choose segment boundaries and UA encodings so that no frame ends
         # in ... 7E 7E (the dlms-cosem frame-scan quirk, dlms.md 8.2).
         self.flag_safe_fcs = flag_safe_fcs
+        # An SNRM from another client (or to another logical device) while
+        # connected: True resets the link to the newcomer, as Gurux C does;
+        # False answers DM until the current client leaves or times out.
+        self.snrm_takeover = snrm_takeover
 
 
 def parse(info):

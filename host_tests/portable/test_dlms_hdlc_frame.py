@@ -177,3 +177,27 @@ def test_four_byte_server_address_frame():
 
 def test_apdu_helper_matches_parser():
     assert b"\xe6\xe6\x00" + apdu_of(A_AARQ) == _parse(A_AARQ).info
+
+
+def test_resync_parses_each_candidate_once():
+    # a frame start claiming 2000 bytes, then 50 well-delimited frames with a
+    # bad FCS, fed one byte at a time: each candidate is parsed only once
+    bad = bytearray(A_SNRM)
+    bad[-2] ^= 0xFF
+    stream = b"\x7e\xa7\xd0" + bytes(bad) * 50
+    calls = [0]
+    real = hf.parse
+
+    def counting(buf, p, q):
+        calls[0] += 1
+        return real(buf, p, q)
+
+    hf.parse = counting
+    try:
+        r = hf.FrameReader()
+        for i in range(len(stream)):
+            r.feed(stream, i, i + 1)
+            assert r.next_frame() is None
+    finally:
+        hf.parse = real
+    assert 50 <= calls[0] <= 60

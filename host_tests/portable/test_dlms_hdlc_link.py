@@ -490,3 +490,58 @@ def test_flag_safe_segments_never_end_in_7e():
                 break
             got = frames_in(feed(link, c.rr())[1])
         assert bytes(data) == hl.LLC_RESPONSE + apdu
+
+
+def test_ua_to_disc_avoids_an_fcs_ending_in_7e():
+    # find a client/server address pair whose bare UA would end 7E 7E
+    for sap in range(128):
+        for upper in range(1, 128):
+            bare = hf.build(ha.client(sap), ha.server(upper), 0x73)
+            if bare[-2] == 0x7E:
+                break
+        else:
+            continue
+        break
+    assert bare[-2] == 0x7E
+    link = hl.HdlcLink([upper])
+    c = Client(sap, server=ha.server(upper))
+    connect(link, c)
+    ev, out = feed(link, c.disc())
+    ua = frames_in(out)[0]
+    assert ua.kind == hf.UA and hp.parse(ua.info) == [128, 128, 1, 1]
+    assert out[-2] != 0x7E and ev[0].reason == hl.DISC_RECEIVED
+
+
+def test_receive_data_copies_reused_buffers():
+    link = hl.HdlcLink([1])
+    buf = bytearray(cap.A_SNRM)
+    link.receive_data(buf)
+    buf[:] = bytes(len(buf))  # the adapter reuses its read buffer
+    e = link.next_event()
+    assert isinstance(e, hl.Connected)
+
+
+def test_receive_window_above_1_acknowledges_only_the_poll():
+    link = hl.HdlcLink([1], hp.Settings(window_rx=3))
+    c = Client(16)
+    ev, out = feed(link, c.snrm(hp.encode((128, 128, 3, 1))))
+    assert hp.parse(frames_in(out)[0].info) == [128, 128, 1, 3]
+    data = hl.LLC_REQUEST + bytes(range(250))
+    ev, out = feed(link, c.i(data[:128], segmented=True, pf=False))
+    assert ev == [] and out == b""  # no poll: no answer inside the window
+    ev, out = feed(link, c.i(data[128:], segmented=False, pf=True))
+    assert ev[0].apdu == data[3:] and out == b""
+
+
+def test_snrm_takeover_can_be_refused():
+    link = hl.HdlcLink([1], hp.Settings(snrm_takeover=False))
+    a, b = Client(1), Client(16)
+    connect(link, a)
+    ev, out = feed(link, b.snrm())
+    assert ev == [] and frames_in(out)[0].kind == hf.DM
+    assert link.connected and link.client_address == 1
+    ev, out = feed(link, a.snrm())  # the connected client may still reset
+    assert [type(e) for e in ev] == [hl.Disconnected, hl.Connected]
+    feed(link, a.disc())
+    ev, out = feed(link, b.snrm())
+    assert ev[0].client_address == 16

@@ -1,0 +1,202 @@
+# The meter-side token processor, sts.md 9 (IEC 62055-41 7.3, 8.2).
+#
+# process(state, text) decides; it never mutates `state`, never does I/O and
+# never raises: any input ends in a result code (sts.md 9.5). When something
+# must change, Decision.state is the new StsState to commit atomically with
+# the effect (sts.effect), and Decision.state is None otherwise. The new
+# state may share its tids/kct lists with the old one: treat both as
+# read-only values (StsState.copy() gives independent lists).
+#
+# Order of checks: carrier format -> class 3 -> decrypt -> CRC -> sub-class
+# supported -> (class 1: MfrCode) (key change: set assembly, KT, ranges)
+# -> DDTK (class 0) -> KEN -> Old -> Used -> field ranges -> accept.
+from sts import carrier, crc, result
+from sts import effect as E
+from sts import token as T
+from sts.errors import FormatError
+from sts.settings import DEFAULT
+from sts.state import TID_MEMORY_SIZE, DDTK, BASE_DATES
+
+_KCT_PART = {3: 0, 4: 1, 8: 2, 9: 3}
+
+
+class Decision:
+    def __init__(self, code, token=None, effect=None, state=None):
+        self.result = code
+        self.token = token
+        self.effect = effect
+        self.state = state
+
+    def __repr__(self):
+        return "Decision(%s, %r, %r, %s)" % (result.name(self.result), self.token, self.effect,
+                                            "new state" if self.state is not None else "no change")
+
+
+def process(state, token_text, now_minutes=None, settings=None):
+    """Decide what the token `token_text` does to a meter in `state`.
+
+    now_minutes (minutes since the state's base date, optional) is not used by
+    the current rules; it is accepted so that time-based policies can be added
+    without changing callers.
+    """
+    s = settings if settings is not None else DEFAULT
+    try:
+        return _process(state, token_text, s)
+    except MemoryError:  # nothing changed; the same token may be entered again
+        return Decision(result.NOT_READY)
+    except Exception:  # never raise: a bad state or setting ends as a reject
+        return Decision(result.FORMAT)
+
+
+def _process(state, text, s):
+    try:
+        cls, a, b, c, d = carrier.parse_words(text)
+    except FormatError:
+        return Decision(result.FORMAT)
+    if cls == 3:
+        return Decision(s.class3_result)
+    if cls != 1:
+        a, b, c, d = T.decrypt_words(state.ea, state.key, a, b, c, d, s.sta_tables)
+    if crc.field_words(cls, a, b, c) != d:
+        return Decision(result.CRC)
+    tok = T.from_words(cls, a, b, c, d)
+    sub = tok.subclass
+    if cls == 1:
+        return _test(state, tok, s)
+    if cls == 2 and sub in _KCT_PART:
+        return _key_change(state, tok, s)
+    mask = s.credit_subclasses if cls == 0 else s.management_subclasses
+    if not (mask >> sub) & 1:
+        return Decision(s.unknown_subclass_result, tok)
+    if cls == 0 and state.kt == DDTK:
+        return Decision(result.DDTK, tok)
+    tid = tok.tid
+    if (tid >> 16) > state.ken:  # sts.md 9.3
+        return Decision(result.KEY_EXPIRED, tok)
+    tids = state.tids
+    if tids and tid < tids[0]:  # sts.md 9.2
+        return Decision(result.OLD, tok)
+    if tid in tids:
+        return Decision(result.USED, tok)
+    eff = _effect(cls, sub, tok.fields, s)
+    if not isinstance(eff, E.Effect):
+        return Decision(eff, tok)
+    new = state.derive(_remember(tids, tid), state.kct)
+    return Decision(result.ACCEPT, tok, eff, new)
+
+
+def _remember(tids, tid):
+    """A new ascending list with `tid` in it; when the memory is full the
+    smallest (oldest) entry drops out. The caller has checked that tid is not
+    Old (so it is above tids[0]) and not Used. One list allocation."""
+    out = list(tids)
+    n = len(out)
+    if n < TID_MEMORY_SIZE:
+        out.append(tid)
+        i = n
+        while i and out[i - 1] > tid:
+            out[i] = out[i - 1]
+            i -= 1
+    else:
+        i = 0
+        while i + 1 < n and out[i + 1] < tid:
+            out[i] = out[i + 1]
+            i += 1
+    out[i] = tid
+    return out
+
+
+def _effect(cls, sub, f, s):
+    """Effect of an accepted class 0/2 value token, or a result code."""
+    if cls == 0:
+        if sub < 4:
+            return E.Effect(E.CREDIT, f["amount_units"], sub)
+        if sub < 8:
+            if f["amount_units"] < 0:
+                return s.negative_credit_result
+            return E.Effect(E.CREDIT, f["amount_units"], sub)
+        return s.unknown_subclass_result
+    if sub == 0:
+        return E.Effect(E.SET_MPL, f["value_w"])
+    if sub == 1:
+        r = f["register"]
+        if r > 7 and r != E.ALL_REGISTERS:
+            return result.RANGE
+        return E.Effect(E.CLEAR_CREDIT, 0, r)
+    if sub == 2:
+        return E.Effect(E.SET_TARIFF, f["value_field"])
+    if sub == 5:
+        return E.Effect(E.CLEAR_TAMPER)
+    if sub == 6:
+        return E.Effect(E.SET_MPPUL, f["value_w"])
+    if sub == 7:
+        return E.Effect(E.SET_WATER_FACTOR, f["value_field"])
+    if sub == 10:
+        if f["index"] != 63 or f["flag_index"] > s.max_flag_index:
+            return result.RANGE
+        return E.Effect(E.SET_FLAG, f["flag_value"], f["flag_index"])
+    return s.unknown_subclass_result
+
+
+def _test(state, tok, s):
+    """Class 1 InitiateMeterTest/Display (sts.md 3.2): no key, no TID."""
+    if tok.subclass > 1:
+        return Decision(s.unknown_subclass_result, tok)
+    code = tok.fields["mfrcode"]
+    if code != state.mfr_code and not (code == 0 and s.mfr_code_zero_wildcard):
+        return Decision(result.MFR_CODE, tok)
+    return Decision(result.ACCEPT, tok, E.Effect(E.TEST, tok.fields["control"], tok.subclass))
+
+
+def _key_change(state, tok, s):
+    """Key change token sets (sts.md 3.3, 9.4): KCT1+KCT2 for a 64-bit key,
+    KCT1..KCT4 for a 128-bit key, in any order; a part entered again replaces
+    the pending one. The set is applied when complete."""
+    n = _KCT_PART[tok.subclass]
+    need = 2 if state.ea == 7 else 4
+    if n >= need:  # KCT3/4 on a 64-bit (EA07) meter
+        return Decision(s.unknown_subclass_result, tok)
+    parts = list(state.kct) if state.kct else [None, None, None, None]
+    others = 0
+    for i in range(need):
+        if i != n and parts[i] is not None:
+            others += 1
+    a, b, c, _ = tok.words
+    parts[n] = [a, b, c]
+    if others < need - 1:
+        new = state.derive(state.tids, parts)
+        return Decision(result.KCT2_ACCEPTED if others else result.KCT1_ACCEPTED, tok, None, new)
+    a1, b1, c1 = parts[0]
+    a2, b2, c2 = parts[1]
+    kt = a1 & 3
+    krn = (a1 >> 4) & 15
+    ro = (a1 >> 3) & 1
+    ti = a2 & 0xFF
+    ken = (((a1 >> 8) & 15) << 4) | ((a2 >> 8) & 15)
+    if not (s.allowed_kt[state.kt] >> kt) & 1:
+        return Decision(result.KEY_TYPE, tok)
+    if krn < 1 or krn > 9 or ti > 99:
+        return Decision(result.RANGE, tok)
+    words = [b1, c1]  # NKHO: key bits 63..32 (EA07) / bytes 0..3 (EA11)
+    new = state.derive(state.tids)
+    if need == 4:
+        a3, b3, c3 = parts[2]
+        a4, b4, c4 = parts[3]
+        words += [b3, c3, b4, c4]  # bytes 4..7 (KCT3), 8..11 (KCT4)
+        new.sgc = ((a4 & 0xFFF) << 12) | (a3 & 0xFFF)
+    words += [b2, c2]  # NKLO: the last 4 bytes
+    key = bytearray(2 * len(words))
+    for i in range(len(words)):
+        key[2 * i] = words[i] >> 8
+        key[2 * i + 1] = words[i] & 0xFF
+    new.key = bytes(key)
+    new.kt = kt
+    new.krn = krn
+    new.ti = ti
+    new.ken = ken
+    new.kct = None
+    if ro:  # rollover: clear the TID memory; the base date moves on (sts.md 9.4)
+        new.tids = []
+        if s.ro_advances_base_date and new.base_date != BASE_DATES[-1]:
+            new.base_date = BASE_DATES[BASE_DATES.index(new.base_date) + 1]
+    return Decision(result.ACCEPT, tok, E.Effect(E.KEY_CHANGED, ro), new)

@@ -1,0 +1,143 @@
+# A decoded STS token: class, sub-class, TID and fields by name (sts.md 3).
+# Built from the plain 64-bit block given as halfwords a (bits 63..48),
+# b (47..32), c (31..16), d (15..0 = CRC). Field names follow sts.md 11.
+from sts import amount
+
+# class 2 sub-classes that carry no TID: the key change tokens (sts.md 3.3)
+KCT_SUBCLASSES = (3, 4, 8, 9)
+
+_NAMES0 = ("electricity", "water", "gas", "time",
+           "electricity currency", "water currency", "gas currency", "time currency")
+_NAMES2 = ("SetMaximumPowerLimit", "ClearCredit", "SetTariffRate", "Set1stSectionDecoderKey",
+           "Set2ndSectionDecoderKey", "ClearTamperCondition", "SetMaximumPhasePowerUnbalanceLimit",
+           "SetWaterMeterFactor", "Set3rdSectionDecoderKey", "Set4thSectionDecoderKey", "SetFlag")
+
+
+class Token:
+    """cls, subclass, tid (None for class 1 and key change tokens), fields (dict)."""
+
+    def __init__(self, cls, subclass, words, tid, fields):
+        self.cls = cls
+        self.subclass = subclass
+        self.words = words
+        self.tid = tid
+        self.fields = fields
+
+    @property
+    def plain(self):
+        a, b, c, d = self.words
+        return (a << 48) | (b << 32) | (c << 16) | d
+
+    def plain_hex(self):
+        a, b, c, d = self.words
+        return "%04x%04x%04x%04x" % (a, b, c, d)
+
+    @property
+    def name(self):
+        return name(self.cls, self.subclass)
+
+    def __repr__(self):
+        return "Token(class %d/%d %s, tid=%s, %r)" % (
+            self.cls, self.subclass, self.name, self.tid, self.fields)
+
+
+def name(cls, sub):
+    if cls == 0:
+        return "TransferCredit " + (_NAMES0[sub] if sub < 8 else "reserved")
+    if cls == 1:
+        return ("InitiateMeterTest/Display (2-digit MfrCode)", "InitiateMeterTest/Display (4-digit MfrCode)",
+                "Extended token read")[sub] if sub < 3 else "InitiateMeterTest reserved"
+    if cls == 2:
+        return _NAMES2[sub] if sub < 11 else "Management reserved"
+    return "reserved class"
+
+
+def from_words(cls, a, b, c, d):
+    """Parse the fields of a plain block (CRC already checked by the caller)."""
+    sub = a >> 12
+    tid = None
+    f = {}
+    if cls == 1:
+        if sub == 0:
+            f["control"] = ((a & 0xFFF) << 24) | (b << 8) | (c >> 8)
+            f["mfrcode"] = c & 0xFF
+        elif sub == 1:
+            f["control"] = ((a & 0xFFF) << 16) | b
+            f["mfrcode"] = c
+        else:
+            f["data"] = ((a & 0xFFF) << 32) | (b << 16) | c
+        return Token(cls, sub, (a, b, c, d), None, f)
+    if cls == 2 and sub in KCT_SUBCLASSES:
+        if sub == 3:
+            f["kenho"] = (a >> 8) & 15
+            f["new_krn"] = (a >> 4) & 15
+            f["ro"] = (a >> 3) & 1
+            f["res"] = (a >> 2) & 1
+            f["new_kt"] = a & 3
+            f["nkho"] = (b << 16) | c
+        elif sub == 4:
+            f["kenlo"] = (a >> 8) & 15
+            f["new_ti"] = a & 0xFF
+            f["nklo"] = (b << 16) | c
+        elif sub == 8:
+            f["sgc_bits_11_0"] = a & 0xFFF
+            f["key_bytes_4_7"] = (b << 16) | c
+        else:
+            f["sgc_bits_23_12"] = a & 0xFFF
+            f["key_bytes_8_11"] = (b << 16) | c
+        return Token(cls, sub, (a, b, c, d), None, f)
+    # the common frame: SubClass | RND | TID (24) | 16-bit value | CRC
+    tid = ((a & 0xFF) << 16) | b
+    if cls == 0 and 4 <= sub <= 7:
+        field = (((a >> 8) & 15) << 16) | c
+        f["currency_field"] = field
+        f["sign"] = field >> 19
+        f["exponent"] = (field >> 14) & 31
+        f["mantissa"] = c & 0x3FFF
+        f["amount_units"] = amount.currency_decode(field)
+    else:
+        f["rnd"] = (a >> 8) & 15
+        if cls == 0:
+            f["amount_field"] = c
+            f["amount_units"] = amount.decode(c)
+        elif sub == 0 or sub == 6:
+            f["value_field"] = c
+            f["value_w"] = amount.decode(c)
+        elif sub == 1:
+            f["register"] = c
+        elif sub == 5:
+            f["pad"] = c
+        elif sub == 10:
+            f["value_field"] = c
+            f["index"] = c >> 10
+            f["flag_index"] = (c >> 1) & 0x1FF
+            f["flag_value"] = c & 1
+        else:
+            f["value_field"] = c
+    return Token(cls, sub, (a, b, c, d), tid, f)
+
+
+def decrypt_words(ea, key, a, b, c, d, tables=None):
+    """Decrypt with the meter's EA, importing only that cipher."""
+    if ea == 7:
+        from sts import sta
+        return sta.decrypt_words(key, a, b, c, d, tables)
+    if ea == 11:
+        from sts import misty1
+        return misty1.decrypt_words(key, a, b, c, d)
+    raise ValueError("EA must be 7 or 11")
+
+
+def decode(text, ea=None, key=None, tables=None):
+    """Text -> (Token, crc_ok). Class 1 needs no key. Raises FormatError for
+    text that is not a token, ValueError for a missing/bad key or EA."""
+    from sts import carrier, crc
+    from sts.errors import FormatError
+    cls, a, b, c, d = carrier.parse_words(text)
+    if cls == 3:
+        raise FormatError("token class 3 is reserved")
+    if cls != 1:
+        if key is None:
+            raise ValueError("class %d tokens need the decoder key" % cls)
+        a, b, c, d = decrypt_words(ea, key, a, b, c, d, tables)
+    return from_words(cls, a, b, c, d), crc.field_words(cls, a, b, c) == d
