@@ -265,3 +265,33 @@ def test_garbage_never_raises():
         assert ev.kind in (association.REPLY, association.RELEASED)
         assert ev.apdu
 
+
+
+def test_dedicated_key_ded_and_general_ded_forms():
+    # AARQ whose glo-initiate-request carries a dedicated key (dlms.md 4.4, 6.1)
+    cfg = _config(TITLE)
+    a = Association(cfg, 1)
+    g = gcm.Gcm(EK)
+    dkey = bytes(range(0x40, 0x50))
+    ini = b"\x01\x01\x10" + dkey + unhex("000006 5F1F0400401E5D FFFF")
+    ui = security.wrap(ini, security.FORM_GLO, 0x30, 0x200, g, AK, TITLE)
+    q = apdu("aarq_hls")
+    q = q[:-37] + bytes((0xBE, len(ui) + 2, 0x04, len(ui))) + ui
+    q = bytes((0x60, len(q) - 2)) + q[2:]
+    ev = a.receive(q)
+    assert _aare_fields(ev.apdu)[:2] == (0, 14) and a.dedicated_key == dkey
+    f = security.hls_f(g, AK, TITLE, 0x201, STOC)
+    a.receive(security.wrap(unhex("C301C1000F0000280000FF01010911") + f, security.FORM_GLO, 0x30, 0x201,
+                            g, AK, TITLE))
+    assert a.state == association.ASSOCIATED
+    gd = gcm.Gcm(dkey)
+    for form, resp_tag in ((security.FORM_DED, 0xD4), (security.FORM_GENERAL_DED, 0xDC)):
+        ev = a.receive(security.wrap(apdu("get_ldn"), form, 0x30, a.client.counters.rx_last + 1, gd, AK, TITLE))
+        assert ev.kind == association.GET
+        out = a.get_response(ev.request, [b"\x11\x01"])
+        p = security.parse(out)
+        assert out[0] == resp_tag
+        assert security.decipher(p, gd, AK, TITLE) == b"\xc4\x01\xc1\x00\x11\x01"
+    # the global key does not open a ded APDU
+    bad = security.wrap(apdu("get_ldn"), security.FORM_DED, 0x30, a.client.counters.rx_last + 1, g, AK, TITLE)
+    assert _exc(a.receive(bad), 1, 5)
