@@ -56,6 +56,9 @@ def test_public_client_reads_and_block_transfer():
     r = link.xfer(c, c.readList([(ldn, 2), (dc, 2)]))
     assert link.sent[-1][:2] == b"\xc0\x03"
     assert [bytes(v) if isinstance(v, (bytes, bytearray)) else v for v in r.value] == [stub.LDN, True]
+    # a with-list result too long for one APDU goes out in data blocks as well
+    r = link.xfer(c, c.readList([(aln, 2), (ldn, 2), (aln, 2)]))
+    assert [len(v) for v in r.value] == [200, len(stub.LDN), 200]
     r = link.xfer(c, c.releaseRequest())
     assert link.server.association(16).state == association.IDLE
 

@@ -14,7 +14,7 @@
 # Access rights per object are the COSEM dispatcher's job.
 
 from compat import const
-from dlms import acse, gcm, security, xdlms
+from dlms import acse, axdr, gcm, security, xdlms
 from dlms.axdr import DecodeError
 
 IDLE = const(0)         # no association
@@ -313,16 +313,22 @@ class Association:
     def get_response(self, req, results):
         """results: per ref, encoded Data (bytes) or a data-access-result (int).
         Splits a long result into GET data blocks."""
-        if req.kind == xdlms.NORMAL:
-            plain = xdlms.get_response_normal(req.invoke, results[0])
+        # Size first, so a long result is never copied whole (object_list).
+        normal = req.kind == xdlms.NORMAL
+        if normal:
+            size = 4 + (2 if isinstance(results[0], int) else len(results[0]))
         else:
-            plain = xdlms.get_response_with_list(req.invoke, results)
+            size = 3 + axdr.length_size(len(results))
+            for r in results:
+                size += 2 if isinstance(r, int) else 1 + len(r)
         limit = self._limit() - self._overhead()
-        if len(plain) <= limit:
-            return self._protect(plain)
+        if size <= limit:
+            if normal:
+                return self._protect(xdlms.get_response_normal(req.invoke, results[0]))
+            return self._protect(xdlms.get_response_with_list(req.invoke, results))
         if not self.conformance & CONF_BLOCK_GET or limit - xdlms.BLOCK_HEADER < 16:
             return xdlms.exception_response(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_PDU_TOO_LONG)
-        raw = results[0] if req.kind == xdlms.NORMAL else xdlms.get_result_list(results)
+        raw = results[0] if normal else xdlms.get_result_list(results)
         self._long = xdlms.LongGet(req.invoke, raw, limit - xdlms.BLOCK_HEADER)
         apdu, _ = self._long.next_block()
         return self._protect(apdu)
