@@ -227,6 +227,10 @@ class Association:
             title = p.system_title
         if title is None:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_DECIPHERING_ERROR)
+        policy = self.client.policy
+        if p.sc & policy != policy:
+            # weaker protection than this client's security policy
+            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
         counters = self.client.counters
         if not counters.fresh(p.ic):
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED,
@@ -241,7 +245,8 @@ class Association:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_DECIPHERING_ERROR)
         if not plain or (p.plain_tag is not None and plain[0] != p.plain_tag) or plain[0] not in plain_tags:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_DECIPHERING_ERROR)
-        counters.accept(p.ic)
+        if p.sc & security.SC_AUTHENTICATED:
+            counters.accept(p.ic)  # only an authenticated IC may move the counter
         return plain, (p.form, p.sc)
 
     def _protected(self, apdu):
@@ -249,8 +254,6 @@ class Association:
         if isinstance(r, Event):
             return r
         plain, form = r
-        if form[1] & self.client.policy != self.client.policy:
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
         self._form = form
         return self._service(plain)
 

@@ -55,14 +55,17 @@ def test_hls_gmac_session_reproduces_capture():
     assert security.decipher(p, g, AK, TITLE) == b"\xc4\x01\xc1\x00\x09\x02AB"
     # plaintext requests are refused under this client's policy
     assert exc(a.receive(apdu("get_ldn")), 1, 1)
-    # authenticated-only does not meet the policy (authenticated and encrypted)
-    weak = security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x10, 0xCC, g, AK, TITLE)
-    assert exc(a.receive(weak), 1, 1)
+    # authenticated-only or encrypted-only does not meet the policy
+    # (authenticated and encrypted); the counter does not move
+    for sc in (0x10, 0x20):
+        weak = security.wrap(apdu("get_ldn"), security.FORM_GLO, sc, 0xCC, g, AK, TITLE)
+        assert exc(a.receive(weak), 1, 1)
+    assert a.client.counters.rx_last == 0xCB
     # a tampered APDU: deciphering error, counter unchanged
     bad = bytearray(security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x30, 0xD0, g, AK, TITLE))
     bad[-1] ^= 1
     assert exc(a.receive(bytes(bad)), 1, 5)
-    assert a.client.counters.rx_last == 0xCC
+    assert a.client.counters.rx_last == 0xCB
     # a wrong key
     other = security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x30, 0xD1, gcm.Gcm(AK), AK, TITLE)
     assert exc(a.receive(other), 1, 5)
@@ -158,3 +161,13 @@ def test_exhausted_server_counter_refuses_to_answer():
     a.client.counters.tx = security.IC_MAX + 1
     ev = a.receive(security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x30, 0xCB, g, AK, TITLE))
     assert a.get_response(ev.request, [b"\x00"]) == b"\xd8\x01\x01"
+
+
+def test_unauthenticated_ic_never_moves_the_counter():
+    a, _ = _hls_session()
+    g = gcm.Gcm(EK)
+    a.receive(security.wrap(apdu("hls_action"), security.FORM_GLO, 0x30, 0xCA, g, AK, TITLE))
+    a.client.policy = security.SC_ENCRYPTED  # a weaker policy that admits E-only requests
+    ev = a.receive(security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x20, 0x7FFFFFF0, g, AK, TITLE))
+    assert ev.kind == association.GET
+    assert a.client.counters.rx_last == 0xCA
