@@ -74,8 +74,11 @@ class Aes128:
             for i in range(16):  # SubBytes + ShiftRows
                 t[i] = sb[s[sh[i]]]
             if rnd < 10:  # MixColumns + AddRoundKey
-                for c in range(0, 16, 4):
-                    a0, a1, a2, a3 = t[c], t[c + 1], t[c + 2], t[c + 3]
+                for c in (0, 4, 8, 12):
+                    a0 = t[c]
+                    a1 = t[c + 1]
+                    a2 = t[c + 2]
+                    a3 = t[c + 3]
                     x = a0 ^ a1 ^ a2 ^ a3
                     s[c] = a0 ^ x ^ xt[a0 ^ a1] ^ w[k + c]
                     s[c + 1] = a1 ^ x ^ xt[a1 ^ a2] ^ w[k + c + 1]

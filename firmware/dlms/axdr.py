@@ -144,7 +144,12 @@ def get_int(data, pos, width, signed=False):
 def encode(value, buf=None):
     """Encode a (tag, value) pair; append to `buf` if given, else return bytes."""
     out = bytearray() if buf is None else buf
-    _put(out, value, 0)
+    try:
+        _put(out, value, 0)
+    except EncodeError:
+        raise
+    except (TypeError, ValueError, AttributeError):
+        raise EncodeError("value does not fit its type")
     return bytes(out) if buf is None else out
 
 

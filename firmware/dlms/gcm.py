@@ -150,7 +150,9 @@ class Gcm:
         self._aes.encrypt(self._ctr, self._ks)
         ks = self._ks
         y = self._y
-        return bytes(y[i] ^ ks[i] for i in range(tag_len))
+        for i in range(16):
+            y[i] ^= ks[i]
+        return bytes(y)[:tag_len]
 
     # -- public --
 

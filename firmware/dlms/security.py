@@ -172,10 +172,10 @@ IC_MAX = 0xFFFFFFFF
 class Counters:
     """Invocation counters of one client's key set; must outlive associations
     (and be persisted by the caller: read `tx` and `rx_last` after each APDU).
-    tx: the IC the server uses next; rx_last: the last IC accepted from the
-    client (-1 = none yet)."""
+    tx: the IC the server uses next (starts at 1: dlms-cosem refuses a
+    meter IC of 0); rx_last: the last IC accepted from the client (-1 = none)."""
 
-    def __init__(self, tx=0, rx_last=-1):
+    def __init__(self, tx=1, rx_last=-1):
         self.tx = tx
         self.rx_last = rx_last
 
