@@ -12,7 +12,6 @@
 # or reset it (CTS-15). A missing or unreadable CTS record in an existing state
 # means ENDED (fail safe: it never grants a fresh 24 h).
 from compat import const
-from meter import cts_profiles
 
 NOT_ENTERED = const(0)
 ACTIVE = const(1)
@@ -39,7 +38,7 @@ REFUSED_UUT = const(4)  # not a defined UUT number (0, 5..99)
 LIMIT_S = const(86400)  # CTS-12: 24 h of powered-up time
 PERSIST_S = const(30)  # reservation step (docs/cts.md)
 
-RESERVED_DRNS = (cts_profiles.DRN_11, cts_profiles.DRN_13)  # CTS-2
+RESERVED_DRNS = ("00000000000", "0100000000008")  # CTS-2 (= cts_profiles.DRN_*)
 
 
 def reserved(drn):
@@ -55,6 +54,8 @@ def _unhex(s):
 
 def profile(uut, drn):
     """The initial values of UUT `uut` for a meter with DRN `drn`, or None."""
+    from meter import cts_profiles  # imported on use: only reserved-DRN meters need it
+
     p = cts_profiles.PROFILES.get(uut)
     if p is None or drn not in p["keys"]:
         return None

@@ -1,6 +1,7 @@
 # Event codes of the meter's event log (issue 4 item 5). The ring itself is
 # store.eventlog.EventLog: entries (seq, time_s, code, a, b), all ints.
-# Arguments a and b per code are listed beside it.
+# Arguments a and b per code are listed beside it; readable names for tools
+# are in docs/meter.md (kept out of the firmware to save RAM).
 from compat import const
 
 TOKEN_ACCEPTED = const(1)  # a = sts result code (1/2/3), b = TID or -1 (KCT)
@@ -24,19 +25,3 @@ MPL_SET = const(18)  # a = W
 CTS_PROFILE = const(19)  # a = UUT applied while CTS mode was already active
 MANUAL_RECONNECT = const(20)  # a = 1 allowed
 CTS_REFUSED = const(21)  # a = UUT asked, b = reason (cts.REFUSED_*)
-
-NAMES = {
-    TOKEN_ACCEPTED: "token accepted", TOKEN_REJECTED: "token rejected",
-    POWER_UP: "power up", POWER_DOWN: "power down", RELAY_OPENED: "relay opened",
-    RELAY_CLOSED: "relay closed", TAMPER_DETECTED: "tamper", TAMPER_CLEARED: "tamper cleared",
-    CTS_ENTERED: "CTS entered", CTS_EXITED: "CTS exited", KEY_CHANGED: "key changed",
-    CREDIT_CLEARED: "credit cleared", LOW_CREDIT: "low credit",
-    EMERGENCY_CREDIT: "emergency credit", POWER_LIMIT_TRIP: "power limit trip",
-    REMOTE_DISCONNECT: "remote disconnect", REMOTE_RECONNECT: "remote reconnect",
-    MPL_SET: "max power limit set", CTS_PROFILE: "CTS profile changed",
-    MANUAL_RECONNECT: "manual reconnect", CTS_REFUSED: "CTS entry refused",
-}
-
-
-def name(code):
-    return NAMES.get(code, "event %d" % code)

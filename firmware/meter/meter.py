@@ -191,96 +191,8 @@ class Meter:
     def enter_token(self, text, source=REMOTE):
         """Processes one token. Returns (result code, info dict). The result is
         final: an accepted token has been committed before this returns."""
-        now = self.clock()
-        if self.cts.ended() or self.fault:  # CTS-19 (docs/cts.md: reported as Lockout)
-            self._log_now(now, ev.TOKEN_REJECTED, result.LOCKOUT, -1)
-            return self._done(source, result.LOCKOUT, {"reason": "cts ended" if not self.fault else "fault"})
-        d = self._process(self.sts, text, None, self.sts_settings)
-        code = d.result
-        tid = -1
-        if d.token is not None:
-            t = getattr(d.token, "tid", None)
-            tid = t if isinstance(t, int) else -1
-        info = {"tid": tid}
-        if not result.accepted(code):
-            self.last_result = code
-            self._log_now(now, ev.TOKEN_REJECTED, code, tid)
-            return self._done(source, code, info)
-        before = self.account.to_record()
-        code = self._apply(d.effect, d.state, now, info)
-        if code != result.ACCEPT:  # overflow / unsupported / range
-            self.account.load_record(before)
-            self._evq = []
-            self.last_result = code
-            self._log_now(now, ev.TOKEN_REJECTED, code, tid)
-            return self._done(source, code, info)
-        code = d.result
-        if d.state is None and not info.get("changed"):  # class 1 test token: nothing to keep
-            self.last_result = code
-            self._log_now(now, ev.TOKEN_ACCEPTED, code, tid)
-            return self._done(source, code, info)
-        old_sts, old_last = self.sts, (self.last_result, self.last_tid)
-        if d.state is not None:
-            self.sts = d.state
-        self.last_result, self.last_tid = code, tid
-        self._event(now, ev.TOKEN_ACCEPTED, code, tid)
-        try:
-            self._commit(now)
-        except Exception:
-            # not durable: nothing happened (the caller sees the exception)
-            self.sts, (self.last_result, self.last_tid) = old_sts, old_last
-            self.account.load_record(before)
-            self._evq = []
-            raise
-        self._update_relay(now, False)
-        info["credit"] = self.account.available()
-        return self._done(source, code, info)
-
-    def _apply(self, e, new_state, now, info):
-        """Applies an effect to the account (in RAM). Returns ACCEPT, OVERFLOW or
-        FUNCTION; on anything but ACCEPT the caller restores the account."""
-        if e is None:
-            return result.ACCEPT
-        E = self.effect
-        k = e.kind
-        info["effect"] = k
-        info["changed"] = k != E.TEST
-        if k == E.CREDIT:
-            r = self.account.add_credit(e.register, e.value)
-            if r == ac.OVERFLOW:
-                return result.OVERFLOW
-            if r == ac.UNSUPPORTED:
-                return result.FUNCTION
-            info["units"] = e.value
-        elif k == E.SET_MPL:
-            self.account.set_mpl(e.value)
-            self._event(now, ev.MPL_SET, e.value)
-        elif k == E.CLEAR_CREDIT:
-            self.account.clear_credit(e.register)
-            self._event(now, ev.CREDIT_CLEARED, e.register)
-        elif k == E.CLEAR_TAMPER:
-            self.account.tamper = False
-            self._event(now, ev.TAMPER_CLEARED, 1)
-        elif k == E.SET_MPPUL:
-            self.account.mppul_w = e.value
-        elif k == E.SET_TARIFF:
-            self.account.tariff_rate = e.value
-        elif k == E.SET_WATER_FACTOR:
-            self.account.water_factor = e.value
-        elif k == E.SET_FLAG:
-            if not self.account.set_flag(e.register, e.value):
-                return result.RANGE
-        elif k == E.KEY_CHANGED:
-            krn = getattr(new_state, "krn", 0) if new_state is not None else 0
-            self._event(now, ev.KEY_CHANGED, krn, e.value)
-        elif k == E.TEST:
-            info["control"] = e.value
-        return result.ACCEPT
-
-    def _done(self, source, code, info):
-        if source != KEYPAD and self.display is not None:
-            self.display.show("%s %02d" % (result.name(code), code))
-        return code, info
+        from meter import token_entry
+        return token_entry.enter(self, text, source)
 
     # --- metering -----------------------------------------------------------------------------
     def consume(self, wh):
@@ -372,58 +284,18 @@ class Meter:
     def cts_enter(self, uut, by_short_code=False):
         """Enter CTS test mode with UUT profile `uut`, or switch profile while
         active. Returns a meter.cts code (ENTERED, CHANGED, REFUSED_*)."""
-        now = self.clock()
-        drn = self.sts.drn
-        r = self.cts.check_enter(uut, drn)
-        by = ctsmod.BY_SHORT_CODE if by_short_code else ctsmod.BY_REGISTER
-        if r != ctsmod.ENTERED and r != ctsmod.CHANGED:
-            self._log_now(now, ev.CTS_REFUSED, uut, r)
-            return r
-        p = ctsmod.profile(uut, drn)
-        s = self.sts.copy()
-        s.ea, s.key, s.kt, s.krn, s.ti = p["ea"], p["key"], p["kt"], p["krn"], p["ti"]
-        s.sgc, s.ken, s.base_date = p["sgc"], p["ken"], p["base_date"]
-        s.tids = []
-        s.kct = None
-        old = (self.sts, self.account, self.control_state, self.cts.to_record(), self.last_result)
-        self.sts = s
-        self.account = ac.Account(self.config.get("account"))
-        self.control_state = rp.CONNECTED
-        self.last_result, self.last_tid = 0, -1
-        self.cts.enter(uut, drn, now)
-        self._event(now, ev.CTS_ENTERED if r == ctsmod.ENTERED else ev.CTS_PROFILE, uut, by)
-        try:
-            self._commit(now)
-        except Exception:
-            self.sts, self.account, self.control_state, rec, self.last_result = old
-            self.cts.load_record(rec)
-            self._evq = []
-            raise
-        self._update_relay(now, False)
-        return r
+        from meter import cts_control
+        return cts_control.enter(self, uut, by_short_code)
 
     def cts_exit(self, by_short_code=False):
-        now = self.clock()
-        reason = ctsmod.EXIT_SHORT_CODE if by_short_code else ctsmod.EXIT_REGISTER
-        if not self.cts.exit(reason):
-            return False
-        self._event(now, ev.CTS_EXITED, reason, self.cts.elapsed_s)
-        self._commit(now)
-        self._update_relay(now, False)
-        return True
+        from meter import cts_control
+        return cts_control.leave(self, by_short_code)
 
     def cts_register_write(self, value):
-        """The CTS register (cts-mode.md CTS-9; the DLMS layer maps it): 1..99 =
-        enter/switch to that UUT, 0 = leave CTS test mode (CTS-17). Returns a
-        meter.cts code; exit gives ENTERED-like 0 on success."""
-        if value == 0:
-            if self.cts.active():
-                self.cts_exit(False)
-                return ctsmod.ENTERED
-            return ctsmod.REFUSED_ENDED if self.cts.ended() else ctsmod.REFUSED_UUT
-        if value < 0 or value > 99:
-            return ctsmod.REFUSED_UUT
-        return self.cts_enter(value, False)
+        """The CTS register (CTS-9): 1..99 enter/switch UUT, 0 leave (CTS-17).
+        Returns a meter.cts code (0 = done)."""
+        from meter import cts_control
+        return cts_control.register_write(self, value)
 
     def cts_register_read(self):
         """(state, uut, timer seconds, exit reason) for display/DLMS."""

@@ -219,3 +219,22 @@ def new_meter(store=None, drn="00000000000", config=None, clock=None, log=None, 
     m = Meter(cfg, store, sts_state or StsState(drn), clock, Relay(), Display(),
               log if log is not None else EventLog())
     return m
+
+
+class FakeTokens:
+    """Token maker with the interface of meter_sts.Tokens, for the fakes."""
+
+    def config(self):
+        return {"process": process, "effect": Effect}
+
+    def factory_state(self, drn):
+        return StsState(drn)
+
+    def credit(self, drn, tid, units):
+        return make(0, 0, tid, units)
+
+    def tids(self, rec):
+        return rec["tids"]
+
+    def memory(self):
+        return TID_MEMORY_SIZE
