@@ -1,0 +1,216 @@
+# Account and credit (issue 4 item 1; dlms.md 7.3 Account/Credit classes).
+#
+# Credit registers per class-0 sub-class (sts.md 3.1), integers in token units:
+# 0 electricity 0.1 kWh, 1 water 0.1 m3, 2 gas 0.1 m3, 3 time 0.1, 4..7 the same
+# utilities in currency, 1e-5 currency units. A meter supports a subset
+# (config "registers"); the register that metering draws from is
+# config "credit_register": 0 (kWh mode) or 4 (currency mode, with a tariff).
+#
+# Emergency credit: when invoked, the metered register may run down to
+# -ec_amount. The negative part is a debt that the next credit token repays
+# first, simply by being added to the same register. Post-payment mode: the
+# register runs negative without limit and credit never opens the relay.
+from compat import const
+
+PREPAYMENT = const(2)  # dlms.md 7.3 Account payment_mode 2
+POSTPAYMENT = const(1)  # payment_mode 1 "credit"
+
+REGISTER_MAX = const(0x7FFFFFFF)  # double-long (DLMS Credit current_credit_amount)
+REGISTER_MIN = const(-0x7FFFFFFF)
+NO_REGISTERS = const(8)
+ALL = const(0xFFFF)  # ClearCredit register "all" (sts.md 3.3)
+
+# result of add_credit
+ADDED = const(0)
+OVERFLOW = const(1)
+UNSUPPORTED = const(2)
+
+DEFAULTS = {
+    "registers": (0,),  # sub-classes this meter keeps
+    "credit_register": 0,  # metered register: 0 kWh, 4 currency
+    "tariff": 0,  # currency mode: 1e-5 currency units per kWh
+    "payment_mode": PREPAYMENT,
+    "low_credit": 50,  # units: 5.0 kWh
+    "ec_amount": 0,  # emergency credit in units, 0 = none offered
+    "ec_auto": False,  # invoke emergency credit automatically at zero
+    "mpl_reconnect_s": 60,  # reconnect delay after a power limit trip
+}
+
+
+def config_value(config, key):
+    if config is not None and key in config:
+        return config[key]
+    return DEFAULTS[key]
+
+
+class Account:
+    def __init__(self, config=None):
+        self.supported = tuple(config_value(config, "registers"))
+        self.metered = config_value(config, "credit_register")
+        self.tariff = config_value(config, "tariff")
+        self.payment_mode = config_value(config, "payment_mode")
+        self.low_threshold = config_value(config, "low_credit")
+        self.ec_amount = config_value(config, "ec_amount")
+        self.ec_auto = config_value(config, "ec_auto")
+        self.mpl_reconnect_s = config_value(config, "mpl_reconnect_s")
+        if self.metered not in self.supported:
+            self.supported = self.supported + (self.metered,)
+        self.credit = [0] * NO_REGISTERS
+        self.remainder = 0  # consumption below one register unit, numerator
+        self.consumed_wh = 0  # total energy metered (Wh), for the record
+        self.ec_active = False
+        self.mpl_w = 0  # maximum power limit, W; 0 = none
+        self.mppul_w = 0  # max phase power unbalance limit, W (stored only)
+        self.trip_until = -1  # power limit trip latched until this time (s); -1 none
+        self.trips = 0
+        self.tamper = False
+        self.tariff_rate = 0  # class 2 sub 2 SetTariffRate value (stored only)
+        self.water_factor = 0
+        self.flags = 0  # class 2 sub 10 flags, bit per flag index (< 32)
+
+    # --- credit ------------------------------------------------------------
+    def supports(self, register):
+        return register in self.supported
+
+    def can_add(self, register, units):
+        if register < 0 or register >= NO_REGISTERS or not self.supports(register):
+            return UNSUPPORTED
+        if units < 0 or self.credit[register] + units > REGISTER_MAX:
+            return OVERFLOW
+        return ADDED
+
+    def add_credit(self, register, units):
+        """Adds a class-0 credit; a debt (emergency credit used, post-payment)
+        is repaid first because it is the negative part of the same register."""
+        r = self.can_add(register, units)
+        if r != ADDED:
+            return r
+        self.credit[register] += units
+        if self.ec_active and self.credit[register] >= 0 and register == self.metered:
+            self.ec_active = False
+        return ADDED
+
+    def clear_credit(self, register):
+        if register == ALL:
+            for i in range(NO_REGISTERS):
+                self.credit[i] = 0
+        elif 0 <= register < NO_REGISTERS:
+            self.credit[register] = 0
+        else:
+            return False
+        if register == ALL or register == self.metered:
+            self.ec_active = False
+            self.remainder = 0
+        return True
+
+    def available(self):
+        """Credit available to the customer in the metered register's units."""
+        c = self.credit[self.metered]
+        if self.ec_active:
+            c += self.ec_amount
+        return c
+
+    def out_of_credit(self):
+        if self.payment_mode != PREPAYMENT:
+            return False
+        if self.available() <= 0 and self.ec_auto and self.ec_amount > 0 and not self.ec_active:
+            return False  # emergency credit will be invoked on the next step
+        return self.available() <= 0
+
+    def low_credit(self):
+        return self.payment_mode == PREPAYMENT and self.available() <= self.low_threshold
+
+    def ec_invokable(self):
+        return (self.payment_mode == PREPAYMENT and self.ec_amount > 0 and not self.ec_active
+                and self.credit[self.metered] <= self.low_threshold)
+
+    def invoke_ec(self):
+        if not self.ec_invokable():
+            return False
+        self.ec_active = True
+        return True
+
+    # --- metering ------------------------------------------------------------
+    def consume(self, wh):
+        """Deducts `wh` watt-hours from the metered register; the part below one
+        register unit is carried in `remainder`. Returns units deducted."""
+        if wh <= 0:
+            return 0
+        self.consumed_wh += wh
+        if self.metered < 4:
+            self.remainder += wh  # units of 1 Wh; 100 Wh = 0.1 kWh
+            den = 100
+        else:
+            self.remainder += wh * self.tariff  # 1e-5 currency * Wh / kWh
+            den = 1000
+        units = self.remainder // den
+        self.remainder -= units * den
+        if units:
+            c = self.credit[self.metered] - units
+            if c < REGISTER_MIN:
+                c = REGISTER_MIN
+            self.credit[self.metered] = c
+            if self.ec_auto and not self.ec_active and c <= 0:
+                self.invoke_ec()
+        return units
+
+    # --- maximum power limit (class 2 sub 0) ---------------------------------
+    def check_power(self, watts, now_s):
+        """Trips when the demand exceeds the MPL; the trip is latched for
+        mpl_reconnect_s seconds, then the relay may close again and a still
+        excessive demand trips it again. Returns True on a new trip."""
+        if self.trip_until >= 0 and now_s >= self.trip_until:
+            self.trip_until = -1
+        if self.mpl_w > 0 and watts > self.mpl_w and self.trip_until < 0:
+            self.trip_until = now_s + self.mpl_reconnect_s
+            self.trips += 1
+            return True
+        return False
+
+    def power_tripped(self, now_s):
+        if self.trip_until >= 0 and now_s >= self.trip_until:
+            self.trip_until = -1
+        return self.trip_until >= 0
+
+    def set_mpl(self, watts):
+        self.mpl_w = watts
+        self.trip_until = -1  # a new limit ends a trip under the old one
+
+    def set_flag(self, index, value):
+        if index < 0 or index > 31:
+            return False
+        if value:
+            self.flags |= 1 << index
+        else:
+            self.flags &= ~(1 << index)
+        return True
+
+    def flag(self, index):
+        return bool((self.flags >> index) & 1)
+
+    # --- record ----------------------------------------------------------------
+    def to_record(self):
+        return {
+            "c": list(self.credit), "r": self.remainder, "wh": self.consumed_wh,
+            "ec": self.ec_active, "pm": self.payment_mode, "mpl": self.mpl_w,
+            "mppul": self.mppul_w, "trips": self.trips, "tamper": self.tamper,
+            "tr": self.tariff_rate, "wf": self.water_factor, "fl": self.flags,
+        }
+
+    def load_record(self, d):
+        c = d["c"]
+        if len(c) != NO_REGISTERS:
+            raise ValueError("credit registers")
+        self.credit = [int(x) for x in c]
+        self.remainder = int(d["r"])
+        self.consumed_wh = int(d["wh"])
+        self.ec_active = bool(d["ec"])
+        self.payment_mode = int(d["pm"])
+        self.mpl_w = int(d["mpl"])
+        self.mppul_w = int(d.get("mppul", 0))
+        self.trips = int(d.get("trips", 0))
+        self.tamper = bool(d["tamper"])
+        self.tariff_rate = int(d.get("tr", 0))
+        self.water_factor = int(d.get("wf", 0))
+        self.flags = int(d.get("fl", 0))
+        self.trip_until = -1  # a trip does not survive a power cycle (RAM only)

@@ -1,0 +1,159 @@
+# CTS test mode, STS 203-1 (cts-mode.md part A; decisions of part B in docs/cts.md).
+#
+# States: NOT_ENTERED -> ACTIVE(uut) -> ENDED. ENDED is final (CTS-18): only a
+# factory re-initialisation (erasing the whole state store) leaves it.
+#
+# Powered-up timer (CTS-10..15): `tick(now_s)` takes a monotonic seconds value
+# from an injected clock that only runs while powered (the board's ticks; a
+# fake in tests). The meter calls it at least every 5 s (CTS-14). Persistence
+# by reservation: the stored value is always AHEAD of the true elapsed time by
+# up to `persist_s`; after a power cut the meter resumes from the stored value,
+# so a power cycle can shorten the 24 h by at most persist_s and never stretch
+# or reset it (CTS-15). A missing or unreadable CTS record in an existing state
+# means ENDED (fail safe: it never grants a fresh 24 h).
+from compat import const
+
+NOT_ENTERED = const(0)
+ACTIVE = const(1)
+ENDED = const(2)
+
+# entry methods (event argument)
+BY_SHORT_CODE = const(1)
+BY_REGISTER = const(2)
+
+# exit reasons
+EXIT_NONE = const(0)
+EXIT_TIMER = const(1)
+EXIT_SHORT_CODE = const(2)
+EXIT_REGISTER = const(3)
+EXIT_CORRUPT = const(4)  # record missing or invalid
+
+# enter() results
+ENTERED = const(0)
+CHANGED = const(1)  # another UUT applied while active; timer keeps running (B.6)
+REFUSED_DRN = const(2)  # CTS-4
+REFUSED_ENDED = const(3)  # CTS-18
+REFUSED_UUT = const(4)  # not a defined UUT number (0, 5..99)
+
+LIMIT_S = const(86400)  # CTS-12: 24 h of powered-up time
+PERSIST_S = const(30)  # reservation step (docs/cts.md)
+
+RESERVED_DRNS = ("00000000000", "0100000000008")  # CTS-2 (= cts_profiles.DRN_*)
+
+
+def reserved(drn):
+    return drn in RESERVED_DRNS
+
+
+def _unhex(s):
+    b = bytearray(len(s) // 2)
+    for i in range(len(b)):
+        b[i] = int(s[2 * i:2 * i + 2], 16)
+    return bytes(b)
+
+
+def profile(uut, drn):
+    """The initial values of UUT `uut` for a meter with DRN `drn`, or None."""
+    from meter import cts_profiles  # imported on use: only reserved-DRN meters need it
+
+    p = cts_profiles.PROFILES.get(uut)
+    if p is None or drn not in p["keys"]:
+        return None
+    return {"ea": p["ea"], "key": _unhex(p["keys"][drn]), "kt": p["kt"], "krn": p["krn"],
+            "ti": p["ti"], "sgc": p["sgc"], "ken": p["ken"], "base_date": p["base_date"]}
+
+
+class Cts:
+    def __init__(self, limit_s=LIMIT_S, persist_s=PERSIST_S):
+        self.limit_s = limit_s
+        self.persist_s = persist_s
+        self.state = NOT_ENTERED
+        self.uut = 0
+        self.elapsed_s = 0  # powered-up seconds counted so far
+        self.reserved_s = 0  # value in the last commit (>= elapsed_s when active)
+        self.exit_reason = EXIT_NONE
+        self._last = None  # last clock value seen since power-up (RAM only)
+
+    def active(self):
+        return self.state == ACTIVE
+
+    def ended(self):
+        return self.state == ENDED
+
+    def check_enter(self, uut, drn):
+        if self.state == ENDED:
+            return REFUSED_ENDED
+        if not reserved(drn):
+            return REFUSED_DRN
+        if profile(uut, drn) is None:
+            return REFUSED_UUT
+        return CHANGED if self.state == ACTIVE else ENTERED
+
+    def enter(self, uut, drn, now_s=None):
+        """Enters (or changes profile). The caller applies profile(uut, drn)
+        and commits to_record() in the same commit."""
+        r = self.check_enter(uut, drn)
+        if r == ENTERED:
+            self.state = ACTIVE
+            self.elapsed_s = 0
+            self.reserved_s = 0
+            self._last = now_s
+        if r == ENTERED or r == CHANGED:
+            self.uut = uut  # timer untouched on CHANGED (CTS-15)
+        return r
+
+    def exit(self, reason):
+        if self.state != ACTIVE:
+            return False
+        self.state = ENDED
+        self.exit_reason = reason
+        return True
+
+    def tick(self, now_s):
+        """Counts powered time. Returns True when the state must be committed
+        now: a new reservation is due, or the timer expired (state ENDED)."""
+        if self.state != ACTIVE:
+            return False
+        if self._last is None or now_s < self._last:
+            self._last = now_s  # first tick after power-up: baseline only
+        else:
+            self.elapsed_s += now_s - self._last
+            self._last = now_s
+        if self.elapsed_s >= self.limit_s:
+            self.elapsed_s = self.limit_s
+            self.exit(EXIT_TIMER)
+            return True
+        return self.elapsed_s >= self.reserved_s
+
+    def remaining_s(self):
+        if self.state != ACTIVE:
+            return 0
+        return self.limit_s - self.elapsed_s
+
+    def to_record(self):
+        """Called when committing: reserves the next step ahead of the clock."""
+        if self.state == ACTIVE:
+            r = self.elapsed_s + self.persist_s
+            self.reserved_s = r if r < self.limit_s else self.limit_s
+            t = self.reserved_s
+        else:
+            t = self.elapsed_s
+        return {"st": self.state, "uut": self.uut, "t": t, "x": self.exit_reason}
+
+    def load_record(self, d):
+        """From a stored record; None or anything invalid gives ENDED."""
+        self._last = None
+        try:
+            st = int(d["st"])
+            t = int(d["t"])
+            uut = int(d["uut"])
+            x = int(d["x"])
+            if st not in (NOT_ENTERED, ACTIVE, ENDED) or t < 0:
+                raise ValueError("cts record")
+        except Exception:
+            self.state, self.exit_reason, self.elapsed_s = ENDED, EXIT_CORRUPT, self.limit_s
+            return
+        self.state, self.uut, self.exit_reason = st, uut, x
+        self.elapsed_s = self.reserved_s = t if t < self.limit_s else self.limit_s
+        if st == ACTIVE and t >= self.limit_s:
+            self.exit(EXIT_TIMER)

@@ -1,0 +1,165 @@
+# Keypad token entry: a key-event state machine independent of the keypad
+# hardware (issue 4 item 4). The board maps its keys to the events below; the
+# clock (seconds) comes with every event, the display is injected (an object
+# with show(text)).
+#
+# An entry of exactly 20 digits + ENTER is a token; an entry of 1..4 digits +
+# ENTER is a short code (table SHORT_CODES); any other length is a Format error.
+# Repeated rejects lock the keypad (sts.lockout, when that module is present).
+# After CTS test mode has ended, nothing is accepted (cts-mode.md CTS-19).
+from compat import const
+from sts import result
+from meter import cts
+
+BACK = "B"  # delete the last digit
+CLEAR = "C"  # clear the entry
+ENTER = "E"
+
+TOKEN_DIGITS = const(20)
+SHORT_MAX = const(4)
+
+# short codes (docs/meter.md)
+SC_CREDIT = "01"
+SC_LAST_RESULT = "02"
+SC_METER_NUMBER = "03"
+SC_EMERGENCY = "04"
+SC_RECONNECT = "05"
+SC_CTS_STATE = "06"
+SC_CTS_EXIT = "8800"
+SC_CTS_PREFIX = "88"  # 8801..8899: enter CTS test mode with UUT nn
+
+MESSAGES = {
+    result.ACCEPT: "Accept", result.KCT1_ACCEPTED: "KCT 1 ok", result.KCT2_ACCEPTED: "Key change",
+    result.OVERFLOW: "Overflow", result.KEY_TYPE: "Key type", result.FORMAT: "Format",
+    result.RANGE: "Range", result.FUNCTION: "Function", result.OLD: "Old", result.USED: "Used",
+    result.KEY_EXPIRED: "Key expired", result.DDTK: "DDTK", result.CRC: "Reject",
+    result.MFR_CODE: "Mfr code", result.LOCKOUT: "Lockout", result.NOT_READY: "Not ready",
+}
+
+
+def message(code):
+    return "%s %02d" % (MESSAGES.get(code, "Error"), code)
+
+
+def grouped(digits):
+    """'12345678' -> '1234 5678' (groups of four, as printed on a token)."""
+    out = []
+    for i in range(0, len(digits), 4):
+        out.append(digits[i:i + 4])
+    return " ".join(out)
+
+
+def format_units(units, register):
+    sign = "-" if units < 0 else ""
+    u = -units if units < 0 else units
+    if register < 4:  # 0.1 kWh / 0.1 m3 / 0.1 time unit
+        return "%s%d.%d" % (sign, u // 10, u % 10)
+    return "%s%d.%02d" % (sign, u // 100000, (u % 100000) // 1000)  # currency, 2 decimals
+
+
+def _make_lockout(settings):
+    try:
+        from sts import lockout
+    except ImportError:
+        return None
+    return lockout.Lockout(settings)
+
+
+class Keypad:
+    def __init__(self, meter, display, config=None, lockout=None):
+        self.meter = meter
+        self.display = display
+        config = config or {}
+        self.timeout_s = config.get("entry_timeout_s", 30)
+        self.lockout = lockout if lockout is not None else _make_lockout(config.get("lockout"))
+        self.entry = ""
+        self.last_key_s = None
+        self.last_message = ""
+
+    def _show(self, text):
+        self.last_message = text
+        if self.display is not None:
+            self.display.show(text)
+
+    def show_idle(self):
+        self._show(self.meter.credit_text())
+
+    def key(self, k, now_s):
+        """One key event. Returns the STS result code when a token or short code
+        was entered, else None."""
+        self.tick(now_s)
+        self.last_key_s = now_s
+        if "0" <= k <= "9" and len(k) == 1:
+            if len(self.entry) < TOKEN_DIGITS:
+                self.entry += k
+            self._show(grouped(self.entry))
+        elif k == BACK:
+            self.entry = self.entry[:-1]
+            self._show(grouped(self.entry))
+        elif k == CLEAR:
+            self.entry = ""
+            self.show_idle()
+        elif k == ENTER:
+            text, self.entry = self.entry, ""
+            self.last_key_s = None
+            return self._enter(text, now_s)
+        return None
+
+    def tick(self, now_s):
+        """Entry timeout: a half-typed entry is dropped after timeout_s."""
+        if self.entry and self.last_key_s is not None and now_s - self.last_key_s >= self.timeout_s:
+            self.entry = ""
+            self.last_key_s = None
+            self.show_idle()
+
+    def _enter(self, text, now_s):
+        if self.meter.cts_ended():  # CTS-19: no tokens, no short codes
+            self._show("CTS end")
+            return result.LOCKOUT
+        if not text:
+            self.show_idle()
+            return None
+        if self.lockout is not None and self.lockout.locked(now_s):
+            self._show(message(result.LOCKOUT))
+            return result.LOCKOUT
+        if len(text) == TOKEN_DIGITS:
+            code, info = self.meter.enter_token(text, "keypad")
+        elif len(text) <= SHORT_MAX:
+            code = self._short_code(text)
+        else:
+            code = result.FORMAT
+            self._show(message(code))
+        if self.lockout is not None:
+            self.lockout.note(code, now_s)
+        if len(text) == TOKEN_DIGITS:
+            self._show(message(code))
+        return code
+
+    def _short_code(self, code):
+        m = self.meter
+        ok = True
+        if code == SC_CREDIT:
+            self._show(m.credit_text())
+        elif code == SC_LAST_RESULT:
+            r = m.last_result
+            self._show(message(r) if r else "No token")
+        elif code == SC_METER_NUMBER:
+            self._show(m.sts.drn)
+        elif code == SC_EMERGENCY:
+            ok = m.invoke_emergency_credit()
+            self._show("EC on" if ok else "EC n/a")
+        elif code == SC_RECONNECT:
+            ok = m.manual_reconnect()
+            self._show("Reconnect" if ok else "Refused")
+        elif code == SC_CTS_STATE:
+            self._show(m.cts_text())
+        elif code == SC_CTS_EXIT:
+            ok = m.cts_exit(True)
+            self._show("CTS exit" if ok else "Refused")
+        elif len(code) == 4 and code[:2] == SC_CTS_PREFIX:
+            ok = m.cts_enter(int(code[2:]), True) in (cts.ENTERED, cts.CHANGED)
+            self._show(("CTS %s" % code[2:]) if ok else "Refused")
+        else:
+            self._show(message(result.FORMAT))
+            return result.FORMAT
+        return result.ACCEPT if ok else result.FUNCTION

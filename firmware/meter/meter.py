@@ -1,0 +1,319 @@
+# The Meter facade (api-contract.md "meter"): tokens, metering, relay, CTS mode,
+# keypad/DLMS entry points. It decides and commits; it does no I/O of its own.
+#
+# Injected: config (dict), store (store.state.StateStore), sts_state (the
+# factory StsState, used when the store is empty), clock (callable -> seconds,
+# monotonic while powered), relay (object with set(closed)), display (object
+# with show(text)), eventlog (store.eventlog.EventLog).
+#
+# Atomicity (issue 4 item 3): one StateStore.commit() carries the STS state
+# (keys, TID memory), the account (credit), the CTS record, the commanded relay
+# state and the events of that change. A token is reported accepted only after
+# that commit returned, so it is never accepted without its credit nor credit
+# without its TID. Events are appended to the ring after the commit; events of
+# the last commit that a power cut kept out of the ring are appended at the
+# next power-up.
+#
+# Flash budget: a commit per accepted token, per remote relay command, per CTS
+# step (reservation, every cts_persist_s while in CTS mode) and for metering
+# only when commit_wh of uncommitted consumption has accumulated, or
+# commit_interval_s has passed with some uncommitted, or credit ran out. A
+# power cut loses at most that uncommitted consumption (in the customer's
+# favour); board code that detects a brown-out may call power_down() to flush.
+from compat import const
+from sts import result
+from meter import account as ac
+from meter import cts as ctsmod
+from meter import events as ev
+from meter import relay_policy as rp
+
+RECORD_VERSION = const(1)
+REMOTE = "remote"
+KEYPAD = "keypad"
+
+DEFAULTS = {
+    "control_mode": 1,  # class 70 control mode (relay_policy.py)
+    "disconnect_on_tamper": True,
+    "commit_wh": 1000,  # metering: commit after 1 kWh uncommitted ...
+    "commit_interval_s": 3600,  # ... or after an hour with any uncommitted
+    "cts_persist_s": ctsmod.PERSIST_S,
+    "cts_limit_s": ctsmod.LIMIT_S,
+}
+
+
+def _get(config, key):
+    if key in config:
+        return config[key]
+    return DEFAULTS[key]
+
+
+class StateError(Exception):
+    pass
+
+
+class Meter:
+    def __init__(self, config, store, sts_state, clock, relay, display=None, eventlog=None):
+        self.config = config = config or {}
+        self.store = store
+        self.clock = clock
+        self.relay = relay
+        self.display = display
+        self.eventlog = eventlog
+        self.control_mode = _get(config, "control_mode")
+        self.tamper_opens = _get(config, "disconnect_on_tamper")
+        self.commit_wh = _get(config, "commit_wh")
+        self.commit_interval_s = _get(config, "commit_interval_s")
+        self.sts_settings = config.get("sts_settings")
+        self._process = config.get("process")
+        if self._process is None:
+            from sts import processor
+            self._process = processor.process
+        self.effect = config.get("effect")
+        if self.effect is None:
+            from sts import effect
+            self.effect = effect
+        self.account = ac.Account(config.get("account"))
+        self.cts = ctsmod.Cts(_get(config, "cts_limit_s"), _get(config, "cts_persist_s"))
+        self.sts = sts_state
+        self.control_state = rp.CONNECTED
+        self.last_result = 0
+        self.last_tid = -1
+        self.fault = False  # stored state unreadable: safe state, nothing accepted
+        self._evq = []  # events that go with the next commit
+        self._log_seq = 0  # newest sequence number in the event ring
+        self.uncommitted_wh = 0
+        self.power_w = 0
+        self.relay_closed = None
+        self.relay_reason = rp.OK
+        self.low_credit = False
+        now = self.clock()
+        self.last_commit_s = now
+        self._load(now)
+        self._log_now(now, ev.POWER_UP, 0, 0)
+        self._update_relay(now, False)
+
+    # --- persistence -------------------------------------------------------------
+    def _record(self):
+        return {
+            "v": RECORD_VERSION, "sts": self.sts.to_record(), "acct": self.account.to_record(),
+            "cts": self.cts.to_record(), "cs": self.control_state,
+            "last": [self.last_result, self.last_tid], "evq": self._evq, "evs": self._log_seq,
+        }
+
+    def _commit(self, now):
+        d = self._record()
+        self.store.commit(d)
+        self.last_commit_s = now
+        self.uncommitted_wh = 0
+        q, self._evq = self._evq, []
+        for e in q:
+            self._append(e)
+
+    def _load(self, now):
+        d = self.store.load()
+        if d is None:  # fresh meter: the factory state becomes the first record
+            self._commit(now)
+            return
+        try:
+            if d["v"] != RECORD_VERSION:
+                raise StateError("record version")
+            self.sts = type(self.sts).from_record(d["sts"])
+            self.account.load_record(d["acct"])
+            self.control_state = int(d["cs"])
+            self.last_result, self.last_tid = d["last"][0], d["last"][1]
+        except Exception:
+            self.fault = True
+            return
+        self.cts.load_record(d.get("cts"))  # missing/invalid -> ENDED (fail safe)
+        self._log_seq = self._log_newest()
+        done = self._log_seq - d.get("evs", 0)
+        q = d.get("evq") or []
+        if done < 0:
+            done = 0
+        for e in q[done:]:
+            self._append(e)
+
+    # --- event log -----------------------------------------------------------------
+    def _log_newest(self):
+        if self.eventlog is None:
+            return 0
+        try:
+            es = self.eventlog.entries()
+        except Exception:
+            return 0
+        return es[-1][0] if es else 0
+
+    def _append(self, e):
+        if self.eventlog is None:
+            return
+        try:
+            s = self.eventlog.append(e[0], e[1], e[2], e[3])
+        except Exception:
+            return  # the log is best effort; the state commit is what counts
+        self._log_seq = s if isinstance(s, int) else self._log_seq + 1
+
+    def _event(self, now, code, a=0, b=0):
+        self._evq.append([now, code, a, b])
+
+    def _log_now(self, now, code, a=0, b=0):
+        self._append([now, code, a, b])
+
+    # --- relay ------------------------------------------------------------------------
+    def _update_relay(self, now, queue):
+        closed, reason, _ = rp.decide(
+            self.control_state, self.control_mode, self.cts.ended() or self.fault,
+            self.tamper_opens and self.account.tamper, self.account.power_tripped(now),
+            self.account.out_of_credit())
+        if closed != self.relay_closed:
+            prev = self.relay_reason
+            self.relay_closed, self.relay_reason = closed, reason
+            self.relay.set(closed)
+            code, arg = (ev.RELAY_CLOSED, prev) if closed else (ev.RELAY_OPENED, reason)
+            if queue:
+                self._event(now, code, arg)
+            else:
+                self._log_now(now, code, arg)
+        else:
+            self.relay_reason = reason
+        low = self.account.low_credit()
+        if low and not self.low_credit:
+            self._log_now(now, ev.LOW_CREDIT, self.account.available())
+        self.low_credit = low
+
+    def control_state_view(self, now=None):
+        """Class 70 attribute 3 (with local disconnects shown as ready)."""
+        now = self.clock() if now is None else now
+        return rp.decide(self.control_state, self.control_mode, self.cts.ended() or self.fault,
+                         self.tamper_opens and self.account.tamper, self.account.power_tripped(now),
+                         self.account.out_of_credit())[2]
+
+    # --- tokens ---------------------------------------------------------------------------
+    def enter_token(self, text, source=REMOTE):
+        """Processes one token. Returns (result code, info dict). The result is
+        final: an accepted token has been committed before this returns."""
+        from meter import token_entry
+        return token_entry.enter(self, text, source)
+
+    # --- metering -----------------------------------------------------------------------------
+    def consume(self, wh):
+        """Energy from the injected source (pulses or register increments, Wh)."""
+        if wh <= 0 or self.fault:
+            return
+        now = self.clock()
+        was_out = self.account.out_of_credit()
+        ec = self.account.ec_active
+        self.account.consume(wh)
+        self.uncommitted_wh += wh
+        if self.account.ec_active and not ec:
+            self._event(now, ev.EMERGENCY_CREDIT, self.account.ec_amount)
+        out = self.account.out_of_credit()
+        if self.uncommitted_wh >= self.commit_wh or (out and not was_out) or self._evq:
+            self._commit(now)
+        self._update_relay(now, False)
+
+    def set_power(self, watts):
+        """Instantaneous demand from the metering front end (W)."""
+        now = self.clock()
+        self.power_w = watts
+        if self.account.check_power(watts, now):
+            self._log_now(now, ev.POWER_LIMIT_TRIP, watts, self.account.mpl_w)
+        self._update_relay(now, False)
+
+    def tick(self, now=None):
+        """Called by the board at least every 5 s (CTS-14): CTS timer, the
+        metering commit interval, power-limit reconnect, relay."""
+        now = self.clock() if now is None else now
+        if self.cts.tick(now):
+            if self.cts.ended():
+                self._event(now, ev.CTS_EXITED, self.cts.exit_reason, self.cts.elapsed_s)
+            self._commit(now)
+        elif self.uncommitted_wh and now - self.last_commit_s >= self.commit_interval_s:
+            self._commit(now)
+        self._update_relay(now, False)
+
+    def power_down(self):
+        """Brown-out warning from the board: flush uncommitted consumption."""
+        now = self.clock()
+        self._event(now, ev.POWER_DOWN)
+        self._commit(now)
+
+    # --- remote / manual switch commands (class 70 methods) ---------------------------------
+    def _switch(self, cmd, code):
+        now = self.clock()
+        new, ok = rp.command(self.control_state, self.control_mode, cmd)
+        self._event(now, code, 1 if ok else 0)
+        if new != self.control_state:
+            self.control_state = new
+            self._commit(now)
+        else:
+            q, self._evq = self._evq, []
+            for e in q:
+                self._append(e)
+        self._update_relay(now, False)
+        return ok
+
+    def remote_disconnect(self):
+        return self._switch(rp.REMOTE_DISCONNECT, ev.REMOTE_DISCONNECT)
+
+    def remote_reconnect(self):
+        return self._switch(rp.REMOTE_RECONNECT, ev.REMOTE_RECONNECT)
+
+    def manual_reconnect(self):
+        return self._switch(rp.MANUAL_RECONNECT, ev.MANUAL_RECONNECT)
+
+    def set_tamper(self, on):
+        """Tamper input from the board (cover switch, magnet ...)."""
+        now = self.clock()
+        if bool(on) == self.account.tamper or not on:
+            return  # a tamper is cleared only by a ClearTamper token
+        self.account.tamper = True
+        self._event(now, ev.TAMPER_DETECTED)
+        self._commit(now)
+        self._update_relay(now, False)
+
+    def invoke_emergency_credit(self):
+        now = self.clock()
+        if self.cts.ended() or not self.account.invoke_ec():
+            return False
+        self._event(now, ev.EMERGENCY_CREDIT, self.account.ec_amount)
+        self._commit(now)
+        self._update_relay(now, False)
+        return True
+
+    # --- CTS test mode ----------------------------------------------------------------------
+    def cts_enter(self, uut, by_short_code=False):
+        """Enter CTS test mode with UUT profile `uut`, or switch profile while
+        active. Returns a meter.cts code (ENTERED, CHANGED, REFUSED_*)."""
+        from meter import cts_control
+        return cts_control.enter(self, uut, by_short_code)
+
+    def cts_exit(self, by_short_code=False):
+        from meter import cts_control
+        return cts_control.leave(self, by_short_code)
+
+    def cts_register_write(self, value):
+        """The CTS register (CTS-9): 1..99 enter/switch UUT, 0 leave (CTS-17).
+        Returns a meter.cts code (0 = done)."""
+        from meter import cts_control
+        return cts_control.register_write(self, value)
+
+    def cts_register_read(self):
+        """(state, uut, timer seconds, exit reason) for display/DLMS."""
+        c = self.cts
+        return c.state, c.uut, c.elapsed_s, c.exit_reason
+
+    def cts_ended(self):
+        return self.cts.ended()
+
+    # --- display texts ------------------------------------------------------------------------
+    def credit_text(self):
+        from meter.keypad import format_units
+        a = self.account
+        return "Cr %s%s" % (format_units(a.available(), a.metered), " EC" if a.ec_active else "")
+
+    def cts_text(self):
+        c = self.cts
+        if c.state == ctsmod.ACTIVE:
+            r = c.remaining_s()
+            return "CTS %02d %02d:%02d" % (c.uut, r // 3600, (r % 3600) // 60)
+        return "CTS end" if c.ended() else "CTS off"

@@ -1,0 +1,132 @@
+# Portable: keypad entry state machine (meter/keypad.py) against a Meter with fakes.
+from meter import keypad as kp
+from meter import cts
+from sts import result
+import meter_fakes as f
+
+
+class FakeLockout:
+    """Contract of sts.lockout.Lockout: lock after 3 rejects for 60 s."""
+
+    def __init__(self):
+        self.bad = 0
+        self.until = -1
+
+    def note(self, code, now_s):
+        if result.accepted(code):
+            self.bad = 0
+        elif code != result.LOCKOUT:
+            self.bad += 1
+            if self.bad >= 3:
+                self.until = now_s + 60
+                self.bad = 0
+
+    def locked(self, now_s):
+        return now_s < self.until
+
+
+def _pad(drn="00000000000", lockout=None, config=None):
+    m = f.new_meter(drn=drn, config=config)
+    d = f.Display()
+    return m, d, kp.Keypad(m, d, {"entry_timeout_s": 30}, lockout=lockout or FakeLockout())
+
+
+def _type(pad, text, t=0):
+    code = None
+    for k in text:
+        code = pad.key(k, t)
+    return code
+
+
+def test_grouped_display_and_token_acceptance():
+    m, d, pad = _pad()
+    tok = f.make(0, 0, 7, 123)
+    _type(pad, tok[:9])
+    assert d.text == tok[:4] + " " + tok[4:8] + " " + tok[8]
+    _type(pad, tok[9:])
+    assert d.text == " ".join((tok[0:4], tok[4:8], tok[8:12], tok[12:16], tok[16:20]))
+    _type(pad, "5")  # a 21st digit is ignored
+    assert pad.entry == tok
+    assert pad.key(kp.ENTER, 1) == result.ACCEPT
+    assert d.text == "Accept 01" and m.account.credit[0] == 123
+    assert _type(pad, tok + kp.ENTER, 2) == result.USED and d.text == "Used 10"
+
+
+def test_backspace_and_clear():
+    m, d, pad = _pad()
+    _type(pad, "123" + kp.BACK + "4")
+    assert pad.entry == "124"
+    _type(pad, kp.CLEAR)
+    assert pad.entry == "" and d.text.startswith("Cr ")
+
+
+def test_entry_timeout_with_injected_clock():
+    m, d, pad = _pad()
+    _type(pad, "1234", 0)
+    pad.tick(29)
+    assert pad.entry == "1234"
+    pad.tick(30)
+    assert pad.entry == "" and d.text.startswith("Cr ")
+    pad.key("9", 31)
+    assert pad.entry == "9"
+
+
+def test_wrong_lengths_are_format_errors():
+    m, d, pad = _pad()
+    assert _type(pad, "12345" + kp.ENTER) == result.FORMAT
+    assert _type(pad, "1" * 19 + kp.ENTER) == result.FORMAT
+    assert d.text == "Format 06"
+    assert _type(pad, kp.ENTER) is None
+
+
+def test_messages_for_every_result_code():
+    for code in range(1, 17):
+        assert kp.message(code).endswith("%02d" % code)
+    assert kp.message(result.CRC).startswith("Reject")
+
+
+def test_short_codes():
+    m, d, pad = _pad(config={"account": {"ec_amount": 30, "low_credit": 10}})
+    _type(pad, "01" + kp.ENTER)
+    assert d.text == "Cr 0.0"
+    _type(pad, "02" + kp.ENTER)
+    assert d.text == "No token"
+    _type(pad, f.make(0, 0, 9, 5) + kp.ENTER)
+    _type(pad, "02" + kp.ENTER)
+    assert d.text == "Accept 01"
+    _type(pad, "03" + kp.ENTER)
+    assert d.text == "00000000000"
+    assert _type(pad, "04" + kp.ENTER) == result.ACCEPT and d.text == "EC on"
+    _type(pad, "01" + kp.ENTER)
+    assert d.text == "Cr 3.5 EC"
+    assert _type(pad, "77" + kp.ENTER) == result.FORMAT
+
+
+def test_cts_short_codes_then_nothing_accepted():
+    m, d, pad = _pad()
+    assert _type(pad, "8802" + kp.ENTER) == result.ACCEPT and d.text == "CTS 02"
+    assert m.cts.uut == 2
+    _type(pad, "06" + kp.ENTER)
+    assert d.text == "CTS 02 24:00"
+    assert _type(pad, "8805" + kp.ENTER) == result.FUNCTION and d.text == "Refused"
+    assert _type(pad, "8800" + kp.ENTER) == result.ACCEPT and m.cts.ended()
+    for entry in ("01", "8801", f.make(0, 0, 1, 1)):
+        assert _type(pad, entry + kp.ENTER) == result.LOCKOUT
+        assert d.text == "CTS end"
+    assert not m.relay.closed
+
+
+def test_cts_short_code_refused_for_normal_drn():
+    m, d, pad = _pad(drn="12345678901")
+    assert _type(pad, "8801" + kp.ENTER) == result.FUNCTION and not m.cts.active()
+
+
+def test_lockout_after_repeated_rejects():
+    m, d, pad = _pad()
+    bad = "1" * 20
+    for i in range(3):
+        assert _type(pad, bad + kp.ENTER, i) == result.CRC
+    good = f.make(0, 0, 3, 10)
+    assert _type(pad, good + kp.ENTER, 10) == result.LOCKOUT
+    assert m.account.credit[0] == 0
+    assert _type(pad, good + kp.ENTER, 70) == result.ACCEPT
