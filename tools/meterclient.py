@@ -16,14 +16,18 @@ import time
 import serial
 from gurux_dlms import GXByteBuffer, GXReplyData
 from gurux_dlms.enums import Authentication, InterfaceType, Security
+from gurux_dlms.objects import GXDLMSData
 from gurux_dlms.secure import GXDLMSSecureClient
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "firmware"))
+from dlms import obis  # noqa: E402
 
 # Development defaults (docs/dlms.md): the widely used Gurux demo keys. A real
 # deployment provisions its own; never ship these.
 DEV_BLOCK_CIPHER_KEY = bytes(range(16))
 DEV_AUTHENTICATION_KEY = bytes(range(0xD0, 0xE0))
 DEV_CLIENT_SYSTEM_TITLE = b"ABCDEFGH"
-DEV_LLS_PASSWORD = b"12345678"
+DEV_LLS_PASSWORD = b"Gurux"
 
 PUBLIC, READER, MANAGEMENT = 16, 17, 1
 
@@ -57,10 +61,11 @@ class MeterClient:
             c.systemTitle = system_title
             c.blockCipherKey = block_cipher_key
             c.authenticationKey = authentication_key
-            # The invocation counter must grow across sessions; by default
-            # derive it from the clock so repeated tool runs stay ahead.
-            c.invocationCounter = (invocation_counter if invocation_counter is not None
-                                   else int(time.time() * 10) & 0xFFFFFFFF)
+            # The invocation counter must grow across sessions. Unless given,
+            # read the one the meter expects from 0.0.43.1.0.255 as the public
+            # client first (the IDIS convention, dlms.md 6.2).
+            self._read_ic = invocation_counter is None
+            c.invocationCounter = invocation_counter or 0
 
     # -- transport -------------------------------------------------------
     def _write(self, data):
@@ -97,6 +102,12 @@ class MeterClient:
 
     # -- session ---------------------------------------------------------
     def open(self):
+        if getattr(self, "_read_ic", False):
+            with MeterClient(self.port, client=PUBLIC, server=self.client.serverAddress,
+                             timeout=self.timeout, baudrate=self.baudrate,
+                             trace=self.trace) as pub:
+                ic = GXDLMSData(obis.to_text(obis.INVOCATION_COUNTER))
+                self.client.ciphering.invocationCounter = int(pub.read(ic, 2))
         self.io = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=0.05)
         reply = GXReplyData()
         self._packet(self.client.snrmRequest(), reply)

@@ -1,11 +1,22 @@
 # The virtual meter: the same firmware on a PC (CPython or the micropython
 # executable). The optical port is HDLC over TCP; keypad, relay and display
-# are the terminal. Stand-ins for `machine` live only under boards/host/.
+# are the terminal. Stand-ins for `machine` live only under boards/host/
+# (machine_stub.py), so nothing here names real pins.
 NAME = "host"
 ARCH = None
 
 TCP_HOST = "127.0.0.1"
 TCP_PORT = 4059  # the IANA port for DLMS/COSEM over TCP
-OPTICAL_BAUD = 9600
-DATA_DIR = "sim-data"
+OPTICAL_BAUD = 9600  # only what a pty link reports
+
+KEYPAD_MAP = "123A456B789C*0#D"  # the same legend as the boards' keypads
+DISPLAY_COLS = 16
+
 PULSES_PER_KWH = 1000
+SIM_LOAD_W = 1000  # default simulated load
+SIM_SPEED = 1  # clock speed factor (--speed)
+
+TICK_MS = 100
+WDT_TIMEOUT_MS = 8000
+
+DATA_DIR = "sim-data"

@@ -23,7 +23,8 @@ CREDIT_TOKEN = ln(0, 0, 19, 10, 0)  # class 112, token credit
 CREDIT_EMERGENCY = ln(0, 0, 19, 10, 1)  # class 112, emergency credit
 TOKEN_GATEWAY = ln(0, 0, 19, 40, 0)  # class 115
 MAX_POWER_LIMIT = ln(0, 128, 19, 50, 0)  # class 3, W, set by STS class 2 sub 0
-CTS_MODE = ln(0, 128, 96, 50, 0)  # class 1, STS 203-1 CTS test mode register
+CTS_MODE = ln(0, 128, 96, 50, 0)  # class 1, STS 203-1 CTS test mode register (UUT)
+CTS_STATUS = ln(0, 128, 96, 50, 1)  # class 1, CTS state, UUT, timer, exit reason
 EVENT_LOG = ln(0, 128, 99, 98, 0)  # class 1, array of recent events
 
 

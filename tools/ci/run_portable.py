@@ -31,7 +31,8 @@ def discover(root):
 def run_module(root, name, heap, timeout):
     env = dict(os.environ)
     env["MICROPYPATH"] = os.pathsep.join(
-        [os.path.join(root, "firmware"), os.path.join(root, "host_tests", "portable")])
+        # .frozen: the unix port's built-in modules (asyncio) stay importable
+        [os.path.join(root, "firmware"), os.path.join(root, "host_tests", "portable"), ".frozen"])
     cmd = [micropython_exe(), "-X", "heapsize=" + heap, RUNNER, name]
     try:
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True,

@@ -1,0 +1,245 @@
+# Stand-ins for the machine classes firmware/hal uses (Pin, UART, Timer, WDT,
+# RTC, I2C), for the virtual meter and the tests. They behave like the real
+# ones as far as the adapters can tell, and expose a few extra hooks so a
+# simulator or a test can play the other side: set an input pin, feed UART
+# bytes, advance timers, read what was written to the I2C bus.
+#
+# Deliberately not called machine.py: it must never shadow a real machine
+# module on an import path. The virtual meter can install it with
+#   sys.modules["machine"] = machine_stub
+# before importing code that does `import machine`.
+import time
+
+
+class Pin:
+    IN = 0
+    OUT = 1
+    OPEN_DRAIN = 2
+    PULL_UP = 1
+    PULL_DOWN = 2
+    IRQ_FALLING = 4
+    IRQ_RISING = 8
+
+    def __init__(self, id, mode=-1, pull=-1, value=None):
+        self.id = id
+        self.mode = None
+        self.pull = None
+        self._v = 0
+        self._handler = None
+        self._trigger = 0
+        self.init(mode, pull, value)
+
+    def init(self, mode=-1, pull=-1, value=None):
+        if mode != -1:
+            self.mode = mode
+        if pull != -1:
+            self.pull = pull
+            if pull == Pin.PULL_UP:
+                self._v = 1
+        if value is not None:
+            self._v = 1 if value else 0
+
+    def value(self, v=None):
+        if v is None:
+            return self._v
+        self._v = 1 if v else 0
+
+    def on(self):
+        self.value(1)
+
+    def off(self):
+        self.value(0)
+
+    def __call__(self, v=None):
+        return self.value(v)
+
+    def irq(self, handler=None, trigger=IRQ_FALLING | IRQ_RISING):
+        self._handler = handler
+        self._trigger = trigger
+
+    # simulator side ----------------------------------------------------
+    def drive(self, v):
+        """Set an input from outside, firing the IRQ on a matching edge."""
+        v = 1 if v else 0
+        old, self._v = self._v, v
+        if self._handler is not None and old != v:
+            if (v == 0 and self._trigger & Pin.IRQ_FALLING) or (
+                    v == 1 and self._trigger & Pin.IRQ_RISING):
+                self._handler(self)
+
+
+class UART:
+    def __init__(self, id, baudrate=9600, bits=8, parity=None, stop=1, **kw):
+        self.id = id
+        self.rx = bytearray()  # bytes waiting to be read by the firmware
+        self.tx = bytearray()  # bytes the firmware wrote
+        self.settings = []  # every (baudrate, bits, parity) applied
+        self.init(baudrate, bits, parity, stop)
+
+    def init(self, baudrate=9600, bits=8, parity=None, stop=1, **kw):
+        self.baudrate, self.bits, self.parity, self.stop = baudrate, bits, parity, stop
+        self.settings.append((baudrate, bits, parity))
+
+    def any(self):
+        return len(self.rx)
+
+    def read(self, n=-1):
+        if not self.rx:
+            return None
+        if n < 0:
+            n = len(self.rx)
+        data = bytes(self.rx[:n])
+        self.rx = self.rx[n:]
+        return data
+
+    def readinto(self, buf, n=-1):
+        if not self.rx:
+            return None
+        n = min(len(buf), len(self.rx)) if n < 0 else min(n, len(buf), len(self.rx))
+        buf[:n] = self.rx[:n]
+        self.rx = self.rx[n:]
+        return n
+
+    def write(self, data):
+        self.tx.extend(data)
+        return len(data)
+
+    def flush(self):
+        pass
+
+    # simulator side ----------------------------------------------------
+    def feed(self, data):
+        self.rx.extend(data)
+
+    def take_tx(self):
+        data = bytes(self.tx)
+        self.tx = bytearray()
+        return data
+
+
+class Timer:
+    ONE_SHOT = 0
+    PERIODIC = 1
+    running = []  # every initialised timer, for advance_all()
+
+    def __init__(self, id=-1, **kw):
+        self.id = id
+        self.period = 0
+        self.mode = Timer.PERIODIC
+        self.callback = None
+        self._due = 0
+        if kw:
+            self.init(**kw)
+
+    def init(self, mode=PERIODIC, period=1000, callback=None, freq=None, **kw):
+        if freq:
+            period = 1000 // freq
+        self.mode, self.period, self.callback = mode, period, callback
+        self._due = period
+        if self not in Timer.running:
+            Timer.running.append(self)
+
+    def deinit(self):
+        if self in Timer.running:
+            Timer.running.remove(self)
+
+    # simulator side ----------------------------------------------------
+    def advance(self, ms):
+        """Let `ms` milliseconds of simulated time pass; fires the callback
+        once per period elapsed, as the hardware would."""
+        while self in Timer.running and ms >= self._due:
+            ms -= self._due
+            self._due = self.period
+            if self.mode == Timer.ONE_SHOT:
+                self.deinit()
+            if self.callback is not None:
+                self.callback(self)
+        if self in Timer.running:
+            self._due -= ms
+
+    @classmethod
+    def advance_all(cls, ms):
+        for t in list(cls.running):
+            t.advance(ms)
+
+
+class WDT:
+    def __init__(self, id=0, timeout=5000):
+        self.timeout = timeout
+        self.feeds = 0
+        self.left = timeout
+
+    def feed(self):
+        self.feeds += 1
+        self.left = self.timeout
+
+    # simulator side ----------------------------------------------------
+    def advance(self, ms):
+        """True when the watchdog would have reset the board."""
+        self.left -= ms
+        return self.left <= 0
+
+
+class RTC:
+    """Wall clock from the host's time.time(), settable; datetime tuples as
+    on the boards (weekday 0 = Monday). `now` may be injected."""
+
+    def __init__(self, id=0, now=None):
+        self._now = now or time.time
+        self._offset = 0
+
+    def datetime(self, dt=None):
+        if dt is None:
+            t = int(self._now()) + self._offset
+            y, mo, d, h, mi, s, wd = _civil(t)
+            return (y, mo, d, wd, h, mi, s, 0)
+        target = _seconds(dt[0], dt[1], dt[2], dt[4], dt[5], dt[6])
+        self._offset = target - int(self._now())
+
+
+def _seconds(y, mo, d, h, mi, s):
+    # seconds since 1970 (the host's time.time() epoch on both interpreters)
+    if mo <= 2:
+        y -= 1
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((mo + 9) % 12) + 2) // 5 + d - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    return days * 86400 + h * 3600 + mi * 60 + s
+
+
+def _civil(t):
+    days, rem = divmod(t, 86400)
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    y = yoe + era * 400 + (1 if m <= 2 else 0)
+    return y, m, d, rem // 3600, rem // 60 % 60, rem % 60, (days + 3) % 7
+
+
+class I2C:
+    """A bus with devices that accept every write; `writes` logs them."""
+
+    def __init__(self, id=0, scl=None, sda=None, freq=400000, devices=(0x27,)):
+        self.id = id
+        self.freq = freq
+        self.devices = list(devices)
+        self.writes = []  # (addr, bytes)
+
+    def scan(self):
+        return list(self.devices)
+
+    def writeto(self, addr, buf, stop=True):
+        if addr not in self.devices:
+            raise OSError(19)  # ENODEV, as the ports report a missing device
+        self.writes.append((addr, bytes(buf)))
+        return len(buf)
+
+
+def idle():
+    pass

@@ -1,0 +1,156 @@
+# The COSEM object model: objects, access rights per association level, and
+# dispatch of GET/SET/ACTION (dlms.md 7). Objects are thin views over the meter
+# (design.md): they keep no state beyond what the standard defines for them.
+#
+# Values cross this layer as A-XDR typed pairs (tag, value), see dlms.axdr.
+from compat import const
+from dlms import axdr
+
+# Data-access-result / action-result codes (Green Book; Gurux ErrorCode).
+SUCCESS = const(0)
+HARDWARE_FAULT = const(1)
+TEMPORARY_FAILURE = const(2)
+READ_WRITE_DENIED = const(3)
+OBJECT_UNDEFINED = const(4)
+OBJECT_CLASS_INCONSISTENT = const(9)
+OBJECT_UNAVAILABLE = const(11)
+TYPE_UNMATCHED = const(12)
+SCOPE_OF_ACCESS_VIOLATED = const(13)
+OTHER_REASON = const(250)
+
+# Association levels (docs/dlms.md): each client SAP maps to one.
+PUBLIC = const(0)  # SAP 16, no authentication
+READER = const(1)  # SAP 17, LLS
+MANAGEMENT = const(2)  # SAP 1, HLS-GMAC with ciphering
+NOBODY = const(3)
+
+# Shorthands for access tables: (read level, write level) per attribute.
+R0 = (PUBLIC, NOBODY)
+R1 = (READER, NOBODY)
+R2 = (MANAGEMENT, NOBODY)
+R0W2 = (PUBLIC, MANAGEMENT)
+R1W2 = (READER, MANAGEMENT)
+RW2 = (MANAGEMENT, MANAGEMENT)
+HIDDEN = (NOBODY, NOBODY)
+
+
+class AccessError(Exception):
+    def __init__(self, code):
+        Exception.__init__(self, code)
+        self.code = code
+
+
+class CosemObject:
+    """Base class. Subclasses set class_id, version, ATTRS (access per
+    attribute, index 0 = attribute 1) and METHODS (level per method)."""
+    class_id = 0
+    version = 0
+    ATTRS = (R0,)
+    METHODS = ()
+
+    def __init__(self, ln, attrs=None, methods=None):
+        self.ln = ln
+        if attrs is not None:
+            self.ATTRS = attrs
+        if methods is not None:
+            self.METHODS = methods
+
+    def get(self, attr, ctx):
+        if attr == 1:
+            return (axdr.OCTET_STRING, self.ln)
+        return self.read(attr, ctx)
+
+    def read(self, attr, ctx):  # attributes 2..n
+        raise AccessError(OBJECT_UNDEFINED)
+
+    def write(self, attr, value, ctx):
+        raise AccessError(READ_WRITE_DENIED)
+
+    def invoke(self, method, param, ctx):
+        raise AccessError(OBJECT_UNDEFINED)
+
+
+def expect(value, tag):
+    """The value of a typed pair that must have `tag`, else TYPE_UNMATCHED."""
+    if value is None or value[0] != tag:
+        raise AccessError(TYPE_UNMATCHED)
+    return value[1]
+
+
+def expect_int(value):
+    if value is None or not isinstance(value[1], int) or isinstance(value[1], bool):
+        raise AccessError(TYPE_UNMATCHED)
+    return value[1]
+
+
+class ObjectModel:
+    """The logical device's objects, looked up by logical name."""
+
+    def __init__(self, objects):
+        self.objects = list(objects)
+        self._by_ln = {}
+        for o in self.objects:
+            self._by_ln[bytes(o.ln)] = o
+
+    def find(self, class_id, ln):
+        o = self._by_ln.get(bytes(ln))
+        if o is None:
+            raise AccessError(OBJECT_UNDEFINED)
+        if o.class_id != class_id:
+            raise AccessError(OBJECT_CLASS_INCONSISTENT)
+        return o
+
+    def get(self, ctx, class_id, ln, attr):
+        """-> (result, typed value or None). Never raises for bad input."""
+        try:
+            o = self.find(class_id, ln)
+            if attr < 1 or attr > len(o.ATTRS):
+                return OBJECT_UNDEFINED, None
+            if ctx.level < o.ATTRS[attr - 1][0]:
+                return READ_WRITE_DENIED, None
+            return SUCCESS, o.get(attr, ctx)
+        except AccessError as e:
+            return e.code, None
+
+    def set(self, ctx, class_id, ln, attr, value):
+        try:
+            o = self.find(class_id, ln)
+            if attr < 1 or attr > len(o.ATTRS):
+                return OBJECT_UNDEFINED
+            if ctx.level < o.ATTRS[attr - 1][1]:
+                return READ_WRITE_DENIED
+            o.write(attr, value, ctx)
+            return SUCCESS
+        except AccessError as e:
+            return e.code
+
+    def action(self, ctx, class_id, ln, method, param):
+        """-> (result, typed return value or None)."""
+        try:
+            o = self.find(class_id, ln)
+            if method < 1 or method > len(o.METHODS):
+                return OBJECT_UNDEFINED, None
+            if ctx.level < o.METHODS[method - 1]:
+                return READ_WRITE_DENIED, None
+            return SUCCESS, o.invoke(method, param, ctx)
+        except AccessError as e:
+            return e.code, None
+
+    def object_list(self, level):
+        """Association LN attribute 2 for an association of `level`: every
+        object with its access rights as that association sees them."""
+        out = []
+        for o in self.objects:
+            attrs = []
+            for i, (r, w) in enumerate(o.ATTRS):
+                mode = (1 if level >= r else 0) | (2 if level >= w else 0)
+                attrs.append((axdr.STRUCTURE, [(axdr.INTEGER, i + 1), (axdr.ENUM, mode),
+                                               (axdr.NULL, None)]))
+            methods = [(axdr.STRUCTURE, [(axdr.INTEGER, i + 1),
+                                         (axdr.ENUM, 1 if level >= m else 0)])
+                       for i, m in enumerate(o.METHODS)]
+            out.append((axdr.STRUCTURE, [
+                (axdr.LONG_UNSIGNED, o.class_id), (axdr.UNSIGNED, o.version),
+                (axdr.OCTET_STRING, o.ln),
+                (axdr.STRUCTURE, [(axdr.ARRAY, attrs), (axdr.ARRAY, methods)])]))
+        return (axdr.ARRAY, out)

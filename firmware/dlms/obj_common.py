@@ -1,0 +1,176 @@
+# Common COSEM classes (dlms.md 7.1): Data, Register, Clock, Association LN,
+# SAP assignment, IEC HDLC setup, Security setup. Views over the server context.
+from dlms import axdr, cosem_time
+from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, R2,
+                        R0W2, RW2, HIDDEN, MANAGEMENT, NOBODY, READ_WRITE_DENIED,
+                        TYPE_UNMATCHED, OTHER_REASON)
+
+OID_PREFIX = (2, 16, 756, 5, 8)  # joint-iso-ccitt(2) country(16) country-name(756) ... DLMS UA
+
+
+class Data(CosemObject):
+    """Class 1. `value` is a callable (ctx) -> typed value; `store` (optional)
+    a callable (ctx, typed value) for writable data."""
+    class_id = 1
+
+    def __init__(self, ln, value, access=R0, store=None):
+        CosemObject.__init__(self, ln, (R0, access))
+        self._value = value
+        self._store = store
+
+    def read(self, attr, ctx):
+        return self._value(ctx)
+
+    def write(self, attr, value, ctx):
+        if self._store is None:
+            raise AccessError(READ_WRITE_DENIED)
+        self._store(ctx, value)
+
+
+class Register(CosemObject):
+    """Class 3: value, scaler_unit; method reset is not offered."""
+    class_id = 3
+    METHODS = (NOBODY,)
+
+    def __init__(self, ln, value, scaler, unit, access=R0):
+        CosemObject.__init__(self, ln, (R0, access, access))
+        self._value = value
+        self._scaler_unit = (axdr.STRUCTURE, [(axdr.INTEGER, scaler), (axdr.ENUM, unit)])
+
+    def read(self, attr, ctx):
+        if attr == 2:
+            return self._value(ctx)
+        return self._scaler_unit
+
+
+_UNSPECIFIED = bytes((0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0xFF))
+
+
+class Clock(CosemObject):
+    """Class 8. Time is UTC (deviation 0); the management client may set it."""
+    class_id = 8
+    ATTRS = (R0, R0W2, R0, R0, R0, R0, R0, R0, R0)
+    METHODS = (NOBODY,) * 6
+
+    def read(self, attr, ctx):
+        if attr == 2:
+            return (axdr.OCTET_STRING, cosem_time.to_octets(ctx.server.wall_seconds()))
+        if attr == 3:
+            return (axdr.LONG, 0)
+        if attr == 4:
+            return (axdr.UNSIGNED, 0)
+        if attr in (5, 6):
+            return (axdr.OCTET_STRING, _UNSPECIFIED)
+        if attr == 7:
+            return (axdr.INTEGER, 0)
+        if attr == 8:
+            return (axdr.BOOLEAN, False)
+        return (axdr.ENUM, 1)  # clock_base: internal crystal
+
+    def write(self, attr, value, ctx):
+        if attr != 2:
+            raise AccessError(READ_WRITE_DENIED)
+        b = expect(value, axdr.OCTET_STRING)
+        try:
+            t = cosem_time.from_octets(bytes(b))
+        except axdr.DecodeError:
+            raise AccessError(OTHER_REASON)
+        ctx.server.set_wall_seconds(t)
+
+
+def _oid(last, arc):
+    return (axdr.STRUCTURE, [(axdr.UNSIGNED, 2), (axdr.UNSIGNED, 16), (axdr.LONG_UNSIGNED, 756),
+                             (axdr.UNSIGNED, 5), (axdr.UNSIGNED, 8), (axdr.UNSIGNED, arc),
+                             (axdr.UNSIGNED, last)])
+
+
+class AssociationLN(CosemObject):
+    """Class 15 version 1, the current association (0.0.40.0.0.255)."""
+    class_id = 15
+    version = 1
+    ATTRS = (R0, R0, R0, R0, R0, R0, HIDDEN, R0, R0)
+    METHODS = (0, NOBODY, NOBODY, NOBODY)  # reply_to_HLS_authentication: any level
+
+    def read(self, attr, ctx):
+        a = ctx.association
+        if attr == 2:
+            return ctx.server.object_list(ctx.level)
+        if attr == 3:
+            return (axdr.STRUCTURE, [(axdr.INTEGER, a.client_sap), (axdr.LONG_UNSIGNED, a.server_sap)])
+        if attr == 4:
+            return _oid(a.context_id, 1)
+        if attr == 5:
+            conf = a.conformance
+            return (axdr.STRUCTURE, [
+                axdr.bit_string(24, bytes(((conf >> 16) & 0xFF, (conf >> 8) & 0xFF, conf & 0xFF))),
+                (axdr.LONG_UNSIGNED, a.max_receive_pdu), (axdr.LONG_UNSIGNED, a.max_send_pdu),
+                (axdr.UNSIGNED, 6), (axdr.INTEGER, 0), (axdr.OCTET_STRING, b"")])
+        if attr == 6:
+            return _oid(a.mechanism, 2)
+        if attr == 8:
+            return (axdr.ENUM, 2 if a.associated else 1)
+        if attr == 9:
+            return (axdr.OCTET_STRING, ctx.server.security_setup_ln)
+        raise AccessError(READ_WRITE_DENIED)
+
+    def invoke(self, method, param, ctx):
+        # reply_to_HLS_authentication (dlms.md 6.3): the association checks f(StoC)
+        # and answers f(CtoS); a wrong reply leaves it unassociated.
+        b = expect(param, axdr.OCTET_STRING)
+        reply = ctx.association.reply_to_hls(bytes(b))
+        if reply is None:
+            raise AccessError(OTHER_REASON)
+        return (axdr.OCTET_STRING, reply)
+
+
+class SapAssignment(CosemObject):
+    class_id = 17
+    ATTRS = (R0, R0)
+    METHODS = (NOBODY,)
+
+    def read(self, attr, ctx):
+        return (axdr.ARRAY, [(axdr.STRUCTURE, [(axdr.LONG_UNSIGNED, sap),
+                                               (axdr.OCTET_STRING, name)])
+                             for sap, name in ctx.server.sap_list()])
+
+
+_BAUD_ENUM = {300: 0, 600: 1, 1200: 2, 2400: 3, 4800: 4, 9600: 5, 19200: 6, 38400: 7,
+              57600: 8, 115200: 9}
+
+
+class HdlcSetup(CosemObject):
+    """Class 23 version 1: what the link layer is configured with (read only)."""
+    class_id = 23
+    version = 1
+    ATTRS = (R0,) * 9
+
+    def read(self, attr, ctx):
+        h = ctx.server.hdlc_setup()
+        if attr == 2:
+            return (axdr.ENUM, _BAUD_ENUM.get(h["baud"], 5))
+        if attr in (3, 4):
+            return (axdr.UNSIGNED, h["window"])
+        if attr in (5, 6):
+            return (axdr.LONG_UNSIGNED, h["max_info"])
+        if attr == 7:
+            return (axdr.LONG_UNSIGNED, h["inter_octet_ms"])
+        if attr == 8:
+            return (axdr.LONG_UNSIGNED, h["inactivity_s"])
+        return (axdr.LONG_UNSIGNED, h["address"])
+
+
+class SecuritySetup(CosemObject):
+    """Class 64 version 0: policy, suite 0, system titles. Key transfer is not
+    offered over DLMS (keys are provisioned, docs/dlms.md)."""
+    class_id = 64
+    ATTRS = (R0, R0, R0, R0, R0)
+    METHODS = (NOBODY, NOBODY)
+
+    def read(self, attr, ctx):
+        if attr == 2:
+            return (axdr.ENUM, 3 if ctx.level >= MANAGEMENT else 0)
+        if attr == 3:
+            return (axdr.ENUM, 0)
+        if attr == 4:
+            return (axdr.OCTET_STRING, ctx.association.client_system_title or b"")
+        return (axdr.OCTET_STRING, ctx.server.system_title)

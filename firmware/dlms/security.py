@@ -1,0 +1,225 @@
+# Security suite 0 (AES-GCM-128) APDU protection and authentication,
+# dlms.md section 6.
+#
+#   glo-xxx / ded-xxx          tag | len | SC | IC(4) | payload
+#   general-glo/ded-ciphering  DB/DC | 08 | system title(8) | len | SC | IC(4) | payload
+#
+# payload: ciphertext || tag(12) when SC has A and E, plaintext || tag(12) with
+# A only, ciphertext with E only. IV = sender's system title || IC; AAD =
+# SC || AK (|| plaintext when A only). HLS-GMAC f() values, dlms.md 6.3.
+
+from compat import const
+from dlms import gcm
+from dlms.axdr import DecodeError, get_length, put_length
+
+SC_AUTHENTICATED = const(0x10)
+SC_ENCRYPTED = const(0x20)
+SC_BROADCAST_KEY = const(0x40)
+SC_COMPRESSED = const(0x80)
+SC_SUITE_MASK = const(0x0F)
+
+TAG_LEN = const(12)
+
+FORM_GLO = const(1)
+FORM_DED = const(2)
+FORM_GENERAL_GLO = const(3)
+FORM_GENERAL_DED = const(4)
+
+GENERAL_GLO_CIPHERING = const(0xDB)
+GENERAL_DED_CIPHERING = const(0xDC)
+
+# plain xDLMS tag -> (glo tag, ded tag), dlms.md 6.1
+_WRAP = {
+    0x01: (0x21, None),   # initiate-request
+    0x08: (0x28, None),   # initiate-response
+    0xC0: (0xC8, 0xD0),   # get-request
+    0xC1: (0xC9, 0xD1),   # set-request
+    0xC2: (0xCA, 0xD2),   # event-notification
+    0xC3: (0xCB, 0xD3),   # action-request
+    0xC4: (0xCC, 0xD4),   # get-response
+    0xC5: (0xCD, 0xD5),   # set-response
+    0xC7: (0xCF, 0xD7),   # action-response
+}
+_GLO = {}
+_DED = {}
+for _p, (_g, _d) in _WRAP.items():
+    _GLO[_g] = _p
+    if _d is not None:
+        _DED[_d] = _p
+
+
+def is_protected(tag):
+    return tag in _GLO or tag in _DED or tag == GENERAL_GLO_CIPHERING or tag == GENERAL_DED_CIPHERING
+
+
+class Protected:
+    """A parsed protected APDU (before deciphering)."""
+
+    def __init__(self, form, tag, plain_tag, system_title, sc, ic, payload):
+        self.form = form
+        self.tag = tag
+        self.plain_tag = plain_tag        # None for the general forms
+        self.system_title = system_title  # general forms only
+        self.sc = sc
+        self.ic = ic
+        self.payload = payload
+
+
+def parse(apdu):
+    """Split a protected APDU into its header fields; raises DecodeError."""
+    n = len(apdu)
+    if n < 2:
+        raise DecodeError("protected APDU too short")
+    tag = apdu[0]
+    title = None
+    pos = 1
+    if tag == GENERAL_GLO_CIPHERING or tag == GENERAL_DED_CIPHERING:
+        form = FORM_GENERAL_GLO if tag == GENERAL_GLO_CIPHERING else FORM_GENERAL_DED
+        plain_tag = None
+        tlen, pos = get_length(apdu, pos)
+        if tlen != 8:
+            raise DecodeError("system title is 8 bytes")
+        title = bytes(apdu[pos:pos + 8])
+        pos += 8
+    elif tag in _GLO:
+        form, plain_tag = FORM_GLO, _GLO[tag]
+    elif tag in _DED:
+        form, plain_tag = FORM_DED, _DED[tag]
+    else:
+        raise DecodeError("not a ciphered APDU")
+    ln, pos = get_length(apdu, pos)
+    if pos + ln != n:
+        raise DecodeError("ciphered length mismatch")
+    if ln < 5:
+        raise DecodeError("security header truncated")
+    sc = apdu[pos]
+    ic = (apdu[pos + 1] << 24) | (apdu[pos + 2] << 16) | (apdu[pos + 3] << 8) | apdu[pos + 4]
+    return Protected(form, tag, plain_tag, title, sc, ic, bytes(apdu[pos + 5:n]))
+
+
+def _iv(system_title, ic):
+    return bytes(system_title) + bytes(((ic >> 24) & 255, (ic >> 16) & 255, (ic >> 8) & 255, ic & 255))
+
+
+def decipher(p, cipher, ak, system_title):
+    """Check and decipher a parsed APDU with a Gcm for the right key.
+    Returns the plaintext APDU; raises gcm.AuthenticationError or DecodeError."""
+    sc = p.sc
+    if sc & (SC_SUITE_MASK | SC_COMPRESSED | SC_BROADCAST_KEY):
+        raise DecodeError("unsupported security control")
+    iv = _iv(system_title, p.ic)
+    body = p.payload
+    head = bytes((sc,)) + bytes(ak)
+    if sc & SC_AUTHENTICATED:
+        if len(body) < TAG_LEN:
+            raise DecodeError("tag missing")
+        data, tag = body[:-TAG_LEN], body[-TAG_LEN:]
+        if sc & SC_ENCRYPTED:
+            return cipher.decrypt(iv, data, head, tag)
+        if not gcm.equal(cipher.gmac(iv, head + data, TAG_LEN), tag):
+            raise gcm.AuthenticationError("tag mismatch")
+        return data
+    if sc & SC_ENCRYPTED:
+        return cipher.ctr(iv, body)
+    raise DecodeError("security control without protection")
+
+
+def encipher(plain, sc, ic, cipher, ak, system_title):
+    """SC || IC || payload for a plaintext APDU (the part after the length)."""
+    iv = _iv(system_title, ic)
+    out = bytearray((sc,))
+    out.extend(iv[8:12])
+    head = bytes((sc,)) + bytes(ak)
+    if sc & SC_AUTHENTICATED:
+        if sc & SC_ENCRYPTED:
+            ct, tag = cipher.encrypt(iv, plain, head, TAG_LEN)
+            out.extend(ct)
+        else:
+            tag = cipher.gmac(iv, head + bytes(plain), TAG_LEN)
+            out.extend(plain)
+        out.extend(tag)
+    elif sc & SC_ENCRYPTED:
+        out.extend(cipher.ctr(iv, plain))
+    else:
+        raise ValueError("security control without protection")
+    return out
+
+
+def wrap(plain, form, sc, ic, cipher, ak, system_title):
+    """A whole protected APDU for `plain` in the given form (dlms.md 6.1)."""
+    body = encipher(plain, sc, ic, cipher, ak, system_title)
+    out = bytearray()
+    if form == FORM_GENERAL_GLO or form == FORM_GENERAL_DED:
+        out.append(GENERAL_GLO_CIPHERING if form == FORM_GENERAL_GLO else GENERAL_DED_CIPHERING)
+        out.append(8)
+        out.extend(system_title)
+    else:
+        tags = _WRAP.get(plain[0])
+        tag = None if tags is None else tags[0 if form == FORM_GLO else 1]
+        if tag is None:
+            raise ValueError("no ciphered form for this APDU")
+        out.append(tag)
+    put_length(out, len(body))
+    out.extend(body)
+    return bytes(out)
+
+
+# ---- invocation counters, dlms.md 6.2 ----
+
+IC_MAX = 0xFFFFFFFF
+
+
+class Counters:
+    """Invocation counters of one client's key set; must outlive associations
+    (and be persisted by the caller: read `tx` and `rx_last` after each APDU).
+    tx: the IC the server uses next (starts at 1: dlms-cosem refuses a
+    meter IC of 0); rx_last: the last IC accepted from the client (-1 = none)."""
+
+    def __init__(self, tx=1, rx_last=-1):
+        self.tx = tx
+        self.rx_last = rx_last
+
+    def fresh(self, ic):
+        return ic > self.rx_last
+
+    def expected(self):
+        return self.rx_last + 1
+
+    def accept(self, ic):
+        """Record an IC whose APDU has been verified; False if stale."""
+        if ic <= self.rx_last:
+            return False
+        self.rx_last = ic
+        return True
+
+    def next_tx(self):
+        """Take the next IC for sending; None when the counter is exhausted
+        (the key must be changed)."""
+        ic = self.tx
+        if ic > IC_MAX:
+            return None
+        self.tx = ic + 1
+        return ic
+
+
+# ---- HLS-GMAC (mechanism 5), dlms.md 6.3 ----
+
+def hls_f(cipher, ak, system_title, ic, challenge, sc=SC_AUTHENTICATED):
+    """f(challenge) = SC || IC || GMAC(IV = title || IC, AAD = SC || AK || challenge)."""
+    iv = _iv(system_title, ic)
+    tag = cipher.gmac(iv, bytes((sc,)) + bytes(ak) + bytes(challenge), TAG_LEN)
+    return bytes((sc,)) + iv[8:12] + tag
+
+
+def hls_check(cipher, ak, system_title, f, challenge):
+    """Verify a peer's f(challenge); the IC is the one carried inside f."""
+    if len(f) != 5 + TAG_LEN or f[0] != SC_AUTHENTICATED:
+        return False
+    ic = (f[1] << 24) | (f[2] << 16) | (f[3] << 8) | f[4]
+    return gcm.equal(hls_f(cipher, ak, system_title, ic, challenge), f)
+
+
+# ---- LLS (mechanism 1), dlms.md 6.4 ----
+
+def lls_check(secret, given):
+    return given is not None and gcm.equal(bytes(secret), bytes(given))

@@ -1,0 +1,218 @@
+# The DLMS/COSEM server: HDLC link -> association per client SAP -> COSEM
+# objects -> meter. Sans-IO like its parts: receive_data() bytes in,
+# data_to_send() bytes out, tick() time in (design.md, dlms.md 1).
+#
+# Invocation counters (dlms.md 6.2) outlive associations and power cuts: the
+# server's own transmit counter is reserved ahead in the store (IC_RESERVE at
+# a time) so that a power cut can never make it reuse a GCM nonce; the last
+# accepted client counter is committed when an association ends.
+from compat import const
+from dlms import axdr, cosem, hdlc_link, obis
+from dlms import association as assoc_mod
+from dlms import acse
+
+IC_RESERVE = const(1000)
+
+# client SAP -> association level (docs/dlms.md)
+DEFAULT_LEVELS = {16: cosem.PUBLIC, 17: cosem.READER, 1: cosem.MANAGEMENT}
+
+
+class _AssociationView:
+    """What the Association LN object shows about the current association."""
+
+    def __init__(self, server, a):
+        self.client_sap = a.sap
+        self.server_sap = server.logical_device
+        self.context_id = a.context or acse.CONTEXT_LN
+        self.mechanism = a.mechanism or 0
+        self.conformance = a.conformance
+        self.max_receive_pdu = server.config.max_pdu
+        self.max_send_pdu = a.client_max_pdu or server.config.max_pdu
+        self.associated = a.state == assoc_mod.ASSOCIATED
+        self.client_system_title = a.client_title
+
+    def reply_to_hls(self, f):  # the association answers pass 3 itself
+        return None
+
+
+class Context:
+    """Passed to COSEM objects: who is asking, and what they may reach."""
+
+    def __init__(self, server, a, level):
+        self.server = server
+        self.meter = server.meter
+        self.association = _AssociationView(server, a)
+        self.level = level
+
+
+def default_objects(formats=("ascii", "bcd", "binary"), reject_is_error=False):
+    from dlms import obj_common as oc
+    from dlms import obj_meter as om
+    return [
+        oc.AssociationLN(obis.ASSOCIATION_LN),
+        oc.SapAssignment(obis.SAP_ASSIGNMENT),
+        oc.Data(obis.LOGICAL_DEVICE_NAME, lambda c: (axdr.OCTET_STRING, c.server.ldn)),
+        oc.Data(obis.DEVICE_ID, lambda c: (axdr.VISIBLE_STRING, c.meter.sts.drn.encode())),
+        oc.Clock(obis.CLOCK),
+        oc.SecuritySetup(obis.SECURITY_SETUP),
+        oc.Data(obis.INVOCATION_COUNTER,
+                lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.server.expected_ic(1))),
+        oc.HdlcSetup(obis.HDLC_SETUP),
+        oc.Register(obis.ACTIVE_ENERGY_IMPORT,
+                    lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.meter.account.consumed_wh & 0xFFFFFFFF),
+                    0, 30),
+        oc.Register(obis.MAX_POWER_LIMIT, lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.meter.account.mpl_w),
+                    0, 27),
+        om.DisconnectControl(obis.DISCONNECT_CONTROL),
+        om.Account(obis.ACCOUNT, (obis.CREDIT_TOKEN, obis.CREDIT_EMERGENCY)),
+        om.Credit(obis.CREDIT_TOKEN),
+        om.Credit(obis.CREDIT_EMERGENCY, emergency=True),
+        om.TokenGateway(obis.TOKEN_GATEWAY, formats, reject_is_error),
+        om.CtsMode(obis.CTS_MODE),
+        om.CtsStatus(obis.CTS_STATUS),
+        om.EventLog(obis.EVENT_LOG),
+    ]
+
+
+class DlmsServer:
+    """meter: meter.meter.Meter; config: dlms.association.ServerConfig;
+    store: a StateStore for the invocation counters (None: RAM only);
+    wallclock: callable -> seconds since 2000-01-01 UTC."""
+
+    def __init__(self, meter, config, objects=None, store=None, wallclock=None,
+                 hdlc_addresses=(1,), hdlc_settings=None, ldn=None, levels=None):
+        self.meter = meter
+        self.config = config
+        self.store = store
+        self.levels = levels or DEFAULT_LEVELS
+        self.link = hdlc_link.HdlcLink(hdlc_addresses, hdlc_settings)
+        a0 = hdlc_addresses[0]
+        self.logical_device = a0 if isinstance(a0, int) else a0[0]
+        self.model = cosem.ObjectModel(objects if objects is not None else default_objects())
+        self.ldn = ldn or (b"STS" + meter.sts.drn.encode())[:16]
+        self.system_title = config.system_title
+        self.security_setup_ln = obis.SECURITY_SETUP
+        self._wall = wallclock
+        self._wall_offset = 0
+        self.associations = {}
+        self._ic_reserved = {}
+        self._load_counters()
+
+    # -- bytes in, bytes out ---------------------------------------------------
+    def receive_data(self, data, now_ms=None):
+        self.link.receive_data(data, now_ms)
+        self._pump()
+
+    def tick(self, now_ms):
+        self.link.tick(now_ms)
+        self._pump()
+
+    def data_to_send(self):
+        return self.link.data_to_send()
+
+    def _pump(self):
+        while True:
+            ev = self.link.next_event()
+            if ev is None:
+                return
+            if isinstance(ev, hdlc_link.ApduReceived):
+                resp = self.handle_apdu(ev.client_address, ev.apdu)
+                if resp:
+                    self.link.send_apdu(resp)
+                else:
+                    self.link.acknowledge()
+            elif isinstance(ev, hdlc_link.Disconnected):
+                self._release_all()
+
+    # -- APDUs ----------------------------------------------------------------
+    def _association(self, sap):
+        a = self.associations.get(sap)
+        if a is None:
+            a = assoc_mod.Association(self.config, sap)
+            self.associations[sap] = a
+        return a
+
+    def handle_apdu(self, sap, apdu):
+        """One complete APDU from client `sap` -> the response APDU or None."""
+        a = self._association(sap)
+        ev = a.receive(apdu)
+        self._reserve_ic(sap)
+        if ev.kind == assoc_mod.REPLY or ev.kind == assoc_mod.RELEASED:
+            if ev.kind == assoc_mod.RELEASED:
+                self._save_counters()
+            return ev.apdu
+        ctx = Context(self, a, self.levels.get(sap, cosem.PUBLIC))
+        req = ev.request
+        m = self.model
+        if ev.kind == assoc_mod.GET:
+            results = []
+            for r in req.refs:
+                if r.selector is not None:
+                    results.append(cosem.SCOPE_OF_ACCESS_VIOLATED)
+                    continue
+                code, value = m.get(ctx, r.class_id, r.ln, r.index)
+                results.append(axdr.encode(value) if code == cosem.SUCCESS else code)
+            return a.get_response(req, results)
+        if ev.kind == assoc_mod.SET:
+            dars = [m.set(ctx, r.class_id, r.ln, r.index, v) for r, v in zip(req.refs, req.values)]
+            return a.set_response(req, dars)
+        r = req.ref
+        code, value = m.action(ctx, r.class_id, r.ln, r.index, req.value)
+        return a.action_response(req, code, axdr.encode(value) if value is not None else None)
+
+    def _release_all(self):
+        for a in self.associations.values():
+            a.release()
+        self._save_counters()
+
+    # -- COSEM views ------------------------------------------------------------
+    def object_list(self, level):
+        return self.model.object_list(level)
+
+    def sap_list(self):
+        return ((self.logical_device, self.ldn),)
+
+    def hdlc_setup(self):
+        s = self.link.settings
+        return {"baud": 9600, "window": 1, "max_info": s.max_info_rx,
+                "inter_octet_ms": 25, "inactivity_s": s.inactivity_timeout_ms // 1000,
+                "address": self.logical_device}
+
+    def wall_seconds(self):
+        base = self._wall() if self._wall is not None else 0
+        return base + self._wall_offset
+
+    def set_wall_seconds(self, t):
+        base = self._wall() if self._wall is not None else 0
+        self._wall_offset = t - base
+
+    def expected_ic(self, sap):
+        c = self.config.clients.get(sap)
+        return c.counters.expected() if c is not None else 0
+
+    # -- invocation counters ------------------------------------------------------
+    def _load_counters(self):
+        d = self.store.load() if self.store is not None else None
+        for sap, c in self.config.clients.items():
+            rec = d.get(str(sap)) if d else None
+            if rec:
+                c.counters.tx = rec[0]  # the reservation: never reuse an IC
+                c.counters.rx_last = rec[1]
+            self._ic_reserved[sap] = c.counters.tx
+        if self.store is not None:
+            self._save_counters()
+
+    def _reserve_ic(self, sap):
+        c = self.config.clients.get(sap)
+        if c is not None and self.store is not None and c.counters.tx + 8 >= self._ic_reserved[sap]:
+            self._save_counters()
+
+    def _save_counters(self):
+        if self.store is None:
+            return
+        d = {}
+        for sap, c in self.config.clients.items():
+            reserve = c.counters.tx + IC_RESERVE
+            self._ic_reserved[sap] = reserve
+            d[str(sap)] = [reserve, c.counters.rx_last]
+        self.store.commit(d)

@@ -1,0 +1,150 @@
+# One-line text display for the meter: an HD44780 character LCD behind a
+# PCF8574 I2C backpack, and a console fallback with the same methods.
+#
+# The common backpack wires PCF8574 P0 = RS, P1 = RW, P2 = E, P3 = backlight,
+# P4..P7 = D4..D7, so the LCD runs in 4-bit mode and every nibble is two I2C
+# bytes: once with E high, once with E low (the falling edge latches it).
+# One I2C byte at 100 kHz takes about 90 us, longer than the 37 us an LCD
+# command needs, so only clear needs an explicit wait (1.52 ms).
+# Initialisation by instruction: HD44780U datasheet, figure 24 (4-bit).
+import time
+
+from compat import const
+
+_RS = const(0x01)
+_E = const(0x04)
+_BL = const(0x08)
+
+_CLEAR = const(0x01)
+_ENTRY_INC = const(0x06)
+_DISPLAY_ON = const(0x0C)
+_FUNCTION_4BIT_2LINE = const(0x28)
+_DDRAM = const(0x80)
+_LINE_ADDR = (0x00, 0x40, 0x14, 0x54)
+
+
+def _sleep_ms(ms):
+    if hasattr(time, "sleep_ms"):
+        time.sleep_ms(ms)
+    else:
+        time.sleep(ms / 1000)
+
+
+def _fit(text, cols):
+    """`text` cut or padded to `cols` characters of the LCD's ASCII range."""
+    out = bytearray(cols)
+    n = 0
+    for ch in text:
+        if n == cols:
+            break
+        c = ord(ch)
+        out[n] = c if 0x20 <= c < 0x7E else 0x3F  # '?'; 0x7E/0x7F are arrows
+        n += 1
+    while n < cols:
+        out[n] = 0x20
+        n += 1
+    return out
+
+
+class LcdDisplay:
+    def __init__(self, i2c, addr=0x27, cols=16, lines=2, sleep_ms=None):
+        self.i2c = i2c
+        self.addr = addr
+        self.cols = cols
+        self.lines = lines
+        self.bl = _BL
+        self._sleep = sleep_ms or _sleep_ms
+        self._buf = bytearray(4)
+        self._shown = [None] * lines
+        self.text = ""
+        self._init()
+
+    def _write4(self, nibble, rs):
+        b = (nibble << 4) | rs | self.bl
+        self._buf[0] = b | _E
+        self._buf[1] = b
+        self.i2c.writeto(self.addr, memoryview(self._buf)[:2])
+
+    def _byte(self, v, rs=0):
+        b = rs | self.bl
+        hi = (v & 0xF0) | b
+        lo = ((v << 4) & 0xF0) | b
+        buf = self._buf
+        buf[0] = hi | _E
+        buf[1] = hi
+        buf[2] = lo | _E
+        buf[3] = lo
+        self.i2c.writeto(self.addr, buf)
+
+    def _init(self):
+        self.i2c.writeto(self.addr, bytes((self.bl,)))
+        self._sleep(50)  # > 40 ms after Vcc rises to 2.7 V
+        self._write4(0x3, 0)
+        self._sleep(5)  # > 4.1 ms
+        self._write4(0x3, 0)
+        self._sleep(1)  # > 100 us
+        self._write4(0x3, 0)
+        self._write4(0x2, 0)  # now in 4-bit mode
+        self._byte(_FUNCTION_4BIT_2LINE)
+        self._byte(_DISPLAY_ON)
+        self._byte(_ENTRY_INC)
+        self.clear()
+
+    def clear(self):
+        self._byte(_CLEAR)
+        self._sleep(2)
+        for i in range(self.lines):
+            self._shown[i] = None
+        self.text = ""
+
+    def show(self, text, line=0):
+        """Write `text` on `line`, padded to the width; only if it changed."""
+        if line >= self.lines:
+            return
+        if line == 0:
+            self.text = text
+        data = _fit(text, self.cols)
+        if data == self._shown[line]:
+            return
+        self._shown[line] = data
+        self._byte(_DDRAM | _LINE_ADDR[line])
+        for c in data:
+            self._byte(c, _RS)
+
+    def backlight(self, on):
+        self.bl = _BL if on else 0
+        self.i2c.writeto(self.addr, bytes((self.bl,)))
+
+
+class ConsoleDisplay:
+    """Fallback when no LCD is fitted: prints each change of line 0."""
+
+    def __init__(self, cols=16, write=print):
+        self.cols = cols
+        self.write = write
+        self.text = ""
+
+    def show(self, text, line=0):
+        if line != 0 or text == self.text:
+            return
+        self.text = text
+        self.write("[display] " + text[:self.cols])
+
+    def clear(self):
+        self.text = ""
+
+    def backlight(self, on):
+        pass
+
+
+def make(I2C, Pin, bus, sda, scl, addr=0x27, cols=16, freq=100000,
+         sleep_ms=None, write=print):
+    """LCD when the board has one and it answers on the bus, else console."""
+    if bus is not None:
+        try:
+            i2c = I2C(bus, sda=Pin(sda), scl=Pin(scl), freq=freq)
+            if addr in i2c.scan():
+                return LcdDisplay(i2c, addr, cols, 2, sleep_ms)
+        except OSError:
+            pass
+    return ConsoleDisplay(cols, write)

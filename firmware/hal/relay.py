@@ -1,0 +1,51 @@
+# The load switch on one GPIO. The meter's relay policy decides; this only
+# drives the pin, remembers what it was told, and (optionally) reads an
+# auxiliary contact so a welded or unpowered relay can be noticed.
+#
+# `closed` True means the load is connected (DLMS disconnect control,
+# class 70: output_state TRUE = connected).
+
+
+class Relay:
+    def __init__(self, pin, active_high=True, feedback=None,
+                 feedback_active_low=True, closed=False):
+        self.pin = pin  # a machine.Pin already set up as an output
+        self.active_high = active_high
+        self.feedback = feedback  # optional machine.Pin input (aux contact)
+        self.feedback_active_low = feedback_active_low
+        self.closed = None
+        self.set(closed)
+
+    def set(self, closed):
+        closed = bool(closed)
+        self.pin.value(1 if closed == self.active_high else 0)
+        self.closed = closed
+
+    def close(self):
+        self.set(True)
+
+    def open(self):
+        self.set(False)
+
+    def sensed(self):
+        """What the aux contact reports: True closed, False open, None if
+        there is no feedback input."""
+        if self.feedback is None:
+            return None
+        v = self.feedback.value()
+        return (v == 0) if self.feedback_active_low else (v == 1)
+
+    def agrees(self):
+        """False only when feedback exists and contradicts the command."""
+        s = self.sensed()
+        return s is None or s == self.closed
+
+
+def make(Pin, pin_id, active_high=True, feedback_id=None, feedback_active_low=True):
+    """Build a Relay from board constants; starts open (load disconnected)
+    until the meter has loaded its state and decided."""
+    out = Pin(pin_id, Pin.OUT, value=0 if active_high else 1)
+    fb = None
+    if feedback_id is not None:
+        fb = Pin(feedback_id, Pin.IN, Pin.PULL_UP if feedback_active_low else None)
+    return Relay(out, active_high, fb, feedback_active_low, closed=False)

@@ -1,0 +1,198 @@
+# CPython: tools/deploy.py without a board. The compile path (mpy-cross per
+# architecture, output importable by real MicroPython), the flash command
+# line (--dry-run), the board-side scripts run by micropython on a RAM
+# littlefs mounted at "/", and the freeze manifest.
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEPLOY = os.path.join(ROOT, "tools", "deploy.py")
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import deploy  # noqa: E402
+
+HARDWARE = {"rpi_pico": "armv6m", "rpi_pico_w": "armv6m", "esp32_devkitc": "xtensawin"}
+MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
+
+
+def run(*args):
+    p = subprocess.run([sys.executable, DEPLOY] + list(args), capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
+
+
+def modules():
+    return [rel for rel, _ in deploy.firmware_sources()]
+
+
+@pytest.mark.parametrize("name", sorted(HARDWARE))
+def test_compile_uses_the_board_arch_and_writes_every_module(name, tmp_path, monkeypatch):
+    calls = []
+    real = subprocess.run
+
+    def spy(cmd, **kw):
+        calls.append(cmd)
+        return real(cmd, **kw)
+
+    monkeypatch.setattr(deploy.subprocess, "run", spy)
+    board = deploy.hardware_board(name)
+    files = deploy.compile_firmware(board, str(tmp_path))
+    assert len(files) == len(modules()) and len(calls) == len(modules())
+    assert all("-march=" + HARDWARE[name] in c for c in calls)
+    for rel in modules():
+        mpy = tmp_path / "fs" / "lib" / (rel[:-3] + ".mpy")
+        head = mpy.read_bytes()[:2]
+        assert head == b"M\x06", rel  # .mpy format version 6
+    assert (tmp_path / "fs" / "board.py").read_text() == open(
+        os.path.join(ROOT, "boards", name, "board.py")).read()
+    assert (tmp_path / "fs" / "main.py").exists() == os.path.exists(
+        os.path.join(ROOT, "firmware", "main.py"))
+
+
+def test_compiled_build_imports_under_micropython(tmp_path):
+    deploy.compile_firmware(deploy.hardware_board("rpi_pico"), str(tmp_path))
+    fs = tmp_path / "fs"
+    names = [rel[:-3].replace("/", ".").replace(".__init__", "") for rel in modules()]
+    code = "import board\n" + "".join("import %s\n" % n for n in names) + "print('ok', board.NAME)"
+    env = dict(os.environ, MICROPYPATH=":".join([".frozen", str(fs / "lib"), str(fs)]))
+    p = subprocess.run([MICROPYTHON, "-X", "heapsize=128k", "-c", code], env=env,
+                       cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "ok rpi_pico" in p.stdout, p.stdout + p.stderr
+    # only .mpy files are importable there: the sources are not on that path
+    assert not list((fs / "lib").rglob("*.py"))
+
+
+def test_flash_dry_run_prints_mpremote_commands(tmp_path):
+    rc, out = run("flash", "--board", "rpi_pico", "--port", "/dev/ttyACM0",
+                  "--dry-run", "--build", str(tmp_path))
+    assert rc == 0, out
+    line = [l for l in out.splitlines() if "mpremote" in l][0]
+    cwd, _, cmd = line.partition(" && ")
+    assert cwd == "cd %s" % (tmp_path / "rpi_pico" / "fs")
+    words = cmd.split()
+    assert words[1:5] == ["connect", "/dev/ttyACM0", "run", "../prepare.py"]
+    i = words.index("-r")
+    srcs = words[i + 1:words.index(":lib")]
+    pkgs, mods = deploy.top_level_entries()
+    assert sorted(srcs) == sorted(["lib/%s.mpy" % m for m in mods] + ["lib/" + p for p in pkgs])
+    for s in srcs:  # every copied path exists in the build
+        assert (tmp_path / "rpi_pico" / "fs" / s).exists(), s
+    assert "fs cp board.py :board.py + reset" in cmd
+    assert (tmp_path / "rpi_pico" / "prepare.py").exists()
+
+
+def test_flash_frozen_copies_only_main_and_board(tmp_path):
+    rc, out = run("flash", "--frozen", "--board", "esp32_devkitc", "--dry-run",
+                  "--build", str(tmp_path))
+    assert rc == 0, out
+    assert "connect PORT run ../prepare.py" in out and ":lib" not in out
+    assert "fs cp board.py :board.py" in out
+
+
+def test_refusals():
+    rc, out = run("flash", "--board", "host", "--dry-run")
+    assert rc == 2 and "make sim" in out
+    rc, out = run("flash", "--board", "nope", "--dry-run")
+    assert rc == 2 and "unknown board" in out and "rpi_pico" in out
+    rc, out = run("wipe", "--board", "rpi_pico")
+    assert rc == 2 and "--port" in out
+    rc, out = run("flash", "--board", "rpi_pico", "--port", "")
+    assert rc == 2 and "PORT=/dev/ttyACM0" in out and "compiled" not in out
+
+
+MOUNT_RAM_ROOT = """
+import os
+class RAM:
+    def __init__(s, n=96, bs=512):
+        s.bs = bs; s.d = bytearray(n * bs)
+    def readblocks(s, b, buf, off=0):
+        a = b * s.bs + off; buf[:] = s.d[a:a + len(buf)]
+    def writeblocks(s, b, buf, off=None):
+        a = b * s.bs + (off or 0); s.d[a:a + len(buf)] = buf
+    def ioctl(s, op, arg):
+        return {4: len(s.d) // s.bs, 5: s.bs, 6: 0}.get(op)
+bd = RAM()
+os.VfsLfs2.mkfs(bd)
+os.umount('/')
+os.mount(os.VfsLfs2(bd), '/')
+def put(p, text='x'):
+    parts = p.split('/')[1:-1]
+    d = ''
+    for q in parts:
+        d += '/' + q
+        try:
+            os.mkdir(d)
+        except OSError:
+            pass
+    with open(p, 'w') as f:
+        f.write(text)
+def exists(p):
+    try:
+        os.stat(p)
+        return True
+    except OSError:
+        return False
+put('/lib/sts/old_module.py'); put('/lib/sts/crc.mpy'); put('/lib/compat.py')
+put('/lib/hal/sub/deep.mpy'); put('/lib/someone_elses.py'); put('/data/state.rec', 'credit')
+put('/data/log/events.bin'); put('/main.py')
+"""
+
+
+def _on_board(script_text, checks):
+    p = subprocess.run([MICROPYTHON, "-c", MOUNT_RAM_ROOT + script_text + checks],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def test_prepare_script_removes_only_our_old_packages(tmp_path):
+    rc, out = run("flash", "--board", "rpi_pico", "--dry-run", "--build", str(tmp_path))
+    assert rc == 0, out
+    script = (tmp_path / "rpi_pico" / "prepare.py").read_text()
+    out = _on_board(script, """
+assert not exists('/lib/sts') and not exists('/lib/hal') and not exists('/lib/compat.py')
+assert exists('/lib') and exists('/lib/someone_elses.py')
+assert open('/data/state.rec').read() == 'credit' and exists('/data/log/events.bin')
+print('prepared')
+""")
+    assert "prepared" in out
+
+
+def test_wipe_script_is_the_factory_reset_of_the_data_dir(tmp_path):
+    rc, out = run("wipe", "--board", "rpi_pico", "--port", "/dev/ttyACM0", "--dry-run",
+                  "--build", str(tmp_path))
+    assert rc == 0 and "connect /dev/ttyACM0 run wipe.py" in out, out
+    script = (tmp_path / "rpi_pico" / "wipe.py").read_text()
+    out = _on_board(script, """
+assert not exists('/data') and exists('/lib/sts/crc.mpy') and exists('/main.py')
+""")
+    assert "factory reset: removed 2 files under /data" in out
+
+
+@pytest.mark.parametrize("name", sorted(HARDWARE))
+def test_freeze_manifest_covers_the_firmware(name, tmp_path):
+    rc, out = run("freeze", "--board", name, "--build", str(tmp_path))
+    assert rc == 0, out
+    text = (tmp_path / name / "manifest.py").read_text()
+    board = deploy.load_board(name)
+    assert "make -C ports/%s BOARD=%s FROZEN_MANIFEST=" % (board.MP_PORT, board.MP_BOARD) in text
+    frozen, includes = [], []
+
+    def package(p, files=None, base_path=".", opt=None):
+        base = os.path.join(base_path, p)
+        assert os.path.isdir(base)
+        for dirpath, _, fs in os.walk(base):
+            frozen.extend(os.path.relpath(os.path.join(dirpath, f), base_path)
+                          for f in fs if f.endswith(".py"))
+
+    def module(m, base_path=".", opt=None):
+        assert os.path.isfile(os.path.join(base_path, m))
+        frozen.append(m)
+
+    exec(compile(text, "manifest.py", "exec"),
+         {"package": package, "module": module, "include": includes.append,
+          "require": lambda *a, **k: None})
+    assert includes == [board.MP_BASE_MANIFEST]
+    assert sorted(f.replace(os.sep, "/") for f in frozen if f != "board.py") == sorted(modules())
+    assert "board.py" in frozen and "main.py" not in frozen

@@ -1,0 +1,96 @@
+# CPython: `tools/deploy.py flash` and `wipe` for real, against a stand-in
+# board: the unix-port `micropython` REPL on a pseudo-terminal, with a RAM
+# littlefs mounted at "/" (the boards' filesystem is littlefs too). mpremote
+# drives it like a board (raw REPL, fs cp); `--resume --no-reset` because
+# the unix port can neither soft- nor hard-reset. Afterwards the "board"
+# imports the flashed .mpy modules and board.py from its littlefs.
+import os
+import pty
+import subprocess
+import sys
+import time
+import tty
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEPLOY = os.path.join(ROOT, "tools", "deploy.py")
+BIN = os.path.dirname(sys.executable)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import deploy  # noqa: E402
+
+BOOT = """
+import os
+class RAM:
+    def __init__(s, n=256, bs=512):
+        s.bs = bs; s.d = bytearray(n * bs)
+    def readblocks(s, b, buf, off=0):
+        a = b * s.bs + off; buf[:] = s.d[a:a + len(buf)]
+    def writeblocks(s, b, buf, off=None):
+        a = b * s.bs + (off or 0); s.d[a:a + len(buf)] = buf
+    def ioctl(s, op, arg):
+        return {4: len(s.d) // s.bs, 5: s.bs, 6: 0}.get(op)
+bd = RAM()
+os.VfsLfs2.mkfs(bd)
+os.umount('/')
+os.mount(os.VfsLfs2(bd), '/')
+for d in ('/data', '/lib', '/lib/sts'):
+    os.mkdir(d)
+for p, text in (('/data/state.rec', 'credit=42'), ('/lib/sts/stale.py', 'raise ImportError')):
+    with open(p, 'w') as f:
+        f.write(text)
+"""
+
+
+@pytest.fixture
+def board(tmp_path):
+    boot = tmp_path / "boot.py"
+    boot.write_text(BOOT)
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    proc = subprocess.Popen([os.path.join(BIN, "micropython"), "-X", "heapsize=1m", "-i", str(boot)],
+                            stdin=master, stdout=master, stderr=master, start_new_session=True)
+    time.sleep(0.5)
+    try:
+        yield os.ttyname(slave)
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+        os.close(slave)
+
+
+def mpremote(dev, *args):
+    p = subprocess.run([os.path.join(BIN, "mpremote"), "connect", dev, "resume"] + list(args),
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def deploy_run(*args):
+    p = subprocess.run([sys.executable, DEPLOY] + list(args), capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def test_flash_then_wipe_on_a_littlefs_board(board, tmp_path):
+    deploy_run("flash", "--board", "rpi_pico", "--port", board, "--resume", "--no-reset",
+               "--build", str(tmp_path / "build"))
+    listing = mpremote(board, "exec", "import os; print(sorted(os.listdir('/lib/sts')));"
+                       "print(sorted(os.listdir('/')))")
+    assert "stale.py" not in listing and "crc.mpy" in listing
+    assert "'board.py'" in listing and "'data'" in listing
+    names = [rel[:-3].replace("/", ".").replace(".__init__", "")
+             for rel, _ in deploy.firmware_sources()]
+    code = ("import sys; sys.path[:] = ['/', '.frozen', '/lib']\n"
+            + "".join("import %s\n" % n for n in names)
+            + "import board, sts.crc\nprint('booted', board.NAME, sts.crc.__file__,"
+            " open('/data/state.rec').read())")
+    out = mpremote(board, "exec", code)
+    assert "booted rpi_pico /lib/sts/crc.mpy credit=42" in out
+    out = deploy_run("wipe", "--board", "rpi_pico", "--port", board, "--resume",
+                     "--build", str(tmp_path / "build"))
+    assert "factory reset: removed 1 files under /data" in out
+    listing = mpremote(board, "exec", "import os; print(sorted(os.listdir('/')))")
+    assert "'data'" not in listing and "'lib'" in listing and "'board.py'" in listing
