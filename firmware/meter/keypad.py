@@ -11,9 +11,10 @@ from compat import const
 from sts import result
 from meter import cts
 
-BACK = "B"  # delete the last digit
+# Keys as printed on the common 4x4 keypad (boards' KEYPAD_MAP "123A456B789C*0#D"):
+BACK = "*"  # delete the last digit ("B" too)
 CLEAR = "C"  # clear the entry
-ENTER = "E"
+ENTER = "#"  # enter ("E" too); "A" and "D" are not used
 
 TOKEN_DIGITS = const(20)
 SHORT_MAX = const(4)
@@ -93,13 +94,13 @@ class Keypad:
             if len(self.entry) < TOKEN_DIGITS:
                 self.entry += k
             self._show(grouped(self.entry))
-        elif k == BACK:
+        elif k == BACK or k == "B":
             self.entry = self.entry[:-1]
             self._show(grouped(self.entry))
         elif k == CLEAR:
             self.entry = ""
             self.show_idle()
-        elif k == ENTER:
+        elif k == ENTER or k == "E":
             text, self.entry = self.entry, ""
             self.last_key_s = None
             return self._enter(text, now_s)

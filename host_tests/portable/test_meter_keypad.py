@@ -130,3 +130,12 @@ def test_lockout_after_repeated_rejects():
     assert _type(pad, good + kp.ENTER, 10) == result.LOCKOUT
     assert m.account.credit[0] == 0
     assert _type(pad, good + kp.ENTER, 70) == result.ACCEPT
+
+
+def test_keypad_legend_keys_and_aliases():
+    m, d, pad = _pad()
+    _type(pad, "12A3D")  # A and D do nothing
+    assert pad.entry == "123"
+    _type(pad, "B")  # alias of *
+    assert pad.entry == "12"
+    assert _type(pad, "C01E") == result.ACCEPT and d.text == "Cr 0.0"  # E alias of #
