@@ -279,6 +279,18 @@ class Meter:
         self._commit(now)
         self._update_relay(now, False)
 
+    def set_payment_mode(self, mode):
+        """Prepayment (account.PREPAYMENT) or post-payment (POSTPAYMENT),
+        e.g. from the DLMS Account object; committed. Returns True if valid."""
+        if self.fault or (mode != ac.PREPAYMENT and mode != ac.POSTPAYMENT):
+            return False
+        now = self.clock()
+        if mode != self.account.payment_mode:
+            self.account.payment_mode = mode
+            self._commit(now)
+            self._update_relay(now, False)
+        return True
+
     def invoke_emergency_credit(self):
         now = self.clock()
         if self.fault or self.cts.ended() or not self.account.invoke_ec():

@@ -233,3 +233,13 @@ def test_emergency_credit_through_meter():
     assert not m.relay.closed
     m.enter_token(f.make(0, 0, 1, 30), "remote")
     assert m.account.credit[0] == 10 and not m.account.ec_active and m.relay.closed
+
+
+def test_payment_mode_switch_is_committed():
+    store = f.Store()
+    m = f.new_meter(store=store)
+    assert not m.relay.closed
+    assert m.set_payment_mode(ac.POSTPAYMENT) and m.relay.closed
+    assert f.new_meter(store=store).account.payment_mode == ac.POSTPAYMENT
+    assert not m.set_payment_mode(7)
+    assert m.set_payment_mode(ac.PREPAYMENT) and not m.relay.closed
