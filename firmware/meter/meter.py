@@ -89,6 +89,7 @@ class Meter:
         now = self.clock()
         self.last_commit_s = now
         self._load(now)
+        self.low_credit = self.account.low_credit()  # logged when it starts, not per boot
         self._log_now(now, ev.POWER_UP, 0, 0)
         self._update_relay(now, False)
 
