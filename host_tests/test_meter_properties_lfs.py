@@ -23,7 +23,7 @@ ops = st.one_of(
     st.tuples(st.just("tok"), st.integers(1, 5), st.integers(1, 300)),
     st.tuples(st.just("again"), st.integers(0, 30)),
     st.tuples(st.just("use"), st.integers(0, 800)),
-    st.tuples(st.just("cut"), st.integers(1, 14)),
+    st.tuples(st.just("cut"), st.integers(1, 14), st.integers(0, 2)),
     st.tuples(st.just("reboot")),
     st.tuples(st.just("cmd"), st.sampled_from([rp.REMOTE_DISCONNECT, rp.REMOTE_RECONNECT,
                                                rp.MANUAL_RECONNECT])),
@@ -80,7 +80,7 @@ def test_real_engine_and_store_keep_the_invariants(seq, mode):
             elif op[0] == "use":
                 w.m.consume(op[1])
             elif op[0] == "cut":
-                w.disk.arm(op[1])
+                w.disk.arm(op[1], op[2])  # tear: nothing, half, garbage
             elif op[0] == "reboot":
                 w.reboot()
             elif op[0] == "cmd":

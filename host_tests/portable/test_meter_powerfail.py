@@ -12,6 +12,7 @@ import gc
 
 # Heap plan for the 128 KB test heap: the RAM flash first, while the heap is
 # empty (it needs two contiguous 12 KB blocks), then the modules.
+import blockdev
 from blockdev import RamDisk
 DISK = RamDisk(block_size=256, block_count=48)  # 12 KB of flash, shared by the tests
 DISK.mount()
@@ -89,8 +90,15 @@ class Rig:
 
 
 def test_cut_at_every_flash_operation_of_a_token_acceptance():
+    # the interrupted operation writes nothing, half its data, or garbage
+    for tear in (blockdev.TEAR_NONE, blockdev.TEAR_HALF, blockdev.TEAR_GARBLE):
+        _sweep(tear)
+
+
+def _sweep(tear):
     k = 1
     clean = False
+    seen = {}  # outcome -> count: "lost" (cut before the commit), "reported", "unreported"
     while not clean:
         # the same history before every cut: two tokens, some metering
         rig = Rig("s")
@@ -104,7 +112,7 @@ def test_cut_at_every_flash_operation_of_a_token_acceptance():
         m.power_down()
         rig.values[12] = 77
         text = TOK.credit(DRN, 12, 77)
-        rig.disk.arm(k)
+        rig.disk.arm(k, tear)
         ok = False
         try:
             ok = m.enter_token(text, "remote")[0] == result.ACCEPT
@@ -115,6 +123,9 @@ def test_cut_at_every_flash_operation_of_a_token_acceptance():
         if ok:
             reported.append(12)
         tids = rig.check(m, reported, 12)
+        if not clean:
+            key = "reported" if ok else ("unreported" if 12 in tids else "lost")
+            seen[key] = seen.get(key, 0) + 1
         # the same token again: Used if it was durable, else accepted now, once
         code = m.enter_token(text, "remote")[0]
         assert code == (result.USED if 12 in tids else result.ACCEPT), (k, code)
@@ -123,6 +134,10 @@ def test_cut_at_every_flash_operation_of_a_token_acceptance():
         rig.check(m, reported)
         k += 1
     assert k > 3  # the acceptance took several flash operations
+    # cuts before the state commit (token not applied) and after it (applied,
+    # reported: the cut hit the event append) both happened
+    assert seen.get("lost", 0) > 0 and seen.get("reported", 0) > 0, seen
+    print("tear %d: flash operations in one acceptance: %d; outcomes %r" % (tear, k - 2, seen))
 
 
 def _rand(state, n):
@@ -139,7 +154,7 @@ def test_random_sequences_with_random_cuts():
         next_tid = 100
         for step in range(25):
             if _rand(rng, 4) == 0:
-                rig.disk.arm(1 + _rand(rng, 12))
+                rig.disk.arm(1 + _rand(rng, 12), _rand(rng, 3))
             pending = None
             try:
                 op = _rand(rng, 3)
