@@ -190,3 +190,21 @@ def test_power_cut_during_entry_commit_leaves_old_state():
     m2 = _meter(store=store)
     assert m2.cts.state == cts.NOT_ENTERED
     assert m2.cts_enter(1) == cts.ENTERED
+
+
+def test_meter_reentry_while_active_does_not_restart_the_timer():
+    clock = f.Clock(0)
+    store = f.Store()
+    m = _meter(store=store, clock=clock)
+    assert m.cts_register_write(1) == cts.ENTERED
+    for _ in range(12 * H // 5):
+        clock.t += 5
+        m.tick()
+    assert m.cts_register_write(1) == cts.CHANGED  # same UUT again: profile re-applied
+    assert m.cts_enter(3, True) == cts.CHANGED
+    assert 12 * H <= m.cts.elapsed_s <= 12 * H + cts.PERSIST_S
+    while m.cts.active():
+        clock.t += 5
+        m.tick()
+    assert clock.t == 24 * H  # 24 h from the first entry, not from the re-entries
+    assert ev.CTS_PROFILE in m.eventlog.codes()
