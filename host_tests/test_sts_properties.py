@@ -160,3 +160,31 @@ def test_carrier_numbers(n):
         assert carrier.format_token(cls, block) == text
         assert carrier.parse_words(text) == (cls, block >> 48, (block >> 32) & 0xFFFF,
                                              (block >> 16) & 0xFFFF, block & 0xFFFF)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from((7, 11)), st.data())
+def test_key_change_set_in_any_order_with_other_tokens_between(ea, data):
+    key = data.draw(keys7 if ea == 7 else keys11)
+    new = data.draw(keys7 if ea == 7 else keys11)
+    ken = data.draw(st.integers(0, 255))
+    kcts = vend.key_change_tokens(ea, key, new, kt=2, krn=data.draw(st.integers(1, 9)),
+                                  ti=data.draw(st.integers(0, 99)), ken=ken, ro=0,
+                                  sgc=data.draw(st.integers(0, 999999)))
+    order = data.draw(st.permutations(kcts))
+    state = StsState(ea, key)
+    t = 1000
+    for i, k in enumerate(order):
+        d = processor.process(state, k)
+        last = i == len(order) - 1
+        assert d.result == (result.ACCEPT if last else result.KCT1_ACCEPTED if i == 0 else result.KCT2_ACCEPTED)
+        assert (d.effect is not None) == last
+        state = d.state
+        if not last:  # a credit token with the current key between parts is fine
+            t += 1
+            d = processor.process(state, vend.vend(ea, key, 0, 0, tid=t, value=1))
+            assert d.result in (result.ACCEPT, result.KEY_EXPIRED)
+            state = d.state or state
+    assert state.key == new and state.ken == ken and state.kct is None
+    if new != key:  # the old key no longer credits anything
+        assert processor.process(state, vend.vend(ea, key, 0, 0, tid=t + 1, value=1)).result != result.ACCEPT
