@@ -179,6 +179,14 @@ class Counters:
         self.tx = tx
         self.rx_last = rx_last
 
+    def to_record(self):
+        """Plain values for the storage layer."""
+        return {"tx": self.tx, "rx_last": self.rx_last}
+
+    @classmethod
+    def from_record(cls, d):
+        return cls(d.get("tx", 1), d.get("rx_last", -1))
+
     def fresh(self, ic):
         return ic > self.rx_last
 
