@@ -319,7 +319,7 @@ class Association:
         # Size first, so a long result is never copied whole (object_list).
         normal = req.kind == xdlms.NORMAL
         if normal:
-            size = 4 + (2 if isinstance(results[0], int) else len(results[0]))
+            size = 4 + (1 if isinstance(results[0], int) else len(results[0]))
         else:
             size = 3 + axdr.length_size(len(results))
             for r in results:
