@@ -470,6 +470,9 @@ class Association:
                 and self.state != IDLE and self.client is not None):
             # dlms-cosem carries a ciphered InitiateRequest (dlms.md 4.6): verify
             # it so its IC is consumed; release regardless.
-            self._unprotect(q.user_information, (acse.INITIATE_REQUEST,))
+            try:
+                self._unprotect(q.user_information, (acse.INITIATE_REQUEST,))
+            except DecodeError:
+                pass
         self._reset()
         return Event(RELEASED, acse.build_rlre(0))
