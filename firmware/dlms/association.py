@@ -408,7 +408,10 @@ class Association:
         if ui and ui[0] == 0x21:
             if not ciphered:
                 return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-            r = self._unprotect(ui, (acse.INITIATE_REQUEST,))
+            try:
+                r = self._unprotect(ui, (acse.INITIATE_REQUEST,))
+            except DecodeError:
+                return self._aare_reject(q.context, acse.DIAG_NO_REASON)
             if isinstance(r, Event):
                 ic_error = r.apdu[2] == xdlms.SERVICE_INVOCATION_COUNTER_ERROR
                 self._reset()
