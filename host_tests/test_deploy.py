@@ -4,6 +4,7 @@
 # littlefs mounted at "/", and the freeze manifest.
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 import sys
 
 import pytest
@@ -12,6 +13,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPLOY = os.path.join(ROOT, "tools", "deploy.py")
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import deploy  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
+import check_firmware  # noqa: E402
 
 HARDWARE = {"rpi_pico": "armv6m", "rpi_pico_w": "armv6m", "esp32_devkitc": "xtensawin"}
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
@@ -54,11 +58,19 @@ def test_compiled_build_imports_under_micropython(tmp_path):
     deploy.compile_firmware(deploy.hardware_board("rpi_pico"), str(tmp_path))
     fs = tmp_path / "fs"
     names = [rel[:-3].replace("/", ".").replace(".__init__", "") for rel in modules()]
-    code = "import board\n" + "".join("import %s\n" % n for n in names) + "print('ok', board.NAME)"
     env = dict(os.environ, MICROPYPATH=":".join([".frozen", str(fs / "lib"), str(fs)]))
-    p = subprocess.run([MICROPYTHON, "-X", "heapsize=128k", "-c", code], env=env,
-                       cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0 and "ok rpi_pico" in p.stdout, p.stdout + p.stderr
+
+    def load(name):
+        # one interpreter per module, with the import check's heaps
+        heap = "256k" if name in check_firmware.WHOLE_FIRMWARE else "128k"
+        code = "import board\nimport %s\nprint('ok', board.NAME)" % name
+        p = subprocess.run([MICROPYTHON, "-X", "heapsize=" + heap, "-c", code], env=env,
+                           cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
+        return name, p.returncode == 0 and "ok rpi_pico" in p.stdout, p.stdout + p.stderr
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for name, ok, out in pool.map(load, names):
+            assert ok, (name, out)
     # only .mpy files are importable there: the sources are not on that path
     assert not list((fs / "lib").rglob("*.py"))
 

@@ -21,8 +21,9 @@ import deploy  # noqa: E402
 
 BOOT = """
 import os
+# a 512 KB flash image in the heap: room for the whole compiled firmware
 class RAM:
-    def __init__(s, n=256, bs=512):
+    def __init__(s, n=1024, bs=512):
         s.bs = bs; s.d = bytearray(n * bs)
     def readblocks(s, b, buf, off=0):
         a = b * s.bs + off; buf[:] = s.d[a:a + len(buf)]
@@ -48,7 +49,7 @@ def board(tmp_path):
     boot.write_text(BOOT)
     master, slave = pty.openpty()
     tty.setraw(slave)
-    proc = subprocess.Popen([os.path.join(BIN, "micropython"), "-X", "heapsize=1m", "-i", str(boot)],
+    proc = subprocess.Popen([os.path.join(BIN, "micropython"), "-X", "heapsize=2m", "-i", str(boot)],
                             stdin=master, stdout=master, stderr=master, start_new_session=True)
     time.sleep(0.5)
     try:

@@ -93,7 +93,10 @@ def session_apdus(draw):
     for _ in range(draw(st.integers(1, 8))):
         kind = draw(st.integers(0, 3))
         if kind == 0:
-            out.append(draw(INPUTS))
+            b = draw(INPUTS)
+            if draw(st.booleans()) and b:
+                b = draw(st.sampled_from([b"\x60", b"\x62"])) + b[1:]
+            out.append(b)
         else:
             plain = draw(st.sampled_from([dlmsdata.apdu("get_ldn"), dlmsdata.apdu("action_disconnect"),
                                           dlmsdata.apdu("get_next_1"), dlmsdata.apdu("hls_action")]))
@@ -116,8 +119,12 @@ def test_association_never_raises(sap, start, apdus):
                            association.ACTION, association.RELEASED)
         if ev.kind in (association.REPLY, association.RELEASED):
             assert isinstance(ev.apdu, bytes) and ev.apdu
-        else:
+        else:  # a request for the dispatcher only comes out of an association
             assert a.state == association.ASSOCIATED
+        if b[:1] == b"\x62":  # any RLRQ releases
+            assert ev.kind == association.RELEASED and a.state == association.IDLE
+        if b[:1] == b"\x60":  # any AARQ gets an AARE (or the stale-IC exception)
+            assert ev.apdu[0] == 0x61 or ev.apdu[:3] == b"\xd8\x01\x06"
         if ev.kind == association.GET and ev.request.kind != xdlms.NEXT:
             a.get_response(ev.request, [b"\x00"] * len(ev.request.refs))
         assert a.client.counters.rx_last >= last

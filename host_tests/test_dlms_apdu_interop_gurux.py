@@ -128,3 +128,18 @@ def test_hls_wrong_key_fails():
         c.parseAareResponse(link.xfer(c, c.aarqRequest()).data)
         c.parseApplicationAssociationResponse(link.xfer(c, c.getApplicationAssociationRequest()).data)
     assert link.server.association(1).state != association.ASSOCIATED
+
+
+def test_hls_gmac_authenticated_only_policy():
+    # security control 0x10: the APDU travels in clear with a GMAC tag (dlms.md 6.1)
+    link = Link(1)
+    link.server.config.clients[1].policy = Security.AUTHENTICATION
+    c = _secure_client(50)
+    c.ciphering.security = Security.AUTHENTICATION
+    c.parseAareResponse(link.xfer(c, c.aarqRequest()).data)
+    c.parseApplicationAssociationResponse(link.xfer(c, c.getApplicationAssociationRequest()).data)
+    ldn = GXDLMSData("0.0.42.0.0.255")
+    c.updateValue(ldn, 2, link.xfer(c, c.read(ldn, 2)).value)
+    assert bytes(ldn.value) == stub.LDN
+    get = link.sent[-1]
+    assert get[0] == 0xDB and get[11] == 0x10 and b"\xc0\x01" in get  # plaintext inside

@@ -4,6 +4,7 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 from sts import processor, result, token, vend, carrier, amount
 from sts import effect as E
 from sts.state import StsState, TID_MEMORY_SIZE
+from sts.settings import Settings
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -108,18 +109,19 @@ def sequences(draw):
             toks.append(vend.vend(ea, None, 1, 0, control=1, mfrcode=draw(st.integers(0, 3))))
         else:
             toks.append(draw(st.text(alphabet="0123456789 -x", min_size=0, max_size=24)))
-    return ea, key, toks
+    return ea, key, toks, draw(st.booleans())
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sequences())
 def test_processor_never_accepts_a_tid_twice_nor_an_old_one_nor_credits_a_reject(seq):
-    ea, key, toks = seq
+    ea, key, toks, lenient = seq
+    rules = Settings(old_needs_full_memory=lenient)
     state = StsState(ea, key)
     accepted_tids = set()
     for text in toks:
         before = state.to_record()
-        d = processor.process(state, text)
+        d = processor.process(state, text, settings=rules)
         assert state.to_record() == before  # pure
         assert d.result in range(1, 17)
         if d.result != result.ACCEPT:
@@ -129,8 +131,8 @@ def test_processor_never_accepts_a_tid_twice_nor_an_old_one_nor_credits_a_reject
         if d.token.tid is not None:
             t = d.token.tid
             assert t not in accepted_tids
-            if state.tids:
-                assert t >= state.tids[0]
+            if state.tids and (len(state.tids) == TID_MEMORY_SIZE or not lenient):
+                assert t >= state.tids[0]  # nothing older than the memory
             accepted_tids.add(t)
             assert t in d.state.tids and len(d.state.tids) <= TID_MEMORY_SIZE
         else:
@@ -160,3 +162,31 @@ def test_carrier_numbers(n):
         assert carrier.format_token(cls, block) == text
         assert carrier.parse_words(text) == (cls, block >> 48, (block >> 32) & 0xFFFF,
                                              (block >> 16) & 0xFFFF, block & 0xFFFF)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from((7, 11)), st.data())
+def test_key_change_set_in_any_order_with_other_tokens_between(ea, data):
+    key = data.draw(keys7 if ea == 7 else keys11)
+    new = data.draw(keys7 if ea == 7 else keys11)
+    ken = data.draw(st.integers(0, 255))
+    kcts = vend.key_change_tokens(ea, key, new, kt=2, krn=data.draw(st.integers(1, 9)),
+                                  ti=data.draw(st.integers(0, 99)), ken=ken, ro=0,
+                                  sgc=data.draw(st.integers(0, 999999)))
+    order = data.draw(st.permutations(kcts))
+    state = StsState(ea, key)
+    t = 1000
+    for i, k in enumerate(order):
+        d = processor.process(state, k)
+        last = i == len(order) - 1
+        assert d.result == (result.ACCEPT if last else result.KCT1_ACCEPTED if i == 0 else result.KCT2_ACCEPTED)
+        assert (d.effect is not None) == last
+        state = d.state
+        if not last:  # a credit token with the current key between parts is fine
+            t += 1
+            d = processor.process(state, vend.vend(ea, key, 0, 0, tid=t, value=1))
+            assert d.result in (result.ACCEPT, result.KEY_EXPIRED)
+            state = d.state or state
+    assert state.key == new and state.ken == ken and state.kct is None
+    if new != key:  # the old key no longer credits anything
+        assert processor.process(state, vend.vend(ea, key, 0, 0, tid=t + 1, value=1)).result != result.ACCEPT

@@ -319,7 +319,7 @@ class Association:
         # Size first, so a long result is never copied whole (object_list).
         normal = req.kind == xdlms.NORMAL
         if normal:
-            size = 4 + (2 if isinstance(results[0], int) else len(results[0]))
+            size = 4 + (1 if isinstance(results[0], int) else len(results[0]))
         else:
             size = 3 + axdr.length_size(len(results))
             for r in results:
@@ -408,7 +408,10 @@ class Association:
         if ui and ui[0] == 0x21:
             if not ciphered:
                 return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-            r = self._unprotect(ui, (acse.INITIATE_REQUEST,))
+            try:
+                r = self._unprotect(ui, (acse.INITIATE_REQUEST,))
+            except DecodeError:
+                return self._aare_reject(q.context, acse.DIAG_NO_REASON)
             if isinstance(r, Event):
                 ic_error = r.apdu[2] == xdlms.SERVICE_INVOCATION_COUNTER_ERROR
                 self._reset()
@@ -470,6 +473,9 @@ class Association:
                 and self.state != IDLE and self.client is not None):
             # dlms-cosem carries a ciphered InitiateRequest (dlms.md 4.6): verify
             # it so its IC is consumed; release regardless.
-            self._unprotect(q.user_information, (acse.INITIATE_REQUEST,))
+            try:
+                self._unprotect(q.user_information, (acse.INITIATE_REQUEST,))
+            except DecodeError:
+                pass
         self._reset()
         return Event(RELEASED, acse.build_rlre(0))

@@ -156,11 +156,14 @@ class Gcm:
 
     # -- public --
 
+    # Inputs may be bytes, bytearray or memoryview; ciphertext and plaintext
+    # come back as a fresh bytearray (no extra copy).
+
     def encrypt(self, iv, plaintext, aad=b"", tag_len=12):
         """Return (ciphertext, tag)."""
         _check_iv(iv)
         ct = self._ctr_xor(iv, plaintext)
-        return bytes(ct), self._tag(iv, aad, ct, tag_len)
+        return ct, self._tag(iv, aad, ct, tag_len)
 
     def decrypt(self, iv, ciphertext, aad, tag):
         """Return the plaintext, or raise AuthenticationError."""
@@ -169,12 +172,12 @@ class Gcm:
             raise AuthenticationError("bad tag length")
         if not equal(self._tag(iv, aad, ciphertext, len(tag)), tag):
             raise AuthenticationError("tag mismatch")
-        return bytes(self._ctr_xor(iv, ciphertext))
+        return self._ctr_xor(iv, ciphertext)
 
     def ctr(self, iv, data):
         """Encryption without authentication (SC with E only): GCM's CTR part."""
         _check_iv(iv)
-        return bytes(self._ctr_xor(iv, data))
+        return self._ctr_xor(iv, data)
 
     def gmac(self, iv, aad, tag_len=12):
         """Authentication only: the tag over `aad` with an empty plaintext."""

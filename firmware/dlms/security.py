@@ -108,8 +108,8 @@ def decipher(p, cipher, ak, system_title):
     if sc & (SC_SUITE_MASK | SC_COMPRESSED | SC_BROADCAST_KEY):
         raise DecodeError("unsupported security control")
     iv = _iv(system_title, p.ic)
-    body = p.payload
-    head = bytes((sc,)) + bytes(ak)
+    body = memoryview(p.payload)
+    head = bytes((sc,)) + ak
     if sc & SC_AUTHENTICATED:
         if len(body) < TAG_LEN:
             raise DecodeError("tag missing")
@@ -118,7 +118,7 @@ def decipher(p, cipher, ak, system_title):
             return cipher.decrypt(iv, data, head, tag)
         if not gcm.equal(cipher.gmac(iv, head + data, TAG_LEN), tag):
             raise gcm.AuthenticationError("tag mismatch")
-        return data
+        return bytes(data)
     if sc & SC_ENCRYPTED:
         return cipher.ctr(iv, body)
     raise DecodeError("security control without protection")
@@ -129,7 +129,7 @@ def encipher(plain, sc, ic, cipher, ak, system_title):
     iv = _iv(system_title, ic)
     out = bytearray((sc,))
     out.extend(iv[8:12])
-    head = bytes((sc,)) + bytes(ak)
+    head = bytes((sc,)) + ak
     if sc & SC_AUTHENTICATED:
         if sc & SC_ENCRYPTED:
             ct, tag = cipher.encrypt(iv, plain, head, TAG_LEN)
@@ -178,6 +178,14 @@ class Counters:
     def __init__(self, tx=1, rx_last=-1):
         self.tx = tx
         self.rx_last = rx_last
+
+    def to_record(self):
+        """Plain values for the storage layer."""
+        return {"tx": self.tx, "rx_last": self.rx_last}
+
+    @classmethod
+    def from_record(cls, d):
+        return cls(d.get("tx", 1), d.get("rx_last", -1))
 
     def fresh(self, ic):
         return ic > self.rx_last

@@ -63,19 +63,25 @@ def seal(cls, block):
     return block | field(cls, block)
 
 
+def _step(reg, x):
+    t = _T
+    reg ^= x
+    reg = (reg >> 4) ^ t[reg & 15]
+    return (reg >> 4) ^ t[reg & 15]
+
+
 def field_words(cls, a, b, c):
     """CRC field for a plain block given as halfwords a (63..48), b, c (31..16).
 
-    The meter's path: no message bytes object, no big integers.
+    The meter's path: no message bytes object, no big integers, no allocation.
     """
-    t = _T
-    reg = _INIT
-    for x in (cls & 3, a >> 8, a & 0xFF, b >> 8, b & 0xFF, c >> 8, c & 0xFF):
-        reg ^= x
-        reg = (reg >> 4) ^ t[reg & 15]
-        reg = (reg >> 4) ^ t[reg & 15]
+    reg = _step(_INIT, cls & 3)
+    reg = _step(reg, a >> 8)
+    reg = _step(reg, a & 0xFF)
+    reg = _step(reg, b >> 8)
+    reg = _step(reg, b & 0xFF)
+    reg = _step(reg, c >> 8)
+    reg = _step(reg, c & 0xFF)
     if cls == 0 and 4 <= (a >> 12) <= 7:  # CRC_C
-        reg ^= 1
-        reg = (reg >> 4) ^ t[reg & 15]
-        reg = (reg >> 4) ^ t[reg & 15]
+        reg = _step(reg, 1)
     return ((reg & 0xFF) << 8) | (reg >> 8)

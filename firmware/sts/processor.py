@@ -74,8 +74,8 @@ def _process(state, text, s):
     if (tid >> 16) > state.ken:  # sts.md 9.3
         return Decision(result.KEY_EXPIRED, tok)
     tids = state.tids
-    if tids and tid < tids[0]:  # sts.md 9.2
-        return Decision(result.OLD, tok)
+    if tids and tid < tids[0] and (len(tids) >= TID_MEMORY_SIZE or not s.old_needs_full_memory):
+        return Decision(result.OLD, tok)  # sts.md 9.2
     if tid in tids:
         return Decision(result.USED, tok)
     eff = _effect(cls, sub, tok.fields, s)

@@ -12,6 +12,10 @@ class Settings:
     class3_result = result.FORMAT
     # Result for a reserved/proprietary sub-class.
     unknown_subclass_result = result.FUNCTION
+    # Old rule (sts.md 9.2): False = a TID below the smallest remembered is Old (IEC
+    # wording, with the memory seeded at manufacture); True = only once the memory is
+    # full (nothing has been forgotten before that, so replays are still Used).
+    old_needs_full_memory = False
     # Class 1: a token with MfrCode 0 is accepted by every meter (CTS test tokens use 0).
     mfr_code_zero_wildcard = True
     # KT transitions: allowed_kt[current] is a bit mask of the new KTs accepted by a

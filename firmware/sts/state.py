@@ -31,7 +31,21 @@ class StsState:
     key change parts, each None or [a, b, c] plain halfwords of KCT1..KCT4)."""
 
     def __init__(self, ea, key, kt=DUTK, krn=1, ti=1, sgc=0, ken=255, base_date=1993,
-                 drn="00000000000", mfr_code=None, tids=None, kct=None):
+                 drn="00000000000", mfr_code=None, tids=None, kct=None, _trusted=False):
+        if _trusted:  # derive(): values come from a checked state, lists as given
+            self.ea = ea
+            self.key = key
+            self.kt = kt
+            self.krn = krn
+            self.ti = ti
+            self.sgc = sgc
+            self.ken = ken
+            self.base_date = base_date
+            self.drn = drn
+            self.mfr_code = mfr_code
+            self.tids = tids
+            self.kct = kct
+            return
         if ea not in (7, 11):
             raise ValueError("EA must be 7 or 11")
         key = bytes(key)
@@ -63,20 +77,8 @@ class StsState:
         """A copy that takes `tids` and `kct` as given (no copying, no checks):
         the processor's cheap path to a new state. The lists must not be
         shared with anything that mutates them."""
-        n = object.__new__(StsState)  # skips __init__ (works on MicroPython too)
-        n.ea = self.ea
-        n.key = self.key
-        n.kt = self.kt
-        n.krn = self.krn
-        n.ti = self.ti
-        n.sgc = self.sgc
-        n.ken = self.ken
-        n.base_date = self.base_date
-        n.drn = self.drn
-        n.mfr_code = self.mfr_code
-        n.tids = tids
-        n.kct = kct
-        return n
+        return StsState(self.ea, self.key, self.kt, self.krn, self.ti, self.sgc, self.ken,
+                        self.base_date, self.drn, self.mfr_code, tids, kct, True)
 
     def copy(self):
         return StsState(self.ea, self.key, self.kt, self.krn, self.ti, self.sgc, self.ken,

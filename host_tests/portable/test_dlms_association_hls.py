@@ -171,3 +171,16 @@ def test_unauthenticated_ic_never_moves_the_counter():
     ev = a.receive(security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x20, 0x7FFFFFF0, g, AK, TITLE))
     assert ev.kind == association.GET
     assert a.client.counters.rx_last == 0xCA
+
+
+def test_release_with_garbled_ciphered_user_information():
+    a, _ = _hls_session()
+    ev = a.receive(unhex("6207BE05040321FF00"))
+    assert ev.kind == association.RELEASED and a.state == association.IDLE
+
+
+def test_aarq_with_garbled_glo_initiate_is_rejected_by_aare():
+    q = apdu("aarq_hls")
+    bad = q[:-33] + b"\x21\x05" + q[-31:]  # wrong inner length
+    ev = Association(config(TITLE), 1).receive(bad)
+    assert aare_fields(ev.apdu)[:2] == (1, 1)

@@ -131,6 +131,9 @@ def test_counters_reject_replay():
     assert c.next_tx() == 5 and c.tx == 6
     c.tx = security.IC_MAX + 1
     assert c.next_tx() is None
+    c2 = security.Counters.from_record(security.Counters(7, 99).to_record())
+    assert (c2.tx, c2.rx_last) == (7, 99)
+    assert (security.Counters().tx, security.Counters().rx_last) == (1, -1)
 
 
 def test_lls_check():

@@ -58,3 +58,13 @@ def test_seal_reproduces_vector_crcs():
         cls = int(row["token_class"])
         block = int(row["plain_block_hex"], 16)
         assert crc.seal(cls, block & ~0xFFFF) == block, row["id"]
+
+
+def test_halfword_path_matches_the_byte_path():
+    # the meter's crc.field_words against crc.field, incl. CRC_C sub-classes
+    blocks = [int(r["plain_block_hex"], 16) for r in vectors.rows("token")]
+    blocks += [(sub << 60) | 0x0123456789AB0000 for sub in range(16)]
+    for block in blocks:
+        for cls in (0, 1, 2):
+            w = crc.field_words(cls, block >> 48, (block >> 32) & 0xFFFF, (block >> 16) & 0xFFFF)
+            assert w == crc.field(cls, block), (cls, hex(block))

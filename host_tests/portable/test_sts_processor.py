@@ -71,6 +71,16 @@ def test_token_older_than_the_memory_is_old():
     assert d.result == result.ACCEPT and d.state.tids == [TID0, TID0 + 1]
 
 
+def test_old_rule_setting_until_the_memory_is_full():
+    lenient = Settings(old_needs_full_memory=True)
+    st = processor.process(StsState(7, K7), _credit(K7, TID0)).state
+    d = processor.process(st, _credit(K7, TID0 - 100), settings=lenient)
+    assert d.result == result.ACCEPT and d.state.tids == [TID0 - 100, TID0]
+    assert processor.process(d.state, _credit(K7, TID0 - 100), settings=lenient).result == result.USED
+    full = StsState(7, K7, tids=list(range(1000, 1000 + TID_MEMORY_SIZE)))
+    assert processor.process(full, _credit(K7, 999), settings=lenient).result == result.OLD
+
+
 def test_tid_memory_is_bounded_and_forgets_the_oldest():
     assert TID_MEMORY_SIZE >= 50
     st = StsState(7, K7)
