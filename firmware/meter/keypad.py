@@ -123,13 +123,18 @@ class Keypad:
         if self.lockout is not None and self.lockout.locked(now_s):
             self._show(message(result.LOCKOUT))
             return result.LOCKOUT
-        if len(text) == TOKEN_DIGITS:
-            code, info = self.meter.enter_token(text, "keypad")
-        elif len(text) <= SHORT_MAX:
-            code = self._short_code(text)
-        else:
-            code = result.FORMAT
+        try:
+            if len(text) == TOKEN_DIGITS:
+                code = self.meter.enter_token(text, "keypad")[0]
+            elif len(text) <= SHORT_MAX:
+                code = self._short_code(text)
+            else:
+                code = result.FORMAT
+                self._show(message(code))
+        except Exception:  # storage error: nothing was accepted, try again later
+            code = result.NOT_READY
             self._show(message(code))
+            return code
         if self.lockout is not None:
             self.lockout.note(code, now_s)
         if len(text) == TOKEN_DIGITS:

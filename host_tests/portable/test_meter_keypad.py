@@ -139,3 +139,10 @@ def test_keypad_legend_keys_and_aliases():
     _type(pad, "B")  # alias of *
     assert pad.entry == "12"
     assert _type(pad, "C01E") == result.ACCEPT and d.text == "Cr 0.0"  # E alias of #
+
+
+def test_storage_error_shows_not_ready_and_accepts_nothing():
+    m, d, pad = _pad()
+    m.store.fail_after = 1
+    assert _type(pad, f.make(0, 0, 4, 10) + kp.ENTER) == result.NOT_READY
+    assert d.text == "Not ready 16" and m.account.credit[0] == 0 and 4 not in m.sts.tids
