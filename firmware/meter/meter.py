@@ -82,6 +82,7 @@ class Meter:
         self._evq = []  # events that go with the next commit
         self._log_seq = 0  # newest sequence number in the event ring
         self.uncommitted_wh = 0
+        self._energy_last = None
         self.power_w = 0
         self.relay_closed = None
         self.relay_reason = rp.OK
@@ -218,6 +219,16 @@ class Meter:
             self._commit(now)
         self._update_relay(now, False)
 
+    def energy_register(self, total_wh, modulus=1 << 32):
+        """For register-type energy sources (a metering IC's kWh counter):
+        `total_wh` is the absolute reading; the increase since the previous
+        reading is consumed (wrapping at `modulus`). The first reading after
+        power-up only sets the baseline (nothing is drawn while unpowered)."""
+        last = self._energy_last
+        self._energy_last = total_wh
+        if last is not None:
+            self.consume((total_wh - last) % modulus)
+
     def set_power(self, watts):
         """Instantaneous demand from the metering front end (W)."""
         now = self.clock()
@@ -330,7 +341,8 @@ class Meter:
     def credit_text(self):
         from meter.keypad import format_units
         a = self.account
-        return "Cr %s%s" % (format_units(a.available(), a.metered), " EC" if a.ec_active else "")
+        return "Cr %s%s%s" % (format_units(a.available(), a.metered), " EC" if a.ec_active else "",
+                              " LOW" if a.low_credit() and not a.out_of_credit() else "")
 
     def cts_text(self):
         c = self.cts

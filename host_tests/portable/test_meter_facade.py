@@ -243,3 +243,23 @@ def test_payment_mode_switch_is_committed():
     assert f.new_meter(store=store).account.payment_mode == ac.POSTPAYMENT
     assert not m.set_payment_mode(7)
     assert m.set_payment_mode(ac.PREPAYMENT) and not m.relay.closed
+
+
+def test_energy_register_source():
+    m = f.new_meter()
+    m.enter_token(f.make(0, 0, 1, 1000), "remote")
+    m.energy_register(4294967000)  # baseline only
+    assert m.account.consumed_wh == 0
+    m.energy_register(4294967196)
+    m.energy_register(104)  # wrapped at 2^32: 100 + 104 Wh
+    assert m.account.consumed_wh == 400 and m.account.credit[0] == 996
+
+
+def test_low_credit_shown_and_logged_once():
+    m = f.new_meter(config={"account": {"low_credit": 10}})
+    m.enter_token(f.make(0, 0, 1, 20), "remote")
+    assert m.credit_text() == "Cr 2.0"
+    m.consume(1000)
+    assert m.credit_text() == "Cr 1.0 LOW"
+    m.consume(100)
+    assert m.eventlog.codes().count(ev.LOW_CREDIT) == 1
