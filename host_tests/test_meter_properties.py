@@ -125,3 +125,64 @@ def test_random_interleavings_keep_the_invariants(seq, mode):
             m = f.new_meter(store=store, clock=clock, config=cfg)
             model["trip_until"] = None
         _check(m, accepted, model_cs, model)
+
+
+cts_ops = st.lists(st.one_of(
+    st.tuples(st.just("run"), st.integers(1, 40), st.integers(1, 5)),  # n ticks of 1..5 s
+    st.tuples(st.just("cycle")),  # power cycle
+    st.tuples(st.just("cut"), st.integers(1, 2)),  # the next commit(s) fail: power lost
+    st.tuples(st.just("uut"), st.integers(0, 6)),  # register write (0 = exit)
+), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cts_ops)
+def test_cts_timer_never_stretched_reset_or_reentered(seq):
+    from meter import cts
+    limit, persist = 600, 30
+    cfg = {"cts_limit_s": limit, "cts_persist_s": persist}
+    store = f.Store()
+    clock = f.Clock(1000)
+    m = f.new_meter(store=store, clock=clock, config=cfg)
+    assert m.cts_register_write(1) == cts.ENTERED
+    powered = 0  # seconds between ticks of one power-up: what the timer may count
+    cycles = 0
+    fresh = False  # entry sets the baseline; after a power-up the first tick does
+    ended_by_register = False
+    for op in seq + [("run", 10000, 5), ("run", 10000, 5)]:
+        try:
+            if op[0] == "run":
+                gap = 7  # time since the last tick (or since power-up)
+                for _ in range(op[1]):
+                    if m.cts.ended():
+                        break
+                    clock.t += gap
+                    counted = not fresh
+                    fresh = False
+                    m.tick()
+                    if counted:
+                        powered += gap
+                    gap = op[2]
+            elif op[0] == "cycle":
+                cycles += 1
+                fresh = True
+                m = f.new_meter(store=store, clock=clock, config=cfg)
+            elif op[0] == "cut":
+                store.fail_after = op[1]
+            elif op[0] == "uut":
+                was_active = m.cts.active()
+                r = m.cts_register_write(op[1])
+                if op[1] == 0 and was_active:
+                    ended_by_register = True
+                if not was_active:
+                    assert r != cts.ENTERED  # never entered again
+        except f.PowerCut:
+            cycles += 1
+            fresh = True
+            m = f.new_meter(store=store, clock=clock, config=cfg)
+        if m.cts.ended():
+            assert not m.relay.closed
+    assert m.cts.ended()
+    if not ended_by_register:
+        # exit at limit, shortened by at most one reservation per power-up
+        assert limit - cycles * persist <= powered <= limit + 7, (powered, cycles)
