@@ -43,11 +43,21 @@ def message(code):
 
 
 def grouped(digits):
-    """'12345678' -> '1234 5678' (groups of four, as printed on a token)."""
-    out = []
-    for i in range(0, len(digits), 4):
-        out.append(digits[i:i + 4])
-    return " ".join(out)
+    """'12345678' -> '1234 5678' (groups of four, as printed on a token).
+    Built in one bytearray: a key press allocates a few small objects."""
+    n = len(digits)
+    if n <= 4:
+        return digits
+    d = digits.encode()
+    b = bytearray(n + (n - 1) // 4)
+    j = 0
+    for i in range(n):
+        if i and not i & 3:
+            b[j] = 32
+            j += 1
+        b[j] = d[i]
+        j += 1
+    return b.decode()
 
 
 def format_units(units, register):
