@@ -113,6 +113,17 @@ class Meter:
         for e in q:
             self._append(e)
 
+    def _commit_or_undo(self, now, acct_before, cs_before):
+        """Commit a command's change; if the store fails, undo it in RAM too
+        (the caller sees the exception, the meter stays as it was)."""
+        try:
+            self._commit(now)
+        except Exception:
+            self.account.load_record(acct_before)
+            self.control_state = cs_before
+            self._evq = []
+            raise
+
     def _load(self, now):
         try:
             d = self.store.load()
@@ -263,8 +274,8 @@ class Meter:
         new, ok = rp.command(self.control_state, self.control_mode, cmd)
         self._event(now, code, 1 if ok else 0)
         if new != self.control_state:
-            self.control_state = new
-            self._commit(now)
+            old, self.control_state = self.control_state, new
+            self._commit_or_undo(now, self.account.to_record(), old)
         else:
             q, self._evq = self._evq, []
             for e in q:
@@ -286,9 +297,10 @@ class Meter:
         now = self.clock()
         if bool(on) == self.account.tamper or not on:
             return  # a tamper is cleared only by a ClearTamper token
+        before = self.account.to_record()
         self.account.tamper = True
         self._event(now, ev.TAMPER_DETECTED)
-        self._commit(now)
+        self._commit_or_undo(now, before, self.control_state)
         self._update_relay(now, False)
 
     def set_payment_mode(self, mode):
@@ -298,17 +310,19 @@ class Meter:
             return False
         now = self.clock()
         if mode != self.account.payment_mode:
+            before = self.account.to_record()
             self.account.payment_mode = mode
-            self._commit(now)
+            self._commit_or_undo(now, before, self.control_state)
             self._update_relay(now, False)
         return True
 
     def invoke_emergency_credit(self):
         now = self.clock()
+        before = self.account.to_record()
         if self.fault or self.cts.ended() or not self.account.invoke_ec():
             return False
         self._event(now, ev.EMERGENCY_CREDIT, self.account.ec_amount)
-        self._commit(now)
+        self._commit_or_undo(now, before, self.control_state)
         self._update_relay(now, False)
         return True
 

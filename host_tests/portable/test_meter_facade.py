@@ -263,3 +263,26 @@ def test_low_credit_shown_and_logged_once():
     assert m.credit_text() == "Cr 1.0 LOW"
     m.consume(100)
     assert m.eventlog.codes().count(ev.LOW_CREDIT) == 1
+
+
+def test_failed_command_commit_changes_nothing():
+    m = f.new_meter(config={"account": {"ec_amount": 20}})
+    m.enter_token(f.make(0, 0, 1, 100), "remote")
+    for call in (m.remote_disconnect, lambda: m.set_tamper(True),
+                 lambda: m.set_payment_mode(ac.POSTPAYMENT)):
+        m.store.fail_after = 1
+        try:
+            call()
+            assert False, "storage error expected"
+        except f.PowerCut:
+            pass
+        assert m.control_state == rp.CONNECTED and not m.account.tamper
+        assert m.account.payment_mode == ac.PREPAYMENT
+    m.consume(9500)
+    m.store.fail_after = 1
+    try:
+        m.invoke_emergency_credit()
+        assert False
+    except f.PowerCut:
+        pass
+    assert not m.account.ec_active
