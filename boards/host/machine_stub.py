@@ -10,6 +10,8 @@
 # before importing code that does `import machine`.
 import time
 
+import civil  # firmware/civil.py: the host board runs with firmware/ on its path
+
 
 class Pin:
     IN = 0
@@ -197,28 +199,18 @@ class RTC:
         self._offset = target - int(self._now())
 
 
+_DAYS_1970 = -10957  # 1970-01-01 as a civil.py day number (day 0 = 2000-01-01)
+
+
 def _seconds(y, mo, d, h, mi, s):
     # seconds since 1970 (the host's time.time() epoch on both interpreters)
-    if mo <= 2:
-        y -= 1
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * ((mo + 9) % 12) + 2) // 5 + d - 1
-    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    days = civil.days_from_civil(y, mo, d) - _DAYS_1970
     return days * 86400 + h * 3600 + mi * 60 + s
 
 
 def _civil(t):
     days, rem = divmod(t, 86400)
-    z = days + 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + 3 if mp < 10 else mp - 9
-    y = yoe + era * 400 + (1 if m <= 2 else 0)
+    y, m, d = civil.civil_from_days(days + _DAYS_1970)
     return y, m, d, rem // 3600, rem // 60 % 60, rem % 60, (days + 3) % 7
 
 

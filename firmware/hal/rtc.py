@@ -3,40 +3,12 @@
 # (year, month, day, weekday, hours, minutes, seconds, subseconds) with
 # weekday 0 = Monday. The meter keeps UTC; local time is the display's job.
 #
-# Days from a civil date: the era-based algorithm of H. Hinnant,
-# "chrono-Compatible Low-Level Date Algorithms" (public domain), shifted so
-# day 0 is 2000-01-01 (a Saturday, weekday 5).
+# Days from a civil date: civil.py (day 0 is 2000-01-01, a Saturday).
 from compat import const
+from civil import days_from_civil, civil_from_days
 
-_DAYS_1970_TO_2000 = const(10957)
 _MIN_YEAR = const(2000)
 _MAX_YEAR = const(2135)  # 2**32 seconds after 2000 is in 2136
-
-
-def days_from_civil(y, m, d):
-    """Days since 2000-01-01 of a proleptic Gregorian date."""
-    if m <= 2:
-        y -= 1
-    era = y // 400
-    yoe = y - era * 400
-    mp = (m + 9) % 12  # March = 0
-    doy = (153 * mp + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468 - _DAYS_1970_TO_2000
-
-
-def civil_from_days(z):
-    """(year, month, day) of a day number since 2000-01-01."""
-    z += 719468 + _DAYS_1970_TO_2000
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + 3 if mp < 10 else mp - 9
-    y = yoe + era * 400 + (1 if m <= 2 else 0)
-    return y, m, d
 
 
 def to_seconds(y, mo, d, h=0, mi=0, s=0):

@@ -1,33 +1,12 @@
 # TID (token identifier) <-> date, sts.md 4.2: minutes since the base date
 # 00:00 (1993-01-01, 2014-01-01 or 2035-01-01). Integer arithmetic only, no
-# time module; civil-date algorithm of H. Hinnant (days from 1970-01-01).
+# time module; the civil calendar is civil.py's.
+from civil import days_from_civil, civil_from_days
 
 BASE_DATES = (1993, 2014, 2035)
 TID_MAX = 0xFFFFFF
 MINUTES_PER_DAY = 1440
 STID_MINUTE = 1  # 00:01, SpecialReservedTokenIdentifier (sts.md 4.2)
-
-
-def days_from_civil(y, m, d):
-    y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def civil_from_days(z):
-    z += 719468
-    era = (z if z >= 0 else z - 146096) // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    y = yoe + era * 400
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + (3 if mp < 10 else -9)
-    return y + (m <= 2), m, d
 
 
 def _check_base(base_date):
