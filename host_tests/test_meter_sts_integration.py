@@ -57,3 +57,20 @@ def test_every_uut_profile_accepts_its_own_tokens():
             # another meter's token (the other reserved DRN) is refused too
             other = cts.RESERVED_DRNS[1] if drn == cts.RESERVED_DRNS[0] else cts.RESERVED_DRNS[0]
             assert m.enter_token(T["uut%d_%s" % (uut, other)], "remote")[0] != result.ACCEPT
+
+
+def test_sts_lockout_survives_a_power_cycle():
+    store = f.Store()
+    m = Meter({}, store, StsState(7, bytes.fromhex(K1), sgc=123456, drn="00000000000"),
+              f.Clock(0), f.Relay(), f.Display(), f.EventLog())
+    pad = keypad.Keypad(m, f.Display())
+    for i in range(3):
+        for k in T["wrongkey"]:
+            pad.key(k, 0)
+        assert pad.key(keypad.ENTER, 0) == result.CRC
+    m2 = Meter({}, store, StsState(7, bytes.fromhex(K1), sgc=123456, drn="00000000000"),
+               f.Clock(0), f.Relay(), f.Display(), f.EventLog())
+    pad2 = keypad.Keypad(m2, f.Display())
+    for k in T["credit500"]:
+        pad2.key(k, 1)
+    assert pad2.key(keypad.ENTER, 1) == result.LOCKOUT and m2.account.credit[0] == 0

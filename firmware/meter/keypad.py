@@ -83,6 +83,11 @@ class Keypad:
         config = config or {}
         self.timeout_s = config.get("entry_timeout_s", 30)
         self.lockout = lockout if lockout is not None else _make_lockout(config.get("lockout"))
+        kl = getattr(meter, "keypad_lock", None)
+        if self.lockout is not None and kl:  # a lock-out survives a power cycle
+            self.lockout.rejects = kl[0]
+            if kl[1] > 0:
+                self.lockout.until = meter.clock() + kl[1]
         self.entry = ""
         self.last_key_s = None
         self.last_message = ""
@@ -146,7 +151,13 @@ class Keypad:
             self._show(message(code))
             return code
         if self.lockout is not None:
+            was = self.lockout.locked(now_s)
             self.lockout.note(code, now_s)
+            if self.lockout.locked(now_s) and not was:
+                try:
+                    self.meter.save_keypad_lock(self.lockout.rejects, self.lockout.remaining(now_s))
+                except Exception:
+                    pass  # storage trouble: the lock still holds in RAM
         if len(text) == TOKEN_DIGITS:
             self._show(message(code))
         return code

@@ -78,6 +78,7 @@ class Meter:
         self.control_state = rp.CONNECTED
         self.last_result = 0
         self.last_tid = -1
+        self.keypad_lock = [0, 0]  # keypad lock-out kept over power cycles: [rejects, seconds left]
         self.fault = False  # stored state unreadable: safe state, nothing accepted
         self._evq = []  # events that go with the next commit
         self._log_seq = 0  # newest sequence number in the event ring
@@ -100,6 +101,7 @@ class Meter:
             "v": RECORD_VERSION, "sts": self.sts.to_record(), "acct": self.account.to_record(),
             "cts": self.cts.to_record(), "cs": self.control_state,
             "last": [self.last_result, self.last_tid], "evq": self._evq, "evs": self._log_seq,
+            "kl": self.keypad_lock,
         }
 
     def _commit(self, now):
@@ -140,6 +142,8 @@ class Meter:
             self.account.load_record(d["acct"])
             self.control_state = int(d["cs"])
             self.last_result, self.last_tid = d["last"][0], d["last"][1]
+            kl = d.get("kl") or [0, 0]
+            self.keypad_lock = [int(kl[0]), int(kl[1])]
         except Exception:
             self.fault = True
             return
@@ -302,6 +306,15 @@ class Meter:
         self._event(now, ev.TAMPER_DETECTED)
         self._commit_or_undo(now, before, self.control_state)
         self._update_relay(now, False)
+
+    def save_keypad_lock(self, rejects, remaining_s):
+        """The keypad's lock-out (sts.lockout) made durable when it engages, so a
+        power cycle does not end it (powered seconds left). One commit per
+        lock-out, which is at least lockout_base_s apart."""
+        if self.fault or [rejects, remaining_s] == self.keypad_lock:
+            return
+        self.keypad_lock = [rejects, remaining_s]
+        self._commit(self.clock())
 
     def set_payment_mode(self, mode):
         """Prepayment (account.PREPAYMENT) or post-payment (POSTPAYMENT),

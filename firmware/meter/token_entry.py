@@ -40,12 +40,16 @@ def enter(m, text, source):
     if d.state is not None:
         m.sts = d.state
     m.last_result, m.last_tid = code, tid
+    old_lock = m.keypad_lock
+    if source == "keypad":
+        m.keypad_lock = [0, 0]  # an accepted keypad token ends a reject series
     m._event(now, ev.TOKEN_ACCEPTED, code, tid)
     try:
         m._commit(now)
     except Exception:
         # not durable: nothing happened (the caller sees the exception)
         m.sts, (m.last_result, m.last_tid) = old_sts, old_last
+        m.keypad_lock = old_lock
         m.account.load_record(before)
         m._evq = []
         raise

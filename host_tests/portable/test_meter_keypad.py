@@ -6,27 +6,30 @@ import meter_fakes as f
 
 
 class FakeLockout:
-    """Contract of sts.lockout.Lockout: lock after 3 rejects for 60 s."""
+    """Contract of sts.lockout.Lockout: lock after 3 rejects in a row for 60 s."""
 
     def __init__(self):
-        self.bad = 0
-        self.until = -1
+        self.rejects = 0
+        self.until = 0
 
     def note(self, code, now_s):
         if result.accepted(code):
-            self.bad = 0
+            self.rejects = 0
+            self.until = 0
         elif code != result.LOCKOUT:
-            self.bad += 1
-            if self.bad >= 3:
+            self.rejects += 1
+            if self.rejects >= 3:
                 self.until = now_s + 60
-                self.bad = 0
 
     def locked(self, now_s):
         return now_s < self.until
 
+    def remaining(self, now_s):
+        return self.until - now_s if now_s < self.until else 0
 
-def _pad(drn="00000000000", lockout=None, config=None):
-    m = f.new_meter(drn=drn, config=config)
+
+def _pad(drn="00000000000", lockout=None, config=None, store=None, clock=None):
+    m = f.new_meter(drn=drn, config=config, store=store, clock=clock)
     d = f.Display()
     return m, d, kp.Keypad(m, d, {"entry_timeout_s": 30}, lockout=lockout or FakeLockout())
 
@@ -146,3 +149,19 @@ def test_storage_error_shows_not_ready_and_accepts_nothing():
     m.store.fail_after = 1
     assert _type(pad, f.make(0, 0, 4, 10) + kp.ENTER) == result.NOT_READY
     assert d.text == "Not ready 16" and m.account.credit[0] == 0 and 4 not in m.sts.tids
+
+
+def test_lockout_survives_a_power_cycle():
+    store = f.Store()
+    clock = f.Clock(100)
+    m, d, pad = _pad(store=store, clock=clock)
+    for i in range(3):
+        assert _type(pad, "1" * 20 + kp.ENTER, 100 + i) == result.CRC
+    assert store.data["kl"] == [3, 60]  # committed when the lock engaged
+    clock.t = 5  # power cycle: the clock restarts
+    m2, d2, pad2 = _pad(store=store, clock=clock)
+    good = f.make(0, 0, 3, 10)
+    assert _type(pad2, good + kp.ENTER, 40) == result.LOCKOUT
+    assert _type(pad2, good + kp.ENTER, 64) == result.LOCKOUT
+    assert _type(pad2, good + kp.ENTER, 65) == result.ACCEPT  # 60 powered seconds later
+    assert store.data["kl"] == [0, 0]  # an accepted keypad token ends the series
