@@ -122,11 +122,19 @@ class Keypad:
         return None
 
     def tick(self, now_s):
-        """Entry timeout: a half-typed entry is dropped after timeout_s."""
+        """Entry timeout: a half-typed entry is dropped after timeout_s. Also
+        records that a stored lock-out has run out (so it is not re-applied at
+        the next power-up)."""
         if self.entry and self.last_key_s is not None and now_s - self.last_key_s >= self.timeout_s:
             self.entry = ""
             self.last_key_s = None
             self.show_idle()
+        kl = getattr(self.meter, "keypad_lock", None)
+        if kl and kl[1] > 0 and self.lockout is not None and not self.lockout.locked(now_s):
+            try:
+                self.meter.save_keypad_lock(self.lockout.rejects, 0)
+            except Exception:
+                pass
 
     def _enter(self, text, now_s):
         if self.meter.cts_ended():  # CTS-19: no tokens, no short codes

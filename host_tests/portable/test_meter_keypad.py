@@ -165,3 +165,17 @@ def test_lockout_survives_a_power_cycle():
     assert _type(pad2, good + kp.ENTER, 64) == result.LOCKOUT
     assert _type(pad2, good + kp.ENTER, 65) == result.ACCEPT  # 60 powered seconds later
     assert store.data["kl"] == [0, 0]  # an accepted keypad token ends the series
+
+
+def test_expired_lockout_is_not_reapplied_after_power_up():
+    store = f.Store()
+    clock = f.Clock(0)
+    m, d, pad = _pad(store=store, clock=clock)
+    for i in range(3):
+        _type(pad, "1" * 20 + kp.ENTER, i)
+    pad.tick(30)
+    assert store.data["kl"] == [3, 60]
+    pad.tick(62)  # the lock has run out
+    assert store.data["kl"] == [3, 0]
+    m2, d2, pad2 = _pad(store=store, clock=f.Clock(0))
+    assert _type(pad2, f.make(0, 0, 3, 10) + kp.ENTER, 1) == result.ACCEPT
