@@ -82,6 +82,7 @@ class Keypad:
         self.display = display
         config = config or {}
         self.timeout_s = config.get("entry_timeout_s", 30)
+        self.message_s = config.get("message_s", 10)  # a result stays this long, then credit
         self.lockout = lockout if lockout is not None else _make_lockout(config.get("lockout"))
         kl = getattr(meter, "keypad_lock", None)
         if self.lockout is not None and kl:  # a lock-out survives a power cycle
@@ -91,6 +92,7 @@ class Keypad:
         self.entry = ""
         self.last_key_s = None
         self.last_message = ""
+        self._msg_at = None  # time a result/short-code message was shown
 
     def _show(self, text):
         self.last_message = text
@@ -118,6 +120,7 @@ class Keypad:
         elif k == ENTER or k == "E":
             text, self.entry = self.entry, ""
             self.last_key_s = None
+            self._msg_at = now_s
             return self._enter(text, now_s)
         return None
 
@@ -128,6 +131,9 @@ class Keypad:
         if self.entry and self.last_key_s is not None and now_s - self.last_key_s >= self.timeout_s:
             self.entry = ""
             self.last_key_s = None
+            self.show_idle()
+        if self._msg_at is not None and not self.entry and now_s - self._msg_at >= self.message_s:
+            self._msg_at = None
             self.show_idle()
         kl = getattr(self.meter, "keypad_lock", None)
         if kl and kl[1] > 0 and self.lockout is not None and not self.lockout.locked(now_s):

@@ -179,3 +179,13 @@ def test_expired_lockout_is_not_reapplied_after_power_up():
     assert store.data["kl"] == [3, 0]
     m2, d2, pad2 = _pad(store=store, clock=f.Clock(0))
     assert _type(pad2, f.make(0, 0, 3, 10) + kp.ENTER, 1) == result.ACCEPT
+
+
+def test_result_message_returns_to_credit_display():
+    m, d, pad = _pad()
+    _type(pad, f.make(0, 0, 9, 25) + kp.ENTER, 100)
+    assert d.text == "Accept 01"
+    pad.tick(109)
+    assert d.text == "Accept 01"
+    pad.tick(110)
+    assert d.text == "Cr 2.5 LOW"  # below the 5.0 kWh low-credit default
