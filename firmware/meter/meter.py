@@ -110,7 +110,11 @@ class Meter:
             self._append(e)
 
     def _load(self, now):
-        d = self.store.load()
+        try:
+            d = self.store.load()
+        except Exception:  # no valid copy (store.fs.StoreCorruptError): safe state
+            self.fault = True
+            return
         if d is None:  # fresh meter: the factory state becomes the first record
             self._commit(now)
             return
