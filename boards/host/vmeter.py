@@ -94,7 +94,7 @@ def parse(argv):
 
 
 class HoldFS(FileSystem):
-    """TEST ONLY (--hold-at PATH:N, host_tests/test_sim_e2e.py): at the N-th
+    """TEST ONLY (--hold-at [ARM,]PATH:N, host_tests/test_sim_e2e.py): at the N-th
     open for writing of a path containing PATH, after the open (the file is
     truncated, nothing written yet), print 'HOLD <path>' and hang so the test
     can SIGKILL the process there: a power cut between two writes."""
@@ -102,11 +102,20 @@ class HoldFS(FileSystem):
     def __init__(self, root, hold):
         FileSystem.__init__(self, root)
         self.hold_path, self.hold_n = hold
+        self.arm = None  # "ARM,PATH:N": count PATH only after a write to ARM
+        if "," in self.hold_path:
+            self.arm, self.hold_path = self.hold_path.split(",", 1)
         self.seen = 0
 
     def open(self, path, mode):
         f = FileSystem.open(self, path, mode)
-        if ("w" in mode or "a" in mode) and self.hold_path in path:
+        if not ("w" in mode or "a" in mode):
+            return f
+        if self.arm is not None:
+            if self.arm in path:
+                self.arm = None
+            return f
+        if self.hold_path in path:
             self.seen += 1
             if self.seen == self.hold_n:
                 out("HOLD " + path)
