@@ -303,10 +303,16 @@ class Sim:
         if cmd == "load" and len(words) == 2:
             self.load.watts = int(words[1])
             return "OK"
+        if cmd == "mem":  # heap in use after a collection (micropython; tools/bench)
+            import gc
+            gc.collect()
+            if hasattr(gc, "mem_alloc"):
+                return "OK alloc=%d free=%d" % (gc.mem_alloc(), gc.mem_free())
+            return "OK n/a"
         if cmd == "quit":
             self.rt.stop()
             return "OK bye"
-        return "ERR commands: keys DIGITS#, status, load W, quit"
+        return "ERR commands: keys DIGITS#, status, load W, mem, quit"
 
     async def control(self, reader, writer):
         try:
