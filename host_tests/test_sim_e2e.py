@@ -194,3 +194,40 @@ def test_sim_e2e_cpython(tmp_path):
 @pytest.mark.skipif(not os.path.exists(MICROPYTHON), reason="no micropython executable")
 def test_sim_e2e_micropython(tmp_path):
     scenario(tmp_path, mp=True)
+
+
+def test_sim_speed_load_and_pty(tmp_path):
+    """--speed and --load: 2 kWh of credit under a 3.6 kW load at 1000x speed
+    runs out in about 2 s of real time and the relay opens; the same meter
+    answers on its pseudo-terminal (--pty, hal.uart_port) as on TCP."""
+    port, cport = free_port(), free_port()
+    proc = subprocess.Popen([PY, SIM, "--headless", "--pty", "--port", str(port), "--control",
+                             str(cport), "--data", str(tmp_path / "m"), "--speed", "1000",
+                             "--load", "3600"], stdout=subprocess.PIPE, text=True)
+    try:
+        ready = proc.stdout.readline()
+        assert ready.startswith("READY") and "serial /dev/" in ready
+        pty_dev = ready.split("serial ")[1].strip()
+        sim = Sim.__new__(Sim)
+        sim.port, sim.cport = port, cport
+        tok, _ = token(20, 20)  # 2.0 kWh
+        assert sim.ctl("keys " + tok + "#") == "OK Accept 01"
+        assert json.loads(sim.ctl("status")[3:])["relay"] is True
+        end = time.monotonic() + 20
+        st = None
+        while time.monotonic() < end:
+            st = json.loads(sim.ctl("status")[3:])
+            if not st["relay"]:
+                break
+            time.sleep(0.2)
+        assert st["relay"] is False and st["available"] <= 0
+        assert 2000 <= st["energy_wh"] <= 3000  # at most a round or two beyond
+        d = tool("read_meter.py", "--port", pty_dev, "--json")
+        assert d["relay"]["closed"] is False and d["energy_wh"] == st["energy_wh"]
+        assert d["account"]["out_of_credit"] is True
+        assert sim.ctl("quit") == "OK bye"
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
