@@ -231,3 +231,51 @@ def test_sim_speed_load_and_pty(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_sim_cts_mode_across_power_cuts(tmp_path):
+    """Provisioned as the CTS DRN 00000000000 (provision.json), CTS test mode
+    entered by short code survives SIGKILL, runs out at --speed (24 h), and the
+    ended state survives SIGKILL too: relay open, tokens refused (CTS-18/19)."""
+    data = tmp_path / "cts"
+    data.mkdir()
+    (data / "provision.json").write_text(json.dumps({"drn": "00000000000"}))
+
+    def status(sim):
+        return json.loads(sim.ctl("status")[3:])
+
+    sim = Sim(data)
+    assert not (data / "provision.json").exists()
+    assert status(sim)["source"] == "file"
+    assert sim.ctl("keys 8801#") == "OK CTS 01"
+    sim.kill()
+    sim = Sim(data)
+    st = status(sim)
+    assert st["source"] == "stored" and st["cts"].startswith("CTS 01 ")
+    assert read(sim)["cts"]["state"] == 1
+    sim.kill()
+    # 24 h of powered time at 50000x: about 2 s
+    port, cport = free_port(), free_port()
+    fast = subprocess.Popen([PY, SIM, "--headless", "--port", str(port), "--control", str(cport),
+                             "--data", str(data), "--load", "0", "--speed", "50000"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert fast.stdout.readline().startswith("READY")
+        sim2 = Sim.__new__(Sim)
+        sim2.port, sim2.cport = port, cport
+        end = time.monotonic() + 30
+        while time.monotonic() < end and status(sim2)["cts"] != "CTS end":
+            time.sleep(0.2)
+        assert status(sim2)["cts"] == "CTS end"
+    finally:
+        fast.send_signal(signal.SIGKILL)
+        fast.wait()
+    sim = Sim(data)
+    st = status(sim)
+    assert st["cts"] == "CTS end" and st["relay"] is False
+    tok, _ = token(30, 10)
+    assert sim.ctl("keys " + tok + "#") == "OK CTS end"
+    d = read(sim)
+    assert d["cts"]["state"] == 2 and d["relay"]["closed"] is False
+    assert send(sim, tok)["status_code"] != 3
+    sim.quit()
