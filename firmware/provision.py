@@ -30,7 +30,7 @@ def _exists(fs, path):
 
 def _read_json(fs, path):
     try:
-        f = fs.open(path, "r")
+        f = fs.open(path, "rb")
     except OSError:
         return None
     try:
@@ -38,8 +38,8 @@ def _read_json(fs, path):
     finally:
         f.close()
     try:
-        p = json.loads(text)
-    except ValueError:
+        p = json.loads(text.decode())
+    except (ValueError, UnicodeError):
         return None
     return p if isinstance(p, dict) else None
 
