@@ -399,6 +399,9 @@ def run(argv):
     except KeyboardInterrupt:
         pass
     finally:
+        # an orderly stop (q, quit, Ctrl-C) is a power-down the board noticed:
+        # uncommitted consumption is flushed (Meter.power_down); SIGKILL is a cut
+        sim.app.meter.power_down()
         if restore is not None:
             restore()
         if sim.interactive:

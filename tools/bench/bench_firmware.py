@@ -11,15 +11,16 @@ register read (tools/read_meter.py). Reports:
 Runs from CPython only (it starts micropython itself with its own heap caps);
 under micropython it prints SKIP.
 """
-import os
-import socket
-import subprocess
 import sys
-import time
 
 if sys.implementation.name != "cpython":
     print("SKIP drives micropython from CPython")
     sys.exit(0)
+
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -83,6 +84,36 @@ def session(heap, data):
             proc.wait()
 
 
+BREAKDOWN = """
+import gc, os
+gc.collect(); a0 = gc.mem_alloc()
+import asyncio
+import app, main, runtime, provision
+from sts import processor, lockout
+from dlms import server, obj_meter, obj_common, gcm, aes, hdlc_link, association
+from meter import token_entry, cts_control, account, keypad
+gc.collect(); a1 = gc.mem_alloc()
+from hal.fs import FileSystem
+class R:
+    def set(self, c):
+        pass
+A = app.App(None, FileSystem(%r), lambda: 0, lambda: 0, R(), os.urandom)
+gc.collect(); a2 = gc.mem_alloc()
+print(a1 - a0, a2 - a1)
+"""
+
+
+def breakdown(mpy):
+    """(bytes of loaded modules, bytes of the App's objects) on micropython."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, MICROPYPATH=os.pathsep.join([mpy, ".frozen"]))
+        r = subprocess.run([sim.tool("micropython"), "-X", "heapsize=2m", "-c", BREAKDOWN % d],
+                           env=env, capture_output=True, text=True, timeout=60)
+    a, b = r.stdout.split()
+    return int(a), int(b)
+
+
 def main():
     import tempfile
     mpy = sim.compile_mpy()
@@ -110,6 +141,11 @@ def main():
     print("ROW whole firmware|smallest heap for keypad + remote token session (64-bit unix)|%d|KB"
           % hi)
     print("ROW whole firmware|heap in use at idle after the session|%.1f|KB" % (steady / 1024))
+    mods, objs = breakdown(mpy)
+    print("ROW whole firmware|of which: firmware modules loaded from .mpy (bytecode in RAM)|%.1f|KB"
+          % (mods / 1024))
+    print("ROW whole firmware|of which: App objects (meter, DLMS server, keypad)|%.1f|KB"
+          % (objs / 1024))
 
 
 main()
