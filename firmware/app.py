@@ -133,10 +133,14 @@ class ModeEPort:
         hdlc = self.mode_e.receive_data(data)
         if hdlc:
             self.server.receive_data(hdlc, now_ms)
+            self._follow()
 
     def tick(self, now_ms):
         self.mode_e.tick(now_ms)
         self.server.tick(now_ms)
+        self._follow()
+
+    def _follow(self):
         up = self.server.link.connected
         if self._was_connected and not up:
             self.mode_e.reset()  # the HDLC session ended: sign-on again

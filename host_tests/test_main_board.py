@@ -162,3 +162,35 @@ def test_safe_boot_with_d_held(tmp_path):
     hw.press(b, "D")
     assert start(tmp_path, hw, b) is None
     assert not (tmp_path / "data").exists()
+
+
+def test_main_mode_e_sign_on_then_hdlc_then_back(tmp_path):
+    """OPTICAL_MODE_E: IEC 62056-21 sign-on at 300 7E1, switch to 9600 8N1,
+    HDLC with the meter, and after the link ends sign-on again (app.ModeEPort)."""
+    sys.path.insert(0, os.path.join(ROOT, "host_tests", "portable"))
+    from hdlc_testclient import Client, frames_in
+    b = load_board(tmp_path)
+    b.OPTICAL_MODE_E = True
+    hw = Hw()
+    rt, tasks = start(tmp_path, hw, b)
+    port = tasks[1].cr_frame.f_locals["self"]
+    for t in tasks:
+        t.close()
+    uart = port.uart
+    assert uart.baudrate == 300 and uart.bits == 7
+    uart.feed(b"/?!\r\n")
+    port.poll()
+    ident = uart.take_tx()
+    assert ident.startswith(b"/XXX5\\2") and ident.endswith(b"\r\n")
+    uart.feed(b"\x06252\r\n")  # ACK, mode E, 9600, binary
+    port.poll()
+    assert (uart.baudrate, uart.bits) == (9600, 8)
+    c = Client()
+    uart.feed(c.snrm())
+    port.poll()
+    assert len(list(frames_in(uart.take_tx()))) == 1 and rt.app.server.link.connected
+    uart.feed(c.disc())
+    port.poll()
+    port.poll()
+    assert not rt.app.server.link.connected
+    assert (uart.baudrate, uart.bits) == (300, 7)  # back to sign-on
