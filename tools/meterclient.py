@@ -36,6 +36,15 @@ class MeterError(Exception):
     pass
 
 
+class DlmsError(MeterError):
+    """The meter answered with a data-access-result / action-result != 0
+    (`code`, e.g. 3 read-write-denied, 12 type-unmatched)."""
+
+    def __init__(self, code, message=""):
+        MeterError.__init__(self, "DLMS error %d %s" % (code, message))
+        self.code = code
+
+
 class MeterClient:
     def __init__(self, port, client=MANAGEMENT, server=1, password=None,
                  block_cipher_key=DEV_BLOCK_CIPHER_KEY,
@@ -98,6 +107,8 @@ class MeterClient:
             self._packet(f, reply)
             while reply.isMoreData():
                 self._packet(self.client.receiverReady(reply), reply)
+        if reply.error:
+            raise DlmsError(reply.error, reply.getErrorMessage() or "")
         return reply
 
     # -- session ---------------------------------------------------------
