@@ -27,6 +27,9 @@ DEV_PROVISION = {
     "lls_password": "Gurux",
     "meter": {},  # meter.meter.Meter configuration (account, control mode, ...)
     "token_formats": ["ascii", "bcd", "binary"],
+    # a refused STS token: False = ACTION success, outcome in token_status only;
+    # True = also action-result other-reason (docs/dlms.md, dlms.md 10 item 2)
+    "token_reject_is_error": False,
 }
 
 
@@ -72,7 +75,8 @@ class App:
         from dlms.server import default_objects
         self.server = DlmsServer(
             self.meter, dlms_config(p, random_bytes),
-            objects=default_objects(tuple(provision_value(p, "token_formats"))),
+            objects=default_objects(tuple(provision_value(p, "token_formats")),
+                                    provision_value(p, "token_reject_is_error")),
             store=StateStore(fs, data_dir + "/dlms"), wallclock=wallclock,
             hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings)
 

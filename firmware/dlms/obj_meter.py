@@ -99,8 +99,9 @@ class TokenGateway(CosemObject):
         if attr == 2:
             return (axdr.OCTET_STRING, self.token)
         if attr == 3:
-            t = self.time if self.time is not None else 0
-            return (axdr.OCTET_STRING, cosem_time.to_octets(t))
+            if self.time is None:  # no token yet: date-time not specified
+                return (axdr.OCTET_STRING, _UNSPECIFIED_DT)
+            return (axdr.OCTET_STRING, cosem_time.to_octets(self.time))
         if attr == 4:
             return (axdr.ARRAY, [(axdr.OCTET_STRING, d) for d in self.descriptions])
         if attr == 5:

@@ -129,7 +129,8 @@ class DlmsServer:
         a = self.associations.get(sap)
         if a is None:
             a = assoc_mod.Association(self.config, sap)
-            self.associations[sap] = a
+            if sap in self.config.clients:  # others are refused; keep no state for them
+                self.associations[sap] = a
         return a
 
     def handle_apdu(self, sap, apdu):
@@ -151,14 +152,26 @@ class DlmsServer:
                     results.append(cosem.SCOPE_OF_ACCESS_VIOLATED)
                     continue
                 code, value = m.get(ctx, r.class_id, r.ln, r.index)
-                results.append(axdr.encode(value) if code == cosem.SUCCESS else code)
+                results.append(self._encode(value) if code == cosem.SUCCESS else code)
             return a.get_response(req, results)
         if ev.kind == assoc_mod.SET:
             dars = [m.set(ctx, r.class_id, r.ln, r.index, v) for r, v in zip(req.refs, req.values)]
             return a.set_response(req, dars)
         r = req.ref
         code, value = m.action(ctx, r.class_id, r.ln, r.index, req.value)
-        return a.action_response(req, code, axdr.encode(value) if value is not None else None)
+        data = self._encode(value) if value is not None else None
+        if not isinstance(data, (bytes, bytearray)):
+            code, data = (data or code), None
+        return a.action_response(req, code, data)
+
+    def _encode(self, value):
+        """A-XDR bytes of an object's value, or hardware-fault for a value
+        the encoder refuses (an object bug, counted in model.errors)."""
+        try:
+            return axdr.encode(value)
+        except Exception:
+            self.model.errors += 1
+            return cosem.HARDWARE_FAULT
 
     def _release_all(self):
         for a in self.associations.values():
