@@ -35,8 +35,9 @@ HIDDEN = (NOBODY, NOBODY)
 
 
 class AccessError(Exception):
+    # super().__init__: MicroPython's Exception has no __init__ attribute
     def __init__(self, code):
-        Exception.__init__(self, code)
+        super().__init__(code)
         self.code = code
 
 
