@@ -3,6 +3,7 @@
 # the virtual meter and the tests call it with stand-ins. No I/O of its own
 # beyond what the injected file system does.
 from sts.state import StsState
+from store.fs import ensure_dir
 from store.state import StateStore
 from store.eventlog import EventLog
 from meter.meter import Meter
@@ -67,7 +68,7 @@ class App:
     def __init__(self, provision, fs, clock, wallclock, relay, random_bytes, display=None,
                  data_dir="data", hdlc_settings=None, hdlc_addresses=(1,)):
         p = provision or {}
-        _mkdirs(fs, data_dir)
+        ensure_dir(fs, data_dir)
         self.eventlog = EventLog(fs, data_dir + "/events", EVENT_CAPACITY)
         self.store = StateStore(fs, data_dir + "/meter")
         self.meter = Meter(provision_value(p, "meter"), self.store, sts_state(p), clock, relay,
@@ -79,14 +80,3 @@ class App:
                                     provision_value(p, "token_reject_is_error")),
             store=StateStore(fs, data_dir + "/dlms"), wallclock=wallclock,
             hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings)
-
-
-def _mkdirs(fs, path):
-    parts = [x for x in path.split("/") if x]
-    cur = "/" if path.startswith("/") else ""
-    for x in parts:
-        cur = cur + x if cur in ("", "/") else cur + "/" + x
-        try:
-            fs.mkdir(cur)
-        except OSError:
-            pass

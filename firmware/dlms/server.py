@@ -5,7 +5,9 @@
 # Invocation counters (dlms.md 6.2) outlive associations and power cuts: the
 # server's own transmit counter is reserved ahead in the store (IC_RESERVE at
 # a time) so that a power cut can never make it reuse a GCM nonce; the last
-# accepted client counter is committed when an association ends.
+# accepted client counter is committed when an association ends and before
+# any SET or ACTION runs, so that no recorded command can be replayed after a
+# power cut. Unchanged counters are not written again (flash wear).
 from compat import const
 from dlms import axdr, cosem, hdlc_link, obis
 from dlms import association as assoc_mod
@@ -96,6 +98,7 @@ class DlmsServer:
         self._wall_offset = 0
         self.associations = {}
         self._ic_reserved = {}
+        self._saved = None
         self._load_counters()
 
     # -- bytes in, bytes out ---------------------------------------------------
@@ -144,6 +147,8 @@ class DlmsServer:
             return ev.apdu
         ctx = Context(self, a, self.levels.get(sap, cosem.PUBLIC))
         req = ev.request
+        if ev.kind != assoc_mod.GET:
+            self._save_counters()
         m = self.model
         if ev.kind == assoc_mod.GET:
             results = []
@@ -225,7 +230,13 @@ class DlmsServer:
             return
         d = {}
         for sap, c in self.config.clients.items():
-            reserve = c.counters.tx + IC_RESERVE
-            self._ic_reserved[sap] = reserve
+            reserve = self._ic_reserved.get(sap, 0)
+            if c.counters.tx + 8 >= reserve:
+                reserve = c.counters.tx + IC_RESERVE
             d[str(sap)] = [reserve, c.counters.rx_last]
+        if d == self._saved:
+            return
         self.store.commit(d)
+        self._saved = d
+        for sap in d:
+            self._ic_reserved[int(sap)] = d[sap][0]

@@ -128,7 +128,9 @@ def get_block_data(resp):
 
 
 def test_public_session():
-    s, m = new_server()
+    store = Store()
+    s, m = new_server(store)
+    commits = store.commits  # the boot-time reservation
     cl = Client(16, b"\x03")
     connect(s, cl)
     assert exchange(s, cl, apdu("aarq_public"))[:12] == apdu("aare_public")[:12]
@@ -154,6 +156,7 @@ def test_public_session():
     assert exchange(s, cl, b"\xc0\x01\xc1" + GW + b"\x06\x00") == b"\xc4\x01\xc1\x01\x03"
     disconnect(s, cl)
     assert m.entered == 0 and m.account.credit[0] == 0
+    assert store.commits == commits  # nothing changed, nothing written
     assert s.model.errors == 0 and s.link.errors == 0
 
 
@@ -185,6 +188,7 @@ def test_management_session_with_token_enter():
     # enter: synchronous, action-result success, outcome in token_status
     enter = b"\xc3\x01\xc1" + GW + b"\x01\x01\x09\x14" + TOKEN
     assert c.unwrap(exchange(s, cl, c.wrap(enter))) == b"\xc7\x01\xc1\x00\x00"
+    assert store.data["1"][1] == c.ic  # committed before the ACTION ran (no replay after a power cut)
     status = b"\xc0\x01\xc1" + GW + b"\x06\x00"
     assert c.unwrap(exchange(s, cl, c.wrap(status))) == b"\xc4\x01\xc1\x00\x02\x02\x16\x03\x04\x08\x01"
     credit = b"\xc0\x01\xc1" + CREDIT + b"\x02\x00"
