@@ -104,6 +104,8 @@ def test_management_session_token_gateway(meter):
         assert bytes(values[0]) == bytes((0, 0, 19, 40, 0, 255)) and values[4] == 0
         assert values[1] == b"" and values[3] == [] and values[5] == (0, 0)
         credit0 = utils.parse_as_dlms_data(s.get(CREDIT))
+        objects = utils.parse_as_dlms_data(s.get(OBJECT_LIST))  # ciphered GET blocks
+        assert len(objects) == len(meter.app.server.model.objects)
         assert s.action(ENTER, octets(pack(token, "ascii"))) is None
         assert token_status(s) == (3, 1)
         assert bytes(get(s, CI.TOKEN_GATEWAY, TG, 2)) == token.encode()

@@ -217,3 +217,18 @@ def test_invocation_counter_persists_across_restart(meter):
     with MeterClient(meter.url, client=MANAGEMENT) as c:  # reads the IC object first
         assert c.client.ciphering.invocationCounter >= client_ic
         assert status(c) == (0, 0)
+
+
+def test_reject_is_error_policy(tmp_path):
+    """Provisioned token_reject_is_error: a refused token is also a failed ACTION."""
+    m = MeterTcp(str(tmp_path), {"token_reject_is_error": True})
+    try:
+        token = vend("1", 6)
+        with MeterClient(m.url, client=MANAGEMENT) as c:
+            assert enter(c, pack(token, "ascii")) is None
+            with pytest.raises(DlmsError) as e:
+                enter(c, pack(token, "ascii"))
+            assert e.value.code == 250 and status(c) == (VALIDATION_FAILURE, USED)
+        assert m.credit() == 10
+    finally:
+        m.stop()
