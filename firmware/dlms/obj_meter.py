@@ -233,7 +233,8 @@ class Credit(CosemObject):
     METHODS = (NOBODY, NOBODY, MANAGEMENT)
 
     def __init__(self, ln, emergency=False):
-        CosemObject.__init__(self, ln)
+        # only the emergency credit offers invoke_credit (the object list says so)
+        CosemObject.__init__(self, ln, methods=None if emergency else (NOBODY,) * 3)
         self.emergency = emergency
 
     def read(self, attr, ctx):
