@@ -69,6 +69,11 @@ class MeterTcp:
     def stop(self):
         async def close():
             self._srv.close()
+            me = asyncio.current_task()
+            tasks = [t for t in asyncio.all_tasks() if t is not me]
+            for t in tasks:  # open connections: tcp_optical releases the link
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self._srv.wait_closed()
 
         fut = asyncio.run_coroutine_threadsafe(close(), self.loop)

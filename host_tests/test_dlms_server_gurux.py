@@ -232,3 +232,17 @@ def test_reject_is_error_policy(tmp_path):
         assert m.credit() == 10
     finally:
         m.stop()
+
+
+def test_management_sets_the_clock(meter):
+    from gurux_dlms import GXDateTime
+    clock = GXDLMSClock(T(obis.CLOCK))
+    later = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(days=3)
+    with MeterClient(meter.url, client=MANAGEMENT) as c:
+        clock.time = GXDateTime(later.replace(tzinfo=None))
+        c.write(clock, 2)
+        t = c.read(clock, 2).value.replace(tzinfo=datetime.timezone.utc)
+        assert abs((t - later).total_seconds()) < 5
+    with MeterClient(meter.url, client=PUBLIC) as c:
+        with pytest.raises(Exception):  # SET is outside the public conformance
+            c.write(clock, 2)
