@@ -122,6 +122,7 @@ class TokenGateway(CosemObject):
         if digits is None:
             self._status(result.FORMAT)
             raise AccessError(TYPE_UNMATCHED)
+        self._status(result.NOT_READY)  # stays if the meter fails (store error): not processed
         code, _ = ctx.meter.enter_token(digits, "remote")
         self._status(code)
         if self.reject_is_error and not result.accepted(code):

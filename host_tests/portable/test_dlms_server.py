@@ -216,3 +216,21 @@ def test_management_session_with_token_enter():
     rec = store.data["1"]
     assert rec[0] > s.config.clients[1].counters.tx and rec[1] == c.ic
     assert s.model.errors == 0 and s.link.errors == 0
+
+
+def test_meter_failure_is_hardware_fault_and_not_processed():
+    s, m = new_server()
+
+    def broken(text, source="remote"):
+        raise OSError(28)  # e.g. the store is full: nothing was committed
+
+    m.enter_token = broken
+    a = s._association(16)
+    s.levels = {16: 2}
+    a.client.conformance |= 1  # ACTION, for this in-process check
+    assert s.handle_apdu(16, apdu("aarq_public"))[:2] == b"\x61\x29"
+    enter = b"\xc3\x01\xc1" + GW + b"\x01\x01\x09\x14" + TOKEN
+    assert s.handle_apdu(16, enter) == b"\xc7\x01\xc1\x01\x00"  # hardware-fault
+    status = s.handle_apdu(16, b"\xc0\x01\xc1" + GW + b"\x06\x00")
+    assert status == b"\xc4\x01\xc1\x00\x02\x02\x16\x08\x04\x08\x10"  # not yet processed
+    assert s.model.errors == 1 and m.account.credit[0] == 0
