@@ -120,16 +120,25 @@ class MeterClient:
                 ic = GXDLMSData(obis.to_text(obis.INVOCATION_COUNTER))
                 self.client.ciphering.invocationCounter = int(pub.read(ic, 2))
         self.io = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=0.05)
-        reply = GXReplyData()
-        self._packet(self.client.snrmRequest(), reply)
-        self.client.parseUAResponse(reply.data)
-        reply = GXReplyData()
-        self._block(self.client.aarqRequest(), reply)
-        self.client.parseAareResponse(reply.data)
-        if self.client.getIsAuthenticationRequired():
+        try:
             reply = GXReplyData()
-            self._block(self.client.getApplicationAssociationRequest(), reply)
-            self.client.parseApplicationAssociationResponse(reply.data)
+            self._packet(self.client.snrmRequest(), reply)
+            self.client.parseUAResponse(reply.data)
+            reply = GXReplyData()
+            self._block(self.client.aarqRequest(), reply)
+            self.client.parseAareResponse(reply.data)
+            if self.client.getIsAuthenticationRequired():
+                reply = GXReplyData()
+                self._block(self.client.getApplicationAssociationRequest(), reply)
+                self.client.parseApplicationAssociationResponse(reply.data)
+        except Exception:  # refused (wrong keys, stale counter ...): hang up the port
+            try:
+                self._packet(self.client.disconnectRequest(), GXReplyData())
+            except Exception:
+                pass
+            self.io.close()
+            self.io = None
+            raise
         return self
 
     def close(self):
