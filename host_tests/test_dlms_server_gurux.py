@@ -246,3 +246,27 @@ def test_management_sets_the_clock(meter):
     with MeterClient(meter.url, client=PUBLIC) as c:
         with pytest.raises(Exception):  # SET is outside the public conformance
             c.write(clock, 2)
+
+
+@pytest.mark.parametrize("client", [PUBLIC, MANAGEMENT])
+def test_every_attribute_parses_with_gurux_types(meter, client):
+    """Every attribute the object list marks readable reads and parses with
+    gurux-dlms's typed class for that interface class; the others are denied."""
+    with MeterClient(meter.url, client=client) as c:
+        a = GXDLMSAssociationLogicalName()
+        c.read(a, 2)
+        readable = denied = 0
+        for o in a.objectList:
+            for i in range(1, o.getAttributeCount() + 1):
+                if int(o.getAccess(i)) & 1:
+                    c.read(o, i)  # raises on a type gurux does not expect
+                    readable += 1
+                else:
+                    with pytest.raises(DlmsError) as e:
+                        c.read(o, i)
+                    assert e.value.code == 3
+                    denied += 1
+    level = meter.app.server.levels[client]
+    rights = [r for o in meter.app.server.model.objects for r, _ in o.ATTRS]
+    assert readable == sum(1 for r in rights if r <= level) and readable + denied == len(rights)
+    assert denied == (45 if client == PUBLIC else 1)  # management: only the HLS secret
