@@ -11,7 +11,7 @@ from gurux_dlms.enums import DataType, ObjectType
 from gurux_dlms.objects import (GXDLMSAssociationLogicalName, GXDLMSClock, GXDLMSCredit,
                                 GXDLMSData, GXDLMSDisconnectControl, GXDLMSTokenGateway)
 
-from dlms import obis
+from dlms import cosem, obis
 from meter_tcp import ApduLog, MeterTcp, meter, pack, vend  # noqa: F401 (fixture)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
@@ -269,4 +269,5 @@ def test_every_attribute_parses_with_gurux_types(meter, client):
     level = meter.app.server.levels[client]
     rights = [r for o in meter.app.server.model.objects for r, _ in o.ATTRS]
     assert readable == sum(1 for r in rights if r <= level) and readable + denied == len(rights)
-    assert denied == (45 if client == PUBLIC else 1)  # management: only the HLS secret
+    # management is denied only the secrets (HLS secret, local port passwords)
+    assert client == PUBLIC or denied == sum(1 for r in rights if r == cosem.NOBODY) == 4

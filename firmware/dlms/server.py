@@ -60,6 +60,7 @@ def default_objects(formats=("ascii", "bcd", "binary"), reject_is_error=False):
         oc.Data(obis.INVOCATION_COUNTER,
                 lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.server.expected_ic(1))),
         oc.HdlcSetup(obis.HDLC_SETUP),
+        oc.IecLocalPortSetup(obis.IEC_LOCAL_PORT_SETUP),
         oc.Register(obis.ACTIVE_ENERGY_IMPORT,
                     lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.meter.account.consumed_wh & 0xFFFFFFFF),
                     0, 30),
