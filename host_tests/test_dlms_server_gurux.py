@@ -271,3 +271,19 @@ def test_every_attribute_parses_with_gurux_types(meter, client):
     assert readable == sum(1 for r in rights if r <= level) and readable + denied == len(rights)
     # management is denied only the secrets (HLS secret, local port passwords)
     assert client == PUBLIC or denied == sum(1 for r in rights if r == cosem.NOBODY) == 4
+
+
+def test_send_token_tool(meter):
+    """tools/send_token.py as a head-end developer runs it (README)."""
+    import json
+    import subprocess
+    tool = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools",
+                        "send_token.py")
+    token = vend("3", 7)
+    run = [sys.executable, tool, token, "--encoding", "bcd", "--json", "--port", meter.url]
+    first = subprocess.run(run, capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    out = json.loads(first.stdout.strip().splitlines()[-1])
+    assert out["status_code"] == 3 and out["credit"] == 30
+    again = subprocess.run(run, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and json.loads(again.stdout.strip().splitlines()[-1])["status_code"] == 6
