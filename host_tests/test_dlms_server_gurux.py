@@ -283,7 +283,7 @@ def test_send_token_tool(meter):
     run = [sys.executable, tool, token, "--encoding", "bcd", "--json", "--port", meter.url]
     first = subprocess.run(run, capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
-    out = json.loads(first.stdout.strip().splitlines()[-1])
+    out = json.loads(first.stdout)  # stdout is the one JSON object
     assert out["status_code"] == 3 and out["credit"] == 30
     again = subprocess.run(run, capture_output=True, text=True, timeout=60)
-    assert again.returncode == 1 and json.loads(again.stdout.strip().splitlines()[-1])["status_code"] == 6
+    assert again.returncode == 1 and json.loads(again.stdout)["status_code"] == 6
