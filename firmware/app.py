@@ -3,6 +3,7 @@
 # the virtual meter and the tests call it with stand-ins. No I/O of its own
 # beyond what the injected file system does.
 from sts.state import StsState
+from store.fs import ensure_dir
 from store.state import StateStore
 from store.eventlog import EventLog
 from meter.meter import Meter
@@ -28,6 +29,9 @@ DEV_PROVISION = {
     "lls_password": "Gurux",
     "meter": {},  # meter.meter.Meter configuration (account, control mode, ...)
     "token_formats": ["ascii", "bcd", "binary"],
+    # a refused STS token: False = ACTION success, outcome in token_status only;
+    # True = also action-result other-reason (docs/dlms.md, dlms.md 10 item 2)
+    "token_reject_is_error": False,
 }
 
 
@@ -75,7 +79,7 @@ class App:
         p = provision or {}
         self.clock = clock
         self.display = display
-        _mkdirs(fs, data_dir)
+        ensure_dir(fs, data_dir)
         self.eventlog = EventLog(fs, data_dir + "/events", EVENT_CAPACITY)
         self.store = StateStore(fs, data_dir + "/meter")
         self.meter = Meter(provision_value(p, "meter"), self.store, sts_state(p), clock, relay,
@@ -83,7 +87,8 @@ class App:
         from dlms.server import default_objects
         self.server = DlmsServer(
             self.meter, dlms_config(p, random_bytes),
-            objects=default_objects(tuple(provision_value(p, "token_formats"))),
+            objects=default_objects(tuple(provision_value(p, "token_formats")),
+                                    provision_value(p, "token_reject_is_error")),
             store=StateStore(fs, data_dir + "/dlms"), wallclock=wallclock,
             hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings)
         self.keypad = kp.Keypad(self.meter, display, provision_value(p, "meter").get("keypad"))

@@ -260,7 +260,7 @@ def test_gurux_disc_before_snrm_gets_dm():
 
 
 def test_gurux_keepalive_sequence_model_is_not_followed():
-    # Characterisation of a documented limitation (docs/dlms-hdlc.md): gurux
+    # Characterisation of a documented limitation (docs/dlms.md): gurux
     # counts its keep-alive RR as a received frame; we stay with the standard.
     link = hl.HdlcLink([1])
     c = GXDLMSClient(True, 16, 1, Authentication.NONE, None, InterfaceType.HDLC)

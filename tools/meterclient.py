@@ -36,6 +36,15 @@ class MeterError(Exception):
     pass
 
 
+class DlmsError(MeterError):
+    """The meter answered with a data-access-result / action-result != 0
+    (`code`, e.g. 3 read-write-denied, 12 type-unmatched)."""
+
+    def __init__(self, code, message=""):
+        MeterError.__init__(self, "DLMS error %d %s" % (code, message))
+        self.code = code
+
+
 class MeterClient:
     def __init__(self, port, client=MANAGEMENT, server=1, password=None,
                  block_cipher_key=DEV_BLOCK_CIPHER_KEY,
@@ -98,6 +107,8 @@ class MeterClient:
             self._packet(f, reply)
             while reply.isMoreData():
                 self._packet(self.client.receiverReady(reply), reply)
+        if reply.error:
+            raise DlmsError(reply.error, reply.getErrorMessage() or "")
         return reply
 
     # -- session ---------------------------------------------------------
@@ -109,16 +120,25 @@ class MeterClient:
                 ic = GXDLMSData(obis.to_text(obis.INVOCATION_COUNTER))
                 self.client.ciphering.invocationCounter = int(pub.read(ic, 2))
         self.io = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=0.05)
-        reply = GXReplyData()
-        self._packet(self.client.snrmRequest(), reply)
-        self.client.parseUAResponse(reply.data)
-        reply = GXReplyData()
-        self._block(self.client.aarqRequest(), reply)
-        self.client.parseAareResponse(reply.data)
-        if self.client.getIsAuthenticationRequired():
+        try:
             reply = GXReplyData()
-            self._block(self.client.getApplicationAssociationRequest(), reply)
-            self.client.parseApplicationAssociationResponse(reply.data)
+            self._packet(self.client.snrmRequest(), reply)
+            self.client.parseUAResponse(reply.data)
+            reply = GXReplyData()
+            self._block(self.client.aarqRequest(), reply)
+            self.client.parseAareResponse(reply.data)
+            if self.client.getIsAuthenticationRequired():
+                reply = GXReplyData()
+                self._block(self.client.getApplicationAssociationRequest(), reply)
+                self.client.parseApplicationAssociationResponse(reply.data)
+        except Exception:  # refused (wrong keys, stale counter ...): hang up the port
+            try:
+                self._packet(self.client.disconnectRequest(), GXReplyData())
+            except Exception:
+                pass
+            self.io.close()
+            self.io = None
+            raise
         return self
 
     def close(self):

@@ -35,8 +35,9 @@ HIDDEN = (NOBODY, NOBODY)
 
 
 class AccessError(Exception):
+    # super().__init__: MicroPython's Exception has no __init__ attribute
     def __init__(self, code):
-        Exception.__init__(self, code)
+        super().__init__(code)
         self.code = code
 
 
@@ -84,9 +85,12 @@ def expect_int(value):
 
 
 class ObjectModel:
-    """The logical device's objects, looked up by logical name."""
+    """The logical device's objects, looked up by logical name. An unexpected
+    exception inside an object (a bug, a store error) becomes hardware-fault
+    for that request and is counted in `errors`; it never reaches the link."""
 
     def __init__(self, objects):
+        self.errors = 0
         self.objects = list(objects)
         self._by_ln = {}
         for o in self.objects:
@@ -111,6 +115,9 @@ class ObjectModel:
             return SUCCESS, o.get(attr, ctx)
         except AccessError as e:
             return e.code, None
+        except Exception:
+            self.errors += 1
+            return HARDWARE_FAULT, None
 
     def set(self, ctx, class_id, ln, attr, value):
         try:
@@ -123,6 +130,9 @@ class ObjectModel:
             return SUCCESS
         except AccessError as e:
             return e.code
+        except Exception:
+            self.errors += 1
+            return HARDWARE_FAULT
 
     def action(self, ctx, class_id, ln, method, param):
         """-> (result, typed return value or None)."""
@@ -135,6 +145,9 @@ class ObjectModel:
             return SUCCESS, o.invoke(method, param, ctx)
         except AccessError as e:
             return e.code, None
+        except Exception:
+            self.errors += 1
+            return HARDWARE_FAULT, None
 
     def object_list(self, level):
         """Association LN attribute 2 for an association of `level`: every

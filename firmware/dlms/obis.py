@@ -16,6 +16,7 @@ CLOCK = ln(0, 0, 1, 0, 0)  # class 8
 SECURITY_SETUP = ln(0, 0, 43, 0, 0)  # class 64
 INVOCATION_COUNTER = ln(0, 0, 43, 1, 0)  # class 1, server IC read before ciphering
 HDLC_SETUP = ln(0, 0, 22, 0, 0)  # class 23
+IEC_LOCAL_PORT_SETUP = ln(0, 0, 20, 0, 0)  # class 19, the optical port
 ACTIVE_ENERGY_IMPORT = ln(1, 0, 1, 8, 0)  # class 3, Wh
 DISCONNECT_CONTROL = ln(0, 0, 96, 3, 10)  # class 70
 ACCOUNT = ln(0, 0, 19, 0, 0)  # class 111

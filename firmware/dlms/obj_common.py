@@ -159,6 +159,34 @@ class HdlcSetup(CosemObject):
         return (axdr.LONG_UNSIGNED, h["address"])
 
 
+class IecLocalPortSetup(CosemObject):
+    """Class 19 version 1 at 0.0.20.0.0.255 (dlms.md 7.1): the optical port
+    (read only). default_mode 1 = DLMS/COSEM (direct HDLC, the default) or
+    0 = IEC 62056-21 mode E sign-on; 300 baud to start, 9600 proposed;
+    passwords (7-9) are not offered."""
+    class_id = 19
+    version = 1
+    ATTRS = (R0, R0, R0, R0, R0, R0, HIDDEN, HIDDEN, HIDDEN)
+
+    def __init__(self, ln, mode_e=False, device_address=b""):
+        CosemObject.__init__(self, ln)
+        self.mode_e = mode_e
+        self.device_address = device_address
+
+    def read(self, attr, ctx):
+        if attr == 2:
+            return (axdr.ENUM, 0 if self.mode_e else 1)
+        if attr == 3:
+            return (axdr.ENUM, 0 if self.mode_e else _BAUD_ENUM[9600])
+        if attr == 4:
+            return (axdr.ENUM, _BAUD_ENUM[9600])
+        if attr == 5:
+            return (axdr.ENUM, 0)  # response_time 20 ms
+        if attr == 6:
+            return (axdr.OCTET_STRING, self.device_address)
+        raise AccessError(READ_WRITE_DENIED)
+
+
 class SecuritySetup(CosemObject):
     """Class 64 version 0: policy, suite 0, system titles. Key transfer is not
     offered over DLMS (keys are provisioned, docs/dlms.md)."""

@@ -99,8 +99,9 @@ class TokenGateway(CosemObject):
         if attr == 2:
             return (axdr.OCTET_STRING, self.token)
         if attr == 3:
-            t = self.time if self.time is not None else 0
-            return (axdr.OCTET_STRING, cosem_time.to_octets(t))
+            if self.time is None:  # no token yet: date-time not specified
+                return (axdr.OCTET_STRING, _UNSPECIFIED_DT)
+            return (axdr.OCTET_STRING, cosem_time.to_octets(self.time))
         if attr == 4:
             return (axdr.ARRAY, [(axdr.OCTET_STRING, d) for d in self.descriptions])
         if attr == 5:
@@ -121,6 +122,7 @@ class TokenGateway(CosemObject):
         if digits is None:
             self._status(result.FORMAT)
             raise AccessError(TYPE_UNMATCHED)
+        self._status(result.NOT_READY)  # stays if the meter fails (store error): not processed
         code, _ = ctx.meter.enter_token(digits, "remote")
         self._status(code)
         if self.reject_is_error and not result.accepted(code):
@@ -232,7 +234,8 @@ class Credit(CosemObject):
     METHODS = (NOBODY, NOBODY, MANAGEMENT)
 
     def __init__(self, ln, emergency=False):
-        CosemObject.__init__(self, ln)
+        # only the emergency credit offers invoke_credit (the object list says so)
+        CosemObject.__init__(self, ln, methods=None if emergency else (NOBODY,) * 3)
         self.emergency = emergency
 
     def read(self, attr, ctx):

@@ -5,7 +5,9 @@
 # Invocation counters (dlms.md 6.2) outlive associations and power cuts: the
 # server's own transmit counter is reserved ahead in the store (IC_RESERVE at
 # a time) so that a power cut can never make it reuse a GCM nonce; the last
-# accepted client counter is committed when an association ends.
+# accepted client counter is committed when an association ends and before
+# any SET or ACTION runs, so that no recorded command can be replayed after a
+# power cut. Unchanged counters are not written again (flash wear).
 from compat import const
 from dlms import axdr, cosem, hdlc_link, obis
 from dlms import association as assoc_mod
@@ -58,6 +60,7 @@ def default_objects(formats=("ascii", "bcd", "binary"), reject_is_error=False):
         oc.Data(obis.INVOCATION_COUNTER,
                 lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.server.expected_ic(1))),
         oc.HdlcSetup(obis.HDLC_SETUP),
+        oc.IecLocalPortSetup(obis.IEC_LOCAL_PORT_SETUP),
         oc.Register(obis.ACTIVE_ENERGY_IMPORT,
                     lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.meter.account.consumed_wh & 0xFFFFFFFF),
                     0, 30),
@@ -96,6 +99,7 @@ class DlmsServer:
         self._wall_offset = 0
         self.associations = {}
         self._ic_reserved = {}
+        self._saved = None
         self._load_counters()
 
     # -- bytes in, bytes out ---------------------------------------------------
@@ -129,7 +133,8 @@ class DlmsServer:
         a = self.associations.get(sap)
         if a is None:
             a = assoc_mod.Association(self.config, sap)
-            self.associations[sap] = a
+            if sap in self.config.clients:  # others are refused; keep no state for them
+                self.associations[sap] = a
         return a
 
     def handle_apdu(self, sap, apdu):
@@ -143,6 +148,8 @@ class DlmsServer:
             return ev.apdu
         ctx = Context(self, a, self.levels.get(sap, cosem.PUBLIC))
         req = ev.request
+        if ev.kind != assoc_mod.GET:
+            self._save_counters()
         m = self.model
         if ev.kind == assoc_mod.GET:
             results = []
@@ -151,14 +158,26 @@ class DlmsServer:
                     results.append(cosem.SCOPE_OF_ACCESS_VIOLATED)
                     continue
                 code, value = m.get(ctx, r.class_id, r.ln, r.index)
-                results.append(axdr.encode(value) if code == cosem.SUCCESS else code)
+                results.append(self._encode(value) if code == cosem.SUCCESS else code)
             return a.get_response(req, results)
         if ev.kind == assoc_mod.SET:
             dars = [m.set(ctx, r.class_id, r.ln, r.index, v) for r, v in zip(req.refs, req.values)]
             return a.set_response(req, dars)
         r = req.ref
         code, value = m.action(ctx, r.class_id, r.ln, r.index, req.value)
-        return a.action_response(req, code, axdr.encode(value) if value is not None else None)
+        data = self._encode(value) if value is not None else None
+        if not isinstance(data, (bytes, bytearray)):
+            code, data = (data or code), None
+        return a.action_response(req, code, data)
+
+    def _encode(self, value):
+        """A-XDR bytes of an object's value, or hardware-fault for a value
+        the encoder refuses (an object bug, counted in model.errors)."""
+        try:
+            return axdr.encode(value)
+        except Exception:
+            self.model.errors += 1
+            return cosem.HARDWARE_FAULT
 
     def _release_all(self):
         for a in self.associations.values():
@@ -212,7 +231,13 @@ class DlmsServer:
             return
         d = {}
         for sap, c in self.config.clients.items():
-            reserve = c.counters.tx + IC_RESERVE
-            self._ic_reserved[sap] = reserve
+            reserve = self._ic_reserved.get(sap, 0)
+            if c.counters.tx + 8 >= reserve:
+                reserve = c.counters.tx + IC_RESERVE
             d[str(sap)] = [reserve, c.counters.rx_last]
+        if d == self._saved:
+            return
         self.store.commit(d)
+        self._saved = d
+        for sap in d:
+            self._ic_reserved[int(sap)] = d[sap][0]

@@ -34,7 +34,29 @@ def discover(root):
                   if f.startswith("test_") and f.endswith(".py"))
 
 
+def _k(size):
+    return int(size[:-1]) * 1024 if size[-1:].lower() == "k" else int(size)
+
+
+def declared_heap(root, name):
+    """A module may declare a larger heap it needs in its first lines,
+    `# mp-heap: 256k` (with the measurement that justifies it), e.g. the
+    composed DLMS server imported from source."""
+    try:
+        with open(os.path.join(root, "host_tests", "portable", name + ".py")) as f:
+            for _ in range(5):
+                line = f.readline()
+                if line.startswith("# mp-heap:"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
 def run_module(root, name, heap, timeout, firmware):
+    need = declared_heap(root, name)
+    if need and _k(need) > _k(heap):
+        heap = need
     env = dict(os.environ)
     env["MICROPYPATH"] = os.pathsep.join(
         # .frozen: the unix port's built-in modules (asyncio) stay importable
@@ -44,6 +66,8 @@ def run_module(root, name, heap, timeout, firmware):
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True,
                               text=True, timeout=timeout)
         out, rc = proc.stdout + proc.stderr, proc.returncode
+        if heap == need:
+            out = "(heap %s, declared by the module)\n" % heap + out
     except subprocess.TimeoutExpired as exc:
         out = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         out += "\nTIMEOUT after %ds" % timeout

@@ -1,0 +1,236 @@
+# mp-heap: 256k
+# Portable: the composed DLMS server (dlms.server.DlmsServer: HDLC link ->
+# association -> COSEM objects) driven in-process through HDLC frames, a
+# public and a management session with token enter, under MicroPython too.
+#
+# Heap: importing the server and its objects from source leaves about 110 kB
+# resident on the 64-bit unix port and needs more than 160k of heap while the
+# compiler runs; this module passes from 208k. Hence the declared cap above
+# (tools/ci/run_portable.py; docs/dlms.md). The real meter.meter would add
+# about 19 kB, so the objects here read a small stand-in with the Meter
+# facade's interface; the CPython interop tests use the real meter.
+from dlms import axdr, gcm, security
+from dlms import hdlc_frame as hf
+from dlms import server as srvmod
+from dlmsdata import apdu
+from dlmshelp import STOC, config
+from hdlc_testclient import Client, frames_in
+from sts import result
+
+EK = bytes(range(16))
+AK = bytes(range(0xD0, 0xE0))
+TITLE = b"ABCDEFGH"  # the captured session's client (and server) title
+TOKEN = b"48643202781314010686"
+GW = b"\x00\x73\x00\x00\x13\x28\x00\xff"  # class 115, 0.0.19.40.0.255
+CREDIT = b"\x00\x70\x00\x00\x13\x0a\x00\xff"
+DC = b"\x00\x46\x00\x00\x60\x03\x0a\xff"
+LLC = b"\xe6\xe6\x00"
+
+
+class Account:
+    def __init__(self):
+        self.credit = [0] * 8
+        self.metered = 0
+
+
+class Sts:
+    drn = "11111111115"
+
+
+class Meter:
+    """The part of meter.meter.Meter the objects use."""
+
+    def __init__(self):
+        self.sts = Sts()
+        self.account = Account()
+        self.used = []
+        self.relay_closed = True
+        self.control_mode = 1
+        self.state = 1
+        self.entered = 0
+
+    def enter_token(self, text, source="remote"):
+        self.entered += 1
+        if text in self.used:
+            return result.USED, {}
+        self.used.append(text)
+        self.account.credit[0] += 100
+        return result.ACCEPT, {}
+
+    def control_state_view(self):
+        return self.state
+
+    def remote_disconnect(self):
+        self.state, self.relay_closed = 0, False
+        return True
+
+    def remote_reconnect(self):
+        self.state = 2
+        return True
+
+
+class Store:
+    def __init__(self):
+        self.data = None
+        self.commits = 0
+
+    def load(self):
+        return self.data
+
+    def commit(self, d):
+        self.data = d
+        self.commits += 1
+
+
+def new_server(store=None):
+    m = Meter()
+    cfg = config(TITLE)  # dlmshelp: development keys, StoC of the capture
+    s = srvmod.DlmsServer(m, cfg, store=store or Store(), wallclock=lambda: 848000000)
+    return s, m
+
+
+def send(s, cl, frame):
+    s.receive_data(frame, 0)
+    return frames_in(s.data_to_send())
+
+
+def exchange(s, cl, req):
+    """One APDU in one I-frame; the response reassembled from its segments."""
+    fs = send(s, cl, cl.i(LLC + req))
+    out = b""
+    while True:
+        assert len(fs) == 1, fs
+        cl.got_i(fs[0])
+        out += fs[0].info
+        if not fs[0].segmented:
+            break
+        fs = send(s, cl, cl.rr())
+    assert out[:3] == b"\xe6\xe7\x00"
+    return out[3:]
+
+
+def connect(s, cl):
+    fs = send(s, cl, cl.snrm())
+    assert len(fs) == 1 and fs[0].kind == hf.UA
+
+
+def disconnect(s, cl):
+    assert exchange(s, cl, apdu("rlrq")) == apdu("rlre")
+    fs = send(s, cl, cl.disc())
+    assert len(fs) == 1 and fs[0].kind == hf.UA
+
+
+def get_block_data(resp):
+    # C4 02 iid last block(4) 00 octet-string(raw) -> (last, block, raw)
+    assert resp[:2] == b"\xc4\x02" and resp[8] == 0
+    n, p = axdr.get_length(resp, 9, len(resp))
+    return resp[3], resp[4:8], resp[p:p + n]
+
+
+def test_public_session():
+    store = Store()
+    s, m = new_server(store)
+    commits = store.commits  # the boot-time reservation
+    cl = Client(16, b"\x03")
+    connect(s, cl)
+    assert exchange(s, cl, apdu("aarq_public"))[:12] == apdu("aare_public")[:12]
+    r = exchange(s, cl, apdu("get_ldn"))
+    assert r == b"\xc4\x01\xc1\x00\x09\x0eSTS11111111115"
+    # the object list, in GET blocks (and each block in HDLC segments)
+    last, block, raw = get_block_data(exchange(s, cl, apdu("get_object_list")))
+    blocks = 1
+    while not last:
+        last, block, more = get_block_data(exchange(s, cl, b"\xc0\x02\xc1" + block))
+        raw += more
+        blocks += 1
+    assert blocks >= 2 and raw[0] == 0x01
+    assert b"\x02\x04\x12" + GW[:2] + b"\x11\x00\x09\x06" + GW[2:] in raw
+    # the public view: the gateway's method `enter` has access mode 0
+    i = raw.find(b"\x12" + GW[:2] + b"\x11\x00\x09\x06" + GW[2:])
+    j = raw.find(b"\x01\x01\x02\x02\x0f\x01\x16", i)
+    assert j > i and raw[j + 7] == 0
+    # public client: ACTION is outside its conformance
+    enter = b"\xc3\x01\xc1" + GW + b"\x01\x01\x09\x14" + TOKEN
+    assert exchange(s, cl, enter) == b"\xd8\x01\x02"
+    # and token_status is not public (reader level): read-write-denied
+    assert exchange(s, cl, b"\xc0\x01\xc1" + GW + b"\x06\x00") == b"\xc4\x01\xc1\x01\x03"
+    disconnect(s, cl)
+    assert m.entered == 0 and m.account.credit[0] == 0
+    assert store.commits == commits  # nothing changed, nothing written
+    assert s.model.errors == 0 and s.link.errors == 0
+
+
+class Ciphered:
+    def __init__(self, ic):
+        self.g = gcm.Gcm(EK)
+        self.ic = ic
+
+    def wrap(self, plain):
+        self.ic += 1
+        return security.wrap(plain, security.FORM_GLO, 0x30, self.ic, self.g, AK, TITLE)
+
+    def unwrap(self, apdu_):
+        return bytes(security.decipher(security.parse(apdu_), self.g, AK, TITLE))
+
+
+def test_management_session_with_token_enter():
+    store = Store()
+    s, m = new_server(store)
+    cl = Client(1, b"\x03")
+    connect(s, cl)
+    # the captured HLS-GMAC association of dlms.md appendix B (IC 0xC8, 0xCA)
+    aare = exchange(s, cl, apdu("aarq_hls"))
+    assert aare[:2] == b"\x61\x69" and b"\xa3\x05\xa1\x03\x02\x01\x0e" in aare
+    c = Ciphered(0xC9)
+    r = c.unwrap(exchange(s, cl, c.wrap(apdu("hls_action"))))
+    assert r[:5] == b"\xc7\x01\xc1\x00\x01"  # f(CtoS) returned
+    assert s.associations[1].state == 2
+    # enter: synchronous, action-result success, outcome in token_status
+    enter = b"\xc3\x01\xc1" + GW + b"\x01\x01\x09\x14" + TOKEN
+    assert c.unwrap(exchange(s, cl, c.wrap(enter))) == b"\xc7\x01\xc1\x00\x00"
+    assert store.data["1"][1] == c.ic  # committed before the ACTION ran (no replay after a power cut)
+    status = b"\xc0\x01\xc1" + GW + b"\x06\x00"
+    assert c.unwrap(exchange(s, cl, c.wrap(status))) == b"\xc4\x01\xc1\x00\x02\x02\x16\x03\x04\x08\x01"
+    credit = b"\xc0\x01\xc1" + CREDIT + b"\x02\x00"
+    assert c.unwrap(exchange(s, cl, c.wrap(credit))) == b"\xc4\x01\xc1\x00\x05\x00\x00\x00\x64"
+    # a retransmitted I-frame (same N(S)) is answered from the cache, not run again
+    cl.vs = (cl.vs - 1) & 7
+    cl.vr = (cl.vr - 1) & 7
+    again = exchange(s, cl, c.wrap(credit))
+    assert m.entered == 1 and c.unwrap(again)[-4:] == b"\x00\x00\x00\x64"
+    # the same token again, in BCD: Used (validation failure, data_value 10)
+    bcd = b"\xc3\x01\xc1" + GW + b"\x01\x01\x09\x0a\x48\x64\x32\x02\x78\x13\x14\x01\x06\x86"
+    assert c.unwrap(exchange(s, cl, c.wrap(bcd))) == b"\xc7\x01\xc1\x00\x00"
+    assert c.unwrap(exchange(s, cl, c.wrap(status))) == b"\xc4\x01\xc1\x00\x02\x02\x16\x06\x04\x08\x0a"
+    assert m.account.credit[0] == 100 and m.entered == 2
+    # malformed: type-unmatched and format failure, the meter is not asked
+    bad = b"\xc3\x01\xc1" + GW + b"\x01\x01\x09\x03abc"
+    assert c.unwrap(exchange(s, cl, c.wrap(bad))) == b"\xc7\x01\xc1\x0c\x00"
+    assert c.unwrap(exchange(s, cl, c.wrap(status)))[7] == 4 and m.entered == 2
+    # class 70 remote disconnect
+    disc = b"\xc3\x01\xc1" + DC + b"\x01\x01\x0f\x00"
+    assert c.unwrap(exchange(s, cl, c.wrap(disc))) == b"\xc7\x01\xc1\x00\x00"
+    assert m.relay_closed is False
+    disconnect(s, cl)
+    # the counters were committed: the server's reserve ahead, the client's last
+    rec = store.data["1"]
+    assert rec[0] > s.config.clients[1].counters.tx and rec[1] == c.ic
+    assert s.model.errors == 0 and s.link.errors == 0
+
+
+def test_meter_failure_is_hardware_fault_and_not_processed():
+    s, m = new_server()
+
+    def broken(text, source="remote"):
+        raise OSError(28)  # e.g. the store is full: nothing was committed
+
+    m.enter_token = broken
+    a = s._association(16)
+    s.levels = {16: 2}
+    a.client.conformance |= 1  # ACTION, for this in-process check
+    assert s.handle_apdu(16, apdu("aarq_public"))[:2] == b"\x61\x29"
+    enter = b"\xc3\x01\xc1" + GW + b"\x01\x01\x09\x14" + TOKEN
+    assert s.handle_apdu(16, enter) == b"\xc7\x01\xc1\x01\x00"  # hardware-fault
+    status = s.handle_apdu(16, b"\xc0\x01\xc1" + GW + b"\x06\x00")
+    assert status == b"\xc4\x01\xc1\x00\x02\x02\x16\x08\x04\x08\x10"  # not yet processed
+    assert s.model.errors == 1 and m.account.credit[0] == 0
