@@ -55,6 +55,17 @@ def test_pure_layer_may_not_import_machine(tmp_path):
     assert "firmware/sts/io.py:1: pure layer imports machine" in out
 
 
+def test_exception_init_call_fails_compile_check(tmp_path):
+    root = _tree(tmp_path, {"firmware/dlms/err.py": """
+        class AccessError(Exception):
+            def __init__(self, code):
+                Exception.__init__(self, code)
+        """})
+    rc, out = _run(CHECK, "compile", "--root", root)
+    assert rc == 1
+    assert "firmware/dlms/err.py:4: Exception.__init__(self, ...) fails on MicroPython" in out
+
+
 def test_viper_code_that_no_target_takes_fails_compile(tmp_path):
     root = _tree(tmp_path, {"firmware/x.py": """
         import micropython

@@ -11,7 +11,7 @@
 
 The rule set (docs/portability.md): no CPython-only modules (dataclasses,
 enum, typing, abc, functools, itertools, ...), no __slots__, no int.bit_length
-or bytes.hex(sep); and the pure layers (sts, dlms, meter, store) import none of
+or bytes.hex(sep), no Exception.__init__(self, ...); and the pure layers (sts, dlms, meter, store) import none of
 machine, socket, serial, select, os or time: I/O and clocks are injected.
 
     python tools/ci/check_firmware.py compile|import [--heap 128k] [PATH ...]
@@ -99,6 +99,11 @@ def lint(path):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "hex" and (node.args or node.keywords)):
             bad(node, "bytes.hex(sep) is not supported by MicroPython")
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "__init__" and isinstance(node.func.value, ast.Name)
+                and node.func.value.id.endswith(("Exception", "Error"))):
+            bad(node, "%s.__init__(self, ...) fails on MicroPython: use super().__init__(...)"
+                % node.func.value.id)
         if isinstance(node, ast.Match if hasattr(ast, "Match") else ()):
             bad(node, "match statements are not supported by MicroPython")
     return problems
