@@ -6,17 +6,11 @@
 from compat import const
 from dlms import axdr
 
-# Data-access-result / action-result codes (Green Book; Gurux ErrorCode).
-SUCCESS = const(0)
-HARDWARE_FAULT = const(1)
-TEMPORARY_FAILURE = const(2)
-READ_WRITE_DENIED = const(3)
-OBJECT_UNDEFINED = const(4)
-OBJECT_CLASS_INCONSISTENT = const(9)
-OBJECT_UNAVAILABLE = const(11)
-TYPE_UNMATCHED = const(12)
-SCOPE_OF_ACCESS_VIOLATED = const(13)
-OTHER_REASON = const(250)
+# Data-access-result / action-result codes: xdlms's (dlms.md 5.2).
+from dlms.xdlms import (SUCCESS, HARDWARE_FAULT, TEMPORARY_FAILURE,  # noqa: F401
+                        READ_WRITE_DENIED, OBJECT_UNDEFINED, OBJECT_CLASS_INCONSISTENT,
+                        OBJECT_UNAVAILABLE, TYPE_UNMATCHED, SCOPE_OF_ACCESS_VIOLATED,
+                        OTHER_REASON)
 
 # Association levels (docs/dlms.md): each client SAP maps to one.
 PUBLIC = const(0)  # SAP 16, no authentication

@@ -32,33 +32,24 @@ class StsState:
 
     def __init__(self, ea, key, kt=DUTK, krn=1, ti=1, sgc=0, ken=255, base_date=1993,
                  drn="00000000000", mfr_code=None, tids=None, kct=None, _trusted=False):
-        if _trusted:  # derive(): values come from a checked state, lists as given
-            self.ea = ea
-            self.key = key
-            self.kt = kt
-            self.krn = krn
-            self.ti = ti
-            self.sgc = sgc
-            self.ken = ken
-            self.base_date = base_date
-            self.drn = drn
-            self.mfr_code = mfr_code
-            self.tids = tids
-            self.kct = kct
-            return
-        if ea not in (7, 11):
-            raise ValueError("EA must be 7 or 11")
-        key = bytes(key)
-        if len(key) != (8 if ea == 7 else 16):
-            raise ValueError("decoder key must be %d bytes for EA%02d" % (8 if ea == 7 else 16, ea))
-        if base_date not in BASE_DATES:
-            raise ValueError("base date must be 1993, 2014 or 2035")
-        if not (0 <= kt <= 3 and 0 <= krn <= 15 and 0 <= ti <= 255 and 0 <= ken <= 255):
-            raise ValueError("KT, KRN, TI or KEN out of range")
-        drn = str(drn)
-        for ch in drn:
-            if ch < "0" or ch > "9":
-                raise ValueError("DRN must be digits")
+        if not _trusted:  # derive() passes values of a checked state, lists as given
+            if ea not in (7, 11):
+                raise ValueError("EA must be 7 or 11")
+            key = bytes(key)
+            if len(key) != (8 if ea == 7 else 16):
+                raise ValueError("decoder key must be %d bytes for EA%02d" % (8 if ea == 7 else 16, ea))
+            if base_date not in BASE_DATES:
+                raise ValueError("base date must be 1993, 2014 or 2035")
+            if not (0 <= kt <= 3 and 0 <= krn <= 15 and 0 <= ti <= 255 and 0 <= ken <= 255):
+                raise ValueError("KT, KRN, TI or KEN out of range")
+            drn = str(drn)
+            for ch in drn:
+                if ch < "0" or ch > "9":
+                    raise ValueError("DRN must be digits")
+            if mfr_code is None:
+                mfr_code = mfr_code_of(drn)
+            tids = (sorted(tids) if tids else [])[-TID_MEMORY_SIZE:]
+            kct = None if kct is None else [None if p is None else list(p) for p in kct]
         self.ea = ea
         self.key = key
         self.kt = kt
@@ -68,10 +59,9 @@ class StsState:
         self.ken = ken
         self.base_date = base_date
         self.drn = drn
-        self.mfr_code = mfr_code_of(drn) if mfr_code is None else mfr_code
-        t = sorted(tids) if tids else []
-        self.tids = t[-TID_MEMORY_SIZE:]
-        self.kct = None if kct is None else [None if p is None else list(p) for p in kct]
+        self.mfr_code = mfr_code
+        self.tids = tids
+        self.kct = kct
 
     def derive(self, tids, kct=None):
         """A copy that takes `tids` and `kct` as given (no copying, no checks):
