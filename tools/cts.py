@@ -553,8 +553,10 @@ def s_rollover(ctx):
     ctx.key_change("RO = 1, KRN %d -> %d, base date %d" % (orig["krn"], new["krn"], bd),
                    new, ro=1)
     low = ctx.state["next_tid"]
-    ctx.send("credit at TID %d, far below the previous %d (memory reset)" % (low, before),
-             ctx.credit_token(1), ACCEPT, credit_delta=1)
+    st, _ = ctx.send("credit at TID %d, far below the previous %d (memory reset)" % (low, before),
+                     ctx.credit_token(1), ACCEPT, credit_delta=1)
+    if st != 3:  # memory not reset: go on with the old timeline so later steps stay valid
+        ctx.jump(before)
     ctx.send("the token from before the rollover (CRC: old key)", last, CRC, credit_delta=0)
     back = dict(orig)
     back["base_date"] = bd
