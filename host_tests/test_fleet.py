@@ -21,7 +21,7 @@ N = 50
 
 
 class FleetThread:
-    def __init__(self, n, folder):
+    def __init__(self, n, folder, one_port=None):
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
         self.error = None
@@ -30,7 +30,8 @@ class FleetThread:
             asyncio.set_event_loop(self.loop)
             for _ in range(20):  # find n consecutive free loopback ports
                 base = random.randrange(20000, 60000 - n)
-                self.fleet = fleet.Fleet(n, folder, base_port=base)
+                self.fleet = fleet.Fleet(n, folder, base_port=base,
+                                         one_port=None if one_port is None else base + n)
                 try:
                     self.loop.run_until_complete(self.fleet.start())
                     break
@@ -64,12 +65,12 @@ def test_identities_unique_luhn_and_keys():
 
 
 def test_list_formats():
-    rows = [dict(fleet.identity(i), port=4059 + i) for i in range(3)]
+    rows = fleet.Fleet(3, "unused", base_port=4059).rows()
     out = io.StringIO()
     fleet.write_list(rows, "csv", out)
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("meter,port,drn,pan") and len(lines) == 4
-    assert lines[2].split(",")[1] == "4060"
+    assert lines[0].startswith("meter,port,hdlc_server,drn,pan") and len(lines) == 4
+    assert lines[2].split(",")[1:3] == ["4060", str(1 << 14 | 17)]
     out = io.StringIO()
     fleet.write_list(rows, "json", out)
     assert json.loads(out.getvalue())[1]["drn"] == rows[1]["drn"]
@@ -113,5 +114,41 @@ def test_fifty_meters_take_a_token_each_over_tcp(tmp_path):
         tok0 = vend.vend(7, bytes.fromhex(rows[0]["decoder_key"]), 0, 0,
                          tid=vend.tid_for(2014, 2026, 2, 1), value=1)
         assert ft.fleet.meters[1].app.meter.enter_token(tok0, "remote")[0] == 13
+    finally:
+        ft.stop()
+
+
+def test_one_port_addressed_by_hdlc_server_address(tmp_path):
+    """--one-port: every meter behind one TCP port, picked by the lower HDLC
+    address of the first frame; a frame for no meter closes the connection."""
+    import socket
+    from gurux_dlms.enums import DataType
+    from gurux_dlms.objects import GXDLMSCredit, GXDLMSData, GXDLMSTokenGateway
+    from meterclient import MeterClient
+
+    ft = FleetThread(5, str(tmp_path), one_port=True)
+    try:
+        port = ft.fleet.base_port + 5
+        rows = ft.fleet.rows()
+        for row in (rows[4], rows[0], rows[2]):
+            tok = vend.vend(7, bytes.fromhex(row["decoder_key"]), 0, 0,
+                            tid=vend.tid_for(2014, 2026, 3, 1, 0, 10), value=7 + row["meter"])
+            tg = GXDLMSTokenGateway("0.0.19.40.0.255")
+            credit = GXDLMSCredit("0.0.19.10.0.255")
+            with MeterClient("socket://127.0.0.1:%d" % port, server=row["hdlc_server"]) as m:
+                assert str(m.read(GXDLMSData("0.0.96.1.0.255"), 2)) == row["drn"]
+                m.method(tg, 1, tok.encode(), DataType.OCTET_STRING)
+                m.read(tg, 6)
+                m.read(credit, 2)
+            assert int(tg.statusCode) == 3 and credit.currentCreditAmount == 7 + row["meter"]
+        assert [vm.built() for vm in ft.fleet.meters] == [True, False, True, False, True]
+        # SNRM to lower address 16 + 9: no such meter -> closed without an answer
+        from dlms import hdlc_address
+        assert fleet.destination(b"\x7e\xa0\x08" + hdlc_address.server(1, 25)) == (1, 25)
+        s = socket.create_connection(("127.0.0.1", port), 5)
+        s.sendall(b"\x7e\xa0\x0a" + hdlc_address.server(1, 25) + b"\x21\x93\x00\x00\x7e")
+        s.settimeout(5)
+        assert s.recv(64) == b""
+        s.close()
     finally:
         ft.stop()
