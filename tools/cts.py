@@ -434,7 +434,7 @@ def s_used(ctx):
     ctx.send("second entry (Used)", t, USED, credit_delta=0)
 
 
-@step(8, "class 1 test tokens (CTSA02) and MfrCode")
+@step(8, "class 1 test tokens (CTSA02) and MfrCode", group="test")
 def s_class1(ctx):
     ctx.send("sub 0 all tests, MfrCode 00", vend.vend(7, None, 1, 0, control=(1 << 36) - 1,
                                                       mfrcode=0), ACCEPT, credit_delta=0)
@@ -449,7 +449,7 @@ def s_class1(ctx):
              MFR_CODE)
 
 
-@step(9, "maximum power limit (CTSA12 values, then none)")
+@step(9, "maximum power limit (CTSA12 values, then none)", group="management")
 def s_mpl(ctx):
     for w in (256, 16383, 16384, 20000, 0):
         ctx.send("MPL %d W" % w, ctx.vend(2, 0, value=w), ACCEPT)
