@@ -35,9 +35,15 @@ class MeterThread:
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
 
+        async def ticker():  # the board's 1 s tick (Meter.tick: CTS timer, relay)
+            while True:
+                await asyncio.sleep(1)
+                self.vm.tick()
+
         def run():
             asyncio.set_event_loop(self.loop)
             self.srv = self.loop.run_until_complete(fleet.serve_meter(self.vm, "127.0.0.1", 0))
+            self.loop.create_task(ticker())
             self.port = self.srv.sockets[0].getsockname()[1]
             ready.set()
             self.loop.run_forever()
@@ -86,8 +92,8 @@ def test_full_suite_passes_on_the_development_meter(meter_factory, tmp_path):
     assert rep["failed_steps"] == [], rep["steps"]
     assert code == 0
     ran = [r["num"] for r in rep["steps"] if r["outcome"] == "pass"]
-    # everything but the CTS-mode steps (41 needs --uut, 42 --cts-exit)
-    assert ran == [s["num"] for s in cts.STEPS if s["num"] not in (41, 42)]
+    # everything but the CTS-mode steps (41, 42 need --uut, 43 --cts-exit)
+    assert ran == [s["num"] for s in cts.STEPS if s["num"] not in (41, 42, 43)]
     assert all(c["ok"] for r in rep["steps"] for c in r["checks"])
     assert sum(len(r["checks"]) for r in rep["steps"]) > 80
     text = open(html).read()
@@ -100,13 +106,16 @@ def test_full_suite_passes_on_the_development_meter(meter_factory, tmp_path):
 def test_suite_passes_for_each_uut_profile(meter_factory, tmp_path, uut):
     drn = "00000000000" if uut % 2 else "0100000000008"
     m = meter_factory({"drn": drn})
-    extra = ["--uut", str(uut), "--enter-cts"] + (["--cts-exit"] if FULL else ["--fast"])
+    extra = ["--uut", str(uut), "--enter-cts"] + (
+        ["--cts-exit", "--cts-timer-wait", "7"] if FULL else ["--fast"])
     code, rep = run_cts(m, extra, tmp_path)
     assert rep["failed_steps"] == [], [r for r in rep["steps"] if r["outcome"] != "pass"]
     assert code == 0
     outcomes = dict((r["num"], r["outcome"]) for r in rep["steps"])
     assert outcomes[41] == "pass" and outcomes[40] == "skip"
-    assert outcomes[42] == ("pass" if FULL else "skip")
+    assert outcomes[43] == ("pass" if FULL else "skip")
+    if FULL:
+        assert outcomes[42] == "pass"
     assert m.vm.app.meter.cts.active() != FULL
 
 
@@ -128,6 +137,23 @@ def test_broken_meter_slow_steps(meter_factory, tmp_path, fault):
     m = meter_factory({"meter": {"process": wrapper}})
     code, rep = run_cts(m, DEV_ARGS + ["--steps", "1,30,31"], tmp_path)
     assert code == 1 and rep["failed_steps"] == expected
+
+
+def test_cts_timer_step(meter_factory, tmp_path):
+    m = meter_factory({"drn": "00000000000"})
+    code, rep = run_cts(m, ["--uut", "1", "--enter-cts", "--steps", "42",
+                            "--cts-timer-wait", "6"], tmp_path)
+    assert code == 0, rep["steps"]
+    obs = rep["steps"][0]["checks"][0]["observed"]
+    assert obs["state"] == 1 and obs["advance_s"] >= 1
+
+
+def test_cts_timer_step_fails_on_a_frozen_timer(meter_factory, tmp_path):
+    m = meter_factory({"drn": "00000000000"})
+    m.vm.tick = lambda: None  # a meter whose board never ticks it (test-only fault)
+    code, rep = run_cts(m, ["--uut", "1", "--enter-cts", "--steps", "42",
+                            "--cts-timer-wait", "6"], tmp_path)
+    assert code == 1 and rep["failed_steps"] == [42]
 
 
 def test_cts_refused_for_a_normal_drn_and_step_selection(meter_factory, tmp_path):

@@ -674,7 +674,25 @@ def s_cts_profiles(ctx):
     _cts_enter(ctx, uut)
 
 
-@step(42, "CTS exit by register: no tokens, no entry, no supply (CTS-17..19)",
+@step(42, "CTS timer runs while powered, updated every <= 5 s (CTS-10, CTS-14)", fast=False,
+      group="cts")
+def s_cts_timer(ctx):
+    if not ctx.args.uut:
+        raise StepSkipped("needs --uut (the meter in CTS test mode)")
+    wait = ctx.args.cts_timer_wait
+    a = ctx.gw.cts_status()
+    t0 = time.monotonic()
+    time.sleep(wait)
+    b = ctx.gw.cts_status()
+    dt = time.monotonic() - t0
+    adv = b[2] - a[2]
+    # at most 5 s stale at either read, 5 % rate error (CTS-13), 1 s rounding
+    lo, hi = int(dt * 0.95) - 6, int(dt * 1.05) + 6
+    ctx.check("timer advance over %.1f s" % dt, {"advance_s": "%d..%d" % (max(lo, 1), hi)},
+              {"advance_s": adv, "state": b[0]}, ok=b[0] == 1 and max(lo, 1) <= adv <= hi)
+
+
+@step(43, "CTS exit by register: no tokens, no entry, no supply (CTS-17..19)",
       group="cts")
 def s_cts_exit(ctx):
     if not ctx.args.cts_exit:
@@ -887,6 +905,8 @@ def build_parser():
     c.add_argument("--no-result-check", action="store_true",
                    help="do not expect the STS result code in token_status data_value")
     c.add_argument("--no-credit-check", action="store_true", help="do not read the credit")
+    c.add_argument("--cts-timer-wait", type=float, default=12.0,
+                   help="seconds to watch the CTS timer in step 42 (default 12)")
     c.add_argument("--cts-exit", action="store_true",
                    help="run the destructive CTS exit step (the meter leaves CTS mode for good)")
     r = ap.add_argument_group("run")
