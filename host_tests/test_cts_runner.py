@@ -139,6 +139,19 @@ def test_broken_meter_slow_steps(meter_factory, tmp_path, fault):
     assert code == 1 and rep["failed_steps"] == expected
 
 
+@pytest.mark.parametrize("encoding", ["bcd", "binary"])
+def test_other_token_encodings(meter_factory, tmp_path, encoding):
+    m = meter_factory()
+    code, rep = run_cts(m, DEV_ARGS + ["--encoding", encoding, "--steps", "1-8,20,31,32"],
+                        tmp_path)
+    assert code == 0, rep["failed_steps"]
+    # the last token the gateway received (attribute 2) travelled in that encoding
+    tg = m.vm.app.server.model.find(115, bytes((0, 0, 19, 40, 0, 255)))
+    last = rep["steps"][-1]["checks"][-1]["token"]
+    assert tg.token == cts.pack(last, encoding) and len(tg.token) == {"bcd": 10, "binary": 9}[
+        encoding]
+
+
 def test_cts_timer_step(meter_factory, tmp_path):
     m = meter_factory({"drn": "00000000000"})
     code, rep = run_cts(m, ["--uut", "1", "--enter-cts", "--steps", "42",

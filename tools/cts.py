@@ -62,6 +62,16 @@ RESERVED_DRNS = (cts_profiles.DRN_11, cts_profiles.DRN_13)
 CREDIT_LIMIT = 2 ** 31 - 1  # DLMS double-long credit register (docs/meter.md)
 
 
+def pack(digits, encoding="ascii"):
+    """20 digits -> the octet-string given to `enter` (docs/dlms.md: 20 ASCII
+    digits, 10 bytes BCD, or the 66-bit number in 9 bytes)."""
+    if encoding == "bcd":
+        return bytes(int(digits[i:i + 2], 16) for i in range(0, 20, 2))
+    if encoding == "binary":
+        return int(digits).to_bytes(9, "big")
+    return digits.encode()
+
+
 def status_for(res):
     """Expected token_status status_code for an STS result (dlms.md 7.4)."""
     if res in (ACCEPT, KCT1, KCT2):
@@ -170,7 +180,14 @@ class Gateway:
         from gurux_dlms.enums import DataType
         from gurux_dlms.objects import GXDLMSTokenGateway
         tg = GXDLMSTokenGateway(OBIS_GATEWAY)
-        return self._raw(self.mc.client.method(tg, 1, bytes(octets), DataType.OCTET_STRING)).error
+        err = self._raw(self.mc.client.method(tg, 1, bytes(octets), DataType.OCTET_STRING)).error
+        self.note("ACTION 115 %s method 1 enter(octet-string %s) -> action result %d"
+                  % (OBIS_GATEWAY, bytes(octets).hex(), err))
+        return err
+
+    def note(self, text):
+        """The plain meaning of the frames just logged (they are ciphered)."""
+        self.log.append(("APP", text.encode()))
 
     def status(self):
         """token_status -> (status_code, data_value as an integer)."""
@@ -178,17 +195,23 @@ class Gateway:
         tg = GXDLMSTokenGateway(OBIS_GATEWAY)
         self._call(lambda: self.mc.read(tg, 6))
         dv = str(tg.dataValue or "")
+        self.note("GET 115 %s attr 6 token_status -> {status_code %s, data_value '%s'}"
+                  % (OBIS_GATEWAY, tg.statusCode, dv))
         return int(tg.statusCode), (int(dv, 2) if dv else 0)
 
     def credit(self):
         from gurux_dlms.objects import GXDLMSCredit
         c = GXDLMSCredit(OBIS_CREDIT)
-        return int(self._call(lambda: self.mc.read(c, 2)))
+        v = int(self._call(lambda: self.mc.read(c, 2)))
+        self.note("GET 112 %s attr 2 current_credit_amount -> %d" % (OBIS_CREDIT, v))
+        return v
 
     def mpl(self):
         from gurux_dlms.objects import GXDLMSRegister
         r = GXDLMSRegister(self.mpl_obis)
-        return int(self._call(lambda: self.mc.read(r, 2)))
+        v = int(self._call(lambda: self.mc.read(r, 2)))
+        self.note("GET 3 %s attr 2 -> %d" % (self.mpl_obis, v))
+        return v
 
     def _data(self, obis):
         from gurux_dlms.objects import GXDLMSData
@@ -206,11 +229,15 @@ class Gateway:
         d = GXDLMSData(OBIS_CTS)
         d.value = uut
         d.setDataType(2, DataType.UINT8)
-        return self._raw(self.mc.client.write(d, 2)).error
+        err = self._raw(self.mc.client.write(d, 2)).error
+        self.note("SET 1 %s attr 2 unsigned %d -> data-access-result %d" % (OBIS_CTS, uut, err))
+        return err
 
     def cts_status(self):
         """[state 0 never / 1 active / 2 ended, UUT, timer s, exit reason]."""
-        return [int(x) for x in self._data(OBIS_CTS_STATUS)]
+        v = [int(x) for x in self._data(OBIS_CTS_STATUS)]
+        self.note("GET 1 %s attr 2 -> %s" % (OBIS_CTS_STATUS, v))
+        return v
 
     def relay_closed(self):
         from gurux_dlms.objects import GXDLMSDisconnectControl
@@ -345,7 +372,7 @@ class Ctx:
         a = self.args
         check_credit = credit_delta is not None and not a.no_credit_check
         before = self.gw.credit() if check_credit else None
-        raw = octets if octets is not None else token.encode()
+        raw = octets if octets is not None else pack(token, a.encoding)
         action = self.gw.enter(raw)
         st, dv = self.gw.status()
         exp = {"status": status_for(res)}
@@ -719,7 +746,7 @@ class StepSkipped(Exception):
 
 def _send_quiet(self, token):
     """Enter a token without recording a check (bulk filling)."""
-    self.gw.enter(token.encode())
+    self.gw.enter(pack(token, self.args.encoding))
     return self.gw.status()
 
 
@@ -806,7 +833,7 @@ def probe_pending(ctx):
         return
     for cand in (pend, ctx.cur):
         t = ctx.vend(2, 5, key=cand["key"])
-        ctx.gw.enter(t.encode())
+        ctx.gw.enter(pack(t, ctx.args.encoding))
         st, _ = ctx.gw.status()
         if st != 5:
             ctx.state["current"] = dict(cand)
@@ -821,7 +848,7 @@ def probe_pending(ctx):
 def hexdump(log, limit=400):
     out = []
     for d, b in log[-limit:]:
-        out.append("%s %s" % (d, b.hex(" ")))
+        out.append("== %s" % b.decode() if d == "APP" else "%s %s" % (d, b.hex(" ")))
     return "\n".join(out)
 
 
@@ -842,7 +869,9 @@ def write_html(path, report):
         if r.get("message"):
             extra += "<p>%s</p>" % e(r["message"])
         if r["outcome"] in ("fail", "error") and r.get("exchange"):
-            extra += "<details><summary>DLMS exchange (HDLC, hex)</summary><pre>%s</pre></details>" \
+            extra += "<details open><summary>DLMS exchange of this step: HDLC frames in hex " \
+                "(TX to the meter, RX from it; ciphered APDUs), each request's meaning after " \
+                "'=='</summary><pre>%s</pre></details>" \
                 % e(r["exchange"])
         rows.append("<tr class='%s'><td>%d</td><td>%s</td><td>%s</td><td>%.2f s</td></tr>"
                     "<tr><td></td><td colspan='3'><table class='c'><tr><th>check</th><th>token</th>"
@@ -909,6 +938,8 @@ def build_parser():
                    help="seconds to watch the CTS timer in step 42 (default 12)")
     c.add_argument("--cts-exit", action="store_true",
                    help="run the destructive CTS exit step (the meter leaves CTS mode for good)")
+    c.add_argument("--encoding", choices=("ascii", "bcd", "binary"), default="ascii",
+                   help="how a token travels in the enter octet-string (default ascii)")
     r = ap.add_argument_group("run")
     r.add_argument("--steps", help="e.g. 1,3-5 (default: all)")
     r.add_argument("--fast", action="store_true", help="only the fast steps")
