@@ -152,6 +152,24 @@ def test_other_token_encodings(meter_factory, tmp_path, encoding):
         encoding]
 
 
+def test_meter_without_our_manufacturer_objects(meter_factory, tmp_path):
+    """Another maker's meter: no MPL register, no CTS objects at our OBIS codes
+    (removed from the object model here, test-only). The CTS steps skip; the MPL
+    step fails with a message unless --mpl-obis '' says there is no register."""
+    m = meter_factory()
+    model = m.vm.app.server.model
+    for ln in ((0, 128, 19, 50, 0, 255), (0, 128, 96, 50, 0, 255), (0, 128, 96, 50, 1, 255)):
+        del model._by_ln[bytes(ln)]
+    code, rep = run_cts(m, DEV_ARGS + ["--steps", "9,40"], tmp_path)
+    out = dict((r["num"], r) for r in rep["steps"])
+    assert code == 1 and rep["failed_steps"] == [9]
+    assert "MPL register not readable" in out[9]["message"] and out[40]["outcome"] == "skip"
+    # a second run on the same meter starts its TIDs after the first run's
+    code, rep = run_cts(m, DEV_ARGS + ["--steps", "9,40", "--mpl-obis", "",
+                                       "--start", "2030-01-01"], tmp_path)
+    assert code == 0 and [r["outcome"] for r in rep["steps"]] == ["pass", "skip"]
+
+
 def test_cts_timer_step(meter_factory, tmp_path):
     m = meter_factory({"drn": "00000000000"})
     code, rep = run_cts(m, ["--uut", "1", "--enter-cts", "--steps", "42",

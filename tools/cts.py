@@ -89,6 +89,10 @@ class CommError(Exception):
     pass
 
 
+class NotAvailable(Exception):
+    """The meter refused to read an attribute (not a link problem)."""
+
+
 # ---------------------------------------------------------------------------
 # the DLMS side: any class 115 meter through tools/meterclient.py (gurux-dlms)
 
@@ -175,6 +179,17 @@ class Gateway:
         from gurux_dlms import GXReplyData
         return self._call(lambda: self.mc._block(requests, GXReplyData()))
 
+    def _get(self, obj, attr):
+        """GET one attribute; NotAvailable when the meter answers with a
+        data-access-result error (e.g. object undefined)."""
+        reply = self._raw(self.mc.client.read(obj, attr))
+        if reply.error:
+            self.note("GET %d %s attr %d -> data-access-result %d"
+                      % (obj.objectType, obj.logicalName, attr, reply.error))
+            raise NotAvailable("%s attribute %d: data-access-result %d"
+                               % (obj.logicalName, attr, reply.error))
+        return self._call(lambda: self.mc.client.updateValue(obj, attr, reply.value))
+
     def enter(self, octets):
         """Method 1 enter(octet-string); returns the action result (0 = success)."""
         from gurux_dlms.enums import DataType
@@ -193,7 +208,7 @@ class Gateway:
         """token_status -> (status_code, data_value as an integer)."""
         from gurux_dlms.objects import GXDLMSTokenGateway
         tg = GXDLMSTokenGateway(OBIS_GATEWAY)
-        self._call(lambda: self.mc.read(tg, 6))
+        self._get(tg, 6)
         dv = str(tg.dataValue or "")
         self.note("GET 115 %s attr 6 token_status -> {status_code %s, data_value '%s'}"
                   % (OBIS_GATEWAY, tg.statusCode, dv))
@@ -202,21 +217,21 @@ class Gateway:
     def credit(self):
         from gurux_dlms.objects import GXDLMSCredit
         c = GXDLMSCredit(OBIS_CREDIT)
-        v = int(self._call(lambda: self.mc.read(c, 2)))
+        v = int(self._get(c, 2))
         self.note("GET 112 %s attr 2 current_credit_amount -> %d" % (OBIS_CREDIT, v))
         return v
 
     def mpl(self):
         from gurux_dlms.objects import GXDLMSRegister
         r = GXDLMSRegister(self.mpl_obis)
-        v = int(self._call(lambda: self.mc.read(r, 2)))
+        v = int(self._get(r, 2))
         self.note("GET 3 %s attr 2 -> %d" % (self.mpl_obis, v))
         return v
 
     def _data(self, obis):
         from gurux_dlms.objects import GXDLMSData
         d = GXDLMSData(obis)
-        return self._call(lambda: self.mc.read(d, 2))
+        return self._get(d, 2)
 
     def drn(self):
         v = self._data(OBIS_DRN)
@@ -242,7 +257,7 @@ class Gateway:
     def relay_closed(self):
         from gurux_dlms.objects import GXDLMSDisconnectControl
         dc = GXDLMSDisconnectControl(OBIS_DISCONNECT)
-        return bool(self._call(lambda: self.mc.read(dc, 2)))
+        return bool(self._get(dc, 2))
 
 
 # ---------------------------------------------------------------------------
@@ -300,6 +315,10 @@ def mfr_code_of(drn):
 # steps
 
 class StepFailed(Exception):
+    pass
+
+
+class StepSkipped(Exception):
     pass
 
 
@@ -481,7 +500,12 @@ def s_mpl(ctx):
     for w in (256, 16383, 16384, 20000, 0):
         ctx.send("MPL %d W" % w, ctx.vend(2, 0, value=w), ACCEPT)
         if ctx.args.mpl_obis:
-            ctx.check("MPL register", {"W": amount.decode(amount.encode(w))}, {"W": ctx.gw.mpl()})
+            try:
+                got = ctx.gw.mpl()
+            except NotAvailable as exc:
+                raise StepFailed("MPL register not readable (%s); give --mpl-obis, or '' "
+                                 "to check the token status only" % exc)
+            ctx.check("MPL register", {"W": amount.decode(amount.encode(w))}, {"W": got})
 
 
 @step(10, "maximum phase power unbalance limit (CTSA13 values)", group="management")
@@ -656,7 +680,7 @@ def s_overflow(ctx):
 def s_cts_refused(ctx):
     if ctx.ident["drn"] in RESERVED_DRNS:
         raise StepSkipped("the meter has a reserved DRN")
-    before = ctx.gw.cts_status()
+    before = cts_status_or_skip(ctx)
     err = ctx.gw.cts_write(1)
     ctx.check("write UUT 1 to the CTS register", {"refused": True}, {"refused": err != 0,
                                                                       "access_result": err})
@@ -664,6 +688,14 @@ def s_cts_refused(ctx):
     ctx.check("CTS status unchanged", {"state": before[0], "uut": before[1]},
               {"state": after[0], "uut": after[1]})
     ctx.send("a credit token still works", ctx.credit_token(1), ACCEPT, credit_delta=1)
+
+
+def cts_status_or_skip(ctx):
+    try:
+        return ctx.gw.cts_status()
+    except NotAvailable:
+        raise StepSkipped("no CTS status object %s (this project's choice of OBIS; "
+                          "STS 201-1 Table 2 is not public)" % OBIS_CTS_STATUS)
 
 
 def _cts_enter(ctx, uut):
@@ -689,7 +721,7 @@ def s_cts_profiles(ctx):
     uut = ctx.args.uut
     if not uut:
         raise StepSkipped("needs --uut (the meter's CTS profile)")
-    st0 = ctx.gw.cts_status()
+    st0 = cts_status_or_skip(ctx)
     other = 2 if uut != 2 else 1
     st1 = _cts_enter(ctx, other)
     ctx.check("timer not reset by the profile change", {"timer_not_reset": True},
@@ -707,7 +739,7 @@ def s_cts_timer(ctx):
     if not ctx.args.uut:
         raise StepSkipped("needs --uut (the meter in CTS test mode)")
     wait = ctx.args.cts_timer_wait
-    a = ctx.gw.cts_status()
+    a = cts_status_or_skip(ctx)
     t0 = time.monotonic()
     time.sleep(wait)
     b = ctx.gw.cts_status()
@@ -726,6 +758,7 @@ def s_cts_exit(ctx):
         raise StepSkipped("destructive: needs --cts-exit")
     if ctx.ident["drn"] not in RESERVED_DRNS:
         raise StepSkipped("the meter has no reserved DRN")
+    cts_status_or_skip(ctx)
     err = ctx.gw.cts_write(0)
     st = ctx.gw.cts_status()
     ctx.check("write 0 (exit)", {"access_result": 0, "state": 2},
@@ -738,10 +771,6 @@ def s_cts_exit(ctx):
               {"refused": err != 0, "state": st[0]})
     ctx.check("load switch open (CTS-19)", {"relay_closed": False},
               {"relay_closed": ctx.gw.relay_closed()})
-
-
-class StepSkipped(Exception):
-    pass
 
 
 def _send_quiet(self, token):
@@ -804,7 +833,10 @@ def start_tid(base_date, text=None):
 
 
 def initial_state(args, gw):
-    drn = args.drn or gw.drn()
+    try:
+        drn = args.drn or gw.drn()
+    except NotAvailable as exc:
+        raise SystemExit("error: cannot read the DRN (%s); give --drn" % exc)
     ident = {"drn": drn, "pan": args.pan or pan_of(drn), "vk": args.vending_key,
              "dkga": args.dkga, "ea": args.ea}
     state = {"identity": ident, "completed": {}, "pending_key": None, "uut": None}
@@ -1025,6 +1057,8 @@ def run(args, out=sys.stdout):
                 outcome, msg = "skip", str(exc)
             except StepFailed as exc:
                 outcome, msg = "fail", str(exc)
+            except NotAvailable as exc:
+                outcome, msg = "fail", "not readable: %s" % exc
             except CommError as exc:
                 outcome, msg = "error", "communication: %s" % exc
             rec = {"num": num, "name": s["name"], "outcome": outcome, "message": msg,
@@ -1060,7 +1094,10 @@ def run(args, out=sys.stdout):
               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "meter": {"drn": state["identity"]["drn"], "uut": state.get("uut"),
                         "start_key": {k: state["original"][k] for k in KEY_FIELDS},
-                        "end_key": {k: state["current"][k] for k in KEY_FIELDS}},
+                        "end_key": {k: state["current"][k] for k in KEY_FIELDS},
+                        "next_tid": state["next_tid"],
+                        "next_tid_date": "%04d-%02d-%02dT%02d:%02d" % tidmod.to_date(
+                            state["current"]["base_date"], state["next_tid"])},
               "selected": selected, "summary": summary, "steps": done,
               "failed_steps": [r["num"] for r in done if r["outcome"] in ("fail", "error")]}
     say("%d passed, %d failed, %d skipped%s\n"
