@@ -20,6 +20,7 @@ sys.path.append(os.path.join(os.path.dirname(HERE), "tools"))
 
 import cts  # noqa: E402
 import fleet  # noqa: E402
+from boards.host import tcp_optical  # noqa: E402
 from cts_faults import FAULTS, SLOW_FAULTS  # noqa: E402
 
 FULL = bool(os.environ.get("CTS_FULL"))
@@ -28,7 +29,9 @@ DEV_ARGS = ["--key", "9ca1fc37b27dac93", "--vending-key", "abababababababab", "-
 
 
 class MeterThread:
-    """One virtual meter served on a free loopback port from a private loop."""
+    """One virtual meter (app.App on a host folder, tools/fleet.VirtualMeter)
+    served by boards/host/tcp_optical on a free loopback port from a private
+    loop, ticked every second like a board."""
 
     def __init__(self, folder, provision):
         self.vm = fleet.VirtualMeter(str(folder), provision)
@@ -42,7 +45,8 @@ class MeterThread:
 
         def run():
             asyncio.set_event_loop(self.loop)
-            self.srv = self.loop.run_until_complete(fleet.serve_meter(self.vm, "127.0.0.1", 0))
+            self.srv = self.loop.run_until_complete(
+                tcp_optical.start(self.vm.app.server, "127.0.0.1", 0))
             self.loop.create_task(ticker())
             self.port = self.srv.sockets[0].getsockname()[1]
             ready.set()
