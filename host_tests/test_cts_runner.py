@@ -250,3 +250,20 @@ def test_list_and_step_parsing(capsys):
     assert cts.parse_steps("1,3-5,99,20") == [1, 3, 4, 5, 20]
     assert cts.status_for(cts.CRC) == 5 and cts.status_for(cts.OVERFLOW) == 7
     assert cts.pan_of("11111111115") == "600727111111111153"
+
+
+def test_command_line_exit_status(meter_factory, tmp_path):
+    """`python tools/cts.py ...` as a program: exit 0 on a sound meter, 1 on a
+    broken one, reports written."""
+    import subprocess
+    tool = os.path.join(os.path.dirname(HERE), "tools", "cts.py")
+    good = meter_factory(name="good")
+    bad = meter_factory({"meter": {"process": FAULTS["accepts_used"][0]}}, name="bad")
+    for m, want in ((good, 0), (bad, 1)):
+        html = str(tmp_path / ("r%d.html" % want))
+        p = subprocess.run([sys.executable, tool, "--port", m.url, "--steps", "1,7,31",
+                            "--html", html] + DEV_ARGS, capture_output=True, text=True,
+                           timeout=120)
+        assert p.returncode == want, p.stdout + p.stderr
+        assert "[3/3]" in p.stdout and "is applied" not in p.stdout
+        assert ("FAIL" in p.stdout) == bool(want) and os.path.getsize(html) > 1000

@@ -152,3 +152,29 @@ def test_one_port_addressed_by_hdlc_server_address(tmp_path):
         s.close()
     finally:
         ft.stop()
+
+
+def test_command_line_lists_and_serves(tmp_path):
+    import socket
+    import subprocess
+    import time
+    tool = os.path.join(os.path.dirname(HERE), "tools", "fleet.py")
+    base = random.randrange(20000, 60000)
+    lst = str(tmp_path / "meters.json")
+    p = subprocess.Popen([sys.executable, tool, "--meters", "3", "--base-port", str(base),
+                          "--data", str(tmp_path / "d"), "--list", lst],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", base + 2), 0.2).close()
+                break
+            except OSError:
+                assert p.poll() is None, p.stderr.read()
+                time.sleep(0.1)
+        rows = json.load(open(lst))
+        assert [r["port"] for r in rows] == [base, base + 1, base + 2]
+        assert rows[1]["drn"] == fleet.fleet_drn(1)
+    finally:
+        p.terminate()
+        p.wait(10)
