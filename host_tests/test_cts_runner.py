@@ -267,3 +267,38 @@ def test_command_line_exit_status(meter_factory, tmp_path):
         assert p.returncode == want, p.stdout + p.stderr
         assert "[3/3]" in p.stdout and "is applied" not in p.stdout
         assert ("FAIL" in p.stdout) == bool(want) and os.path.getsize(html) > 1000
+
+
+# 25: step 10; 38: KCT2 of step 20's way back (the meter holds the step's new key);
+# 48: KCT2 of step 22's change (KCT1 pending in the meter)
+@pytest.mark.parametrize("crash_at", [25, 38, 48])
+def test_resume_after_a_reset_in_the_middle_of_a_step(meter_factory, tmp_path, crash_at):
+    """The meter dies while processing the crash_at-th token (test-only wrapper
+    raising inside the processor: the DLMS session drops, nothing is committed);
+    the runner stops with exit 2. A meter restarted on the same folder and the
+    same --resume file finish the run: every step passes, the interrupted one
+    is run again from its start."""
+    from sts import processor
+    calls = [0]
+
+    def dies(state, text, now=None, settings=None):
+        calls[0] += 1
+        if calls[0] == crash_at:
+            raise RuntimeError("power cut (test)")
+        return processor.process(state, text, now, settings)
+
+    state = str(tmp_path / "state.json")
+    steps = ["--steps", "1-12,20-24,31-33"]
+    m1 = meter_factory({"meter": {"process": dies}}, name="same")
+    code, rep = run_cts(m1, DEV_ARGS + steps + ["--resume", state], tmp_path)
+    assert code == 2 and calls[0] == crash_at
+    assert rep["steps"][-1]["outcome"] == "error"
+    assert rep["steps"][-1]["num"] == {25: 10, 38: 20, 48: 22}[crash_at]
+    first = [r["num"] for r in rep["steps"][:-1]]
+    m1.stop()
+    m2 = meter_factory({}, name="same")
+    code, rep = run_cts(m2, DEV_ARGS + steps + ["--resume", state], tmp_path)
+    assert code == 0, [r for r in rep["steps"] if r["outcome"] != "pass"]
+    assert [r["num"] for r in rep["steps"] if r.get("resumed")] == first
+    assert len(rep["steps"]) == 20
+    assert rep["meter"]["end_key"]["key"] == "9ca1fc37b27dac93"  # every change undone

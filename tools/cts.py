@@ -859,6 +859,20 @@ def initial_state(args, gw):
     return state
 
 
+def restore_step_key(ctx, num):
+    """Steps change keys and undo the change. When a step was interrupted (meter
+    reset) after a change, put the key it started with back before running it
+    again, so that its own undo ends on that key."""
+    st = ctx.state.get("step")
+    if st and st["num"] == num and st["key"] != ctx.cur:
+        start = dict(st["key"])
+        if start["base_date"] != ctx.cur["base_date"]:  # a rollover cannot be undone
+            start["base_date"] = ctx.cur["base_date"]
+        ctx.key_change("restore the key of the interrupted run of this step", start)
+    ctx.state["step"] = {"num": num, "key": dict(ctx.cur)}
+    ctx.save()
+
+
 def probe_pending(ctx):
     """After an interrupted key change: find which key the meter holds with a
     harmless ClearTamper token (CRC error = not this key)."""
@@ -1055,6 +1069,7 @@ def run(args, out=sys.stdout):
             t0 = time.monotonic()
             outcome, msg = "pass", ""
             try:
+                restore_step_key(ctx, num)
                 s["fn"](ctx)
                 if not all(c["ok"] for c in ctx.checks):
                     outcome = "fail"
@@ -1085,6 +1100,7 @@ def run(args, out=sys.stdout):
                     "stopped: the meter does not answer.\n")
                 break
             state["completed"][str(num)] = rec
+            state["step"] = None
             save()
     finally:
         gw.close()
