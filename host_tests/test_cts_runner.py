@@ -96,8 +96,8 @@ def test_full_suite_passes_on_the_development_meter(meter_factory, tmp_path):
     assert rep["failed_steps"] == [], rep["steps"]
     assert code == 0
     ran = [r["num"] for r in rep["steps"] if r["outcome"] == "pass"]
-    # everything but the CTS-mode steps (41, 42 need --uut, 43 --cts-exit)
-    assert ran == [s["num"] for s in cts.STEPS if s["num"] not in (41, 42, 43)]
+    # everything but the CTS-mode steps (39, 41, 42 need --uut, 43 --cts-exit)
+    assert ran == [s["num"] for s in cts.STEPS if s["num"] not in (39, 41, 42, 43)]
     assert all(c["ok"] for r in rep["steps"] for c in r["checks"])
     assert sum(len(r["checks"]) for r in rep["steps"]) > 80
     text = open(html).read()
@@ -108,7 +108,7 @@ def test_full_suite_passes_on_the_development_meter(meter_factory, tmp_path):
 
 @pytest.mark.parametrize("uut", [1, 2, 3, 4])
 def test_suite_passes_for_each_uut_profile(meter_factory, tmp_path, uut):
-    drn = "00000000000" if uut % 2 else "0100000000008"
+    drn = "0100000000008" if uut == 2 else "00000000000"  # DRNs with published tokens
     m = meter_factory({"drn": drn})
     extra = ["--uut", str(uut), "--enter-cts"] + (
         ["--cts-exit", "--cts-timer-wait", "7"] if FULL else ["--fast"])
@@ -117,6 +117,8 @@ def test_suite_passes_for_each_uut_profile(meter_factory, tmp_path, uut):
     assert code == 0
     outcomes = dict((r["num"], r["outcome"]) for r in rep["steps"])
     assert outcomes[41] == "pass" and outcomes[40] == "skip"
+    # published CTS tokens exist for these keys but not for UUT 3 (DKGA04 with EA07)
+    assert outcomes[39] == ("skip" if uut == 3 else "pass")
     assert outcomes[43] == ("pass" if FULL else "skip")
     if FULL:
         assert outcomes[42] == "pass"
@@ -172,6 +174,19 @@ def test_meter_without_our_manufacturer_objects(meter_factory, tmp_path):
     code, rep = run_cts(m, DEV_ARGS + ["--steps", "9,40", "--mpl-obis", "",
                                        "--start", "2030-01-01"], tmp_path)
     assert code == 0 and [r["outcome"] for r in rep["steps"]] == ["pass", "skip"]
+
+
+def test_published_tokens_on_a_meter_with_water_and_gas_registers(meter_factory, tmp_path):
+    """UUT 1: the 48 value tokens of the STS 531-1-0-02 transcription for DRN
+    00000000000, on a meter that keeps the electricity, water and gas registers."""
+    m = meter_factory({"drn": "00000000000", "meter": {"account": {"registers": (0, 1, 2)}}})
+    code, rep = run_cts(m, ["--uut", "1", "--enter-cts", "--subclasses", "0,1,2",
+                            "--steps", "6,39"], tmp_path)
+    assert code == 0, rep["failed_steps"]
+    checks = rep["steps"][1]["checks"]
+    assert len(checks) == 49 and checks[1]["what"].startswith("tok-001")
+    assert sum(c["expect"].get("result") == 1 for c in checks[1:]) == 48
+    assert m.vm.app.meter.account.credit[1] > 0 and m.vm.app.meter.account.credit[2] > 0
 
 
 def test_cts_timer_step(meter_factory, tmp_path):

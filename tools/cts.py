@@ -678,6 +678,59 @@ def s_overflow(ctx):
     ctx.check("credit after ClearCredit", {"credit": 0}, {"credit": ctx.gw.credit()})
 
 
+VECTORS = os.path.join(ROOT, "host_tests", "data", "sts-vectors.tsv")
+
+
+def published_tokens(key_hex):
+    """Value tokens (class 0, class 2 but key changes) of sts-vectors.tsv made
+    with decoder key `key_hex` (sts.md 11.5: the NectarAPI transcriptions of the
+    STS 531-1-0-02/04 suites), in TID order, one per TID."""
+    import csv
+    if not os.path.exists(VECTORS):
+        return []
+    out = {}
+    with open(VECTORS, newline="") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            if r["kind"] != "token" or r["decoder_key_hex"] != key_hex or not r["tid"]:
+                continue
+            tid = int(r["tid"])
+            if tid not in out:
+                fields = dict(x.split("=", 1) for x in r["fields"].split(";") if "=" in x)
+                out[tid] = {"id": r["id"], "test": r["test"], "token": r["token"], "tid": tid,
+                            "cls": int(r["token_class"]), "sub": int(r["subclass"]),
+                            "units": int(fields.get("amount_units", 0))}
+    return [out[t] for t in sorted(out)]
+
+
+@step(39, "published CTS tokens for the UUT profile (sts-vectors, STS 531-1-0-02/04)",
+      group="cts")
+def s_vectors(ctx):
+    uut = ctx.args.uut
+    if not uut:
+        raise StepSkipped("needs --uut (the meter in CTS test mode)")
+    cts_status_or_skip(ctx)
+    key = cts_profiles.PROFILES[uut]["keys"].get(ctx.ident["drn"])
+    toks = published_tokens(key)
+    if not toks:
+        raise StepSkipped("no published tokens for UUT %d with DRN %s" % (uut, ctx.ident["drn"]))
+    # apply the profile again: empty TID memory, credit 0 (the timer keeps running, B.6)
+    err = ctx.gw.cts_write(uut)
+    ctx.check("write UUT %d (apply the profile again)" % uut, {"access_result": 0},
+              {"access_result": err})
+    set_profile(ctx.state, uut)
+    ctx.save()
+    for t in toks:
+        what = "%s %s (class %d sub %d, TID %d)" % (t["id"], t["test"], t["cls"], t["sub"],
+                                                    t["tid"])
+        if t["cls"] == 0:
+            ok = t["sub"] in ctx.args.subclasses
+            delta = (t["units"] if t["sub"] == ctx.args.metered_subclass else 0) if ok else 0
+            ctx.send(what, t["token"], ACCEPT if ok else FUNCTION, credit_delta=delta)
+        else:
+            ctx.send(what, t["token"], ACCEPT)
+    ctx.jump(toks[-1]["tid"] + 1)
+
+
 @step(40, "CTS entry refused for a DRN that is not reserved (CTS-4)", group="cts")
 def s_cts_refused(ctx):
     if ctx.ident["drn"] in RESERVED_DRNS:
