@@ -133,8 +133,10 @@ def get_rate(tmp, base, pid, client):
 
 
 def start_fleet(tmp):
-    """tools/fleet.py with FLEET_N meters in a subprocess; (process, base port)."""
+    """tools/fleet.py with FLEET_N meters in a subprocess; (process, base port,
+    seconds until the last meter listens)."""
     base = free_base(FLEET_N)
+    t0 = time.monotonic()
     proc = subprocess.Popen([sys.executable, os.path.join(TOOLS, "fleet.py"), "--meters",
                              str(FLEET_N), "--base-port", str(base), "--data",
                              os.path.join(tmp, "fleet")],
@@ -145,7 +147,7 @@ def start_fleet(tmp):
             break
         except OSError:
             time.sleep(0.05)
-    return proc, base
+    return proc, base, time.monotonic() - t0
 
 
 def suite_time(tmp):
@@ -182,7 +184,9 @@ def main():
         row(SEC, "memory per meter, idle object (tracemalloc)", idle / 1024, "KiB")
         row(SEC, "memory per meter, TCP listener (tracemalloc)", listen / 1024, "KiB")
         row(SEC, "memory per meter, App built (tracemalloc)", built / 1024, "KiB")
-        proc, base = start_fleet(tmp)
+        proc, base, up = start_fleet(tmp)
+        row(SEC, "start of a %d-meter fleet until the last port listens (process start "
+            "included)" % FLEET_N, up, "s")
         try:
             for client, label in ((1, "HLS-GMAC ciphered"), (16, "public, no security")):
                 rate, sessions, server_ms = get_rate(tmp, base, proc.pid, client)
