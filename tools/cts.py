@@ -980,8 +980,8 @@ def write_html(path, report):
                     % (cls, r["num"], e(r["name"]), r["outcome"].upper(), r.get("seconds", 0),
                        checks, extra))
     s = report["summary"]
-    doc = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>STS token gateway conformance</title>
-<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}
+    doc = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>STS token gateway conformance</title><style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top;font-size:13px}
 tr.p>td:nth-child(3){color:#060}tr.f>td{background:#fdd}tr.s>td{color:#888}
 table.c{width:100%%}pre{font-size:11px;white-space:pre-wrap}</style></head><body>
@@ -1077,7 +1077,7 @@ def run(args, out=sys.stdout):
     if state is None:
         try:
             state = initial_state(args, gw)
-        except CommError as exc:
+        except (CommError, ValueError) as exc:
             say("error: %s\n" % exc)
             gw.close()
             return 2, None
