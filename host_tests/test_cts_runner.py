@@ -288,9 +288,9 @@ def test_command_line_exit_status(meter_factory, tmp_path):
 # 48: KCT2 of step 22's change (KCT1 pending in the meter)
 @pytest.mark.parametrize("crash_at", [25, 38, 48])
 def test_resume_after_a_reset_in_the_middle_of_a_step(meter_factory, tmp_path, crash_at):
-    """The meter dies while processing the crash_at-th token (test-only wrapper
-    raising inside the processor: the DLMS session drops, nothing is committed);
-    the runner stops with exit 2. A meter restarted on the same folder and the
+    """The meter fails while processing the crash_at-th token (test-only wrapper
+    raising inside the processor: nothing is committed, the gateway answers
+    hardware-fault); the runner stops with exit 2. A meter restarted on the same folder and the
     same --resume file finish the run: every step passes, the interrupted one
     is run again from its start."""
     from sts import processor

@@ -89,6 +89,9 @@ class CommError(Exception):
     pass
 
 
+HARDWARE_FAULT = 1  # action-result hardware-fault (dlms.md 5.2)
+
+
 class NotAvailable(Exception):
     """The meter refused to read an attribute (not a link problem)."""
 
@@ -177,7 +180,7 @@ class Gateway:
 
     def _raw(self, requests):
         from gurux_dlms import GXReplyData
-        return self._call(lambda: self.mc._block(requests, GXReplyData()))
+        return self._call(lambda: self.mc._block(requests, GXReplyData(), check=False))
 
     def _get(self, obj, attr):
         """GET one attribute; NotAvailable when the meter answers with a
@@ -198,6 +201,11 @@ class Gateway:
         err = self._raw(self.mc.client.method(tg, 1, bytes(octets), DataType.OCTET_STRING)).error
         self.note("ACTION 115 %s method 1 enter(octet-string %s) -> action result %d"
                   % (OBIS_GATEWAY, bytes(octets).hex(), err))
+        if err == HARDWARE_FAULT:
+            # the meter failed while processing: as good as a reset in the middle
+            # of the step, not an STS outcome (run again with --resume)
+            raise CommError("the meter reported a hardware fault while processing the token "
+                            "(action result 1)")
         return err
 
     def note(self, text):

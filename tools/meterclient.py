@@ -100,14 +100,16 @@ class MeterClient:
                     print("RX", chunk.hex(" "), file=sys.stderr)
                 buf.set(chunk)
 
-    def _block(self, frames, reply):
+    def _block(self, frames, reply, check=True):
+        """Send a request (one or more frames), follow block transfer, and
+        return the reply; with check, a result != 0 raises DlmsError."""
         if isinstance(frames, (bytes, bytearray)):
             frames = [frames]
         for f in frames:
             self._packet(f, reply)
             while reply.isMoreData():
                 self._packet(self.client.receiverReady(reply), reply)
-        if reply.error:
+        if check and reply.error:
             raise DlmsError(reply.error, reply.getErrorMessage() or "")
         return reply
 
