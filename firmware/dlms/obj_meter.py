@@ -31,7 +31,9 @@ def token_status_code(code):
         return FORMAT_FAILURE
     if code == result.CRC:
         return AUTHENTICATION_FAILURE
-    if code == result.OVERFLOW:
+    if code == result.OVERFLOW or code == result.LOCKOUT:
+        # Lockout through the gateway: the meter executes no token (CTS mode
+        # ended, or its state unreadable), whatever the token (docs/cts.md)
         return EXECUTION_FAILURE
     if code == result.NOT_READY:
         return NOT_PROCESSED
