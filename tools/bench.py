@@ -3,8 +3,10 @@ micropython executable (heap cap MP_HEAP, default 128k) and write the results
 to docs/benchmarks.md together with the command that produced them.
 
 A bench script prints lines of the form
-    ROW <section>|<metric>|<value>|<unit>
-and may look at sys.implementation.name to report per-interpreter figures.
+    ROW <section>|<metric>|<value>|<unit>[|<measured on>]
+and may look at sys.implementation.name to report per-interpreter figures;
+the optional last field names what was measured when it is not the
+interpreter running the script (e.g. a CPython script driving micropython).
 Some scripts (for example storage and DLMS sessions) run only on one
 interpreter; they say so by printing SKIP.
 """
@@ -49,8 +51,9 @@ def run(interp, script):
     rows = []
     for line in p.stdout.splitlines():
         if line.startswith("ROW "):
-            section, metric, value, unit = line[4:].split("|")
-            rows.append((section, metric, interp, value, unit))
+            parts = line[4:].split("|")
+            section, metric, value, unit = parts[:4]
+            rows.append((section, metric, parts[4] if len(parts) > 4 else interp, value, unit))
     return rows
 
 
@@ -74,7 +77,7 @@ def main():
            % (datetime.date.today().isoformat(), platform.machine(), platform.python_version(),
               os.environ.get("MP_HEAP", "128k")), ""]
     for sec in sections:
-        out += ["## " + sec, "", "| metric | interpreter | value | unit |", "|---|---|---|---|"]
+        out += ["## " + sec, "", "| metric | measured on | value | unit |", "|---|---|---|---|"]
         out += ["| %s | %s | %s | %s |" % (m, i, v, u) for s, m, i, v, u in rows if s == sec]
         out.append("")
     notes = os.path.join(ROOT, "docs", "benchmarks-notes.md")

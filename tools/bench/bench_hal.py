@@ -1,7 +1,6 @@
 # Hardware adapters: cost of one keypad scan and one optical-port poll, and
 # what the interrupt handlers allocate (must be 0 on MicroPython: a hard IRQ
 # cannot allocate). On CPython also the total .mpy size of the firmware.
-import sys
 
 from fakes import machine
 from benchutil import alloc_bytes, per_call_us, row
@@ -50,16 +49,3 @@ if a is not None:
     row(S, "bytes allocated per idle optical-port poll", alloc_bytes(port.poll), "bytes")
     row(S, "bytes allocated in the tick IRQ handler", alloc_bytes(lambda: t._cb(None)), "bytes")
     row(S, "bytes allocated in the pulse IRQ handler", alloc_bytes(lambda: pc._cb(pin)), "bytes")
-
-if sys.implementation.name != "micropython":
-    import os
-    import tempfile
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    from tools import deploy  # noqa: E402
-
-    for name in ("rpi_pico", "esp32_devkitc"):
-        with tempfile.TemporaryDirectory() as tmp:
-            files = deploy.compile_firmware(deploy.hardware_board(name), tmp)
-            size = sum(os.path.getsize(f) for f in files)
-        row("Firmware size", "total .mpy size, %d modules (%s)" % (len(files), name),
-            size, "bytes")
