@@ -1,6 +1,6 @@
 # Hardware adapters: cost of one keypad scan and one optical-port poll, and
 # what the interrupt handlers allocate (must be 0 on MicroPython: a hard IRQ
-# cannot allocate). On CPython also the total .mpy size of the firmware.
+# cannot allocate). The firmware .mpy size is bench_firmware.py's.
 
 from fakes import machine
 from benchutil import alloc_bytes, per_call_us, row
