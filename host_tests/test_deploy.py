@@ -16,6 +16,7 @@ import deploy  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
 import check_firmware  # noqa: E402
+from mp_ram_root import mount_ram_root  # noqa: E402
 
 HARDWARE = {"rpi_pico": "armv6m", "rpi_pico_w": "armv6m", "esp32_devkitc": "xtensawin"}
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
@@ -113,21 +114,7 @@ def test_refusals():
     assert rc == 2 and "PORT=/dev/ttyACM0" in out and "compiled" not in out
 
 
-MOUNT_RAM_ROOT = """
-import os
-class RAM:
-    def __init__(s, n=96, bs=512):
-        s.bs = bs; s.d = bytearray(n * bs)
-    def readblocks(s, b, buf, off=0):
-        a = b * s.bs + off; buf[:] = s.d[a:a + len(buf)]
-    def writeblocks(s, b, buf, off=None):
-        a = b * s.bs + (off or 0); s.d[a:a + len(buf)] = buf
-    def ioctl(s, op, arg):
-        return {4: len(s.d) // s.bs, 5: s.bs, 6: 0}.get(op)
-bd = RAM()
-os.VfsLfs2.mkfs(bd)
-os.umount('/')
-os.mount(os.VfsLfs2(bd), '/')
+MOUNT_RAM_ROOT = mount_ram_root(96) + """
 def put(p, text='x'):
     parts = p.split('/')[1:-1]
     d = ''

@@ -18,23 +18,10 @@ DEPLOY = os.path.join(ROOT, "tools", "deploy.py")
 BIN = os.path.dirname(sys.executable)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import deploy  # noqa: E402
+from mp_ram_root import mount_ram_root  # noqa: E402
 
-BOOT = """
-import os
 # a 512 KB flash image in the heap: room for the whole compiled firmware
-class RAM:
-    def __init__(s, n=1024, bs=512):
-        s.bs = bs; s.d = bytearray(n * bs)
-    def readblocks(s, b, buf, off=0):
-        a = b * s.bs + off; buf[:] = s.d[a:a + len(buf)]
-    def writeblocks(s, b, buf, off=None):
-        a = b * s.bs + (off or 0); s.d[a:a + len(buf)] = buf
-    def ioctl(s, op, arg):
-        return {4: len(s.d) // s.bs, 5: s.bs, 6: 0}.get(op)
-bd = RAM()
-os.VfsLfs2.mkfs(bd)
-os.umount('/')
-os.mount(os.VfsLfs2(bd), '/')
+BOOT = mount_ram_root(1024) + """
 for d in ('/data', '/lib', '/lib/sts'):
     os.mkdir(d)
 for p, text in (('/data/state.rec', 'credit=42'), ('/lib/sts/stale.py', 'raise ImportError')):
