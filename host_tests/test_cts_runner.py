@@ -5,8 +5,9 @@ broken meters (host_tests/cts_faults.py, test-only process wrappers) exactly
 the steps that exercise the fault fail.
 
 The full suite runs for the development meter and for every fault; the UUT
-profiles run the fast subset unless CTS_FULL=1 (then the full suite with the
-destructive CTS exit)."""
+profiles run the fast subset on a developer's machine and the full suite with
+the destructive CTS exit in CI (CI=true, as the CI runner sets it) or with
+CTS_FULL=1."""
 import asyncio
 import json
 import os
@@ -23,7 +24,7 @@ import fleet  # noqa: E402
 from boards.host import tcp_optical  # noqa: E402
 from cts_faults import FAULTS, SLOW_FAULTS  # noqa: E402
 
-FULL = bool(os.environ.get("CTS_FULL"))
+FULL = bool(os.environ.get("CTS_FULL")) or os.environ.get("CI") == "true"
 DEV_ARGS = ["--key", "9ca1fc37b27dac93", "--vending-key", "abababababababab", "--sgc", "123456",
             "--base-date", "2014"]
 
