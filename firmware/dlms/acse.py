@@ -207,6 +207,13 @@ def _element(out, tag, value):
     out.extend(value)
 
 
+def _tlv(tag, value):
+    """tag | length | value as a new bytearray (BER definite form)."""
+    out = bytearray()
+    _element(out, tag, value)
+    return out
+
+
 def _oid(kind, last):
     return _OID_PREFIX + bytes((kind, last))
 
@@ -220,27 +227,15 @@ def build_aare(context, result, diagnostic, responding_ap_title=None, mechanism=
     _element(body, 0xA2, bytes((0x02, 0x01, result)))
     _element(body, 0xA3, bytes((0xA2 if provider_diagnostic else 0xA1, 0x03, 0x02, 0x01, diagnostic)))
     if responding_ap_title is not None:
-        t = bytearray((0x04,))
-        put_length(t, len(responding_ap_title))
-        t.extend(responding_ap_title)
-        _element(body, 0xA4, t)
+        _element(body, 0xA4, _tlv(0x04, responding_ap_title))
     if mechanism:
         body.extend(_ACSE_REQUIREMENTS_AUTH)
         _element(body, 0x89, _oid(2, mechanism))
         if stoc is not None:
-            v = bytearray((0x80,))
-            put_length(v, len(stoc))
-            v.extend(stoc)
-            _element(body, 0xAA, v)
+            _element(body, 0xAA, _tlv(0x80, stoc))
     if user_information is not None:
-        v = bytearray((0x04,))
-        put_length(v, len(user_information))
-        v.extend(user_information)
-        _element(body, 0xBE, v)
-    out = bytearray((AARE,))
-    put_length(out, len(body))
-    out.extend(body)
-    return bytes(out)
+        _element(body, 0xBE, _tlv(0x04, user_information))
+    return bytes(_tlv(AARE, body))
 
 
 class Rlrq:
@@ -273,11 +268,5 @@ def build_rlre(reason=0, user_information=None):
     """RLRE (4.6): reason 0 normal."""
     body = bytearray((0x80, 0x01, reason))
     if user_information is not None:
-        v = bytearray((0x04,))
-        put_length(v, len(user_information))
-        v.extend(user_information)
-        _element(body, 0xBE, v)
-    out = bytearray((RLRE,))
-    put_length(out, len(body))
-    out.extend(body)
-    return bytes(out)
+        _element(body, 0xBE, _tlv(0x04, user_information))
+    return bytes(_tlv(RLRE, body))
