@@ -9,7 +9,7 @@ from store import codec
 from store.codec import CodecError
 from store.eventlog import EventLog
 from store.state import StateStore
-from store_samples import meter_state
+from store_samples import meter_state, reboot_and_check
 
 scalars = (st.none() | st.booleans() | st.integers(-(1 << 64), (1 << 64) - 1)
            | st.text(max_size=20) | st.binary(max_size=20))
@@ -81,11 +81,5 @@ def test_random_interleavings_with_power_cuts(rounds):
                     committed, pending_state = pending_state, None
         except OSError:
             assert disk.dead
-        fs = disk.reboot()
-        got = StateStore(fs, "/state").load()
-        assert got == committed or (pending_state is not None and got == pending_state)
-        committed = got
-        entries = EventLog(fs, "/ev", CAP, PER_SEG).entries()
-        if pending_event is not None and entries and entries[-1] == pending_event:
-            logged.append(pending_event)
-        assert entries == logged[-CAP:]
+        fs, committed = reboot_and_check(disk, committed, pending_state, logged, pending_event,
+                                         CAP, PER_SEG)

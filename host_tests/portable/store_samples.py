@@ -14,3 +14,20 @@ def meter_state(n):
         "counters": {"tokens": n, "rejects": 3, "power_ups": 17, "events": 90 + n},
         "last": {"result": 1, "tid": 7000000 + n, "time_s": 800000000 + n},
     }
+
+
+def reboot_and_check(disk, committed, pending_state, logged, pending_event, cap, per_segment):
+    """After a power cut: remount; the state must be the committed one or the
+    one being committed; the log must hold what was logged, plus at most the
+    event being appended (added to `logged` when it made it). Returns
+    (fs, the state now committed)."""
+    from store.eventlog import EventLog
+    from store.state import StateStore
+    fs = disk.reboot()
+    got = StateStore(fs, "/state").load()
+    assert got == committed or (pending_state is not None and got == pending_state)
+    entries = EventLog(fs, "/ev", cap, per_segment).entries()
+    if pending_event is not None and entries and entries[-1] == pending_event:
+        logged.append(pending_event)
+    assert entries == logged[-cap:]
+    return fs, got

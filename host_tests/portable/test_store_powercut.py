@@ -7,7 +7,7 @@ import blockdev
 from blockdev import TEAR_NONE, TEAR_HALF, TEAR_GARBLE
 from store.state import StateStore
 from store.eventlog import EventLog
-from store_samples import meter_state
+from store_samples import meter_state, reboot_and_check
 
 S0 = meter_state(0)
 SEQUENCE = [meter_state(1), {"small": 1, "tids": [1, 2, 3]}, meter_state(2), meter_state(3)]
@@ -184,14 +184,8 @@ def test_random_sequences_with_repeated_power_cuts():
                         pending_event = None
             except OSError:
                 pass
-            fs = disk.reboot()
-            got = StateStore(fs, "/state").load()
-            assert got == committed or (pending_state is not None and got == pending_state)
-            committed = got
-            entries = EventLog(fs, "/ev", CAP, PER_SEG).entries()
-            if pending_event is not None and entries and entries[-1] == pending_event:
-                logged.append(pending_event)
-            assert entries == logged[-CAP:], (seed, rnd)
+            fs, committed = reboot_and_check(disk, committed, pending_state, logged,
+                                             pending_event, CAP, PER_SEG)
 
 
 def test_every_cut_during_token_like_steps():
