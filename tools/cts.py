@@ -18,7 +18,6 @@ Exit status: 0 every selected step passed; 1 a step failed; 2 usage or
 communication error (with --resume, run again to continue after a meter reset).
 """
 import argparse
-import contextlib
 import hashlib
 import html
 import json
@@ -99,16 +98,6 @@ class NotAvailable(Exception):
 # ---------------------------------------------------------------------------
 # the DLMS side: any class 115 meter through tools/meterclient.py (gurux-dlms)
 
-class _Null:
-    def write(self, s):
-        return len(s)
-
-    def flush(self):
-        pass
-
-
-_DEVNULL = _Null()
-
 
 class _RecordingIO:
     """Wraps the pyserial port; every chunk in and out goes to `log`."""
@@ -161,8 +150,7 @@ class Gateway:
 
     def _call(self, fn):
         try:
-            with contextlib.redirect_stdout(_DEVNULL):  # gurux prints on every ciphered APDU
-                return fn()
+            return fn()  # (meterclient keeps gurux's per-APDU prints off stdout)
         except CommError:
             raise
         except Exception as exc:  # serial, socket, timeouts, gurux protocol errors

@@ -18,6 +18,14 @@ from gurux_dlms import GXByteBuffer, GXReplyData
 from gurux_dlms.enums import Authentication, InterfaceType, Security
 from gurux_dlms.objects import GXDLMSData
 from gurux_dlms.secure import GXDLMSSecureClient
+import gurux_dlms.GXDLMSChippering  # noqa: E402,F401 (the module, for the line below)
+
+# gurux-dlms prints "Encryption is applied." / "Authentication is applied." on
+# stdout for every ciphered APDU. Silence that module's print (its protocol
+# behaviour is untouched) so the tools' stdout carries only their own output;
+# --trace shows the frames on stderr. Unlike redirect_stdout this is safe with
+# clients in several threads (the fleet tests and bench).
+sys.modules["gurux_dlms.GXDLMSChippering"].print = lambda *args, **kwargs: None
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "firmware"))
 from dlms import obis  # noqa: E402

@@ -13,7 +13,6 @@ Exit status: 0 when the meter executed the token, 1 when it refused it,
 2 on a usage or communication error.
 """
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -59,8 +58,7 @@ def main(argv=None):
     tg = GXDLMSTokenGateway(obis.to_text(obis.TOKEN_GATEWAY))
     credit = GXDLMSCredit(obis.to_text(obis.CREDIT_TOKEN))
     try:
-        # gurux-dlms prints "Encryption is applied." per APDU: keep stdout for the result
-        with contextlib.redirect_stdout(sys.stderr), client_from_args(args) as m:
+        with client_from_args(args) as m:
             m.method(tg, 1, pack(digits, args.encoding), DataType.OCTET_STRING)
             m.read(tg, 6)
             m.read(credit, 2)
