@@ -20,6 +20,31 @@ from sts import vend  # noqa: E402
 N = 50
 
 
+
+# Below Linux's ephemeral range (32768-60999), so client sockets of other
+# tests cannot hold the ports we pick.
+PORTS_LO, PORTS_HI = 20000, 32000
+
+
+def free_base(n):
+    """A base port with n consecutive loopback ports free right now."""
+    import socket
+    for _ in range(50):
+        base = random.randrange(PORTS_LO, PORTS_HI - n)
+        socks = []
+        try:
+            for i in range(n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no %d consecutive free ports" % n)
+
 class FleetThread:
     def __init__(self, n, folder, one_port=None):
         self.loop = asyncio.new_event_loop()
@@ -29,7 +54,7 @@ class FleetThread:
         def run():
             asyncio.set_event_loop(self.loop)
             for _ in range(20):  # find n consecutive free loopback ports
-                base = random.randrange(20000, 60000 - n)
+                base = random.randrange(PORTS_LO, PORTS_HI - n)
                 self.fleet = fleet.Fleet(n, folder, base_port=base,
                                          one_port=None if one_port is None else base + n)
                 try:
@@ -159,7 +184,7 @@ def test_command_line_lists_and_serves(tmp_path):
     import subprocess
     import time
     tool = os.path.join(os.path.dirname(HERE), "tools", "fleet.py")
-    base = random.randrange(20000, 60000)
+    base = free_base(3)
     lst = str(tmp_path / "meters.json")
     p = subprocess.Popen([sys.executable, tool, "--meters", "3", "--base-port", str(base),
                           "--data", str(tmp_path / "d"), "--list", lst],

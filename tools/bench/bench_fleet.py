@@ -69,7 +69,7 @@ def memory_per_meter(tmp, n=40):
 
 def free_base(n):
     for _ in range(50):
-        base = random.randrange(20000, 60000 - n)
+        base = random.randrange(20000, 32000 - n)  # below the ephemeral port range
         socks = []
         try:
             for i in range(n):
