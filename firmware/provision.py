@@ -13,19 +13,12 @@
 #    "ek": "<32 hex>", "ak": "<32 hex>", "lls_password": "...", "meter": {}}
 import json
 
+from store.fs import exists
 from store.state import StateStore
 
 STORED = "stored"
 FILE = "file"
 DEV = "dev"
-
-
-def _exists(fs, path):
-    try:
-        fs.stat(path)
-        return True
-    except OSError:
-        return False
 
 
 def _read_json(fs, path):
@@ -54,7 +47,7 @@ def load(fs, data_dir, path="/provision.json"):
         rec = None
     if rec is not None:
         return rec, STORED
-    if _exists(fs, data_dir + "/meter/a") or _exists(fs, data_dir + "/meter/b"):
+    if exists(fs, data_dir + "/meter/a") or exists(fs, data_dir + "/meter/b"):
         return None, DEV  # started before on the development keys: stays so
     p = _read_json(fs, path)
     if p is None:

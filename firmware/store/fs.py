@@ -56,6 +56,15 @@ def join(directory, name):
     return directory + "/" + name if directory else name
 
 
+def exists(fs, path):
+    """True when `path` exists (a file or a directory)."""
+    try:
+        fs.stat(path)
+        return True
+    except OSError:
+        return False
+
+
 def ensure_dir(fs, directory):
     """Create `directory` and its parents if they do not exist yet."""
     path = "/" if directory.startswith("/") else ""

@@ -3,6 +3,7 @@
 import blockdev
 import provision
 import runtime
+from store.fs import ensure_dir, exists, write_file
 from store.state import StateStore
 
 
@@ -11,35 +12,18 @@ def _fs():
 
 
 def _write(fs, path, text):
-    f = fs.open(path, "wb")
-    f.write(text.encode())
-    f.close()
-
-
-def _exists(fs, path):
-    try:
-        fs.stat(path)
-        return True
-    except OSError:
-        return False
-
-
-def _mkdir(fs, path):
-    try:
-        fs.mkdir(path)
-    except OSError:
-        pass
+    write_file(fs, path, text.encode())
 
 
 def test_no_file_no_record_is_development():
     fs = _fs()
-    _mkdir(fs, "/data")
+    ensure_dir(fs, "/data")
     assert provision.load(fs, "/data") == (None, provision.DEV)
 
 
 def test_file_is_committed_then_deleted_and_stays_stored():
     fs = _fs()
-    _mkdir(fs, "/data")
+    ensure_dir(fs, "/data")
     _write(fs, "/provision.json", '{"drn": "12345678903", "sgc": 654321}')
     p, src = provision.load(fs, "/data")
     assert src == provision.FILE and p["drn"] == "12345678903" and p["sgc"] == 654321
@@ -47,14 +31,14 @@ def test_file_is_committed_then_deleted_and_stays_stored():
     p2, src2 = provision.load(fs, "/data")
     assert src2 == provision.STORED and p2 == p
     assert provision.finish(fs) is True
-    assert not _exists(fs, "/provision.json")
+    assert not exists(fs, "/provision.json")
     assert provision.load(fs, "/data") == (p, provision.STORED)
     assert provision.finish(fs) is False  # nothing left to delete
 
 
 def test_meter_started_on_dev_keys_ignores_a_later_file():
     fs = _fs()
-    _mkdir(fs, "/data")
+    ensure_dir(fs, "/data")
     StateStore(fs, "/data/meter").commit({"v": 1})  # a meter state exists already
     _write(fs, "/provision.json", '{"drn": "12345678903"}')
     assert provision.load(fs, "/data") == (None, provision.DEV)
@@ -62,11 +46,11 @@ def test_meter_started_on_dev_keys_ignores_a_later_file():
 
 def test_bad_file_is_not_committed():
     fs = _fs()
-    _mkdir(fs, "/data")
+    ensure_dir(fs, "/data")
     for text in ("{not json", "[1, 2]", ""):
         _write(fs, "/provision.json", text)
         assert provision.load(fs, "/data") == (None, provision.DEV)
-    assert not _exists(fs, "/data/prov/a")
+    assert not exists(fs, "/data/prov/a")
 
 
 def test_uptime_carries_milliseconds():
