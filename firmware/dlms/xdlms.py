@@ -125,6 +125,16 @@ def _count(d, p, end):
     return n, p
 
 
+def _refs(d, p, end):
+    """A SEQUENCE OF attribute descriptors with selective access (with-list)."""
+    n, p = _count(d, p, end)
+    refs = []
+    for _ in range(n):
+        r, p = _ref(d, p, end, True)
+        refs.append(r)
+    return refs, p
+
+
 def _done(p, end):
     if p != end:
         raise DecodeError("trailing bytes in APDU")
@@ -157,11 +167,7 @@ def _parse(d):
                 raise DecodeError("bad get-request-next")
             return GetRequest(NEXT, invoke, None, _u32(d, p))
         if kind == WITH_LIST:
-            n, p = _count(d, p, end)
-            refs = []
-            for _ in range(n):
-                r, p = _ref(d, p, end, True)
-                refs.append(r)
+            refs, p = _refs(d, p, end)
             _done(p, end)
             return GetRequest(WITH_LIST, invoke, refs)
         raise Unsupported("GET sub-type")
@@ -172,16 +178,12 @@ def _parse(d):
             _done(p, end)
             return SetRequest(NORMAL, invoke, [r], [v])
         if kind == SET_WITH_LIST:
-            n, p = _count(d, p, end)
-            refs = []
-            for _ in range(n):
-                r, p = _ref(d, p, end, True)
-                refs.append(r)
+            refs, p = _refs(d, p, end)
             m, p = _count(d, p, end)
-            if m != n:
+            if m != len(refs):
                 raise DecodeError("SET list counts differ")
             values = []
-            for _ in range(n):
+            for _ in range(m):
                 v, p = axdr.decode(d, p, end)
                 values.append(v)
             _done(p, end)
