@@ -6,12 +6,16 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 MP_HEAP     ?= 128k
+# The 32-bit leg: MicroPython for WebAssembly from npm (pinned in
+# tools/ci/mp32/package-lock.json), installed into tools/ci/mp32/node_modules
+MP32        := tools/ci/mp32
+MP32_STAMP  := $(MP32)/node_modules/.installed-$(shell cksum < $(MP32)/package-lock.json | cut -d' ' -f1)
 PYTEST_ARGS ?=
 BOARD       ?= rpi_pico
 PORT        ?=
 export MP_HEAP
 
-.PHONY: all venv test check-compile check-import test-mp test-py bench sim flash wipe freeze clean
+.PHONY: all venv mp32 test check-compile check-import test-mp test-py bench sim flash wipe freeze clean
 
 all: test
 
@@ -22,12 +26,20 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
+$(MP32_STAMP): $(MP32)/package-lock.json $(MP32)/package.json
+	cd $(MP32) && npm ci --no-audit --no-fund --loglevel=error
+	@rm -f $(MP32)/node_modules/.installed-* && touch $@
+
+mp32: $(MP32_STAMP)
+
 ## make test: compile check, MicroPython import check, portable tests under
-## micropython with a heap cap, then pytest over all of host_tests/ on CPython.
-test: $(STAMP)
+## micropython with a heap cap and again on the 32-bit WebAssembly port, then
+## pytest over all of host_tests/ on CPython (the heap budget test included).
+test: $(STAMP) $(MP32_STAMP)
 	$(PY) tools/ci/check_firmware.py compile
 	$(PY) tools/ci/check_firmware.py import --heap $(MP_HEAP)
 	$(PY) tools/ci/run_portable.py --heap $(MP_HEAP)
+	$(PY) tools/ci/run_portable.py --port wasm32
 	$(PY) -m pytest -q -n 2 host_tests $(PYTEST_ARGS)
 
 check-compile: $(STAMP)
@@ -36,14 +48,15 @@ check-compile: $(STAMP)
 check-import: $(STAMP)
 	$(PY) tools/ci/check_firmware.py import --heap $(MP_HEAP)
 
-test-mp: $(STAMP)
+test-mp: $(STAMP) $(MP32_STAMP)
 	$(PY) tools/ci/run_portable.py --heap $(MP_HEAP)
+	$(PY) tools/ci/run_portable.py --port wasm32
 
-test-py: $(STAMP)
+test-py: $(STAMP) $(MP32_STAMP)
 	$(PY) -m pytest -q -n 2 host_tests $(PYTEST_ARGS)
 
 ## make bench: speed and memory figures for docs/benchmarks.md
-bench: $(STAMP)
+bench: $(STAMP) $(MP32_STAMP)
 	$(PY) tools/bench.py
 
 ## make sim [MP=1] [SIM_ARGS="--speed 60 --load 2000 ..."]: the virtual meter (the same

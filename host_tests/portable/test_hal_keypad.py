@@ -1,3 +1,4 @@
+# mp32-skip: test_run_task_types_a_token_under_asyncio: asyncio.run is missing on the WebAssembly port (its asyncio runs on the JavaScript event loop)
 # hal.keypad: matrix scan, debounce and key-down events, on a fake matrix.
 from fakes import Matrix, machine  # first: sets the path for asyncio
 import asyncio

@@ -1,3 +1,4 @@
+# mp32-skip: test_uart_task_under_asyncio: asyncio.run is missing on the WebAssembly port (its asyncio runs on the JavaScript event loop)
 # hal.rtc (seconds since 2000 <-> RTC tuples) and hal.uart_port (bytes
 # between a UART and a sans-IO protocol, line changes for mode E).
 from fakes import EchoProtocol, machine  # first: sets the path for asyncio

@@ -1,3 +1,4 @@
+# mp32-skip: all: blockdev.RamDisk mounts os.VfsLfs2 (littlefs), which the WebAssembly port does not have
 # Portable fault injection (issue 4 item 3): littlefs on a RAM flash that loses
 # power at the k-th flash operation (host_tests/portable/blockdev.py), for every
 # k across a token acceptance, and at random points in random sequences of

@@ -1,3 +1,4 @@
+# mp32-skip: test_file_is_committed_then_deleted_and_stays_stored test_meter_started_on_dev_keys_ignores_a_later_file test_bad_file_is_not_committed test_no_file_no_record_is_development: they mount os.VfsLfs2 (littlefs), which the WebAssembly port does not have
 # Portable: first-time provisioning (firmware/provision.py) on littlefs (RAM
 # disk) and the runtime's uptime clock, on both interpreters.
 import blockdev

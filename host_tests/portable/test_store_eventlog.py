@@ -1,3 +1,4 @@
+# mp32-skip: all: blockdev.RamDisk mounts os.VfsLfs2 (littlefs), which the WebAssembly port does not have
 # Portable: store.eventlog.EventLog, the bounded event ring, on littlefs.
 import blockdev
 from store.eventlog import EventLog, RECORD

@@ -1,3 +1,4 @@
+# mp32-skip: all: blockdev.RamDisk mounts os.VfsLfs2 (littlefs), which the WebAssembly port does not have
 # Portable fault injection: the power fails at every flash operation (program
 # or erase) of a sequence of state commits and event appends, on littlefs v2
 # (os.VfsLfs2 under MicroPython, littlefs-python under CPython). After the

@@ -1,3 +1,4 @@
+# mp32-skip: all: blockdev.RamDisk mounts os.VfsLfs2 (littlefs), which the WebAssembly port does not have
 # Portable: store.state.StateStore on littlefs (RAM disk): round trips, the
 # two slots, damaged copies, a full disk and a fresh meter.
 import blockdev
