@@ -8,3 +8,15 @@ ROOT = os.path.dirname(HERE)
 for p in (os.path.join(ROOT, "firmware"), os.path.join(HERE, "portable"), ROOT):
     if p not in sys.path:
         sys.path.insert(0, p)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures a test reports with record_property("summary", text), e.g. the
+    measured heap of the budget test (test_heap_budget.py), also with -n 2."""
+    lines = [v for key in ("passed", "failed", "xfailed", "xpassed")
+             for r in terminalreporter.stats.get(key, [])
+             for k, v in getattr(r, "user_properties", ()) if k == "summary" and r.when == "call"]
+    if lines:
+        terminalreporter.section("measured")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -35,6 +35,11 @@ for (_u, _d), (_ea, _k) in _UUT_KEYS.items():
 for _t in range(1000, 1010):
     SPECS["b%d" % _t] = (7, K1, 0, 0, {"tid": _t, "value": 500})
 SPECS["b2000"] = (7, K1, 0, 0, {"tid": 2000, "value": 100})
+# heap_session.py: a keypad and a remote 10.0 kWh token for the development
+# meter (app.DEV_PROVISION: DRN 11111111115, decoder key 9ca1fc37b27dac93)
+K_DEV = "9ca1fc37b27dac93"
+SPECS["dev_keypad"] = (7, K_DEV, 0, 0, {"tid": 3000, "value": 100})
+SPECS["dev_remote"] = (7, K_DEV, 0, 0, {"tid": 3001, "value": 100})
 
 TOKENS = {
     "credit500": "43898688467767467245",
@@ -69,4 +74,6 @@ TOKENS = {
     "b1008": "21498243574607530698",
     "b1009": "58217563518641690409",
     "b2000": "40008189059963674879",
+    "dev_keypad": "51352474199720836649",
+    "dev_remote": "11063480517346926196",
 }
