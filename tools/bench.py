@@ -7,6 +7,8 @@ A bench script prints lines of the form
 and may look at sys.implementation.name to report per-interpreter figures;
 the optional last field names what was measured when it is not the
 interpreter running the script (e.g. a CPython script driving micropython).
+A script may also print lines `MD <section>|<markdown line>`: they are put
+under that section as they are (a table with more columns than one value).
 Some scripts (for example storage and DLMS sessions) run only on one
 interpreter; they say so by printing SKIP.
 """
@@ -50,7 +52,10 @@ def run(interp, script):
         raise SystemExit("bench failed: %s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr))
     rows = []
     for line in p.stdout.splitlines():
-        if line.startswith("ROW "):
+        if line.startswith("MD "):
+            section, _, text = line[3:].partition("|")
+            rows.append((section, None, interp, text, None))
+        elif line.startswith("ROW "):
             parts = line[4:].split("|")
             section, metric, value, unit = parts[:4]
             rows.append((section, metric, parts[4] if len(parts) > 4 else interp, value, unit))
@@ -65,7 +70,7 @@ def main():
             got = run(interp, os.path.join(BENCH, s))
             rows.extend(got)
             for r in got:
-                print("%-28s %-52s %-12s %12s %s" % r)
+                print("%-28s %-52s %-12s %12s %s" % r if r[1] is not None else r[3])
     sections = []
     for r in rows:
         if r[0] not in sections:
@@ -77,9 +82,15 @@ def main():
            % (datetime.date.today().isoformat(), platform.machine(), platform.python_version(),
               os.environ.get("MP_HEAP", "128k")), ""]
     for sec in sections:
-        out += ["## " + sec, "", "| metric | measured on | value | unit |", "|---|---|---|---|"]
-        out += ["| %s | %s | %s | %s |" % (m, i, v, u) for s, m, i, v, u in rows if s == sec]
-        out.append("")
+        out += ["## " + sec, ""]
+        table = [r for r in rows if r[0] == sec and r[1] is not None]
+        if table:
+            out += ["| metric | measured on | value | unit |", "|---|---|---|---|"]
+            out += ["| %s | %s | %s | %s |" % (m, i, v, u) for s, m, i, v, u in table]
+            out.append("")
+        md = [r[3] for r in rows if r[0] == sec and r[1] is None]
+        if md:
+            out += md + [""]
     notes = os.path.join(ROOT, "docs", "benchmarks-notes.md")
     if os.path.exists(notes):
         out += [open(notes).read().rstrip(), ""]
