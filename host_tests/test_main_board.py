@@ -156,6 +156,29 @@ def test_provision_file_committed_and_deleted(tmp_path):
     assert rt2.app.server.system_title == bytes.fromhex("5354530000000099")
 
 
+def test_boot_without_a_display_does_not_scan_the_bus(tmp_path):
+    """The board's LCD bus is configured but nothing answers: boot neither
+    scans the bus nor fails; the meter runs on the console display."""
+    b = load_board(tmp_path)
+    b.DISPLAY_I2C = 0  # as boards/rpi_pico/board.py has it
+
+    class EmptyBus(machine_stub.I2C):
+        def __init__(self, *a, **k):
+            machine_stub.I2C.__init__(self, *a, devices=(), **k)
+
+        def scan(self):
+            raise AssertionError("I2C scan at boot")
+
+    hw = Hw()
+    hw.I2C = EmptyBus
+    rt, tasks = start(tmp_path, hw, b)
+    for t in tasks:
+        t.close()
+    from hal.display import ConsoleDisplay
+    assert isinstance(rt.app.display, ConsoleDisplay)
+    assert rt.app.keypad.last_message  # the idle screen was shown on it
+
+
 def test_safe_boot_with_d_held(tmp_path):
     b = load_board(tmp_path)
     hw = Hw()

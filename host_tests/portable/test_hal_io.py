@@ -201,13 +201,28 @@ def test_display_make_falls_back_to_console():
     d.show("Enter token")
     assert lines == ["[display] Enter token"]
 
-    class NoLcd(machine.I2C):
+    tries = []
+
+    class NoScan(machine.I2C):
+        """A bus that fails the test if scanned (boot must not block on a scan)."""
+
+        def scan(self):
+            raise AssertionError("I2C scan at boot")
+
+        def writeto(self, addr, buf, stop=True):
+            tries.append(addr)
+            return machine.I2C.writeto(self, addr, buf, stop)
+
+    class NoLcd(NoScan):
         def __init__(self, *a, **k):
             machine.I2C.__init__(self, devices=())
 
     d = display.make(NoLcd, machine.Pin, 0, 16, 17, write=lines.append)
     assert isinstance(d, display.ConsoleDisplay)
-    d = display.make(machine.I2C, machine.Pin, 0, 16, 17, sleep_ms=lambda ms: None)
+    assert tries == [0x27]  # one addressed write was the whole probe
+    d.show("No LCD")
+    assert lines[-1] == "[display] No LCD"
+    d = display.make(NoScan, machine.Pin, 0, 16, 17, sleep_ms=lambda ms: None)
     assert isinstance(d, display.LcdDisplay)
 
 
