@@ -15,7 +15,7 @@ BOARD       ?= rpi_pico
 PORT        ?=
 export MP_HEAP
 
-.PHONY: all venv mp32 test check-compile check-import test-mp test-py bench sim flash wipe freeze clean
+.PHONY: all venv mp32 test check-compile check-import test-mp test-py bench sim flash wipe freeze firmware selfcheck clean
 
 all: test
 
@@ -77,6 +77,12 @@ wipe: $(STAMP)
 ## make freeze BOARD=...: manifest.py for a custom MicroPython image
 freeze: $(STAMP)
 	$(PY) tools/deploy.py freeze --board $(BOARD)
+
+## make firmware BOARD=rpi_pico MICROPY_DIR=~/micropython [DRY_RUN=1]: an image with
+## the firmware frozen in (needs the port's toolchain; the image lands in build/BOARD/)
+MICROPY_DIR ?=
+firmware: $(STAMP)
+	$(PY) tools/deploy.py firmware --board $(BOARD) --micropy-dir "$(MICROPY_DIR)" $(if $(DRY_RUN),--dry-run)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

@@ -3,6 +3,7 @@
 # line (--dry-run), the board-side scripts run by micropython on a RAM
 # littlefs mounted at "/", and the freeze manifest.
 import os
+import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 import sys
@@ -169,29 +170,97 @@ assert not exists('/data') and exists('/lib/sts/crc.mpy') and exists('/main.py')
     assert "factory reset: removed 2 files under /data" in out
 
 
+def eval_manifest(path):
+    """Run a manifest as MicroPython's tools/manifestfile.py does: from its own
+    folder, relative paths resolved there. Returns (frozen files, includes)."""
+    frozen, includes = [], []
+
+    def package(p, files=None, base_path=".", opt=None):
+        base = os.path.abspath(os.path.join(base_path, p))
+        assert os.path.isdir(base), base
+        for dirpath, _, fs in os.walk(base):
+            frozen.extend(os.path.relpath(os.path.join(dirpath, f), os.path.dirname(base))
+                          for f in fs if f.endswith(".py"))
+
+    def module(m, base_path=".", opt=None):
+        assert os.path.isfile(os.path.abspath(os.path.join(base_path, m))), (base_path, m)
+        frozen.append(m)
+
+    here = os.getcwd()
+    os.chdir(os.path.dirname(path))
+    try:
+        with open(path) as f:
+            exec(compile(f.read(), "manifest.py", "exec"),
+                 {"package": package, "module": module, "include": includes.append,
+                  "require": lambda *a, **k: None})
+    finally:
+        os.chdir(here)
+    return [f.replace(os.sep, "/") for f in frozen], includes
+
+
 @pytest.mark.parametrize("name", sorted(HARDWARE))
 def test_freeze_manifest_covers_the_firmware(name, tmp_path):
     rc, out = run("freeze", "--board", name, "--build", str(tmp_path))
     assert rc == 0, out
-    text = (tmp_path / name / "manifest.py").read_text()
+    path = tmp_path / name / "manifest.py"
+    text = path.read_text()
     board = deploy.load_board(name)
     assert "make -C ports/%s BOARD=%s FROZEN_MANIFEST=" % (board.MP_PORT, board.MP_BOARD) in text
-    frozen, includes = [], []
-
-    def package(p, files=None, base_path=".", opt=None):
-        base = os.path.join(base_path, p)
-        assert os.path.isdir(base)
-        for dirpath, _, fs in os.walk(base):
-            frozen.extend(os.path.relpath(os.path.join(dirpath, f), base_path)
-                          for f in fs if f.endswith(".py"))
-
-    def module(m, base_path=".", opt=None):
-        assert os.path.isfile(os.path.join(base_path, m))
-        frozen.append(m)
-
-    exec(compile(text, "manifest.py", "exec"),
-         {"package": package, "module": module, "include": includes.append,
-          "require": lambda *a, **k: None})
+    frozen, includes = eval_manifest(str(path))
     assert includes == [board.MP_BASE_MANIFEST]
-    assert sorted(f.replace(os.sep, "/") for f in frozen if f != "board.py") == sorted(modules())
+    assert sorted(f for f in frozen if f != "board.py") == sorted(modules())
     assert "board.py" in frozen and "main.py" not in frozen
+
+
+def test_freeze_manifest_works_from_a_moved_checkout(tmp_path):
+    """No absolute path of the checkout that wrote it: the same checkout under
+    another name still resolves every frozen file, inside itself."""
+    first = tmp_path / "checkout"
+    for d in ("firmware", "boards", "tools"):
+        shutil.copytree(os.path.join(ROOT, d), first / d,
+                        ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
+    p = subprocess.run([sys.executable, str(first / "tools" / "deploy.py"), "freeze",
+                        "--board", "rpi_pico"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    text = (first / "build" / "rpi_pico" / "manifest.py").read_text()
+    assert str(tmp_path) not in text and ROOT not in text
+    moved = tmp_path / "elsewhere"
+    first.rename(moved)
+    shutil.rmtree(moved / "firmware" / "sts")  # what the manifest reads is the moved tree's
+    with pytest.raises(AssertionError):
+        eval_manifest(str(moved / "build" / "rpi_pico" / "manifest.py"))
+    shutil.copytree(os.path.join(ROOT, "firmware", "sts"), moved / "firmware" / "sts",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    frozen, _ = eval_manifest(str(moved / "build" / "rpi_pico" / "manifest.py"))
+    assert sorted(f for f in frozen if f != "board.py") == sorted(modules())
+
+
+def test_firmware_dry_run_prints_the_image_build(tmp_path):
+    fake = tmp_path / "micropython"
+    (fake / "ports" / "rp2").mkdir(parents=True)
+    rc, out = run("firmware", "--board", "rpi_pico", "--micropy-dir", str(fake), "--dry-run",
+                  "--build", str(tmp_path / "build"))
+    assert rc == 0, out
+    manifest = tmp_path / "build" / "rpi_pico" / "manifest.py"
+    assert manifest.exists()
+    assert "make -C %s/mpy-cross" % fake in out
+    assert ("make -C %s/ports/rp2 BOARD=RPI_PICO FROZEN_MANIFEST=%s" % (fake, manifest)) in out
+    assert "build-RPI_PICO/firmware.uf2" in out
+
+
+def test_firmware_refuses_without_checkout_or_toolchain(tmp_path, monkeypatch, capsys):
+    rc, out = run("firmware", "--board", "rpi_pico", "--build", str(tmp_path))
+    assert rc == 2 and "MICROPY_DIR=" in out
+    rc, out = run("firmware", "--board", "rpi_pico", "--micropy-dir", str(tmp_path),
+                  "--build", str(tmp_path))
+    assert rc == 2 and "no ports/rp2" in out
+    (tmp_path / "ports" / "rp2").mkdir(parents=True)
+    monkeypatch.setattr(deploy.shutil, "which", lambda name: None)  # a machine without the toolchain
+    assert deploy.main(["firmware", "--board", "rpi_pico", "--micropy-dir", str(tmp_path),
+                        "--build", str(tmp_path / "b")]) == 2
+    assert "arm-none-eabi-gcc, cmake not found" in capsys.readouterr().err
+    ran = []
+    monkeypatch.setattr(deploy, "execute", lambda cmd, cwd=None: ran.append(cmd))
+    deploy.main(["firmware", "--board", "rpi_pico", "--micropy-dir", str(tmp_path),
+                 "--build", str(tmp_path / "b")])
+    assert ran == []  # nothing was started

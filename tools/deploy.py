@@ -13,11 +13,17 @@
   freeze  write build/<board>/manifest.py (micropython-lib manifest format)
           that freezes the firmware packages and board.py into a custom
           MicroPython image; the comment at its top gives the build command.
+          Its paths are relative to the manifest (MicroPython's build runs a
+          manifest from its own folder), so it works from any checkout.
+  firmware  freeze, then build that image in a MicroPython source checkout
+          (--micropy-dir) with the port's toolchain; --dry-run prints the
+          commands. The image lands in build/<board>/.
   wipe    factory reset of a development board: delete board.DATA_DIR (the
           meter state and event log) on the board. --dry-run prints it.
 
     python tools/deploy.py flash --board rpi_pico --port /dev/ttyACM0
     python tools/deploy.py freeze --board esp32_devkitc
+    python tools/deploy.py firmware --board rpi_pico --micropy-dir ~/micropython
 """
 import argparse
 import importlib.util
@@ -222,14 +228,17 @@ def wipe_command(board, out_dir, port, resume=False):
     return connect(port, resume) + ["run", "wipe.py"]
 
 
-def manifest_text(board):
-    """micropython-lib manifest freezing the firmware and the board config."""
+def manifest_text(board, manifest_dir):
+    """micropython-lib manifest freezing the firmware and the board config;
+    paths relative to `manifest_dir`, where the manifest is written."""
     pkgs, mods = top_level_entries()
-    fw = FIRMWARE.replace(os.sep, "/")
-    bd = os.path.join(BOARDS, board.NAME).replace(os.sep, "/")
+    fw = os.path.relpath(FIRMWARE, manifest_dir).replace(os.sep, "/")
+    bd = os.path.relpath(os.path.join(BOARDS, board.NAME), manifest_dir).replace(os.sep, "/")
     lines = [
         "# Frozen stsmeter firmware for board %s (written by tools/deploy.py freeze)." % board.NAME,
-        "# Build a MicroPython image with it, from a MicroPython source tree:",
+        "# Paths are relative to this file: MicroPython runs a manifest from its folder.",
+        "# Build a MicroPython image with it (or `make firmware BOARD=%s MICROPY_DIR=...`):"
+        % board.NAME,
         "#   make -C ports/%s BOARD=%s FROZEN_MANIFEST=<this file>" % (board.MP_PORT, board.MP_BOARD),
         "# then flash the image and copy main.py and board.py:",
         "#   python tools/deploy.py flash --frozen --board %s --port PORT" % board.NAME,
@@ -242,6 +251,63 @@ def manifest_text(board):
         lines.append("package(%r, base_path=%r)" % (p, fw))
     lines.append("module('board.py', base_path=%r)" % bd)
     return "\n".join(lines) + "\n"
+
+
+def write_manifest(board, out):
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "manifest.py")
+    with open(path, "w") as fh:
+        fh.write(manifest_text(board, out))
+    return path
+
+
+# What a port's build needs on the PATH, and the image it makes
+# (ports/<port>/build-<BOARD>/<file>).
+TOOLCHAIN = {
+    "rp2": (("arm-none-eabi-gcc", "cmake"), "firmware.uf2",
+            "the Arm GNU toolchain and cmake (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi cmake)"),
+    "esp32": (("idf.py",), "firmware.bin", "ESP-IDF, set up with its export.sh"),
+}
+
+
+def firmware_commands(board, micropy_dir, manifest):
+    """(cwd, command) pairs that build the image with the frozen firmware."""
+    port = os.path.join(micropy_dir, "ports", board.MP_PORT)
+    make = ["make", "-C"]
+    return [
+        (None, make + [os.path.join(micropy_dir, "mpy-cross")]),
+        (None, make + [port, "BOARD=" + board.MP_BOARD, "submodules"]),
+        (None, make + [port, "BOARD=" + board.MP_BOARD, "FROZEN_MANIFEST=" + manifest]),
+    ]
+
+
+def build_image(board, out, micropy_dir, dry_run):
+    tools, image, what = TOOLCHAIN[board.MP_PORT]
+    if not micropy_dir:
+        if not dry_run:
+            raise DeployError("give MICROPY_DIR=/path/to/micropython (a MicroPython source "
+                              "checkout, v1.23 or newer)")
+        micropy_dir = "MICROPY_DIR"
+    elif not os.path.isdir(os.path.join(micropy_dir, "ports", board.MP_PORT)):
+        raise DeployError("%s is not a MicroPython checkout: it has no ports/%s"
+                          % (micropy_dir, board.MP_PORT))
+    else:
+        micropy_dir = os.path.abspath(micropy_dir)
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing and not dry_run:
+        raise DeployError("%s not found: the %s port builds with %s"
+                          % (", ".join(missing), board.MP_PORT, what))
+    manifest = os.path.abspath(write_manifest(board, out))
+    print("wrote %s" % nice(manifest))
+    built = os.path.join(micropy_dir, "ports", board.MP_PORT, "build-" + board.MP_BOARD, image)
+    for cwd, cmd in firmware_commands(board, micropy_dir, manifest):
+        show(cmd, cwd) if dry_run else execute(cmd, cwd)
+    if dry_run:
+        print("cp %s %s" % (shlex.quote(built), shlex.quote(nice(os.path.join(out, image)))))
+        return
+    shutil.copyfile(built, os.path.join(out, image))
+    print("image: %s (then: make flash FROZEN=1 BOARD=%s PORT=...)"
+          % (nice(os.path.join(out, image)), board.NAME))
 
 
 def nice(path):
@@ -267,11 +333,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__.split("\n", 2)[2])
-    ap.add_argument("what", choices=("build", "flash", "freeze", "wipe"))
+    ap.add_argument("what", choices=("build", "flash", "freeze", "firmware", "wipe"))
     ap.add_argument("--board", default="rpi_pico")
     ap.add_argument("--port", default="", help="serial device for mpremote, e.g. /dev/ttyACM0")
     ap.add_argument("--build", default=None, help="build folder (default build/)")
     ap.add_argument("--dry-run", action="store_true", help="print the board commands only")
+    ap.add_argument("--micropy-dir", default="", help="firmware: a MicroPython source checkout")
     ap.add_argument("--frozen", action="store_true", help="flash: firmware is frozen in the image")
     ap.add_argument("--compat", default=None, help="mpy-cross -c VER for older board firmware")
     ap.add_argument("--resume", action="store_true",
@@ -283,11 +350,10 @@ def main(argv=None):
         board = hardware_board(args.board)
         out = build_dir(board.NAME, args.build)
         if args.what == "freeze":
-            os.makedirs(out, exist_ok=True)
-            path = os.path.join(out, "manifest.py")
-            with open(path, "w") as fh:
-                fh.write(manifest_text(board))
-            print("wrote %s" % nice(path))
+            print("wrote %s" % nice(write_manifest(board, out)))
+            return 0
+        if args.what == "firmware":
+            build_image(board, out, args.micropy_dir, args.dry_run)
             return 0
         if args.what == "wipe":
             port = args.port or ("PORT" if args.dry_run else "")
