@@ -70,6 +70,11 @@ sim: $(STAMP)
 flash: $(STAMP)
 	$(PY) tools/deploy.py flash --board $(BOARD) --port "$(PORT)" $(if $(DRY_RUN),--dry-run) $(if $(FROZEN),--frozen)
 
+## make selfcheck PORT=/dev/ttyACM0: heap per stage, vector tokens and a ciphered GET
+## timed on a flashed board (in RAM, its meter data untouched); exit 1 over the heap budget
+selfcheck: $(STAMP)
+	$(PY) tools/selfcheck.py --port "$(PORT)"
+
 ## make wipe BOARD=... PORT=...: factory reset of a development board (deletes its meter data)
 wipe: $(STAMP)
 	$(PY) tools/deploy.py wipe --board $(BOARD) --port "$(PORT)" $(if $(DRY_RUN),--dry-run)

@@ -49,7 +49,7 @@ def mp32_command(copies, paths, cwd, script, args=()):
     return cmd + ["--cwd", cwd, script] + list(args)
 
 
-def record():
+def record(gets=0):
     """(exchanges, keypad token): the remote session recorded on CPython
     after the same keypad token, on a meter built as the measured one is."""
     import meter_ramfs
@@ -57,7 +57,7 @@ def record():
     keypad, remote = meter_tokens.TOKENS["dev_keypad"], meter_tokens.TOKENS["dev_remote"]
     a = heap_session.build_app(meter_ramfs.RamFs())
     assert heap_session.keypad_token(a, keypad) == 1  # sts.result.ACCEPT
-    return heap_session.record(a, remote), keypad
+    return heap_session.record(a, remote, gets), keypad
 
 
 def session_data(exchanges, keypad):
