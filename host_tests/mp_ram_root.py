@@ -1,6 +1,33 @@
-# MicroPython source that replaces the unix port's root file system with a
-# littlefs image in RAM, so deployment tests see '/' as a board's flash.
-# Shared by test_deploy.py and test_deploy_device.py.
+# Stand-in boards for the deployment tests (test_deploy.py,
+# test_deploy_device.py, test_selfcheck.py): MicroPython source that replaces
+# the unix port's root file system with a littlefs image in RAM, so '/' looks
+# like a board's flash; and the unix-port REPL on a pseudo-terminal, which
+# mpremote drives like a board.
+import contextlib
+import os
+import pty
+import subprocess
+import sys
+import time
+import tty
+
+
+@contextlib.contextmanager
+def pty_board(args, env=None):
+    """`micropython ARGS` with its REPL on a pseudo-terminal; yields the device path."""
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "micropython")] + args,
+                            stdin=master, stdout=master, stderr=master, env=env,
+                            start_new_session=True)
+    time.sleep(0.5)
+    try:
+        yield os.ttyname(slave)
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+        os.close(slave)
 
 
 def mount_ram_root(blocks, block_size=512):

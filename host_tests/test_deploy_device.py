@@ -5,11 +5,8 @@
 # the unix port can neither soft- nor hard-reset. Afterwards the "board"
 # imports the flashed .mpy modules and board.py from its littlefs.
 import os
-import pty
 import subprocess
 import sys
-import time
-import tty
 
 import pytest
 
@@ -18,7 +15,7 @@ DEPLOY = os.path.join(ROOT, "tools", "deploy.py")
 BIN = os.path.dirname(sys.executable)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import deploy  # noqa: E402
-from mp_ram_root import mount_ram_root  # noqa: E402
+from mp_ram_root import mount_ram_root, pty_board  # noqa: E402
 
 # a 512 KB flash image in the heap: room for the whole compiled firmware
 BOOT = mount_ram_root(1024) + """
@@ -34,18 +31,8 @@ for p, text in (('/data/state.rec', 'credit=42'), ('/lib/sts/stale.py', 'raise I
 def board(tmp_path):
     boot = tmp_path / "boot.py"
     boot.write_text(BOOT)
-    master, slave = pty.openpty()
-    tty.setraw(slave)
-    proc = subprocess.Popen([os.path.join(BIN, "micropython"), "-X", "heapsize=2m", "-i", str(boot)],
-                            stdin=master, stdout=master, stderr=master, start_new_session=True)
-    time.sleep(0.5)
-    try:
-        yield os.ttyname(slave)
-    finally:
-        proc.kill()
-        proc.wait()
-        os.close(master)
-        os.close(slave)
+    with pty_board(["-X", "heapsize=2m", "-i", str(boot)]) as dev:
+        yield dev
 
 
 def mpremote(dev, *args):

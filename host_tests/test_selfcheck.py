@@ -3,19 +3,16 @@
 # .mpy on its path, driven by mpremote like a board (`resume`: the unix port
 # cannot soft-reset), as test_deploy_device.py does for `make flash`.
 import os
-import pty
 import subprocess
 import sys
-import time
-import tty
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.dirname(sys.executable)
 SELFCHECK = os.path.join(ROOT, "tools", "selfcheck.py")
 sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
 from check_firmware import build_mpy  # noqa: E402
+from mp_ram_root import pty_board  # noqa: E402
 
 STAGES = ("baseline", "import app", "boot modules (main, hal)", "meter built", "keypad token",
           "AARQ (HLS-GMAC)", "ACTION token enter", "ciphered GET", "DISC")
@@ -25,20 +22,9 @@ STAGES = ("baseline", "import app", "boot modules (main, hal)", "meter built", "
 def board():
     mpy, ok = build_mpy(ROOT)
     assert ok
-    master, slave = pty.openpty()
-    tty.setraw(slave)
     env = dict(os.environ, MICROPYPATH=os.pathsep.join([mpy, ".frozen"]))
-    proc = subprocess.Popen([os.path.join(BIN, "micropython"), "-X", "heapsize=2m", "-i"],
-                            stdin=master, stdout=master, stderr=master, env=env,
-                            start_new_session=True)
-    time.sleep(0.5)
-    try:
-        yield os.ttyname(slave)
-    finally:
-        proc.kill()
-        proc.wait()
-        os.close(master)
-        os.close(slave)
+    with pty_board(["-X", "heapsize=2m", "-i"], env) as dev:
+        yield dev
 
 
 def selfcheck(dev, tmp_path, *args):
