@@ -77,8 +77,7 @@ def run_port(port, timeout=300):
         with open(script, "w") as f:
             f.write("import heap_session\nmp32_step = heap_session.main(%s)\n" % (port != "wasm32"))
         if port == "wasm32":
-            cmd = mp32_command([(mpy, "/fw"), (PORTABLE, "/portable"), (tmp, "/session"),
-                                (os.path.join(ROOT, "host_tests", "data"), "/data")],
+            cmd = mp32_command([(mpy, "/fw"), (PORTABLE, "/portable"), (tmp, "/session")],
                                ["/session", "/fw", "/portable"], "/", script)
             env = None
         else:
