@@ -1,8 +1,12 @@
-"""CPython: our AES-128 and AES-GCM against pycryptodome on random inputs."""
+"""CPython: our AES-128 and AES-GCM against pycryptodome, our AES key wrap
+(RFC 3394) against cryptography, gurux-dlms and dlms-cosem, on random inputs."""
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap
+from dlms_cosem.security import SecurityControlField, wrap_key
+from gurux_dlms.secure import GXDLMSSecureClient
 from hypothesis import given, settings, strategies as st
 from Crypto.Cipher import AES
 
-from dlms import aes, gcm, security
+from dlms import aes, gcm, keywrap, security
 
 KEY = st.binary(min_size=16, max_size=16)
 
@@ -45,3 +49,14 @@ def test_suite0_wrap_matches_pycryptodome(ek, ak, title, ic, plain, sc):
     else:
         ct, _ = ref.encrypt_and_digest(b"\xc0" + plain)
         assert p.payload == ct
+
+
+@settings(max_examples=40, deadline=None)
+@given(KEY, KEY, st.booleans())
+def test_key_wrap_matches_cryptography_gurux_and_dlms_cosem(kek, key, portable):
+    ours = keywrap.wrap(kek, key, portable)
+    assert ours == aes_key_wrap(kek, key)
+    assert ours == bytes(GXDLMSSecureClient.encrypt(kek, key))
+    assert ours == wrap_key(SecurityControlField(security_suite=0), kek, key)
+    assert keywrap.unwrap(kek, ours, portable) == key
+    assert keywrap.InvAes128(kek).decrypt(AES.new(kek, AES.MODE_ECB).encrypt(key)) == key
