@@ -26,7 +26,11 @@ DEV_PROVISION = {
     "system_title": "5354530000000001",  # "STS" 00 00 00 00 01
     "ek": "000102030405060708090a0b0c0d0e0f",
     "ak": "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf",
+    "kek": "101112131415161718191a1b1c1d1e1f",  # key_transfer (docs/security.md)
     "lls_password": "Gurux",
+    # authentication failures per client: delays base_s, 2*base_s ..., then
+    # lock_s from failure `after` on (0: no limit); docs/security.md
+    "auth_lockout": {"after": 5, "base_s": 1, "lock_s": 900},
     "meter": {},  # meter.meter.Meter configuration (account, control mode, ...)
     "token_formats": ["ascii", "bcd", "binary"],
     # a refused STS token: False = ACTION success, outcome in token_status only;
@@ -48,14 +52,14 @@ def sts_state(p):
 def dlms_config(p, random_bytes):
     """Association parameters per client SAP (docs/dlms.md)."""
     g = lambda k: provision_value(p, k)  # noqa: E731
-    ek, ak = bytes.fromhex(g("ek")), bytes.fromhex(g("ak"))
+    ek, ak, kek = bytes.fromhex(g("ek")), bytes.fromhex(g("ak")), bytes.fromhex(g("kek"))
     read = (association.CONF_GET | association.CONF_BLOCK_GET
             | association.CONF_MULTIPLE_REFERENCES)
     clients = {
         16: association.ClientConfig(16, conformance=read),
         17: association.ClientConfig(17, acse.MECHANISM_LLS, secret=g("lls_password").encode(),
                                      conformance=read),
-        1: association.ClientConfig(1, acse.MECHANISM_HLS_GMAC, ek=ek, ak=ak,
+        1: association.ClientConfig(1, acse.MECHANISM_HLS_GMAC, ek=ek, ak=ak, kek=kek,
                                     policy=security.SC_AUTHENTICATED | security.SC_ENCRYPTED,
                                     contexts=(acse.CONTEXT_LN_CIPHERED,)),
     }
@@ -90,7 +94,9 @@ class App:
             objects=default_objects(tuple(provision_value(p, "token_formats")),
                                     provision_value(p, "token_reject_is_error")),
             store=StateStore(fs, data_dir + "/dlms"), wallclock=wallclock,
-            hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings)
+            hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings,
+            auth_store=StateStore(fs, data_dir + "/auth"),
+            auth_limits=provision_value(p, "auth_lockout"), on_event=self.meter.log_event)
         self.keypad = kp.Keypad(self.meter, display, provision_value(p, "meter").get("keypad"))
         self.gateway = self.server.model.find(115, obis.TOKEN_GATEWAY)
         self.keypad.show_idle()

@@ -10,7 +10,8 @@
 # missing keys take the development value), e.g.
 #   {"drn": "...", "ea": 7, "key": "<decoder key hex>", "kt": 2, "krn": 1,
 #    "ti": 1, "sgc": 123456, "base_date": 2014, "system_title": "<16 hex>",
-#    "ek": "<32 hex>", "ak": "<32 hex>", "lls_password": "...", "meter": {}}
+#    "ek": "<32 hex>", "ak": "<32 hex>", "kek": "<32 hex>", "lls_password": "...",
+#    "auth_lockout": {"after": 5, "base_s": 1, "lock_s": 900}, "meter": {}}
 import json
 
 from store.fs import exists

@@ -10,16 +10,16 @@
 # The association checks the negotiated context, conformance and
 # authentication state, deciphers and replay-checks protected APDUs, answers
 # GET block transfer and the HLS-GMAC pass 3/4 itself, and protects every
-# response the way the request was protected (dlms.md 4, 5, 6).
-# Access rights per object are the COSEM dispatcher's job.
+# response the way the request was protected (dlms.md 4, 5, 6). Its states
+# and what moves them are the table in dlms.aa_state; the decision on an
+# AARQ is dlms.establish.accept_aarq; keys and invocation counters live in
+# dlms.keystore. Access rights per object are the COSEM dispatcher's job.
 
 from compat import const
-from dlms import acse, axdr, gcm, security, xdlms
+from dlms import aa_state as aa
+from dlms import acse, axdr, establish, gcm, keystore, security, xdlms
+from dlms.aa_state import IDLE, PENDING, ASSOCIATED  # noqa: F401 (the association's states)
 from dlms.axdr import DecodeError
-
-IDLE = const(0)         # no association
-PENDING = const(1)      # AARE sent, HLS pass 3 awaited (dlms.md 6.3 step 2)
-ASSOCIATED = const(2)
 
 REPLY = const(1)
 GET = const(2)
@@ -42,13 +42,16 @@ CONF_ACTION = const(0x000001)
 # no SET/ACTION with blocks.
 CONF_IMPLEMENTED = const(0x40121D)
 
-MIN_CLIENT_PDU = const(64)
 ASSOCIATION_LN = b"\x00\x00\x28\x00\x00\xFF"  # 0.0.40.0.0.255, current association
 CLASS_ASSOCIATION_LN = const(15)
 REPLY_TO_HLS = const(1)
+SECURITY_SETUP_LN = b"\x00\x00\x2B\x00\x00\xFF"  # 0.0.43.0.0.255
+CLASS_SECURITY_SETUP = const(64)
+KEY_TRANSFER = const(2)
 
 _OVERHEAD_GLO = const(21)      # tag, len(3), SC, IC(4), GCM tag(12)
 _OVERHEAD_GENERAL = const(30)  # + DB, 08, system title(8)
+_SERVICE_TAGS = (xdlms.GET_REQUEST, xdlms.SET_REQUEST, xdlms.ACTION_REQUEST)
 
 
 class Event:
@@ -61,24 +64,25 @@ class Event:
 class ClientConfig:
     """One client SAP's association parameters (from the meter configuration).
     mechanism: acse.MECHANISM_*; secret: LLS password; ek/ak: suite-0 global
-    unicast encryption and authentication keys; policy: SC bits every request
-    must carry once associated (0 = plain allowed; security.SC_AUTHENTICATED |
-    SC_ENCRYPTED = 0x30); contexts: application contexts accepted;
-    conformance: services offered; counters: security.Counters (persistent);
-    system_title: the client's expected title, None = any."""
+    unicast encryption and authentication keys as provisioned (dlms.keystore
+    holds the ones in use); kek: the key encrypting key of key_transfer
+    (None: no key transfer); policy: SC bits every request must carry once
+    associated (0 = plain allowed; security.SC_AUTHENTICATED | SC_ENCRYPTED =
+    0x30); contexts: application contexts accepted; conformance: services
+    offered; system_title: the client's expected title, None = any."""
 
     def __init__(self, sap, mechanism=acse.MECHANISM_LOWEST, secret=None, ek=None, ak=None,
                  policy=0, contexts=(acse.CONTEXT_LN,), conformance=CONF_IMPLEMENTED,
-                 counters=None, system_title=None):
+                 system_title=None, kek=None):
         self.sap = sap
         self.mechanism = mechanism
         self.secret = secret
         self.ek = ek
         self.ak = ak
+        self.kek = kek
         self.policy = policy
         self.contexts = contexts
         self.conformance = conformance & CONF_IMPLEMENTED
-        self.counters = counters if counters is not None else security.Counters()
         self.system_title = system_title
 
 
@@ -99,6 +103,7 @@ def development_config(random_bytes):
     examples, dlms.md 6.3 and 9.1). Never ship a meter with these."""
     ek = bytes(range(16))                  # 000102...0F
     ak = bytes(range(0xD0, 0xE0))          # D0D1...DF
+    kek = bytes(range(0x10, 0x20))         # 101112...1F
     both = security.SC_AUTHENTICATED | security.SC_ENCRYPTED
     clients = {
         16: ClientConfig(16, conformance=CONF_GET | CONF_BLOCK_GET | CONF_MULTIPLE_REFERENCES
@@ -106,23 +111,46 @@ def development_config(random_bytes):
         17: ClientConfig(17, acse.MECHANISM_LLS, secret=b"Gurux",
                          conformance=CONF_GET | CONF_BLOCK_GET | CONF_MULTIPLE_REFERENCES
                          | CONF_SELECTIVE_ACCESS),
-        1: ClientConfig(1, acse.MECHANISM_HLS_GMAC, ek=ek, ak=ak, policy=both,
+        1: ClientConfig(1, acse.MECHANISM_HLS_GMAC, ek=ek, ak=ak, kek=kek, policy=both,
                         contexts=(acse.CONTEXT_LN_CIPHERED,)),
     }
     return ServerConfig(b"STS\x00\x00\x00\x00\x01", clients, random_bytes)
 
 
+def _is_action(req, class_id, ln, method):
+    if not isinstance(req, xdlms.ActionRequest):
+        return False
+    r = req.ref
+    return r.class_id == class_id and r.ln == ln and r.index == method
+
+
+def _room(req):
+    """Counters a request must leave after its IC (dlms.keystore): the steps
+    of a key renewal may use the reserve, nothing else may."""
+    if _is_action(req, CLASS_ASSOCIATION_LN, ASSOCIATION_LN, REPLY_TO_HLS):
+        return keystore.ROOM_HLS
+    if _is_action(req, CLASS_SECURITY_SETUP, SECURITY_SETUP_LN, KEY_TRANSFER):
+        return keystore.ROOM_KEY_TRANSFER
+    return keystore.IC_RESERVE
+
+
 class Association:
-    def __init__(self, config, sap):
+    """config: ServerConfig; sap: the client; keys: its keystore.KeySet (None:
+    a RAM-only one from the configuration); guard: an auth_guard.AuthGuard
+    or None (no limit on authentication failures)."""
+
+    def __init__(self, config, sap, keys=None, guard=None):
         self.config = config
         self.sap = sap
         self.client = config.clients.get(sap)
-        self._gcm = None
-        self._gcm_ded = None
+        if keys is None and self.client is not None and self.client.ek is not None:
+            keys = keystore.KeySet(self.client.ek, self.client.ak)
+        self.keys = keys
+        self.guard = guard
+        self.state = IDLE
         self._reset()
 
     def _reset(self):
-        self.state = IDLE
         self.context = None
         self.mechanism = None
         self.conformance = 0
@@ -134,6 +162,17 @@ class Association:
         self.ctos = None
         self._long = None
         self._form = None  # protection of the request being answered: (form, sc) or None
+        self._room = keystore.IC_RESERVE  # counters the answer must leave (_room())
+
+    def _step(self, event):
+        """Apply an event of the aa_state table; False if not allowed now."""
+        s = aa.next_state(self.state, event)
+        if s is None:
+            return False
+        if s == IDLE:
+            self._reset()
+        self.state = s
+        return True
 
     # -- helpers --
 
@@ -142,9 +181,7 @@ class Association:
             if self._gcm_ded is None and self.dedicated_key is not None:
                 self._gcm_ded = gcm.Gcm(self.dedicated_key)
             return self._gcm_ded
-        if self._gcm is None:
-            self._gcm = gcm.Gcm(self.client.ek)
-        return self._gcm
+        return self.keys.cipher()
 
     def _limit(self):
         m = self.config.max_pdu
@@ -161,12 +198,12 @@ class Association:
         if self._form is None or plain[0] == xdlms.EXCEPTION_RESPONSE:
             return plain
         form, sc = self._form
-        ic = self.client.counters.next_tx()
+        ic = self.keys.next_tx(self._room)
         if ic is None:
             return xdlms.exception_response(xdlms.STATE_SERVICE_NOT_ALLOWED,
                                             xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
         ded = form == security.FORM_DED or form == security.FORM_GENERAL_DED
-        return security.wrap(plain, form, sc, ic, self._cipher(ded), self.client.ak,
+        return security.wrap(plain, form, sc, ic, self._cipher(ded), self.keys.ak,
                              self.config.system_title)
 
     def _reply(self, plain):
@@ -181,6 +218,7 @@ class Association:
     def receive(self, apdu):
         """Handle one complete APDU from this client; never raises for bad input."""
         self._form = None
+        self._room = keystore.IC_RESERVE
         try:
             return self._receive(apdu)
         except DecodeError:
@@ -188,7 +226,12 @@ class Association:
 
     def release(self):
         """The link went down (DISC, timeout): drop the association."""
-        self._reset()
+        self._step(aa.RELEASE)
+
+    def keys_renewed(self):
+        """This client's keys were replaced (class 64 key_transfer): the
+        association ends; the client associates again with the new keys."""
+        self._step(aa.KEYS_RENEWED)
 
     def _receive(self, apdu):
         if not apdu:
@@ -204,74 +247,70 @@ class Association:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
         if security.is_protected(tag):
             return self._protected(apdu)
-        if tag not in (xdlms.GET_REQUEST, xdlms.SET_REQUEST, xdlms.ACTION_REQUEST):
+        if tag not in _SERVICE_TAGS:
             return self._exception(xdlms.STATE_SERVICE_UNKNOWN, xdlms.SERVICE_NOT_SUPPORTED)
         if self.client.policy:
             # this client's security policy requires protected requests
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
-        return self._service(apdu)
+        return self._service(_parse(apdu))
 
     # -- ciphered APDUs, dlms.md 6.1-6.2 --
 
     def _unprotect(self, apdu, plain_tags):
-        """Return (plaintext, (form, sc)) or an exception Event."""
-        if self.context != acse.CONTEXT_LN_CIPHERED or self.client.ek is None:
+        """Return (plaintext, security.Protected) or an exception Event."""
+        if self.context != acse.CONTEXT_LN_CIPHERED or self.keys is None:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
-        p = security.parse(apdu)
-        if p.plain_tag is not None and p.plain_tag not in plain_tags:
-            return self._exception(xdlms.STATE_SERVICE_UNKNOWN, xdlms.SERVICE_NOT_SUPPORTED)
-        title = self.client_title
-        if p.system_title is not None:
-            if title is not None and p.system_title != title:
-                return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_DECIPHERING_ERROR)
-            title = p.system_title
-        if title is None:
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_DECIPHERING_ERROR)
-        policy = self.client.policy
-        if p.sc & policy != policy:
-            # weaker protection than this client's security policy
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
-        counters = self.client.counters
-        if not counters.fresh(p.ic):
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED,
-                                   xdlms.SERVICE_INVOCATION_COUNTER_ERROR, counters.expected())
-        ded = p.form == security.FORM_DED or p.form == security.FORM_GENERAL_DED
-        cipher = self._cipher(ded)
-        if cipher is None:
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_DECIPHERING_ERROR)
-        try:
-            plain = security.decipher(p, cipher, self.client.ak, title)
-        except (gcm.AuthenticationError, DecodeError):
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_DECIPHERING_ERROR)
-        if not plain or (p.plain_tag is not None and plain[0] != p.plain_tag) or plain[0] not in plain_tags:
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_DECIPHERING_ERROR)
+        r = security.unprotect(apdu, self.keys, self.client.policy, self.client_title, plain_tags,
+                               self._cipher(True))
+        if isinstance(r, tuple):
+            return r
+        if r == xdlms.SERVICE_INVOCATION_COUNTER_ERROR:
+            return self._counter_error()
+        if r == xdlms.SERVICE_NOT_SUPPORTED:
+            return self._exception(xdlms.STATE_SERVICE_UNKNOWN, r)
+        if r == security.AUTHENTICATION_FAILED:
+            r = xdlms.SERVICE_DECIPHERING_ERROR
+        return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, r)
+
+    def _counter_error(self):
+        return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED,
+                               xdlms.SERVICE_INVOCATION_COUNTER_ERROR, self.keys.expected())
+
+    def _take_ic(self, p, room):
+        """Record a verified IC that leaves `room`; False (nothing recorded)
+        for one that does not: a lock-out for good otherwise (keystore)."""
+        if not self.keys.fits(p.ic, room):
+            return False
         if p.sc & security.SC_AUTHENTICATED:
-            counters.accept(p.ic)  # only an authenticated IC may move the counter
-        return plain, (p.form, p.sc)
+            self.keys.accept(p.ic)  # only an authenticated IC may move the counter
+        return True
 
     def _protected(self, apdu):
-        r = self._unprotect(apdu, (xdlms.GET_REQUEST, xdlms.SET_REQUEST, xdlms.ACTION_REQUEST))
+        r = self._unprotect(apdu, _SERVICE_TAGS)
         if isinstance(r, Event):
             return r
-        plain, form = r
-        self._form = form
-        return self._service(plain)
+        plain, p = r
+        req = _parse(plain)
+        room = _room(req)
+        if not self._take_ic(p, room):
+            return self._counter_error()
+        self._form = (p.form, p.sc)
+        self._room = room
+        return self._service(req)
 
     # -- xDLMS services, dlms.md 5 --
 
-    def _service(self, plain):
-        try:
-            req = xdlms.parse_request(plain)
-        except xdlms.Unsupported:
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_NOT_SUPPORTED)
-        conf = self.conformance
-        if isinstance(req, xdlms.ActionRequest):
-            r = req.ref
-            if (r.class_id == CLASS_ASSOCIATION_LN and r.ln == ASSOCIATION_LN
-                    and r.index == REPLY_TO_HLS and self.mechanism == acse.MECHANISM_HLS_GMAC):
-                return self._reply_to_hls(req)
-        if self.state == PENDING:
+    def _service(self, req):
+        if isinstance(req, DecodeError):
+            if isinstance(req, xdlms.Unsupported):
+                return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_NOT_SUPPORTED)
+            raise req
+        if self.state == PENDING and _is_action(req, CLASS_ASSOCIATION_LN, ASSOCIATION_LN,
+                                                REPLY_TO_HLS):
+            return self._reply_to_hls(req)
+        if not self._step(aa.SERVICE):
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
+        conf = self.conformance
         if isinstance(req, xdlms.GetRequest):
             need = CONF_GET
             if req.kind == xdlms.NEXT:
@@ -353,116 +392,77 @@ class Association:
         ok = False
         v = req.value
         if self.stoc is not None and v is not None and v[0] == 0x09 and self.client_title is not None:
-            ok = security.hls_check(self._cipher(), self.client.ak, self.client_title, v[1], self.stoc)
+            ok = security.hls_check(self._cipher(), self.keys.ak, self.client_title, v[1], self.stoc)
         if not ok:
-            self._reset_keep_form()
+            keep = self._form, self._room, self._gcm_ded
+            self._step(aa.AUTH_FAILED)
+            self._form, self._room, self._gcm_ded = keep  # the refusal goes out protected
+            if self.guard is not None:
+                self.guard.failed(self.sap)
             return self._reply(xdlms.action_response_normal(req.invoke, xdlms.READ_WRITE_DENIED))
-        self.state = ASSOCIATED
-        ic = self.client.counters.next_tx()
+        self._step(aa.HLS_PASSED)
+        if self.guard is not None:
+            self.guard.passed(self.sap)
+        ic = self.keys.next_tx(self._room)
         if ic is None:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
-        f = security.hls_f(self._cipher(), self.client.ak, self.config.system_title, ic, self.ctos)
+        f = security.hls_f(self._cipher(), self.keys.ak, self.config.system_title, ic, self.ctos)
         data = bytes((0x09, len(f))) + f
         return self._reply(xdlms.action_response_normal(req.invoke, xdlms.SUCCESS, data))
 
-    def _reset_keep_form(self):
-        form = self._form
-        self._reset()
-        self._form = form
-
     # -- ACSE, dlms.md 4 --
 
-    def _aare_reject(self, context, diagnostic, user_information=None):
-        self._reset()
-        return Event(REPLY, acse.build_aare(context or acse.CONTEXT_LN, acse.REJECTED_PERMANENT,
-                                            diagnostic, user_information=user_information))
-
     def _aarq(self, apdu):
-        self._reset()
+        self._step(aa.RELEASE)  # an AARQ always restarts the association
         try:
             q = acse.parse_aarq(apdu)
         except DecodeError:
-            return self._aare_reject(acse.CONTEXT_LN, acse.DIAG_NO_REASON)
-        c = self.client
-        if c is None:
-            return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-        if q.context not in c.contexts:
-            return self._aare_reject(q.context, acse.DIAG_CONTEXT_NOT_SUPPORTED)
-        if q.mechanism != c.mechanism:
-            if c.mechanism != acse.MECHANISM_LOWEST and not q.mechanism_present:
-                return self._aare_reject(q.context, acse.DIAG_MECHANISM_REQUIRED)
-            return self._aare_reject(q.context, acse.DIAG_MECHANISM_NOT_RECOGNISED)
-        ciphered = q.context == acse.CONTEXT_LN_CIPHERED
-        title = q.calling_ap_title
-        if title is not None and len(title) != 8:
-            return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-        if c.system_title is not None and title != c.system_title:
-            return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-        if (ciphered or c.mechanism == acse.MECHANISM_HLS_GMAC) and title is None:
-            return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-        if q.user_information is None:
-            return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-        self.client_title = title
-        self.context = q.context
-        ui = q.user_information
-        if ui and ui[0] == 0x21:
-            if not ciphered:
-                return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-            try:
-                r = self._unprotect(ui, (acse.INITIATE_REQUEST,))
-            except DecodeError:
-                return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-            if isinstance(r, Event):
-                ic_error = r.apdu[2] == xdlms.SERVICE_INVOCATION_COUNTER_ERROR
-                self._reset()
-                if ic_error:
-                    return r  # as Gurux C does (dlms.md appendix B)
-                return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-            ui, self._form = r
-        elif ciphered and c.policy:
-            return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-        try:
-            ini = acse.parse_initiate_request(ui)
-        except DecodeError:
-            return self._aare_reject(q.context, acse.DIAG_NO_REASON)
-        err = None
-        if ini.version < acse.DLMS_VERSION:
-            err = acse.INITIATE_VERSION_TOO_LOW
-        elif ini.max_pdu < MIN_CLIENT_PDU:
-            err = acse.INITIATE_PDU_TOO_SHORT
-        elif not ini.conformance & c.conformance:
-            err = acse.INITIATE_INCOMPATIBLE_CONFORMANCE
-        elif ini.dedicated_key is not None and (len(ini.dedicated_key) != 16 or not ciphered):
-            err = acse.INITIATE_OTHER
-        if err is not None:
-            return self._aare_reject(q.context, acse.DIAG_NO_REASON, acse.build_initiate_error(err))
-        conformance = ini.conformance & c.conformance
-        response = acse.build_initiate_response(conformance, self.config.max_pdu)
-        diag = acse.DIAG_NULL
-        if c.mechanism == acse.MECHANISM_LLS:
-            if not security.lls_check(c.secret, q.authentication_value):
-                return self._aare_reject(q.context, acse.DIAG_AUTHENTICATION_FAILURE, response)
-        elif c.mechanism == acse.MECHANISM_HLS_GMAC:
-            ctos = q.authentication_value
-            if ctos is None or not 8 <= len(ctos) <= 64 or c.ek is None or c.ak is None:
-                return self._aare_reject(q.context, acse.DIAG_AUTHENTICATION_FAILURE)
-            self.ctos = ctos
-            self.stoc = bytes(self.config.random_bytes(16))
-            diag = acse.DIAG_AUTHENTICATION_REQUIRED
-        elif c.mechanism != acse.MECHANISM_LOWEST:
-            return self._aare_reject(q.context, acse.DIAG_MECHANISM_NOT_RECOGNISED)
-        if self._form is not None:
+            return self._aare_refused(aa.AARQ_REFUSED, acse.CONTEXT_LN, acse.DIAG_NO_REASON)
+        g = self.guard
+        if g is not None and g.remaining(self.sap):
+            # too many authentication failures: refused without looking at the secret
+            return self._aare_refused(aa.AUTH_CLOSED, q.context, acse.DIAG_AUTHENTICATION_FAILURE,
+                                      result=acse.REJECTED_TRANSIENT)
+        d = establish.accept_aarq(self.config, self.sap, self.keys, q)
+        if d.ic is not None:
+            self.keys.accept(d.ic)
+        if d.event == aa.AUTH_FAILED and g is not None:
+            g.failed(self.sap)
+        if d.event == aa.AARQ_REFUSED or d.event == aa.AUTH_FAILED:
+            if d.reply is not None:
+                self._step(d.event)
+                return Event(REPLY, d.reply)
+            return self._aare_refused(d.event, d.context, d.diagnostic, d.user_information)
+        response = d.user_information
+        if d.form is not None:
+            self._form, self._room = d.form, keystore.ROOM_AARQ
             response = self._protect(response)
-        self.mechanism = c.mechanism
-        self.conformance = conformance
-        self.client_max_pdu = ini.max_pdu
-        self.dedicated_key = ini.dedicated_key
-        self.state = PENDING if diag == acse.DIAG_AUTHENTICATION_REQUIRED else ASSOCIATED
-        show_title = ciphered or c.mechanism == acse.MECHANISM_HLS_GMAC
+            self._form = None
+            if response[0] == xdlms.EXCEPTION_RESPONSE:  # no counter left to answer with
+                return self._aare_refused(aa.AARQ_REFUSED, d.context, acse.DIAG_NO_REASON)
+        self._step(d.event)
+        self.context = d.context
+        self.client_title = d.client_title
+        self.mechanism = d.mechanism
+        self.conformance = d.conformance
+        self.client_max_pdu = d.client_max_pdu
+        self.dedicated_key = d.dedicated_key
+        if d.event == aa.AARQ_HLS:
+            self.ctos = d.ctos
+            self.stoc = bytes(self.config.random_bytes(16))
+        elif g is not None:
+            g.passed(self.sap)
+        show_title = d.context == acse.CONTEXT_LN_CIPHERED or d.mechanism == acse.MECHANISM_HLS_GMAC
         return Event(REPLY, acse.build_aare(
-            q.context, acse.ACCEPTED, diag,
+            d.context, acse.ACCEPTED, d.diagnostic,
             responding_ap_title=self.config.system_title if show_title else None,
-            mechanism=c.mechanism, stoc=self.stoc, user_information=response))
+            mechanism=d.mechanism, stoc=self.stoc, user_information=response))
+
+    def _aare_refused(self, event, context, diagnostic, user_information=None,
+                      result=acse.REJECTED_PERMANENT):
+        self._step(event)
+        return Event(REPLY, acse.build_aare(context or acse.CONTEXT_LN, result, diagnostic,
+                                            user_information=user_information))
 
     def _rlrq(self, apdu):
         try:
@@ -474,8 +474,18 @@ class Association:
             # dlms-cosem carries a ciphered InitiateRequest (dlms.md 4.6): verify
             # it so its IC is consumed; release regardless.
             try:
-                self._unprotect(q.user_information, (acse.INITIATE_REQUEST,))
+                r = self._unprotect(q.user_information, (acse.INITIATE_REQUEST,))
             except DecodeError:
-                pass
-        self._reset()
+                r = None
+            if isinstance(r, tuple):
+                self._take_ic(r[1], keystore.IC_RESERVE)
+        self._step(aa.RELEASE)
         return Event(RELEASED, acse.build_rlre(0))
+
+
+def _parse(apdu):
+    """The xdlms request, or the DecodeError (xdlms.Unsupported) it raised."""
+    try:
+        return xdlms.parse_request(apdu)
+    except DecodeError as e:
+        return e

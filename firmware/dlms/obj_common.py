@@ -188,11 +188,13 @@ class IecLocalPortSetup(CosemObject):
 
 
 class SecuritySetup(CosemObject):
-    """Class 64 version 0: policy, suite 0, system titles. Key transfer is not
-    offered over DLMS (keys are provisioned, docs/dlms.md)."""
+    """Class 64 version 0: policy, suite 0, system titles; method 2
+    key_transfer renews the association's own client keys (EK, AK) under its
+    KEK (dlms.md 6.5, docs/security.md). The new keys take effect once the
+    answer went out, and the association ends."""
     class_id = 64
     ATTRS = (R0, R0, R0, R0, R0)
-    METHODS = (NOBODY, NOBODY)
+    METHODS = (NOBODY, MANAGEMENT)  # 1 security_activate is not offered
 
     def read(self, attr, ctx):
         if attr == 2:
@@ -202,3 +204,12 @@ class SecuritySetup(CosemObject):
         if attr == 4:
             return (axdr.OCTET_STRING, ctx.association.client_system_title or b"")
         return (axdr.OCTET_STRING, ctx.server.system_title)
+
+    def invoke(self, method, param, ctx):
+        from dlms import key_transfer  # loaded on first use (board heap)
+        sap = ctx.association.client_sap
+        c = ctx.server.config.clients.get(sap)
+        if c is None or ctx.server.keys.get(sap) is None:
+            raise AccessError(READ_WRITE_DENIED)
+        ek, ak = key_transfer.unwrap_keys(param, c.kek)
+        ctx.server.keys.renew(sap, ek, ak)

@@ -11,6 +11,8 @@
 from compat import const
 from dlms import gcm
 from dlms.axdr import DecodeError, get_length, put_length
+from dlms.xdlms import (SERVICE_OPERATION_NOT_POSSIBLE, SERVICE_NOT_SUPPORTED,
+                        SERVICE_DECIPHERING_ERROR, SERVICE_INVOCATION_COUNTER_ERROR)
 
 SC_AUTHENTICATED = const(0x10)
 SC_ENCRYPTED = const(0x20)
@@ -164,50 +166,44 @@ def wrap(plain, form, sc, ic, cipher, ak, system_title):
     return bytes(out)
 
 
-# ---- invocation counters, dlms.md 6.2 ----
+# ---- checking a client's protected APDU, dlms.md 6.1-6.2 ----
 
-IC_MAX = 0xFFFFFFFF
+AUTHENTICATION_FAILED = const(0x80)  # unprotect(): the GCM tag did not verify (a wrong key)
 
 
-class Counters:
-    """Invocation counters of one client's key set; must outlive associations
-    (and be persisted by the caller: read `tx` and `rx_last` after each APDU).
-    tx: the IC the server uses next (starts at 1: dlms-cosem refuses a
-    meter IC of 0); rx_last: the last IC accepted from the client (-1 = none)."""
-
-    def __init__(self, tx=1, rx_last=-1):
-        self.tx = tx
-        self.rx_last = rx_last
-
-    def to_record(self):
-        """Plain values for the storage layer."""
-        return {"tx": self.tx, "rx_last": self.rx_last}
-
-    @classmethod
-    def from_record(cls, d):
-        return cls(d.get("tx", 1), d.get("rx_last", -1))
-
-    def fresh(self, ic):
-        return ic > self.rx_last
-
-    def expected(self):
-        return self.rx_last + 1
-
-    def accept(self, ic):
-        """Record an IC whose APDU has been verified; False if stale."""
-        if ic <= self.rx_last:
-            return False
-        self.rx_last = ic
-        return True
-
-    def next_tx(self):
-        """Take the next IC for sending; None when the counter is exhausted
-        (the key must be changed)."""
-        ic = self.tx
-        if ic > IC_MAX:
-            return None
-        self.tx = ic + 1
-        return ic
+def unprotect(apdu, keys, policy, title, plain_tags, dedicated=None):
+    """Check and decipher a protected APDU from a client whose key set is
+    `keys` (keystore.KeySet), whose requests must carry the SC bits `policy`
+    and whose system title is `title` (None: take it from a general form).
+    plain_tags: the plaintext APDUs allowed; dedicated: the Gcm of the
+    dedicated key or None. Returns (plaintext, Protected), or a refusal: an
+    xdlms SERVICE_* code or AUTHENTICATION_FAILED. Changes nothing: the
+    caller accepts the IC. Raises DecodeError for a malformed header."""
+    p = parse(apdu)
+    if p.plain_tag is not None and p.plain_tag not in plain_tags:
+        return SERVICE_NOT_SUPPORTED
+    if p.system_title is not None:
+        if title is not None and p.system_title != title:
+            return SERVICE_DECIPHERING_ERROR
+        title = p.system_title
+    if title is None:
+        return SERVICE_DECIPHERING_ERROR
+    if p.sc & policy != policy:  # weaker protection than the client's security policy
+        return SERVICE_OPERATION_NOT_POSSIBLE
+    if not keys.fresh(p.ic):
+        return SERVICE_INVOCATION_COUNTER_ERROR
+    cipher = dedicated if p.form == FORM_DED or p.form == FORM_GENERAL_DED else keys.cipher()
+    if cipher is None:
+        return SERVICE_DECIPHERING_ERROR
+    try:
+        plain = decipher(p, cipher, keys.ak, title)
+    except gcm.AuthenticationError:
+        return AUTHENTICATION_FAILED
+    except DecodeError:
+        return SERVICE_DECIPHERING_ERROR
+    if not plain or (p.plain_tag is not None and plain[0] != p.plain_tag) or plain[0] not in plain_tags:
+        return SERVICE_DECIPHERING_ERROR
+    return plain, p
 
 
 # ---- HLS-GMAC (mechanism 5), dlms.md 6.3 ----

@@ -2,18 +2,14 @@
 # objects -> meter. Sans-IO like its parts: receive_data() bytes in,
 # data_to_send() bytes out, tick() time in (design.md, dlms.md 1).
 #
-# Invocation counters (dlms.md 6.2) outlive associations and power cuts: the
-# server's own transmit counter is reserved ahead in the store (IC_RESERVE at
-# a time) so that a power cut can never make it reuse a GCM nonce; the last
-# accepted client counter is committed when an association ends and before
-# any SET or ACTION runs, so that no recorded command can be replayed after a
-# power cut. Unchanged counters are not written again (flash wear).
-from compat import const
+# Keys and invocation counters (dlms.md 6.2) outlive associations and power
+# cuts in dlms.keystore; the server commits the last accepted client counter
+# when an association ends and before any SET or ACTION runs, so that no
+# recorded command can be replayed after a power cut. Authentication failures
+# are rate-limited per client by dlms.auth_guard (docs/security.md).
 from dlms import axdr, cosem, hdlc_link, obis
 from dlms import association as assoc_mod
-from dlms import acse
-
-IC_RESERVE = const(1000)
+from dlms import acse, auth_guard, keystore
 
 # client SAP -> association level (docs/dlms.md)
 DEFAULT_LEVELS = {16: cosem.PUBLIC, 17: cosem.READER, 1: cosem.MANAGEMENT}
@@ -79,14 +75,20 @@ def default_objects(formats=("ascii", "bcd", "binary"), reject_is_error=False):
 
 class DlmsServer:
     """meter: meter.meter.Meter; config: dlms.association.ServerConfig;
-    store: a StateStore for the invocation counters (None: RAM only);
-    wallclock: callable -> seconds since 2000-01-01 UTC."""
+    store: a StateStore for the keys and invocation counters, auth_store one
+    for the authentication failures (None: RAM only); auth_limits: the
+    auth_guard limits (None: its defaults); on_event(code, a, b): the meter's
+    event log (None: no events); wallclock: callable -> seconds since
+    2000-01-01 UTC."""
 
     def __init__(self, meter, config, objects=None, store=None, wallclock=None,
-                 hdlc_addresses=(1,), hdlc_settings=None, ldn=None, levels=None):
+                 hdlc_addresses=(1,), hdlc_settings=None, ldn=None, levels=None,
+                 auth_store=None, auth_limits=None, on_event=None):
         self.meter = meter
         self.config = config
-        self.store = store
+        self.on_event = on_event
+        self.keys = keystore.KeyStore(config.clients, store, on_event)
+        self.guard = auth_guard.AuthGuard(auth_limits, auth_store, on_event)
         self.levels = levels or DEFAULT_LEVELS
         self.link = hdlc_link.HdlcLink(hdlc_addresses, hdlc_settings)
         a0 = hdlc_addresses[0]
@@ -98,16 +100,16 @@ class DlmsServer:
         self._wall = wallclock
         self._wall_offset = 0
         self.associations = {}
-        self._ic_reserved = {}
-        self._saved = None
-        self._load_counters()
 
     # -- bytes in, bytes out ---------------------------------------------------
     def receive_data(self, data, now_ms=None):
+        if now_ms is not None:
+            self.guard.advance(now_ms)
         self.link.receive_data(data, now_ms)
         self._pump()
 
     def tick(self, now_ms):
+        self.guard.advance(now_ms)
         self.link.tick(now_ms)
         self._pump()
 
@@ -132,7 +134,7 @@ class DlmsServer:
     def _association(self, sap):
         a = self.associations.get(sap)
         if a is None:
-            a = assoc_mod.Association(self.config, sap)
+            a = assoc_mod.Association(self.config, sap, self.keys.get(sap), self.guard)
             if sap in self.config.clients:  # others are refused; keep no state for them
                 self.associations[sap] = a
         return a
@@ -141,15 +143,15 @@ class DlmsServer:
         """One complete APDU from client `sap` -> the response APDU or None."""
         a = self._association(sap)
         ev = a.receive(apdu)
-        self._reserve_ic(sap)
+        self.keys.after_apdu(sap)
         if ev.kind == assoc_mod.REPLY or ev.kind == assoc_mod.RELEASED:
             if ev.kind == assoc_mod.RELEASED:
-                self._save_counters()
+                self.keys.save()
             return ev.apdu
         ctx = Context(self, a, self.levels.get(sap, cosem.PUBLIC))
         req = ev.request
         if ev.kind != assoc_mod.GET:
-            self._save_counters()
+            self.keys.save()
         m = self.model
         if ev.kind == assoc_mod.GET:
             results = []
@@ -168,7 +170,10 @@ class DlmsServer:
         data = self._encode(value) if value is not None else None
         if not isinstance(data, (bytes, bytearray)):
             code, data = (data or code), None
-        return a.action_response(req, code, data)
+        resp = a.action_response(req, code, data)
+        if self.keys.apply_renewal() is not None:  # key_transfer: answered under the old keys
+            a.keys_renewed()
+        return resp
 
     def _encode(self, value):
         """A-XDR bytes of an object's value, or hardware-fault for a value
@@ -182,7 +187,7 @@ class DlmsServer:
     def _release_all(self):
         for a in self.associations.values():
             a.release()
-        self._save_counters()
+        self.keys.save()
 
     # -- COSEM views ------------------------------------------------------------
     def object_list(self, level):
@@ -206,38 +211,5 @@ class DlmsServer:
         self._wall_offset = t - base
 
     def expected_ic(self, sap):
-        c = self.config.clients.get(sap)
-        return c.counters.expected() if c is not None else 0
-
-    # -- invocation counters ------------------------------------------------------
-    def _load_counters(self):
-        d = self.store.load() if self.store is not None else None
-        for sap, c in self.config.clients.items():
-            rec = d.get(str(sap)) if d else None
-            if rec:
-                c.counters.tx = rec[0]  # the reservation: never reuse an IC
-                c.counters.rx_last = rec[1]
-            self._ic_reserved[sap] = c.counters.tx
-        if self.store is not None:
-            self._save_counters()
-
-    def _reserve_ic(self, sap):
-        c = self.config.clients.get(sap)
-        if c is not None and self.store is not None and c.counters.tx + 8 >= self._ic_reserved[sap]:
-            self._save_counters()
-
-    def _save_counters(self):
-        if self.store is None:
-            return
-        d = {}
-        for sap, c in self.config.clients.items():
-            reserve = self._ic_reserved.get(sap, 0)
-            if c.counters.tx + 8 >= reserve:
-                reserve = c.counters.tx + IC_RESERVE
-            d[str(sap)] = [reserve, c.counters.rx_last]
-        if d == self._saved:
-            return
-        self.store.commit(d)
-        self._saved = d
-        for sap in d:
-            self._ic_reserved[int(sap)] = d[sap][0]
+        k = self.keys.get(sap)
+        return k.expected() if k is not None else 0

@@ -25,3 +25,6 @@ MPL_SET = const(18)  # a = W
 CTS_PROFILE = const(19)  # a = UUT applied while CTS mode was already active
 MANUAL_RECONNECT = const(20)  # a = 1 allowed
 CTS_REFUSED = const(21)  # a = UUT asked, b = reason (cts.REFUSED_*)
+DLMS_COUNTER_NEAR_END = const(22)  # a = client SAP, b = 1 its IC, 2 the meter's (dlms.keystore)
+DLMS_AUTH_LOCKED = const(23)  # a = client SAP, b = seconds (dlms.auth_guard)
+DLMS_KEYS_RENEWED = const(24)  # a = client SAP, b = 1 EK (counters reset) | 2 AK changed

@@ -307,6 +307,11 @@ class Meter:
         self._commit_or_undo(now, before, self.control_state)
         self._update_relay(now, False)
 
+    def log_event(self, code, a=0, b=0):
+        """Log an event of another part of the meter (the DLMS server's
+        security events) at once, best effort, in the meter's event ring."""
+        self._log_now(self.clock(), code, a, b)
+
     def save_keypad_lock(self, rejects, remaining_s):
         """The keypad's lock-out (sts.lockout) made durable when it engages, so a
         power cycle does not end it (powered seconds left). One commit per

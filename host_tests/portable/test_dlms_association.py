@@ -3,7 +3,7 @@
 from dlms import acse, association, axdr, xdlms
 from dlms.association import Association
 from dlmsdata import apdu, unhex
-from dlmshelp import aare_fields, config, exc
+from dlmshelp import aare_fields, config, exc, lls_aarq
 
 
 
@@ -110,24 +110,16 @@ def test_rejections():
     assert aare_fields(a.receive(b"\x60\x05\x01\x02").apdu)[0] == 1 and a.state == association.IDLE
 
 
-def _lls_aarq(password):
-    ui = apdu("initiate_request")
-    body = (unhex("A109060760857405080101 8A020780 8B0760857405080201") + b"\xac"
-            + bytes((len(password) + 2, 0x80, len(password))) + password + b"\xbe"
-            + bytes((len(ui) + 2, 0x04, len(ui))) + ui)
-    return bytes((0x60, len(body))) + body
-
-
 def test_lls():
     cfg = config()
     a = Association(cfg, 17)
-    ev = a.receive(_lls_aarq(b"wrong"))
+    ev = a.receive(lls_aarq(b"wrong"))
     assert aare_fields(ev.apdu)[:2] == (1, 13) and a.state == association.IDLE
-    ev = a.receive(_lls_aarq(b"Gurux"))
+    ev = a.receive(lls_aarq(b"Gurux"))
     assert aare_fields(ev.apdu)[:2] == (0, 0) and a.state == association.ASSOCIATED
     assert b"\x89\x07\x60\x85\x74\x05\x08\x02\x01" in ev.apdu
     # the public client refuses an LLS request: mechanism not recognised
-    assert aare_fields(Association(cfg, 16).receive(_lls_aarq(b"Gurux")).apdu)[:2] == (1, 11)
+    assert aare_fields(Association(cfg, 16).receive(lls_aarq(b"Gurux")).apdu)[:2] == (1, 11)
 
 
 def test_selective_access_needs_conformance():

@@ -1,6 +1,6 @@
 # Portable: HLS-GMAC and ciphered associations (dlms.md 4.5, 6), driven with the
 # captured session of appendix B.
-from dlms import acse, association, gcm, security, xdlms
+from dlms import acse, association, gcm, keystore, security, xdlms
 from dlms.association import Association
 from dlmsdata import apdu, unhex
 from dlmshelp import STOC, aare_fields, config, exc
@@ -13,7 +13,7 @@ TITLE = b"ABCDEFGH"
 def _hls_session():
     cfg = config(TITLE)  # the capture's server used the client's title as well
     a = Association(cfg, 1)
-    a.client.counters.tx = 0x0B
+    a.keys.tx = 0x0B
     ev = a.receive(apdu("aarq_hls"))
     return a, ev
 
@@ -30,12 +30,12 @@ def test_hls_gmac_session_reproduces_capture():
     assert (p.tag, p.sc, p.ic) == (0x28, 0x30, 0x0B)
     expect = acse.build_initiate_response(0x401E5D & association.CONF_IMPLEMENTED, 512)
     assert security.decipher(p, g, AK, TITLE) == expect
-    assert a.client.counters.rx_last == 0xC8
+    assert a.keys.rx_last == 0xC8
     # only the HLS reply is allowed while pending
     get = security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x30, 0xC9, g, AK, TITLE)
     assert exc(a.receive(get), 1, 1)
     # pass 3 as gurux-dlms sends it: glo-action-request (CB), outer IC = f's IC + 1
-    a.client.counters.tx = 0x0D
+    a.keys.tx = 0x0D
     hls = security.wrap(apdu("hls_action"), security.FORM_GLO, 0x30, 0xCA, g, AK, TITLE)
     ev = a.receive(hls)
     assert a.state == association.ASSOCIATED
@@ -60,12 +60,12 @@ def test_hls_gmac_session_reproduces_capture():
     for sc in (0x10, 0x20):
         weak = security.wrap(apdu("get_ldn"), security.FORM_GLO, sc, 0xCC, g, AK, TITLE)
         assert exc(a.receive(weak), 1, 1)
-    assert a.client.counters.rx_last == 0xCB
+    assert a.keys.rx_last == 0xCB
     # a tampered APDU: deciphering error, counter unchanged
     bad = bytearray(security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x30, 0xD0, g, AK, TITLE))
     bad[-1] ^= 1
     assert exc(a.receive(bytes(bad)), 1, 5)
-    assert a.client.counters.rx_last == 0xCB
+    assert a.keys.rx_last == 0xCB
     # a wrong key
     other = security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x30, 0xD1, gcm.Gcm(AK), AK, TITLE)
     assert exc(a.receive(other), 1, 5)
@@ -142,14 +142,14 @@ def test_dedicated_key_ded_and_general_ded_forms():
     assert a.state == association.ASSOCIATED
     gd = gcm.Gcm(dkey)
     for form, resp_tag in ((security.FORM_DED, 0xD4), (security.FORM_GENERAL_DED, 0xDC)):
-        ev = a.receive(security.wrap(apdu("get_ldn"), form, 0x30, a.client.counters.rx_last + 1, gd, AK, TITLE))
+        ev = a.receive(security.wrap(apdu("get_ldn"), form, 0x30, a.keys.rx_last + 1, gd, AK, TITLE))
         assert ev.kind == association.GET
         out = a.get_response(ev.request, [b"\x11\x01"])
         p = security.parse(out)
         assert out[0] == resp_tag
         assert security.decipher(p, gd, AK, TITLE) == b"\xc4\x01\xc1\x00\x11\x01"
     # the global key does not open a ded APDU
-    bad = security.wrap(apdu("get_ldn"), security.FORM_DED, 0x30, a.client.counters.rx_last + 1, g, AK, TITLE)
+    bad = security.wrap(apdu("get_ldn"), security.FORM_DED, 0x30, a.keys.rx_last + 1, g, AK, TITLE)
     assert exc(a.receive(bad), 1, 5)
 
 
@@ -158,7 +158,7 @@ def test_exhausted_server_counter_refuses_to_answer():
     g = gcm.Gcm(EK)
     a.receive(security.wrap(apdu("hls_action"), security.FORM_GLO, 0x30, 0xCA, g, AK, TITLE))
     assert a.state == association.ASSOCIATED
-    a.client.counters.tx = security.IC_MAX + 1
+    a.keys.tx = keystore.IC_MAX + 1
     ev = a.receive(security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x30, 0xCB, g, AK, TITLE))
     assert a.get_response(ev.request, [b"\x00"]) == b"\xd8\x01\x01"
 
@@ -170,7 +170,7 @@ def test_unauthenticated_ic_never_moves_the_counter():
     a.client.policy = security.SC_ENCRYPTED  # a weaker policy that admits E-only requests
     ev = a.receive(security.wrap(apdu("get_ldn"), security.FORM_GLO, 0x20, 0x7FFFFFF0, g, AK, TITLE))
     assert ev.kind == association.GET
-    assert a.client.counters.rx_last == 0xCA
+    assert a.keys.rx_last == 0xCA
 
 
 def test_release_with_garbled_ciphered_user_information():

@@ -13,8 +13,9 @@ from dlms import axdr, gcm, security
 from dlms import hdlc_frame as hf
 from dlms import server as srvmod
 from dlmsdata import apdu
-from dlmshelp import STOC, config
+from dlmshelp import STOC, config, hls_aarq, hls_reply
 from hdlc_testclient import Client, frames_in
+from meter import events
 from sts import result
 
 EK = bytes(range(16))
@@ -214,7 +215,7 @@ def test_management_session_with_token_enter():
     disconnect(s, cl)
     # the counters were committed: the server's reserve ahead, the client's last
     rec = store.data["1"]
-    assert rec[0] > s.config.clients[1].counters.tx and rec[1] == c.ic
+    assert rec[0] > s.keys.get(1).tx and rec[1] == c.ic
     assert s.model.errors == 0 and s.link.errors == 0
 
 
@@ -234,3 +235,84 @@ def test_meter_failure_is_hardware_fault_and_not_processed():
     status = s.handle_apdu(16, b"\xc0\x01\xc1" + GW + b"\x06\x00")
     assert status == b"\xc4\x01\xc1\x00\x02\x02\x16\x08\x04\x08\x10"  # not yet processed
     assert s.model.errors == 1 and m.account.credit[0] == 0
+
+
+# -- issue 12: invocation counters that leave no room, key renewal over DLMS --
+
+KEK = bytes(range(0x10, 0x20))  # dlms.association.development_config
+EK2 = bytes(range(0x20, 0x30))
+AK2 = bytes(range(0x40, 0x50))
+IC_OBJECT = b"\xc0\x01\xc1\x00\x01\x00\x00\x2b\x01\x00\xff\x02\x00"  # GET 0.0.43.1.0.255 attr 2
+
+
+def _open(s, ic, ek=EK, ak=AK):
+    """A management association through handle_apdu: AARQ at ic, pass 3 at
+    ic + 1. Returns the Gcm for ek, or None if the AARQ was refused."""
+    g = gcm.Gcm(ek)
+    aare = s.handle_apdu(1, hls_aarq(g, ak, TITLE, ic))
+    if aare[0] != 0x61 or b"\xa2\x03\x02\x01\x00" not in aare:
+        return None
+    s.handle_apdu(1, hls_reply(g, ak, TITLE, ic + 1))
+    assert s.associations[1].state == 2
+    return g
+
+
+def _call(s, g, plain, ic, ak=AK):
+    out = s.handle_apdu(1, security.wrap(plain, security.FORM_GLO, 0x30, ic, g, ak, TITLE))
+    if out[0] == 0xD8:
+        return out
+    return bytes(security.decipher(security.parse(out), g, ak, TITLE))
+
+
+def _public_ic(s):
+    s.handle_apdu(16, apdu("aarq_public"))
+    r = s.handle_apdu(16, IC_OBJECT)
+    s.handle_apdu(16, apdu("rlrq"))
+    assert r[:5] == b"\xc4\x01\xc1\x00\x06", r  # double-long-unsigned, never a fault
+    return int.from_bytes(r[5:9], "big")
+
+
+def test_ic_ffffffff_leaves_the_meter_usable():
+    store = Store()
+    s, m = new_server(store)
+    g = _open(s, 0x10)
+    status = b"\xc0\x01\xc1" + GW + b"\x06\x00"
+    assert _call(s, g, status, 0xFFFFFFFF) == b"\xd8\x01\x06\x00\x00\x00\x12"
+    assert _call(s, g, status, 0x12)[:4] == b"\xc4\x01\xc1\x00"
+    s.handle_apdu(1, apdu("rlrq"))
+    assert store.data["1"][1] == 0x12 and _public_ic(s) == 0x13
+    s2, _ = new_server(store)  # a restart: still usable
+    assert _public_ic(s2) == 0x13 and _open(s2, 0x13) is not None
+
+
+def test_key_transfer_renews_the_keys_and_they_outlive_a_restart():
+    from dlms import keywrap
+    store = Store()
+    log = []
+    s = srvmod.DlmsServer(Meter(), config(TITLE), store=store, wallclock=lambda: 0,
+                          on_event=lambda code, a, b: log.append((code, a, b)))
+    g = _open(s, 0x10)
+    s.handle_apdu(1, IC_OBJECT)  # (any request between)
+    kt = (b"\xc3\x01\xc1\x00\x40\x00\x00\x2b\x00\x00\xff\x02\x01\x01\x02"
+          + b"\x02\x02\x16\x00\x09\x18" + keywrap.wrap(KEK, EK2)
+          + b"\x02\x02\x16\x02\x09\x18" + keywrap.wrap(KEK, AK2))
+    # answered under the old keys; the association ends; one record holds the
+    # new keys and the counters from the start
+    assert _call(s, g, kt, 0x13) == b"\xc7\x01\xc1\x00\x00"
+    assert s.associations[1].state == 0
+    assert store.data["1"] == [1001, -1, EK2, AK2]
+    assert log == [(events.DLMS_KEYS_RENEWED, 1, 3)]
+    assert _call(s, g, IC_OBJECT, 0x14) == b"\xd8\x01\x01"  # no association any more
+    assert _public_ic(s) == 0
+    g2 = _open(s, 0, EK2, AK2)
+    assert _call(s, g2, b"\xc0\x01\xc1" + GW + b"\x06\x00", 2, AK2)[:4] == b"\xc4\x01\xc1\x00"
+    s.handle_apdu(1, apdu("rlrq"))
+    s2, _ = new_server(store)  # restart: the renewed keys override the provisioned ones
+    assert _open(s2, 3) is None
+    s2.guard.advance(0)
+    s2.guard.advance(5000)  # the delay that failure earned
+    assert _open(s2, 3, EK2, AK2) is not None
+    # a wrong KEK: other-reason, nothing changes
+    bad = kt[:21] + keywrap.wrap(bytes(16), EK2) + kt[45:]
+    assert _call(s2, gcm.Gcm(EK2), bad, 5, AK2) == b"\xc7\x01\xc1\xfa\x00"
+    assert store.data["1"][2:] == [EK2, AK2] and s2.associations[1].state == 2

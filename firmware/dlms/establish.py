@@ -1,0 +1,158 @@
+# Association establishment: the decision on one AARQ (dlms.md 4.2-4.4, 6.3,
+# 6.4), as a pure function. accept_aarq() reads the configuration and the
+# client's key set and changes neither; dlms.association applies the
+# decision (state, counters, challenge, AARE).
+from compat import const
+from dlms import aa_state as aa
+from dlms import acse, keystore, security, xdlms
+from dlms.axdr import DecodeError
+
+MIN_CLIENT_PDU = const(64)
+
+
+class Decision:
+    """event: aa_state.AARQ_ACCEPTED / AARQ_HLS / AARQ_REFUSED / AUTH_FAILED.
+    A refusal has diagnostic, user_information (an initiate error, or the
+    initiate response for a wrong password) or reply (an exception APDU sent
+    instead of an AARE). An acceptance has the negotiated values and the
+    plain initiate response to send (protected by the caller when `form`).
+    ic: an authenticated IC to record, whatever the event."""
+
+    def __init__(self, event, context, diagnostic=acse.DIAG_NO_REASON, user_information=None):
+        self.event = event
+        self.context = context or acse.CONTEXT_LN
+        self.diagnostic = diagnostic
+        self.user_information = user_information
+        self.reply = None
+        self.ic = None
+        self.form = None  # (form, sc) of a ciphered InitiateRequest
+        self.client_title = None
+        self.mechanism = None
+        self.conformance = 0
+        self.client_max_pdu = 0
+        self.dedicated_key = None
+        self.ctos = None
+
+
+def accept_aarq(config, sap, keys, q):
+    """config: association.ServerConfig; keys: the client's keystore.KeySet
+    or None; q: the acse.Aarq. Returns a Decision."""
+    c = config.clients.get(sap)
+    if c is None:
+        return Decision(aa.AARQ_REFUSED, q.context)
+    diag = _names(c, q)
+    if diag:
+        return Decision(aa.AARQ_REFUSED, q.context, diag)
+    d = Decision(aa.AARQ_ACCEPTED, q.context, acse.DIAG_NULL)
+    d.client_title = q.calling_ap_title
+    ini = _initiate(c, keys, q, d)
+    if isinstance(ini, Decision):
+        return ini
+    err = _negotiate(c, ini, q.context == acse.CONTEXT_LN_CIPHERED)
+    if err is not None:
+        return _refuse(d, acse.DIAG_NO_REASON, acse.build_initiate_error(err))
+    d.conformance = ini.conformance & c.conformance
+    d.client_max_pdu = ini.max_pdu
+    d.dedicated_key = ini.dedicated_key
+    d.mechanism = c.mechanism
+    d.user_information = acse.build_initiate_response(d.conformance, config.max_pdu)
+    return _authenticate(c, keys, q, d)
+
+
+def _refuse(d, diagnostic, user_information=None, event=aa.AARQ_REFUSED):
+    d.event, d.diagnostic, d.user_information = event, diagnostic, user_information
+    return d
+
+
+def _names(c, q):
+    """Application context, mechanism and calling title (4.1, 4.2): a
+    diagnostic, or 0 when they suit client c."""
+    if q.context not in c.contexts:
+        return acse.DIAG_CONTEXT_NOT_SUPPORTED
+    if q.mechanism != c.mechanism:
+        if c.mechanism != acse.MECHANISM_LOWEST and not q.mechanism_present:
+            return acse.DIAG_MECHANISM_REQUIRED
+        return acse.DIAG_MECHANISM_NOT_RECOGNISED
+    title = q.calling_ap_title
+    if title is not None and len(title) != 8:
+        return acse.DIAG_NO_REASON
+    if c.system_title is not None and title != c.system_title:
+        return acse.DIAG_NO_REASON
+    ciphered = q.context == acse.CONTEXT_LN_CIPHERED
+    if (ciphered or c.mechanism == acse.MECHANISM_HLS_GMAC) and title is None:
+        return acse.DIAG_NO_REASON
+    if q.user_information is None:
+        return acse.DIAG_NO_REASON
+    return 0
+
+
+def _initiate(c, keys, q, d):
+    """The InitiateRequest (4.4), deciphered when glo-ciphered (6.1): the
+    parsed request, or a refusing Decision."""
+    ui = q.user_information
+    ciphered = q.context == acse.CONTEXT_LN_CIPHERED
+    if ui and ui[0] == 0x21:
+        if not ciphered or keys is None:
+            return _refuse(d, acse.DIAG_NO_REASON)
+        try:
+            r = security.unprotect(ui, keys, c.policy, d.client_title, (acse.INITIATE_REQUEST,))
+        except DecodeError:
+            return _refuse(d, acse.DIAG_NO_REASON)
+        if isinstance(r, int):
+            if r == xdlms.SERVICE_INVOCATION_COUNTER_ERROR:
+                return _counter_error(d, keys)
+            if r == security.AUTHENTICATION_FAILED:
+                return _refuse(d, acse.DIAG_NO_REASON, event=aa.AUTH_FAILED)
+            return _refuse(d, acse.DIAG_NO_REASON)
+        ui, p = r
+        if not keys.fits(p.ic, keystore.ROOM_AARQ):
+            return _counter_error(d, keys)
+        if p.sc & security.SC_AUTHENTICATED:
+            d.ic = p.ic  # only an authenticated IC may move the counter
+        d.form = (p.form, p.sc)
+    elif ciphered and c.policy:
+        return _refuse(d, acse.DIAG_NO_REASON)
+    try:
+        return acse.parse_initiate_request(ui)
+    except DecodeError:
+        return _refuse(d, acse.DIAG_NO_REASON)
+
+
+def _counter_error(d, keys):
+    # a stale IC, or one that leaves no room: answered with the IC expected,
+    # as Gurux C does (dlms.md 6.2, appendix B)
+    d = _refuse(d, acse.DIAG_NO_REASON)
+    d.reply = xdlms.exception_response(xdlms.STATE_SERVICE_NOT_ALLOWED,
+                                       xdlms.SERVICE_INVOCATION_COUNTER_ERROR, keys.expected())
+    return d
+
+
+def _negotiate(c, ini, ciphered):
+    """An initiate error (4.4), or None."""
+    if ini.version < acse.DLMS_VERSION:
+        return acse.INITIATE_VERSION_TOO_LOW
+    if ini.max_pdu < MIN_CLIENT_PDU:
+        return acse.INITIATE_PDU_TOO_SHORT
+    if not ini.conformance & c.conformance:
+        return acse.INITIATE_INCOMPATIBLE_CONFORMANCE
+    if ini.dedicated_key is not None and (len(ini.dedicated_key) != 16 or not ciphered):
+        return acse.INITIATE_OTHER
+    return None
+
+
+def _authenticate(c, keys, q, d):
+    """LLS password (6.4) or the start of HLS-GMAC (6.3)."""
+    m = c.mechanism
+    if m == acse.MECHANISM_LLS:
+        if not security.lls_check(c.secret, q.authentication_value):
+            return _refuse(d, acse.DIAG_AUTHENTICATION_FAILURE, d.user_information,
+                           aa.AUTH_FAILED)
+    elif m == acse.MECHANISM_HLS_GMAC:
+        ctos = q.authentication_value
+        if ctos is None or not 8 <= len(ctos) <= 64 or keys is None or keys.ak is None:
+            return _refuse(d, acse.DIAG_AUTHENTICATION_FAILURE)
+        d.ctos = bytes(ctos)
+        d.event, d.diagnostic = aa.AARQ_HLS, acse.DIAG_AUTHENTICATION_REQUIRED
+    elif m != acse.MECHANISM_LOWEST:
+        return _refuse(d, acse.DIAG_MECHANISM_NOT_RECOGNISED)
+    return d

@@ -1,0 +1,198 @@
+# The one store of the clients' global keys and invocation counters (dlms.md
+# 6.2): for each client SAP with a key set, the unicast encryption key (EK)
+# and authentication key (AK) in use, the IC the server sends next (tx) and
+# the last IC accepted from the client (rx_last). Keys renewed over DLMS
+# (class 64 key_transfer) replace the provisioned ones here and persist.
+#
+# One StateStore record {"<sap>": [tx reserved, rx_last] (+ [ek, ak] once
+# renewed)}:
+# - tx is reserved IC_AHEAD ahead, so a power cut never makes the server
+#   reuse a GCM nonce; after a restart tx starts at the reservation;
+# - rx_last is committed when the caller says (the server: when an
+#   association ends and before a SET or ACTION runs), so no recorded
+#   command replays after a power cut;
+# - a renewal writes the new keys and the reset counters in one commit;
+# - an unchanged record is not written again (flash wear).
+#
+# Room (issue 12): an IC after which no IC is left would lock the client out
+# for good. The last IC_RESERVE counters are kept for a key renewal: an
+# ordinary request or response needs that much room after its IC, the steps
+# of a renewal only what the rest of the renewal needs (ROOM_*), and no IC
+# leaves less than 1, so the published next IC always fits in 32 bits.
+from compat import const
+from dlms import gcm
+
+IC_MAX = 0xFFFFFFFF
+IC_RESERVE = const(1024)  # the last counters, kept for a key renewal
+ROOM_AARQ = const(8)  # AARQ/AARE, then HLS pass 3/4 and key_transfer
+ROOM_HLS = const(4)  # HLS pass 3/4 (two server ICs), then key_transfer
+ROOM_KEY_TRANSFER = const(1)  # key_transfer: the last step
+IC_AHEAD = const(1000)  # tx reservation step
+_AHEAD_NEAR_END = const(16)  # inside the reserve: a restart wastes less of it
+_MARGIN = const(8)  # reserve again when tx comes this close
+IC_WARN = IC_MAX - 0xFFFFFF  # a counter past this nears its end: an event
+
+RX = const(1)  # KeySet.near_end bits: the client's counter,
+TX = const(2)  # the server's
+
+
+class KeySet:
+    """One client's keys and counters. tx starts at 1 (dlms-cosem refuses a
+    meter IC of 0); rx_last -1: nothing accepted yet."""
+
+    def __init__(self, ek, ak, tx=1, rx_last=-1):
+        self.ek = ek
+        self.ak = ak
+        self.tx = tx
+        self.rx_last = rx_last
+        self.reserved = tx  # the tx held by the store
+        self.renewed = False  # keys from a key transfer, not provisioning
+        self.near_end = 0  # RX | TX: a counter passed IC_WARN (not reported yet)
+        self._gcm = None
+
+    def cipher(self):
+        """The AES-GCM instance for EK (its GHASH tables are built once)."""
+        if self._gcm is None:
+            self._gcm = gcm.Gcm(self.ek)
+        return self._gcm
+
+    def fresh(self, ic):
+        """Worth deciphering: newer than the last accepted IC, not the last IC."""
+        return self.rx_last < ic < IC_MAX
+
+    @staticmethod
+    def fits(ic, room):
+        return ic <= IC_MAX - room
+
+    def expected(self):
+        """The next IC the client may use (published at 0.0.43.1.0.255)."""
+        e = self.rx_last + 1
+        return e if e <= IC_MAX else IC_MAX  # a record written before the room rule
+
+    def accept(self, ic):
+        """Record an IC whose APDU has been verified; False if stale."""
+        if ic <= self.rx_last:
+            return False
+        if self.rx_last < IC_WARN <= ic:
+            self.near_end |= RX
+        self.rx_last = ic
+        return True
+
+    def next_tx(self, room=IC_RESERVE):
+        """Take the next IC for sending; None when it would leave less than
+        `room` (then only a key renewal helps)."""
+        ic = self.tx
+        if ic > IC_MAX - room:
+            return None
+        if ic == IC_WARN:
+            self.near_end |= TX
+        self.tx = ic + 1
+        return ic
+
+    def _reserve(self):
+        """Move the reservation ahead if tx came close to it; True if moved."""
+        tx = self.tx
+        if tx + _MARGIN < self.reserved:
+            return False
+        r = tx + (IC_AHEAD if tx + IC_AHEAD <= IC_MAX - IC_RESERVE else _AHEAD_NEAR_END)
+        self.reserved = r if r <= IC_MAX + 1 else IC_MAX + 1
+        return True
+
+    def _record(self):
+        if self.renewed:
+            return [self.reserved, self.rx_last, self.ek, self.ak]
+        return [self.reserved, self.rx_last]
+
+
+class KeyStore:
+    """clients: dict SAP -> association.ClientConfig (the provisioned keys);
+    store: a StateStore (None: RAM only); on_event(code, a, b) for the
+    meter's event log, or None."""
+
+    def __init__(self, clients, store=None, on_event=None):
+        self.store = store
+        self.on_event = on_event
+        self.sets = {}
+        for sap, c in clients.items():
+            if c.ek is not None:
+                self.sets[sap] = KeySet(c.ek, c.ak)
+        self._saved = None
+        self._pending = None
+        if store is not None:
+            d = store.load()
+            for sap, k in self.sets.items():
+                rec = d.get(str(sap)) if d else None
+                if rec:
+                    k.tx = k.reserved = rec[0]  # the reservation: never reuse an IC
+                    k.rx_last = rec[1]
+                    if len(rec) >= 4:  # renewed over DLMS: overrides provisioning
+                        k.ek, k.ak, k.renewed = bytes(rec[2]), bytes(rec[3]), True
+            self.save()
+
+    def get(self, sap):
+        return self.sets.get(sap)
+
+    def save(self):
+        """Commit the counters if they changed, reserving tx ahead as needed."""
+        for k in self.sets.values():
+            k._reserve()
+        self._commit(self._record())
+
+    def after_apdu(self, sap):
+        """After each APDU of client `sap`: store a new reservation when tx
+        comes close to the stored one; report a counter near its end."""
+        k = self.sets.get(sap)
+        if k is None:
+            return
+        if self.store is not None and k.tx + _MARGIN >= k.reserved:
+            self.save()
+        if k.near_end:
+            if self.on_event is not None:
+                from meter import events
+                self.on_event(events.DLMS_COUNTER_NEAR_END, sap, k.near_end)
+            k.near_end = 0
+
+    def _record(self, sap=None, replacement=None):
+        d = {}
+        for s, k in self.sets.items():
+            d[str(s)] = (replacement if s == sap else k)._record()
+        return d
+
+    def _commit(self, d):
+        if self.store is None or d == self._saved:
+            return
+        self.store.commit(d)
+        self._saved = d
+
+    # -- key renewal (class 64 key_transfer) ---------------------------------------
+    def renew(self, sap, ek=None, ak=None):
+        """Make new keys for client `sap` durable: one commit holds them and,
+        when EK changes, counters reset to the start (with the same EK the
+        counters go on: a reset would reuse GCM nonces). They take effect at
+        apply_renewal(), once the answer went out under the old keys. Raises
+        what the store raises; then nothing changed."""
+        k = self.sets[sap]
+        new = KeySet(ek or k.ek, ak or k.ak)
+        if new.ek == k.ek:
+            new.tx, new.rx_last, new.reserved = k.tx, k.rx_last, k.reserved
+        else:
+            new._reserve()
+        new.renewed = True
+        self._commit(self._record(sap, new))
+        self._pending = (sap, new)
+
+    def apply_renewal(self):
+        """Switch to the keys of the last renew(); returns the SAP or None."""
+        if self._pending is None:
+            return None
+        sap, new = self._pending
+        self._pending = None
+        k = self.sets[sap]
+        changed = (1 if new.ek != k.ek else 0) | (2 if new.ak != k.ak else 0)
+        if changed & 1:
+            k.tx, k.rx_last, k.reserved, k._gcm = new.tx, new.rx_last, new.reserved, None
+        k.ek, k.ak, k.renewed = new.ek, new.ak, True
+        if self.on_event is not None:
+            from meter import events
+            self.on_event(events.DLMS_KEYS_RENEWED, sap, changed)
+        return sap

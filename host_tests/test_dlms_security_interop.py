@@ -1,0 +1,179 @@
+"""Issue 12 items 1 and 3 against the whole meter (app.App behind the host
+board's HDLC-over-TCP adapter) with the unmodified clients: key renewal with
+gurux-dlms' GXDLMSSecuritySetup.globalKeyTransfer and with dlms-cosem's
+wrap_key plus a plain ACTION; an invocation counter of 0xFFFFFFFF; LLS
+guessing refused and locked across a restart; the keypad lock-out across a
+restart of the App on a real file system. docs/security.md."""
+import os
+import sys
+
+import pytest
+from dlms_cosem import cosem as dc_cosem, enumerations as en, utils
+from dlms_cosem.client import DlmsClient
+from dlms_cosem.cosem import Obis
+from dlms_cosem.io import BlockingTcpIO, HdlcTransport
+from dlms_cosem.security import (HighLevelSecurityGmacAuthentication, NoSecurityAuthentication,
+                                 SecurityControlField, wrap_key)
+from gurux_dlms import GXReplyData
+from gurux_dlms.objects import GXDLMSData, GXDLMSSecuritySetup
+from gurux_dlms.objects.enums import GlobalKeyType
+
+import app as appmod
+from dlms import obis
+from hal.fs import FileSystem
+from meter import events
+from meter_tcp import MeterTcp, Relay, meter, vend  # noqa: F401 (fixture)
+from sts import result
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from meterclient import MANAGEMENT, READER, MeterClient  # noqa: E402
+
+T = obis.to_text
+KEK = bytes.fromhex(appmod.DEV_PROVISION["kek"])
+EK2 = bytes(range(0x20, 0x30))
+AK2 = bytes(range(0x40, 0x50))
+
+
+def events_of(m, code):
+    return [e for e in m.call(m.app.eventlog.entries) if e[2] == code]
+
+
+def published_ic(m):
+    with MeterClient(m.url, client=16) as c:
+        return int(c.read(GXDLMSData(T(obis.INVOCATION_COUNTER)), 2))
+
+
+def ldn(c):
+    return bytes(c.read(GXDLMSData(T(obis.LOGICAL_DEVICE_NAME)), 2))
+
+
+def test_gurux_global_key_transfer_renews_keys_which_outlive_a_restart(meter):
+    with MeterClient(meter.url, client=MANAGEMENT) as c:
+        ss = GXDLMSSecuritySetup(T(obis.SECURITY_SETUP))
+        reply = GXReplyData()
+        c._block(ss.globalKeyTransfer(c.client, KEK, [(GlobalKeyType.UNICAST_ENCRYPTION, EK2),
+                                                      (GlobalKeyType.AUTHENTICATION, AK2)]), reply)
+        assert reply.error == 0
+    assert [e[3:] for e in events_of(meter, events.DLMS_KEYS_RENEWED)] == [(1, 3)]
+    assert published_ic(meter) == 0  # the counters start again with the new keys
+    with MeterClient(meter.url, client=MANAGEMENT, block_cipher_key=EK2,
+                     authentication_key=AK2) as c:
+        assert ldn(c) == b"STS11111111115"
+    meter.restart()  # the renewed keys are durable and override the provisioned ones
+    with MeterClient(meter.url, client=MANAGEMENT, block_cipher_key=EK2,
+                     authentication_key=AK2) as c:
+        assert ldn(c) == b"STS11111111115"
+    with pytest.raises(Exception):
+        MeterClient(meter.url, client=MANAGEMENT).open()
+
+
+def test_dlms_cosem_key_transfer_with_its_wrap_key(meter):
+    def client(ek, ak):
+        with DlmsClient(transport=transport(meter, 16),
+                        authentication=NoSecurityAuthentication()).session() as s:
+            ic = utils.parse_as_dlms_data(s.get(IC))
+        return DlmsClient(transport=transport(meter, 1),
+                          authentication=HighLevelSecurityGmacAuthentication(challenge_length=16),
+                          encryption_key=ek, authentication_key=ak, client_system_title=b"DLMSCOSM",
+                          client_initial_invocation_counter=ic)
+
+    sc = SecurityControlField(security_suite=0)
+    param = (b"\x01\x02" + b"\x02\x02\x16\x00\x09\x18" + wrap_key(sc, KEK, EK2)
+             + b"\x02\x02\x16\x02\x09\x18" + wrap_key(sc, KEK, AK2))
+    with client(bytes(range(16)), bytes(range(0xD0, 0xE0))).session() as s:
+        s.action(KEY_TRANSFER, param)
+    with client(EK2, AK2).session() as s:
+        assert utils.parse_as_dlms_data(s.get(LDN)) == b"STS11111111115"
+
+
+def test_ic_ffffffff_leaves_the_management_client_usable(meter):
+    with pytest.raises(Exception):
+        MeterClient(meter.url, client=MANAGEMENT, invocation_counter=0xFFFFFFFF).open()
+    assert published_ic(meter) == 0  # readable, and nothing was recorded
+    with MeterClient(meter.url, client=MANAGEMENT) as c:
+        assert ldn(c) == b"STS11111111115"
+    meter.restart()
+    with MeterClient(meter.url, client=MANAGEMENT) as c:
+        assert ldn(c) == b"STS11111111115"
+
+
+def test_lls_guessing_is_refused_and_the_lock_out_survives_a_restart(tmp_path):
+    # provisioned: locked for 600 s from the first failure (the growing
+    # delays before it are in host_tests/portable/test_dlms_association_security.py)
+    m = MeterTcp(str(tmp_path), {"auth_lockout": {"after": 1, "base_s": 1, "lock_s": 600}})
+    try:
+        for guess in (b"a", b"b", b"c", b"Gurux"):
+            with pytest.raises(Exception) as e:
+                MeterClient(m.url, client=READER, password=guess).open()
+        assert "transient" in str(e.value)  # the right password too, while locked
+        assert m.call(lambda: m.app.server.guard.fails[READER][0]) == 1  # the rest unseen
+        assert [e[3:] for e in events_of(m, events.DLMS_AUTH_LOCKED)] == [(READER, 600)]
+        m.restart()
+        with pytest.raises(Exception) as e:
+            MeterClient(m.url, client=READER).open()
+        assert "transient" in str(e.value)
+        with MeterClient(m.url, client=16) as c:  # other clients are not affected
+            assert c.read(GXDLMSData(T(obis.LOGICAL_DEVICE_NAME)), 2)
+    finally:
+        m.stop()
+
+
+def test_keypad_lock_out_survives_a_restart_of_the_meter(tmp_path):
+    def build():
+        return appmod.App(None, FileSystem(str(tmp_path)), clock=lambda: 100, wallclock=lambda: 0,
+                          relay=Relay(), random_bytes=os.urandom)
+
+    def type_in(a, digits):
+        for d in digits:
+            a.key(d)
+        return a.key("#")
+
+    a = build()
+    for wrong in ("12345678901234567890", "11111111111111111111", "22222222222222222222"):
+        assert type_in(a, wrong) != result.ACCEPT
+    good = vend("5", 9)
+    assert type_in(a, good) == result.LOCKOUT
+    a = build()  # power cycle: a new App on the same files
+    assert type_in(a, good) == result.LOCKOUT and a.meter.account.credit[0] == 0
+
+
+IC = dc_cosem.CosemAttribute(en.CosemInterface.DATA, Obis(0, 0, 43, 1, 0), 2)
+LDN = dc_cosem.CosemAttribute(en.CosemInterface.DATA, Obis(0, 0, 42, 0, 0), 2)
+KEY_TRANSFER = dc_cosem.CosemMethod(en.CosemInterface.SECURITY_SETUP, Obis(0, 0, 43, 0, 0), 2)
+
+
+def transport(m, sap):
+    return HdlcTransport(client_logical_address=sap, server_logical_address=1,
+                         io=BlockingTcpIO(host="127.0.0.1", port=m.port, timeout=5), timeout=5)
+
+
+FOOTPRINT = """
+import sys, gc
+from dlms import association, server
+s = server.DlmsServer(None, association.development_config(lambda n: bytes(n)),
+                      ldn=b"STS", objects=server.default_objects())
+s.handle_apdu(16, bytes.fromhex(%r))
+print(" ".join(sorted(m for m in sys.modules if m.startswith("dlms"))))
+gc.collect()
+before = gc.mem_alloc()
+from dlms import key_transfer
+gc.collect()
+print(gc.mem_alloc() - before)
+"""
+
+
+def test_key_transfer_code_loads_only_on_first_use():
+    """The board keeps key wrap and key transfer out of its heap until a key
+    transfer arrives (docs/security.md gives the figure measured here)."""
+    import subprocess
+    from dlmsdata import apdu
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, MICROPYPATH=os.path.join(root, "firmware"))
+    p = subprocess.run([os.path.join(os.path.dirname(sys.executable), "micropython"), "-X",
+                        "heapsize=512k", "-c", FOOTPRINT % apdu("aarq_public").hex()],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    mods, heap = p.stdout.split("\n")[:2]
+    assert "dlms.association" in mods and "dlms.keystore" in mods
+    assert "dlms.keywrap" not in mods and "dlms.key_transfer" not in mods
+    assert 0 < int(heap) < 12000, heap
