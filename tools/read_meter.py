@@ -34,7 +34,8 @@ EVENTS = {1: "token accepted", 2: "token rejected", 3: "power up", 4: "power dow
           9: "CTS entered", 10: "CTS exited", 11: "key changed", 12: "credit cleared",
           13: "low credit", 14: "emergency credit", 15: "power limit trip",
           16: "remote disconnect", 17: "remote reconnect", 18: "MPL set",
-          19: "CTS profile changed", 20: "manual reconnect", 21: "CTS refused"}
+          19: "CTS profile changed", 20: "manual reconnect", 21: "CTS refused",
+          22: "DLMS counter near end", 23: "DLMS client locked out", 24: "DLMS keys renewed"}
 RELAY_REASONS = {0: "-", 1: "CTS ended", 2: "commanded", 3: "tamper", 4: "power limit",
                  5: "no credit"}
 CONTROL_STATES = {0: "disconnected", 1: "connected", 2: "ready for reconnection"}
