@@ -86,7 +86,6 @@ class DlmsServer:
                  auth_store=None, auth_limits=None, on_event=None):
         self.meter = meter
         self.config = config
-        self.on_event = on_event
         self.keys = keystore.KeyStore(config.clients, store, on_event)
         self.guard = auth_guard.AuthGuard(auth_limits, auth_store, on_event)
         self.levels = levels or DEFAULT_LEVELS
