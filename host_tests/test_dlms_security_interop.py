@@ -146,34 +146,3 @@ def transport(m, sap):
     return HdlcTransport(client_logical_address=sap, server_logical_address=1,
                          io=BlockingTcpIO(host="127.0.0.1", port=m.port, timeout=5), timeout=5)
 
-
-FOOTPRINT = """
-import sys, gc
-from dlms import association, server
-s = server.DlmsServer(None, association.development_config(lambda n: bytes(n)),
-                      ldn=b"STS", objects=server.default_objects())
-s.handle_apdu(16, bytes.fromhex(%r))
-print(" ".join(sorted(m for m in sys.modules if m.startswith("dlms"))))
-gc.collect()
-before = gc.mem_alloc()
-from dlms import key_transfer
-gc.collect()
-print(gc.mem_alloc() - before)
-"""
-
-
-def test_key_transfer_code_loads_only_on_first_use():
-    """The board keeps key wrap and key transfer out of its heap until a key
-    transfer arrives (docs/security.md gives the figure measured here)."""
-    import subprocess
-    from dlmsdata import apdu
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, MICROPYPATH=os.path.join(root, "firmware"))
-    p = subprocess.run([os.path.join(os.path.dirname(sys.executable), "micropython"), "-X",
-                        "heapsize=512k", "-c", FOOTPRINT % apdu("aarq_public").hex()],
-                       capture_output=True, text=True, env=env, timeout=60)
-    assert p.returncode == 0, p.stdout + p.stderr
-    mods, heap = p.stdout.split("\n")[:2]
-    assert "dlms.association" in mods and "dlms.keystore" in mods
-    assert "dlms.keywrap" not in mods and "dlms.key_transfer" not in mods
-    assert 0 < int(heap) < 12000, heap

@@ -35,6 +35,8 @@ LAZY_FEATURES = {
     "IEC 62056-21 mode E": ("dlms.iec62056_21",),
     "CTS mode control and profiles": ("meter.cts_control", "meter.cts_profiles"),
     "token vending and key derivation (tools only)": ("sts.vend",),
+    "DLMS key renewal (class 64 key_transfer, RFC 3394 key wrap)": ("dlms.key_transfer",
+                                                                    "dlms.keywrap"),
 }
 
 # The development meter (app.DEV_PROVISION) with the system title and the

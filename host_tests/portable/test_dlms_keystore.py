@@ -1,3 +1,4 @@
+# mp32-skip: test_renewal_is_atomic_across_a_power_cut test_renewal_is_atomic_with_garbled_flash_writes: blockdev.RamDisk mounts os.VfsLfs2 (littlefs), which the WebAssembly port does not have
 # Portable: the keys and invocation counters of dlms.keystore (dlms.md 6.2):
 # replay checks, the room kept for a key renewal (issue 12: an IC of
 # 0xFFFFFFFF must not lock the client out), reservation ahead across
