@@ -30,11 +30,13 @@ class Relay:
 
 class MeterTcp:
     """App + tcp_optical on 127.0.0.1:<free port>. `restart()` rebuilds the
-    App on the same data directory (a power cycle)."""
+    App on the same data directory (a power cycle). port_options go to
+    tcp_optical.OpticalPort (pre_snrm_ms, max_waiting, log)."""
 
-    def __init__(self, data_dir, provision=None):
+    def __init__(self, data_dir, provision=None, **port_options):
         self.data_dir = data_dir
         self.provision = provision
+        self.port_options = port_options
         self.loop = None
         self.thread = None
         self.start()
@@ -53,7 +55,8 @@ class MeterTcp:
         ready = threading.Event()
 
         async def main():
-            self._srv = await tcp_optical.start(self.app.server, "127.0.0.1", 0)
+            self._srv = await tcp_optical.start(self.app.server, "127.0.0.1", 0,
+                                                **self.port_options)
             self.port = self._srv.sockets[0].getsockname()[1]
             ready.set()
 
@@ -68,12 +71,7 @@ class MeterTcp:
 
     def stop(self):
         async def close():
-            self._srv.close()
-            me = asyncio.current_task()
-            tasks = [t for t in asyncio.all_tasks() if t is not me]
-            for t in tasks:  # open connections: tcp_optical releases the link
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            self._srv.close()  # also closes the connections: the server releases the link
             await self._srv.wait_closed()
 
         fut = asyncio.run_coroutine_threadsafe(close(), self.loop)

@@ -145,7 +145,8 @@ def test_fifty_meters_take_a_token_each_over_tcp(tmp_path):
 
 def test_one_port_addressed_by_hdlc_server_address(tmp_path):
     """--one-port: every meter behind one TCP port, picked by the lower HDLC
-    address of the first frame; a frame for no meter closes the connection."""
+    address of the first frame; a frame for no meter closes the connection.
+    Silent connections, to the one port and to a meter's own port, block nobody."""
     import socket
     from gurux_dlms.enums import DataType
     from gurux_dlms.objects import GXDLMSCredit, GXDLMSData, GXDLMSTokenGateway
@@ -155,6 +156,7 @@ def test_one_port_addressed_by_hdlc_server_address(tmp_path):
     try:
         port = ft.fleet.base_port + 5
         rows = ft.fleet.rows()
+        silent = [socket.create_connection(("127.0.0.1", p), 5) for p in (port, port - 1)]
         for row in (rows[4], rows[0], rows[2]):
             tok = vend.vend(7, bytes.fromhex(row["decoder_key"]), 0, 0,
                             tid=vend.tid_for(2014, 2026, 3, 1, 0, 10), value=7 + row["meter"])
@@ -175,6 +177,8 @@ def test_one_port_addressed_by_hdlc_server_address(tmp_path):
         s.settimeout(5)
         assert s.recv(64) == b""
         s.close()
+        for s in silent:
+            s.close()
     finally:
         ft.stop()
 

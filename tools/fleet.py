@@ -5,8 +5,9 @@
 
 Meter n (0-based) listens on 127.0.0.1:(base-port + n) and is its own meter:
 own DRN, own decoder key, own data folder (DATA/meter-NNNN/) and own clock.
-Each TCP connection is one optical-port session (HDLC, logical device 1),
-exactly as `make sim`'s single virtual meter; the DLMS keys are the development
+Each meter's port is its optical port, exactly as `make sim`'s single virtual
+meter (boards/host/tcp_optical, docs/sim.md): one HDLC session (logical
+device 1) at a time, a few connections waiting, idle ones closed; the DLMS keys are the development
 keys of docs/dlms.md for every meter (a head-end load test needs the STS keys
 to differ, not the DLMS ones).
 
@@ -23,7 +24,8 @@ One port for all (--one-port P): a connection's first HDLC frame picks the
 meter by its destination address: upper (logical) 1, lower (physical) 16 + n,
 i.e. the 4-byte server address hdlc_server = 1 << 14 | (16 + n) as gurux's
 GXDLMSClient.getServerAddress(1, 16 + n) gives it (tools/meterclient.py
---server). Sessions of different meters run at once over that one port.
+--server). Sessions of different meters run at once over that one port; a
+connection that addresses no meter, or sends no frame within 3 s, is closed.
 
 Scaling: a meter is only a listening socket until a client first connects;
 the App (meter, state store, DLMS server) is built then, so N idle meters cost
@@ -108,6 +110,7 @@ class VirtualMeter:
         self.t0 = time.monotonic()
         self.relay = Relay()
         self._app = None
+        self._optical = None
 
     def clock(self):
         return int(time.monotonic() - self.t0)  # whole seconds: the store keeps integers
@@ -124,6 +127,15 @@ class VirtualMeter:
                             self.relay, os.urandom, hdlc_addresses=self.hdlc_addresses)
         return self._app
 
+    @property
+    def optical(self):
+        """The meter's optical port (boards/host/tcp_optical), built on first use."""
+        if self._optical is None:
+            name = os.path.basename(self.folder)
+            self._optical = tcp_optical.OpticalPort(
+                self.app.server, log=lambda line: _log("fleet %s %s" % (name, line)))
+        return self._optical
+
     def built(self):
         return self._app is not None
 
@@ -132,21 +144,11 @@ class VirtualMeter:
             self._app.meter.tick(self.clock())
 
 
+def _log(line):
+    print(line, file=sys.stderr)
+
+
 PHYSICAL_BASE = 16  # lower HDLC address of meter 0 in the one-port mode
-
-
-class _Prefixed:
-    """A StreamReader that first returns bytes already read."""
-
-    def __init__(self, head, reader):
-        self.head = head
-        self.reader = reader
-
-    async def read(self, n):
-        if self.head:
-            out, self.head = self.head[:n], self.head[n:]
-            return out
-        return await self.reader.read(n)
 
 
 def destination(head):
@@ -168,45 +170,75 @@ def provision_for(ident):
 
 
 async def serve_meter(vm, host, port):
-    """Listen for one meter; one session at a time (as one optical port)."""
-    vm.lock = getattr(vm, "lock", None) or asyncio.Lock()
-
-    async def handle(reader, writer):
-        async with vm.lock:
-            await tcp_optical.serve_connection(vm.app.server, reader, writer)
-
-    return await asyncio.start_server(handle, host, port)
+    """Listen for one meter: its optical port (one session at a time)."""
+    return await tcp_optical.listen(host, port, lambda: vm.optical)
 
 
-async def serve_one_port(meters, host, port, timeout=10):
-    """One listener for all meters: the destination address of a connection's
-    first HDLC frame picks the meter: lower (physical) address PHYSICAL_BASE + n
-    (the upper, logical address is 1 as everywhere). Sessions of different meters
-    run concurrently; one meter takes one session at a time."""
-    for vm in meters:
-        vm.lock = getattr(vm, "lock", None) or asyncio.Lock()
+class AddressRouter:
+    """The --one-port listener's target: a new connection is held until the
+    destination address of its first HDLC frame picks the meter -- lower
+    (physical) address PHYSICAL_BASE + n, upper (logical) 1 as everywhere --
+    then handed to that meter's optical port. Sessions of different meters
+    run concurrently; one meter takes one session at a time. Unaddressed
+    connections: at most max_pending, each for at most pre_snrm_ms."""
 
-    async def handle(reader, writer):
-        head = b""
-        addr = None
-        try:
-            while addr is None and len(head) < 16:
-                chunk = await asyncio.wait_for(reader.read(64), timeout)
-                if not chunk:
-                    break
-                head += chunk
-                addr = destination(head)
-        except asyncio.TimeoutError:
-            pass
-        n = -1 if addr is None else addr[1] - PHYSICAL_BASE
-        if not 0 <= n < len(meters):
-            writer.close()
+    def __init__(self, meters, pre_snrm_ms=tcp_optical.PRE_SNRM_MS, max_pending=64, log=None):
+        self.meters = meters
+        self.pre_snrm_ms = pre_snrm_ms
+        self.max_pending = max_pending
+        self.log = log or _log
+        self.pending = []
+        self.ports = []  # meters' optical ports with connections, to tick
+
+    def accept(self, conn, now):
+        conn.port = self
+        if len(self.pending) >= self.max_pending:
+            self.drop(conn, now, "refused, %d connections are unaddressed" % len(self.pending))
+            return False
+        conn.t = now
+        conn.rx = b""
+        self.pending.append(conn)
+        return True
+
+    def received(self, conn, data, now):
+        head = conn.rx + data
+        addr = destination(head)
+        if addr is None and len(head) < 16:
+            conn.rx = head
             return
-        vm = meters[n]
-        async with vm.lock:
-            await tcp_optical.serve_connection(vm.app.server, _Prefixed(head, reader), writer)
+        n = -1 if addr is None else addr[1] - PHYSICAL_BASE
+        if not 0 <= n < len(self.meters):
+            self.drop(conn, now, "addressed no meter (%r)" % (addr,))
+            return
+        self.pending.remove(conn)
+        port = self.meters[n].optical
+        if port.accept(conn, now):
+            if port not in self.ports:
+                self.ports.append(port)
+            port.received(conn, head, now)
 
-    return await asyncio.start_server(handle, host, port)
+    def closed(self, conn, now, err=None):
+        self.drop(conn, now)
+
+    def drop(self, conn, now, why=None):
+        if why:
+            self.log("fleet: %s %s" % (conn.name, why))
+        conn.close()
+        if conn in self.pending:
+            self.pending.remove(conn)
+
+    def tick(self, now):
+        for c in list(self.pending):
+            if tcp_optical.ticks_diff(now, c.t) >= self.pre_snrm_ms:
+                self.drop(c, now, "closed, no HDLC frame for %d ms" % self.pre_snrm_ms)
+        self.ports = [p for p in self.ports if p.tick(now)]
+        return bool(self.pending or self.ports)
+
+
+async def serve_one_port(meters, host, port):
+    """One listener for all meters, addressed by HDLC server address."""
+    router = AddressRouter(meters)
+    return await tcp_optical.listen(host, port, lambda: router)
 
 
 class Fleet:
@@ -311,6 +343,9 @@ def main(argv=None):
         asyncio.run(run())
     except KeyboardInterrupt:
         pass
+    except tcp_optical.ListenError as exc:
+        print("fleet: error: %s" % exc, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,55 +1,327 @@
 # HDLC over TCP for the virtual meter: the optical port of the host board.
-# Each TCP connection is a fresh physical connection to the one optical port:
-# bytes go to the sans-IO DLMS server, its answers go back. Runs on CPython's
-# asyncio and on MicroPython's asyncio alike.
+#
+# TCP connections share the meter's one optical port as optical probes would:
+# one connection (the active one) talks to the sans-IO DLMS server at a time.
+# The others wait in arrival order, at most max_waiting of them (more are
+# closed at once). A connection is never left hanging: one that is not in an
+# HDLC session -- it has sent nothing yet, it waits behind a busy port, or
+# it has the port but no SNRM was accepted or its session ended (DISC, or the
+# server's HDLC inactivity timeout, dlms.md 2.9) -- is closed after
+# pre_snrm_ms. A silent connection never takes the port: the first waiting
+# connection that has sent bytes does. docs/sim.md explains the choice.
+#
+# OpticalPort is the arbitration, with time passed in; the front ends below
+# are thin: an asyncio.Protocol on CPython (no task or timer per read) and
+# asyncio streams with one reading task per connection on MicroPython.
 import asyncio
+import errno
+import sys
 
 try:
-    from time import ticks_ms
+    from time import ticks_diff, ticks_ms
 except ImportError:  # CPython
     import time
 
     def ticks_ms():
         return int(time.monotonic() * 1000) & 0x3FFFFFFF
 
+    def ticks_diff(a, b):
+        return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
 
-async def serve_connection(server, reader, writer, idle_ms=1000, on_activity=None):
-    """Pump one TCP connection through `server` (dlms.server.DlmsServer or any
-    object with receive_data/data_to_send/tick) until the peer closes."""
-    try:
-        while True:
-            try:
-                data = await asyncio.wait_for(reader.read(512), idle_ms / 1000)
-            except asyncio.TimeoutError:
-                server.tick(ticks_ms())
-                data = None
-            else:
-                if not data:
-                    break
-                server.receive_data(data, ticks_ms())
-                if on_activity is not None:
-                    on_activity()
-            out = server.data_to_send()
+PRE_SNRM_MS = 3000  # to start (or restart) an HDLC session once connected or waiting
+MAX_WAITING = 8  # connections besides the active one
+MAX_HELD = 1024  # bytes held for a waiting connection (an SNRM is under 40)
+TICK_MS = 250  # timeout resolution while connections exist
+CPYTHON = sys.implementation.name == "cpython"
+
+
+def _stderr(line):
+    sys.stderr.write(line + "\n")
+
+
+class OpticalPort:
+    """The one optical port of `server` (a dlms.server.DlmsServer) shared by
+    connections. A connection object has write(bytes), close() (idempotent)
+    and name; the port keeps its own fields on it (port, t, rx). The front
+    end calls accept, received and closed (the peer went away; err is the
+    exception or None), and tick while busy() is true."""
+
+    def __init__(self, server, pre_snrm_ms=PRE_SNRM_MS, max_waiting=MAX_WAITING, log=None):
+        self.server = server
+        self.pre_snrm_ms = pre_snrm_ms
+        self.max_waiting = max_waiting
+        self.log = log or _stderr
+        self.active = None
+        self.waiting = []
+
+    def busy(self):
+        return self.active is not None or bool(self.waiting)
+
+    def accept(self, conn, now):
+        """Take a new connection into the queue; False if it was refused."""
+        conn.port = self
+        if len(self.waiting) >= self.max_waiting:
+            self.log("optical port: %s refused, %d connections wait already"
+                     % (conn.name, len(self.waiting)))
+            conn.close()
+            return False
+        conn.t = now  # since when it is not in an HDLC session
+        conn.rx = b""  # bytes held while it waits
+        self.waiting.append(conn)
+        return True
+
+    def received(self, conn, data, now):
+        if conn is self.active:
+            self._feed(data, now)
+            return
+        conn.rx += data
+        if len(conn.rx) > MAX_HELD:
+            self.drop(conn, now, "sent %d bytes while waiting" % len(conn.rx))
+        elif self.active is None:
+            self._next(now)
+
+    def closed(self, conn, now, err=None):
+        """The peer closed the connection (err None) or it failed."""
+        if err is not None or (conn is self.active and self.server.link.connected):
+            self.log("optical port: %s hung up%s" % (
+                conn.name, " (%s)" % type(err).__name__ if err is not None else
+                " during an HDLC session"))
+        self.drop(conn, now)
+
+    def tick(self, now):
+        """Time to the server, and the timeouts. Returns busy()."""
+        a = self.active
+        if a is not None:
+            s = self.server
+            if s.link.connected:  # in session until now at least
+                a.t = now
+            s.tick(now)
+            out = s.data_to_send()
             if out:
-                writer.write(out)
-                await writer.drain()
-    finally:
-        server.link.disconnect()
-        server.tick(ticks_ms())  # lets the server release the association
+                a.write(out)
+        for c in ([a] if a is not None else []) + self.waiting:
+            if ticks_diff(now, c.t) >= self.pre_snrm_ms:
+                self.drop(c, now, "closed, %s for %d ms" % (
+                    "no HDLC session" if c is a else "waiting" if c.rx else "silent",
+                    self.pre_snrm_ms))
+        return self.busy()
+
+    def _feed(self, data, now):
+        s = self.server
+        was = s.link.connected
+        s.receive_data(data, now)
+        out = s.data_to_send()
+        if out:
+            self.active.write(out)
+        if was or s.link.connected:  # in session until now at least
+            self.active.t = now
+
+    def _next(self, now):
+        """The port is free: the first waiting connection with bytes gets it."""
+        for c in self.waiting:
+            if c.rx:
+                self.waiting.remove(c)
+                self.active = c
+                c.t = now
+                data, c.rx = c.rx, b""
+                self._feed(data, now)
+                return
+
+    def drop(self, conn, now, why=None):
+        """Close a connection from this side (why: logged)."""
+        if why:
+            self.log("optical port: %s %s" % (conn.name, why))
+        conn.close()
+        if conn is self.active:
+            self.active = None
+            self.server.link.disconnect()
+            self.server.tick(now)  # lets the server release the association
+            self._next(now)
+        elif conn in self.waiting:
+            self.waiting.remove(conn)
+
+
+class ListenError(OSError):
+    """Listening failed; str() is the one-line reason (listen_error)."""
+
+
+def listen_error(exc, host, port):
+    """The one-line reason why listening on host:port failed."""
+    if getattr(exc, "errno", None) == errno.EADDRINUSE:
+        return "TCP port %d on %s is already in use" % (port, host)
+    return "cannot listen on TCP %s:%d: %s" % (host, port, exc)
+
+
+def _peer(p):
+    if isinstance(p, tuple):
+        return "%s:%d" % (p[0], p[1])
+    try:  # MicroPython: a raw sockaddr_in
+        return "%d.%d.%d.%d:%d" % (p[4], p[5], p[6], p[7], p[2] << 8 | p[3])
+    except (TypeError, IndexError):
+        return "?"
+
+
+class Listener:
+    """A listening TCP socket whose connections go to target(), an
+    OpticalPort or anything with the same accept/received/closed/tick
+    (tools/fleet.py's address router); target is called per connection,
+    so it can be built on first use."""
+
+    def __init__(self, target):
+        self.target = target
+        self.ticked = None  # what the tick timer ticks
+        self.conns = []
+        self.server = None
+        self._timer = None
+        self._loop = asyncio.get_event_loop()  # CPython: the running loop
+
+    @property
+    def sockets(self):
+        return self.server.sockets
+
+    def close(self):
+        """Stop listening and close every connection (the server releases
+        the link of the active one)."""
+        self.server.close()
+        now = ticks_ms()
+        for c in list(self.conns):
+            if not c.closed:
+                c.port.drop(c, now)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def wait_closed(self):
+        await self.server.wait_closed()
+
+    def _accept(self, conn):
+        self.conns.append(conn)
+        t = self.target()
+        self.ticked = t
+        t.accept(conn, ticks_ms())
+        self._arm()
+
+    def _arm(self):
+        if self._timer is None:
+            self._timer = (self._loop.call_later(TICK_MS / 1000, self._tick)
+                           if CPYTHON else asyncio.create_task(self._ticker()))
+
+    def _tick(self):  # CPython: a timer only while connections exist
+        self._timer = None
+        if self.ticked.tick(ticks_ms()):
+            self._arm()
+
+    async def _ticker(self):  # MicroPython: a task only while connections exist
         try:
-            writer.close()
-            await writer.wait_closed()
-        except Exception:
-            pass
+            while True:
+                await asyncio.sleep_ms(TICK_MS)
+                if not self.ticked.tick(ticks_ms()):
+                    break
+        finally:
+            self._timer = None
 
 
-async def start(server, host="127.0.0.1", port=4059, lock=None):
-    """Listen on host:port; one connection at a time talks to the meter
-    (a second one waits, as a second optical probe would)."""
-    lock = lock or asyncio.Lock()
+if CPYTHON:
+    class _Conn(asyncio.Protocol):
+        """One TCP connection (CPython): events straight from the loop."""
 
-    async def handle(reader, writer):
-        async with lock:
-            await serve_connection(server, reader, writer)
+        def __init__(self, listener):
+            self.listener = listener
+            self.closed = False
+            self.port = None
+            self.transport = None
+            self.name = "?"
 
-    return await asyncio.start_server(handle, host, port)
+        def connection_made(self, transport):
+            self.transport = transport
+            self.name = _peer(transport.get_extra_info("peername"))
+            self.listener._accept(self)
+
+        def data_received(self, data):
+            if not self.closed:
+                self.port.received(self, data, ticks_ms())
+
+        def connection_lost(self, exc):
+            self.listener.conns.remove(self)
+            if not self.closed:
+                self.closed = True
+                self.port.closed(self, ticks_ms(), exc)
+
+        def write(self, data):
+            self.transport.write(data)
+
+        def close(self):
+            if not self.closed:
+                self.closed = True
+                self.transport.close()
+
+    async def _serve(listener, host, port):
+        return await listener._loop.create_server(lambda: _Conn(listener), host, port)
+else:
+    class _Conn:
+        """One TCP connection (MicroPython): a task reads the stream."""
+
+        def __init__(self, listener, reader, writer):
+            self.listener = listener
+            self.reader = reader
+            self.writer = writer
+            self.closed = False
+            self.port = None
+            self.task = asyncio.current_task()
+            self.name = _peer(writer.get_extra_info("peername"))
+
+        async def run(self):
+            err = None
+            try:
+                self.listener._accept(self)
+                while not self.closed:
+                    data = await self.reader.read(512)
+                    if not data:
+                        break
+                    self.port.received(self, data, ticks_ms())
+                    if self.writer.out_buf:  # the rest of a partial write
+                        await self.writer.drain()
+            except asyncio.CancelledError:  # closed by the port
+                pass
+            except OSError as e:
+                err = e
+            finally:
+                self.listener.conns.remove(self)
+                if not self.closed:
+                    self.closed = True
+                    self.port.closed(self, ticks_ms(), err)
+                self.writer.close()
+                await self.writer.wait_closed()
+
+        def write(self, data):
+            self.writer.write(data)  # sends at once; a partial write is kept in out_buf
+
+        def close(self):
+            if not self.closed:
+                self.closed = True
+                if self.task is not asyncio.current_task():
+                    self.task.cancel()
+
+    async def _serve(listener, host, port):
+        async def handle(reader, writer):
+            await _Conn(listener, reader, writer).run()
+
+        return await asyncio.start_server(handle, host, port)
+
+
+async def listen(host, port, target):
+    """A Listener on host:port (port 0: any free one) for target();
+    ListenError when the port is in use."""
+    lst = Listener(target)
+    try:
+        lst.server = await _serve(lst, host, port)
+    except OSError as e:
+        raise ListenError(listen_error(e, host, port))
+    return lst
+
+
+async def start(server, host="127.0.0.1", port=4059, **options):
+    """Serve the DLMS server on host:port through one OpticalPort (options:
+    pre_snrm_ms, max_waiting, log). The Listener's .target() is the port."""
+    p = OpticalPort(server, **options)
+    return await listen(host, port, lambda: p)

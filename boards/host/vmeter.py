@@ -349,11 +349,15 @@ class Sim:
     async def start(self):
         o = self.opts
         tasks = []
-        await tcp_optical.start(self.app.server, o["host"], o["port"])
+        await tcp_optical.start(self.app.server, o["host"], o["port"], log=out)
         msg = "virtual meter %s (%s keys): optical port tcp %s:%d" % (
             self.app.meter.sts.drn, self.source, o["host"], o["port"])
         if o["control"]:
-            await asyncio.start_server(self.control, o["host"], o["control"])
+            try:
+                await asyncio.start_server(self.control, o["host"], o["control"])
+            except OSError as e:
+                raise tcp_optical.ListenError(
+                    "--control: " + tcp_optical.listen_error(e, o["host"], o["control"]))
             msg += ", control tcp %d" % o["control"]
         if o["pty"]:
             if not CPYTHON:
@@ -394,10 +398,14 @@ def run(argv):
         old = termios.tcgetattr(fd)
         tty.setcbreak(fd)
         restore = lambda: termios.tcsetattr(fd, termios.TCSADRAIN, old)  # noqa: E731
+    code = 0
     try:
         asyncio.run(sim.start())
     except KeyboardInterrupt:
         pass
+    except tcp_optical.ListenError as e:  # a port in use: one line, exit 2
+        sys.stderr.write("error: %s\n" % e)
+        code = 2
     finally:
         # an orderly stop (q, quit, Ctrl-C) is a power-down the board noticed:
         # uncommitted consumption is flushed (Meter.power_down); SIGKILL is a cut
@@ -406,6 +414,8 @@ def run(argv):
             restore()
         if sim.interactive:
             out("")
+    if code:
+        sys.exit(code)
     return sim
 
 
