@@ -100,7 +100,7 @@ class NotAvailable(Exception):
 
 
 class _RecordingIO:
-    """Wraps the pyserial port; every chunk in and out goes to `log`."""
+    """Wraps meterclient's link; every chunk in and out goes to `log`."""
 
     def __init__(self, io, log):
         self._io = io
@@ -110,8 +110,8 @@ class _RecordingIO:
         self._log.append(("TX", bytes(data)))
         return self._io.write(data)
 
-    def read(self, n):
-        data = self._io.read(n)
+    def read_some(self):
+        data = self._io.read_some()
         if data:
             if self._log and self._log[-1][0] == "RX":
                 self._log[-1] = ("RX", self._log[-1][1] + bytes(data))

@@ -1,8 +1,8 @@
 """A small DLMS/COSEM client for the PC tools, built on gurux-dlms (PyPI).
 
 It talks HDLC to any meter: a serial port / optical probe (`/dev/ttyUSB0`,
-9600 8N1) or the virtual meter (`socket://127.0.0.1:4059`), through pyserial's
-`serial_for_url`. Associations follow docs/dlms.md: public client 16 (no
+9600 8N1, through pyserial) or the virtual meter (`socket://127.0.0.1:4059`,
+a plain TCP socket: pyserial's socket:// close sleeps 0.3 s). Associations follow docs/dlms.md: public client 16 (no
 authentication), reader 17 (LLS), management client 1 (HLS-GMAC with
 authenticated encryption, security suite 0).
 
@@ -10,10 +10,10 @@ authenticated encryption, security suite 0).
         print(m.read(TokenGateway(), 6))
 """
 import os
+import socket
 import sys
 import time
 
-import serial
 from gurux_dlms import GXByteBuffer, GXReplyData
 from gurux_dlms.enums import Authentication, InterfaceType, Security
 from gurux_dlms.objects import GXDLMSData
@@ -51,6 +51,55 @@ class DlmsError(MeterError):
     def __init__(self, code, message=""):
         MeterError.__init__(self, "DLMS error %d %s" % (code, message))
         self.code = code
+
+
+class SocketLink:
+    """socket://HOST:PORT on a plain TCP socket."""
+
+    def __init__(self, url, timeout):
+        host, _, port = url[len("socket://"):].rstrip("/").rpartition(":")
+        self.sock = socket.create_connection((host.strip("[]"), int(port)), timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.settimeout(0.05)
+
+    def write(self, data):
+        self.sock.sendall(data)
+
+    def read_some(self):
+        """What has arrived (up to 4 KB), b"" after 50 ms without bytes."""
+        try:
+            data = self.sock.recv(4096)
+        except socket.timeout:
+            return b""
+        if not data:
+            raise MeterError("the meter closed the connection")
+        return data
+
+    def close(self):
+        self.sock.close()
+
+
+class SerialLink:
+    """A serial port (optical probe) or another pyserial URL."""
+
+    def __init__(self, url, baudrate):
+        import serial
+        self.port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.05)
+
+    def write(self, data):
+        self.port.write(data)
+
+    def read_some(self):
+        return self.port.read(self.port.in_waiting or 1)
+
+    def close(self):
+        self.port.close()
+
+
+def open_link(url, baudrate=9600, timeout=5.0):
+    if url.startswith("socket://"):
+        return SocketLink(url, timeout)
+    return SerialLink(url, baudrate)
 
 
 class MeterClient:
@@ -102,7 +151,7 @@ class MeterClient:
         while not self.client.getData(buf, reply, notify):
             if time.monotonic() > deadline:
                 raise MeterError("no answer from the meter within %.1f s" % self.timeout)
-            chunk = self.io.read(self.io.in_waiting or 1)
+            chunk = self.io.read_some()
             if chunk:
                 if self.trace:
                     print("RX", chunk.hex(" "), file=sys.stderr)
@@ -129,7 +178,7 @@ class MeterClient:
                              trace=self.trace) as pub:
                 ic = GXDLMSData(obis.to_text(obis.INVOCATION_COUNTER))
                 self.client.ciphering.invocationCounter = int(pub.read(ic, 2))
-        self.io = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=0.05)
+        self.io = open_link(self.port, self.baudrate, self.timeout)
         try:
             reply = GXReplyData()
             self._packet(self.client.snrmRequest(), reply)
