@@ -2,13 +2,11 @@
 # The composed DLMS server (dlms.server.DlmsServer) in-process on both
 # interpreters: bytes and round trips of one remote token transfer session
 # (SNRM .. DISC) and its time on a 9600-baud optical port at the physical
-# limit; server CPU per GET and per token enter. On CPython also GET/s over
-# loopback TCP with the gurux-dlms client against the whole meter (App +
-# boards/host/tcp_optical). The heap declared above: the server, the real
+# limit; server CPU per GET and per token enter (over TCP with gurux-dlms:
+# bench_host_tcp.py). The heap declared above: the server, the real
 # Meter and the STS engine imported from source need more than 128k on the
 # 64-bit unix port; the STS engine inside needs room to work (below 448k
 # it reports Not ready, its MemoryError answer). See docs/dlms.md.
-import sys
 
 from benchutil import MICROPYTHON, elapsed_us, now_us, row
 from dlms import gcm, obis, security
@@ -155,52 +153,5 @@ def bench_cpu():
         "ms/enter")
 
 
-def bench_tcp():
-    """gurux-dlms GXDLMSClient on a plain socket (TCP_NODELAY) against the
-    whole meter served by tcp_optical in a thread of this process."""
-    import os
-    import socket
-    import tempfile
-    import time
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__)))), "host_tests"))
-    import meter_tcp
-    from gurux_dlms import GXByteBuffer, GXDLMSClient, GXReplyData
-    from gurux_dlms.enums import Authentication, InterfaceType
-    from gurux_dlms.objects import GXDLMSData
-    c = GXDLMSClient(True, 16, 1, Authentication.NONE, None, InterfaceType.HDLC)
-
-    def packet(sock, data):
-        sock.sendall(bytes(data))
-        buf, reply, notify = GXByteBuffer(), GXReplyData(), GXReplyData()
-        while not c.getData(buf, reply, notify):
-            buf.set(sock.recv(4096))
-        return reply
-
-    with tempfile.TemporaryDirectory() as d:
-        m = meter_tcp.MeterTcp(d)
-        try:
-            sock = socket.create_connection(("127.0.0.1", m.port))
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            c.parseUAResponse(packet(sock, c.snrmRequest()).data)
-            c.parseAareResponse(packet(sock, c.aarqRequest()[0]).data)
-            ldn = GXDLMSData(obis.to_text(obis.LOGICAL_DEVICE_NAME))
-            n = 500
-            t0 = time.perf_counter()
-            for _ in range(n):
-                reply = packet(sock, c.read(ldn, 2)[0])
-            dt = time.perf_counter() - t0
-            assert bytes(reply.value) == b"STS11111111115"
-            packet(sock, c.disconnectRequest())
-            sock.close()
-        finally:
-            m.stop()
-    row(S, "GET/s over loopback TCP, gurux-dlms client, whole meter (public client)", n / dt, "GET/s")
-
-
 bench_session()
 bench_cpu()
-if MICROPYTHON:
-    print("SKIP loopback TCP with gurux-dlms: CPython only")
-else:
-    bench_tcp()

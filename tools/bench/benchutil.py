@@ -39,7 +39,8 @@ def alloc_bytes(fn):
     return after - before
 
 
-def row(section, metric, value, unit):
+def row(section, metric, value, unit, on=None):
+    """on: what was measured, when not the interpreter running the script."""
     if isinstance(value, float):
         value = "%.1f" % value
-    print("ROW %s|%s|%s|%s" % (section, metric, value, unit))
+    print("ROW %s|%s|%s|%s%s" % (section, metric, value, unit, "|" + on if on else ""))
