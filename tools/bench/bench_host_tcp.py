@@ -4,7 +4,7 @@
 #    one TCP connection, TCP_NODELAY) against `tools/sim.py` on CPython and on
 #    micropython, and against a canned-reply server: a tiny blocking server in
 #    this file that answers each request frame with the reply our meter gave
-#    to the same bytes (recorded in the first run). That is the client-only
+#    to the same bytes (recorded in a warm-up session). That is the client-only
 #    ceiling; the ratio to it is the figure to compare (issue 16 measured
 #    Gurux C at ~7,000 GET/s against a ~9,900 GET/s ceiling on its machine);
 #  - server CPU per GET from /proc (Linux);
