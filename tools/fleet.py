@@ -7,9 +7,9 @@ Meter n (0-based) listens on 127.0.0.1:(base-port + n) and is its own meter:
 own DRN, own decoder key, own data folder (DATA/meter-NNNN/) and own clock.
 Each meter's port is its optical port, exactly as `make sim`'s single virtual
 meter (boards/host/tcp_optical, docs/sim.md): one HDLC session (logical
-device 1) at a time, a few connections waiting, idle ones closed; the DLMS keys are the development
-keys of docs/dlms.md for every meter (a head-end load test needs the STS keys
-to differ, not the DLMS ones).
+device 1) at a time, a few connections waiting, idle ones closed. The DLMS
+keys are the development keys of docs/dlms.md for every meter (a head-end
+load test needs the STS keys to differ, not the DLMS ones).
 
 Identity (so a head-end can vend for every meter):
   DRN   = "66" (a made-up 2-digit manufacturer code) + 8-digit serial n+1 + the
@@ -218,7 +218,7 @@ class AddressRouter:
             port.received(conn, head, now)
 
     def closed(self, conn, now, err=None):
-        self.drop(conn, now)
+        self.drop(conn, now, None if err is None else "hung up (%s)" % type(err).__name__)
 
     def drop(self, conn, now, why=None):
         if why:
