@@ -2,9 +2,9 @@
 
 It talks HDLC to any meter: a serial port / optical probe (`/dev/ttyUSB0`,
 9600 8N1, through pyserial) or the virtual meter (`socket://127.0.0.1:4059`,
-a plain TCP socket: pyserial's socket:// close sleeps 0.3 s). Associations follow docs/dlms.md: public client 16 (no
-authentication), reader 17 (LLS), management client 1 (HLS-GMAC with
-authenticated encryption, security suite 0).
+a plain TCP socket: pyserial's socket:// close sleeps 0.3 s). Associations
+follow docs/dlms.md: public client 16 (no authentication), reader 17 (LLS),
+management client 1 (HLS-GMAC with authenticated encryption, security suite 0).
 
     with MeterClient("socket://127.0.0.1:4059", client=1) as m:
         print(m.read(TokenGateway(), 6))
