@@ -8,6 +8,7 @@
 #    ceiling; the ratio to it is the figure to compare (issue 16 measured
 #    Gurux C at ~7,000 GET/s against a ~9,900 GET/s ceiling on its machine);
 #  - server CPU per GET from /proc (Linux);
+#  - a flood of silent connections (CPython meter): how many it holds, its RSS;
 #  - tools/send_token.py end to end (process start to exit), and of that the
 #    interpreter start and imports (`send_token.py --help`).
 # Figures are the best of interleaved rounds: other work shares the machine.
@@ -32,7 +33,8 @@ TOOLS = os.path.join(ROOT, "tools")
 S = "Virtual meter over TCP"
 GET_SECONDS = 3.0  # per server, in ROUNDS interleaved rounds
 ASSOCIATIONS = 200
-ROUNDS = 6
+ROUNDS = 10
+FLOOD = 1000
 TOKENS = 5
 
 
@@ -153,6 +155,31 @@ class Target:
         g.associate()
 
 
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(next(ln for ln in f if ln.startswith("VmRSS:")).split()[1])
+
+
+def flood(port, pid, n=FLOOD):
+    """n silent connections one after the other, all kept open: how many
+    the meter still holds at the end (the rest it refused at once, or closed
+    by the pre-SNRM timeout), and its RSS growth meanwhile."""
+    rss0 = rss_kb(pid)
+    socks = [socket.create_connection(("127.0.0.1", port), 10) for _ in range(n)]
+    time.sleep(0.2)
+    held = 0
+    for s in socks:
+        s.setblocking(False)
+        try:
+            held += s.recv(1) != b""  # b"": closed by the meter
+        except BlockingIOError:
+            held += 1
+    grown = rss_kb(pid) - rss0
+    for s in socks:
+        s.close()
+    return held, grown
+
+
 def start_sim(tmp, mp):
     """tools/sim.py --headless in a subprocess; (process, port)."""
     s = socket.socket()
@@ -222,6 +249,7 @@ def main():
                 t.assoc_round(ASSOCIATIONS // ROUNDS)
         for t in targets:
             t.g.close()
+        held, grown = flood(py_port, py.pid)
         tok_ms, start_ms = send_token_ms(py_port)
         row("GET/s, gurux-dlms client, canned-reply server (client-only ceiling)", ceiling.rate,
             "GET/s", "canned")
@@ -233,6 +261,9 @@ def main():
             row("server process CPU per GET", t.cpu * 1e6 / t.gets, "us", t.name)
             row("association (SNRM, AARQ, DISC), virtual meter", t.assoc, "ms", t.name)
             row("  ratio to the canned-reply server", t.assoc / ceiling.assoc, "x", t.name)
+        row("%d silent connections kept open: still held by the meter" % FLOOD, held,
+            "connections", "cpython")
+        row("  meter process RSS growth meanwhile", grown, "KB", "cpython")
         row("tools/send_token.py end to end (best of %d, process start to exit)" % TOKENS,
             tok_ms, "ms", "cpython")
         row("  of which interpreter start and imports (send_token.py --help)", start_ms, "ms",
@@ -245,7 +276,9 @@ def main():
 
 
 def row(metric, value, unit, on):
-    benchutil.row(S, metric, "%.2f" % value if value < 10 else "%.0f" % value, unit, on)
+    if isinstance(value, float):
+        value = "%.2f" % value if value < 10 else "%.0f" % value
+    benchutil.row(S, metric, value, unit, on)
 
 
 if __name__ == "__main__":
