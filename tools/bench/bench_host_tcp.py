@@ -261,8 +261,8 @@ def main():
             row("server process CPU per GET", t.cpu * 1e6 / t.gets, "us", t.name)
             row("association (SNRM, AARQ, DISC), virtual meter", t.assoc, "ms", t.name)
             row("  ratio to the canned-reply server", t.assoc / ceiling.assoc, "x", t.name)
-        row("%d silent connections kept open: still held by the meter" % FLOOD, held,
-            "connections", "cpython")
+        row("%d silent connections opened and kept open: held by the meter at the end "
+            "(at most 8, each for 3 s)" % FLOOD, held, "connections", "cpython")
         row("  meter process RSS growth meanwhile", grown, "KB", "cpython")
         row("tools/send_token.py end to end (best of %d, process start to exit)" % TOKENS,
             tok_ms, "ms", "cpython")
