@@ -45,6 +45,7 @@ def config_value(config, key):
 
 class Account:
     def __init__(self, config=None):
+        self.config = config
         self.supported = tuple(config_value(config, "registers"))
         self.metered = config_value(config, "credit_register")
         self.tariff = config_value(config, "tariff")
@@ -189,6 +190,14 @@ class Account:
         return bool((self.flags >> index) & 1)
 
     # --- record ----------------------------------------------------------------
+    def copy(self):
+        """An independent copy: a change is worked out on a copy, which the
+        Meter then commits or drops (meter.py Meter._transact)."""
+        a = Account(self.config)
+        a.load_record(self.to_record())
+        a.trip_until = self.trip_until
+        return a
+
     def to_record(self):
         return {
             "c": list(self.credit), "r": self.remainder, "wh": self.consumed_wh,

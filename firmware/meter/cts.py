@@ -74,6 +74,13 @@ class Cts:
         self.exit_reason = EXIT_NONE
         self._last = None  # last clock value seen since power-up (RAM only)
 
+    def copy(self):
+        """An independent copy (a change is worked out on a copy)."""
+        c = Cts(self.limit_s, self.persist_s)
+        c.state, c.uut, c.elapsed_s, c.reserved_s = self.state, self.uut, self.elapsed_s, self.reserved_s
+        c.exit_reason, c._last = self.exit_reason, self._last
+        return c
+
     def active(self):
         return self.state == ACTIVE
 

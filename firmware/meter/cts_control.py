@@ -1,67 +1,39 @@
-# CTS test mode operations on a Meter (cts-mode.md A.4, A.6; docs/cts.md);
-# Meter.cts_enter / cts_exit / cts_register_write delegate here.
+# CTS test mode entry and exit (cts-mode.md A.4, A.6; docs/cts.md): pure
+# functions of the meter's CTS record and STS state that return what to
+# change; Meter.cts_enter / cts_exit commit it (Meter._transact).
 from meter import account as ac
 from meter import cts as ctsmod
 from meter import events as ev
 from meter import relay_policy as rp
 
 
-def enter(m, uut, by_short_code=False):
+def enter(cts, sts, uut, by_short_code, fault, account_config, now):
     """Enter CTS test mode with UUT profile `uut`, or switch profile while
-    active. Returns a meter.cts code (ENTERED, CHANGED, REFUSED_*)."""
-    now = m.clock()
-    drn = m.sts.drn
-    r = ctsmod.REFUSED_ENDED if m.fault else m.cts.check_enter(uut, drn)
-    by = ctsmod.BY_SHORT_CODE if by_short_code else ctsmod.BY_REGISTER
+    active. Returns (meter.cts code, change, events): change is None when
+    refused (the event is then only logged)."""
+    drn = sts.drn
+    r = ctsmod.REFUSED_ENDED if fault else cts.check_enter(uut, drn)
     if r != ctsmod.ENTERED and r != ctsmod.CHANGED:
-        m._log_now(now, ev.CTS_REFUSED, uut, r)
-        return r
+        return r, None, ((ev.CTS_REFUSED, uut, r),)
     p = ctsmod.profile(uut, drn)
-    s = m.sts.copy()
+    s = sts.copy()
     s.ea, s.key, s.kt, s.krn, s.ti = p["ea"], p["key"], p["kt"], p["krn"], p["ti"]
     s.sgc, s.ken, s.base_date = p["sgc"], p["ken"], p["base_date"]
     s.tids = []
     s.kct = None
-    c = m.cts
-    old = (m.sts, m.account, m.control_state, m.last_result, m.last_tid,
-           (c.state, c.uut, c.elapsed_s, c.reserved_s, c._last))
-    m.sts = s
-    m.account = ac.Account(m.config.get("account"))
-    m.control_state = rp.CONNECTED
-    m.last_result, m.last_tid = 0, -1
-    m.cts.enter(uut, drn, now)
-    m._event(now, ev.CTS_ENTERED if r == ctsmod.ENTERED else ev.CTS_PROFILE, uut, by)
-    try:
-        m._commit(now)
-    except Exception:
-        m.sts, m.account, m.control_state, m.last_result, m.last_tid, t = old
-        c.state, c.uut, c.elapsed_s, c.reserved_s, c._last = t
-        m._evq = []
-        raise
-    m._update_relay(now, False)
-    return r
+    c = cts.copy()
+    c.enter(uut, drn, now)
+    by = ctsmod.BY_SHORT_CODE if by_short_code else ctsmod.BY_REGISTER
+    change = {"sts": s, "account": ac.Account(account_config), "cts": c,
+              "control_state": rp.CONNECTED, "last_result": 0, "last_tid": -1}
+    return r, change, ((ev.CTS_ENTERED if r == ctsmod.ENTERED else ev.CTS_PROFILE, uut, by),)
 
 
-def leave(m, by_short_code=False):
-    now = m.clock()
+def leave(cts, by_short_code):
+    """Leave CTS test mode (CTS-17). Returns (change, events), change None
+    when CTS test mode is not active."""
     reason = ctsmod.EXIT_SHORT_CODE if by_short_code else ctsmod.EXIT_REGISTER
-    if m.fault or not m.cts.exit(reason):
-        return False
-    m._event(now, ev.CTS_EXITED, reason, m.cts.elapsed_s)
-    m._commit(now)
-    m._update_relay(now, False)
-    return True
-
-
-def register_write(m, value):
-    """The CTS register (cts-mode.md CTS-9; the DLMS layer maps it): 1..99 =
-    enter/switch to that UUT, 0 = leave CTS test mode (CTS-17). Returns a
-    meter.cts code; exit gives ENTERED-like 0 on success."""
-    if value == 0:
-        if m.cts.active():
-            leave(m, False)
-            return ctsmod.ENTERED
-        return ctsmod.REFUSED_ENDED if m.cts.ended() else ctsmod.REFUSED_UUT
-    if value < 0 or value > 99:
-        return ctsmod.REFUSED_UUT
-    return enter(m, value, False)
+    c = cts.copy()
+    if not c.exit(reason):
+        return None, ()
+    return {"cts": c}, ((ev.CTS_EXITED, reason, c.elapsed_s),)

@@ -115,16 +115,33 @@ class Meter:
         for e in q:
             self._append(e)
 
-    def _commit_or_undo(self, now, acct_before, cs_before):
-        """Commit a command's change; if the store fails, undo it in RAM too
-        (the caller sees the exception, the meter stays as it was)."""
+    def _transact(self, now, change, events):
+        """The one way a decided change becomes real. `change` maps Meter
+        attributes to their new values (new objects, never the current ones
+        changed in place), `events` are (code, a, b). The attributes are
+        replaced and committed with the events in one StateStore.commit; if the
+        store fails they are put back (the caller sees the exception, the
+        meter stays as it was). With `change` None nothing is kept and the
+        events are only logged. Metering commits (consume, tick, power_down)
+        keep what was measured and call _commit directly."""
+        if change is None:
+            for e in events:
+                self._log_now(now, e[0], e[1], e[2])
+            return
+        before = {}
+        for k in change:
+            before[k] = getattr(self, k)
+            setattr(self, k, change[k])
+        for e in events:
+            self._event(now, e[0], e[1], e[2])
         try:
             self._commit(now)
         except Exception:
-            self.account.load_record(acct_before)
-            self.control_state = cs_before
+            for k in before:
+                setattr(self, k, before[k])
             self._evq = []
             raise
+        self._update_relay(now, False)
 
     def _load(self, now):
         try:
@@ -214,8 +231,26 @@ class Meter:
     def enter_token(self, text, source=REMOTE):
         """Processes one token. Returns (result code, info dict). The result is
         final: an accepted token has been committed before this returns."""
+        now = self.clock()
+        if self.cts.ended() or self.fault:  # CTS-19 (docs/cts.md: reported as Lockout)
+            self._log_now(now, ev.TOKEN_REJECTED, result.LOCKOUT, -1)
+            return self._token_done(source, result.LOCKOUT,
+                                    {"reason": "cts ended" if not self.fault else "fault"})
         from meter import token_entry
-        return token_entry.enter(self, text, source)
+        d = self._process(self.sts, text, None, self.sts_settings)
+        code, info, change, events = token_entry.outcome(d, self.account, self.effect,
+                                                         source == KEYPAD)
+        if change is None:  # rejected, or a test token: only the result is remembered
+            self.last_result = code
+        self._transact(now, change, events)
+        if change is not None:
+            info["credit"] = self.account.available()
+        return self._token_done(source, code, info)
+
+    def _token_done(self, source, code, info):
+        if source != KEYPAD and self.display is not None:
+            self.display.show("%s %02d" % (result.name(code), code))
+        return code, info
 
     # --- metering -----------------------------------------------------------------------------
     def consume(self, wh):
@@ -276,15 +311,10 @@ class Meter:
         if self.fault:
             return False
         new, ok = rp.command(self.control_state, self.control_mode, cmd)
-        self._event(now, code, 1 if ok else 0)
-        if new != self.control_state:
-            old, self.control_state = self.control_state, new
-            self._commit_or_undo(now, self.account.to_record(), old)
-        else:
-            q, self._evq = self._evq, []
-            for e in q:
-                self._append(e)
-        self._update_relay(now, False)
+        change = {"control_state": new} if new != self.control_state else None
+        self._transact(now, change, ((code, 1 if ok else 0, 0),))
+        if change is None:
+            self._update_relay(now, False)
         return ok
 
     def remote_disconnect(self):
@@ -298,14 +328,11 @@ class Meter:
 
     def set_tamper(self, on):
         """Tamper input from the board (cover switch, magnet ...)."""
-        now = self.clock()
         if bool(on) == self.account.tamper or not on:
             return  # a tamper is cleared only by a ClearTamper token
-        before = self.account.to_record()
-        self.account.tamper = True
-        self._event(now, ev.TAMPER_DETECTED)
-        self._commit_or_undo(now, before, self.control_state)
-        self._update_relay(now, False)
+        a = self.account.copy()
+        a.tamper = True
+        self._transact(self.clock(), {"account": a}, ((ev.TAMPER_DETECTED, 0, 0),))
 
     def log_event(self, code, a=0, b=0):
         """Log an event of another part of the meter (the DLMS server's
@@ -318,30 +345,24 @@ class Meter:
         lock-out, which is at least lockout_base_s apart."""
         if self.fault or [rejects, remaining_s] == self.keypad_lock:
             return
-        self.keypad_lock = [rejects, remaining_s]
-        self._commit(self.clock())
+        self._transact(self.clock(), {"keypad_lock": [rejects, remaining_s]}, ())
 
     def set_payment_mode(self, mode):
         """Prepayment (account.PREPAYMENT) or post-payment (POSTPAYMENT),
         e.g. from the DLMS Account object; committed. Returns True if valid."""
         if self.fault or (mode != ac.PREPAYMENT and mode != ac.POSTPAYMENT):
             return False
-        now = self.clock()
         if mode != self.account.payment_mode:
-            before = self.account.to_record()
-            self.account.payment_mode = mode
-            self._commit_or_undo(now, before, self.control_state)
-            self._update_relay(now, False)
+            a = self.account.copy()
+            a.payment_mode = mode
+            self._transact(self.clock(), {"account": a}, ())
         return True
 
     def invoke_emergency_credit(self):
-        now = self.clock()
-        before = self.account.to_record()
-        if self.fault or self.cts.ended() or not self.account.invoke_ec():
+        a = self.account.copy()
+        if self.fault or self.cts.ended() or not a.invoke_ec():
             return False
-        self._event(now, ev.EMERGENCY_CREDIT, self.account.ec_amount)
-        self._commit_or_undo(now, before, self.control_state)
-        self._update_relay(now, False)
+        self._transact(self.clock(), {"account": a}, ((ev.EMERGENCY_CREDIT, a.ec_amount, 0),))
         return True
 
     # --- CTS test mode ----------------------------------------------------------------------
@@ -349,17 +370,34 @@ class Meter:
         """Enter CTS test mode with UUT profile `uut`, or switch profile while
         active. Returns a meter.cts code (ENTERED, CHANGED, REFUSED_*)."""
         from meter import cts_control
-        return cts_control.enter(self, uut, by_short_code)
+        now = self.clock()
+        r, change, events = cts_control.enter(self.cts, self.sts, uut, by_short_code, self.fault,
+                                              self.config.get("account"), now)
+        self._transact(now, change, events)
+        return r
 
     def cts_exit(self, by_short_code=False):
         from meter import cts_control
-        return cts_control.leave(self, by_short_code)
+        if self.fault:
+            return False
+        change, events = cts_control.leave(self.cts, by_short_code)
+        if change is None:
+            return False
+        self._transact(self.clock(), change, events)
+        return True
 
     def cts_register_write(self, value):
-        """The CTS register (CTS-9): 1..99 enter/switch UUT, 0 leave (CTS-17).
-        Returns a meter.cts code (0 = done)."""
-        from meter import cts_control
-        return cts_control.register_write(self, value)
+        """The CTS register (cts-mode.md CTS-9; the DLMS binding maps it):
+        1..99 enter or switch to that UUT, 0 leave CTS test mode (CTS-17).
+        Returns a meter.cts code (ENTERED also for a done exit)."""
+        if value == 0:
+            if self.cts.active():
+                self.cts_exit(False)
+                return ctsmod.ENTERED
+            return ctsmod.REFUSED_ENDED if self.cts.ended() else ctsmod.REFUSED_UUT
+        if value < 0 or value > 99:
+            return ctsmod.REFUSED_UUT
+        return self.cts_enter(value, False)
 
     def cts_register_read(self):
         """(state, uut, timer seconds, exit reason) for display/DLMS."""
