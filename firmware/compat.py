@@ -9,3 +9,9 @@ except ImportError:
 
     def const(value):
         return value
+
+
+# time.ticks_ms() and the boards' tick and pulse counters wrap at 2**30, so
+# they stay small ints on every port; a difference of two readings is taken
+# modulo that, as time.ticks_diff does.
+TICKS_MASK = const(0x3FFFFFFF)

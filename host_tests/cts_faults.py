@@ -6,14 +6,15 @@ path of the firmware. A fault takes the real decision and changes it the way
 a faulty meter would. FAULTS maps a name to (process wrapper, the runner
 steps that must fail because of it).
 """
-from sts import processor, result
+from sts import processor
+import vocab
 from sts.processor import Decision
 
 
 def accepts_used(state, text, now=None, settings=None):
     """A Used token is accepted again (replay protection broken)."""
     d = processor.process(state, text, now, settings)
-    if d.result == result.USED:
+    if d.result == vocab.USED:
         tids = [t for t in state.tids if t != d.token.tid]
         return processor.process(state.derive(tids, state.kct), text, now, settings)
     return d
@@ -22,7 +23,7 @@ def accepts_used(state, text, now=None, settings=None):
 def ignores_ken(state, text, now=None, settings=None):
     """The key expiry number is not checked."""
     d = processor.process(state, text, now, settings)
-    if d.result == result.KEY_EXPIRED:
+    if d.result == vocab.KEY_EXPIRED:
         s = state.copy()
         s.ken = 255
         d2 = processor.process(s, text, now, settings)
@@ -35,15 +36,15 @@ def ignores_ken(state, text, now=None, settings=None):
 def crc_as_format(state, text, now=None, settings=None):
     """A token made with another key is reported as a format error."""
     d = processor.process(state, text, now, settings)
-    if d.result == result.CRC:
-        return Decision(result.FORMAT)
+    if d.result == vocab.CRC:
+        return Decision(vocab.FORMAT)
     return d
 
 
 def forgets_old(state, text, now=None, settings=None):
     """Old TIDs are accepted (only exact repeats are refused)."""
     d = processor.process(state, text, now, settings)
-    if d.result == result.OLD:
+    if d.result == vocab.OLD:
         d2 = processor.process(state.derive([], state.kct), text, now, settings)
         if d2.state is not None:
             d2.state.tids = sorted(list(state.tids[1:]) + [d.token.tid])
@@ -54,7 +55,7 @@ def forgets_old(state, text, now=None, settings=None):
 def keeps_tids_on_rollover(state, text, now=None, settings=None):
     """RO = 1 in a key change does not clear the TID memory."""
     d = processor.process(state, text, now, settings)
-    if d.result == result.ACCEPT and d.state is not None and not d.state.tids and state.tids:
+    if d.result == vocab.ACCEPT and d.state is not None and not d.state.tids and state.tids:
         d.state.tids = list(state.tids)
     return d
 

@@ -21,9 +21,8 @@ from gurux_dlms.objects.enums import GlobalKeyType
 import app as appmod
 from dlms import obis
 from hal.fs import FileSystem
-from meter import events
+import vocab
 from meter_tcp import MeterTcp, Relay, meter, vend  # noqa: F401 (fixture)
-from sts import result
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
 from meterclient import MANAGEMENT, READER, MeterClient  # noqa: E402
@@ -54,7 +53,7 @@ def test_gurux_global_key_transfer_renews_keys_which_outlive_a_restart(meter):
         c._block(ss.globalKeyTransfer(c.client, KEK, [(GlobalKeyType.UNICAST_ENCRYPTION, EK2),
                                                       (GlobalKeyType.AUTHENTICATION, AK2)]), reply)
         assert reply.error == 0
-    assert [e[3:] for e in events_of(meter, events.DLMS_KEYS_RENEWED)] == [(1, 3)]
+    assert [e[3:] for e in events_of(meter, vocab.EV_DLMS_KEYS_RENEWED)] == [(1, 3)]
     assert published_ic(meter) == 0  # the counters start again with the new keys
     with MeterClient(meter.url, client=MANAGEMENT, block_cipher_key=EK2,
                      authentication_key=AK2) as c:
@@ -107,7 +106,7 @@ def test_lls_guessing_is_refused_and_the_lock_out_survives_a_restart(tmp_path):
                 MeterClient(m.url, client=READER, password=guess).open()
         assert "transient" in str(e.value)  # the right password too, while locked
         assert m.call(lambda: m.app.server.guard.fails[READER][0]) == 1  # the rest unseen
-        assert [e[3:] for e in events_of(m, events.DLMS_AUTH_LOCKED)] == [(READER, 600)]
+        assert [e[3:] for e in events_of(m, vocab.EV_DLMS_AUTH_LOCKED)] == [(READER, 600)]
         m.restart()
         with pytest.raises(Exception) as e:
             MeterClient(m.url, client=READER).open()
@@ -130,11 +129,11 @@ def test_keypad_lock_out_survives_a_restart_of_the_meter(tmp_path):
 
     a = build()
     for wrong in ("12345678901234567890", "11111111111111111111", "22222222222222222222"):
-        assert type_in(a, wrong) != result.ACCEPT
+        assert type_in(a, wrong) != vocab.ACCEPT
     good = vend("5", 9)
-    assert type_in(a, good) == result.LOCKOUT
+    assert type_in(a, good) == vocab.LOCKOUT
     a = build()  # power cycle: a new App on the same files
-    assert type_in(a, good) == result.LOCKOUT and a.meter.account.credit[0] == 0
+    assert type_in(a, good) == vocab.LOCKOUT and a.meter.account.credit[0] == 0
 
 
 IC = dc_cosem.CosemAttribute(en.CosemInterface.DATA, Obis(0, 0, 43, 1, 0), 2)

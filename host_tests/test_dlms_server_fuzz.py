@@ -13,7 +13,7 @@ from dlms import association, axdr, obis
 from dlms import hdlc_frame as hf
 from dlms import hdlc_link as hl
 from dlms import server as srvmod
-from sts import result
+import vocab
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "portable"))
 import meter_fakes as mf  # noqa: E402
@@ -37,9 +37,9 @@ class Harness:
         self.ec = 0
         enter, invoke_ec = self.meter.enter_token, self.meter.invoke_emergency_credit
 
-        def enter_token(text, source="remote"):
-            code, info = enter(text, source)
-            self.accepted += result.accepted(code)
+        def enter_token(text, source=vocab.REMOTE, token=None):
+            code, info = enter(text, source, token)
+            self.accepted += vocab.accepted(code)
             return code, info
 
         def invoke():

@@ -138,7 +138,7 @@ def test_fifty_meters_take_a_token_each_over_tcp(tmp_path):
         # a token for meter 0 is a CRC error on meter 1 (keys differ)
         tok0 = vend.vend(7, bytes.fromhex(rows[0]["decoder_key"]), 0, 0,
                          tid=vend.tid_for(2014, 2026, 2, 1), value=1)
-        assert ft.fleet.meters[1].app.meter.enter_token(tok0, "remote")[0] == 13
+        assert ft.fleet.meters[1].app.meter.enter_token(tok0)[0] == 13
     finally:
         ft.stop()
 

@@ -6,7 +6,7 @@
 from hypothesis import given, settings, strategies as st
 
 from meter import relay_policy as rp
-from sts import result
+import vocab
 import meter_fakes as f
 
 ops = st.one_of(
@@ -79,8 +79,8 @@ def test_random_interleavings_keep_the_invariants(seq, mode):
                 else:
                     continue
                 tid, value = int(text[2:10]), int(text[10:18])
-                code, _ = m.enter_token(text, "remote")
-                if code == result.ACCEPT:
+                code, _ = m.enter_token(text, vocab.REMOTE)
+                if code == vocab.ACCEPT:
                     assert tid not in model["tids"]  # no TID accepted twice
                     accepted[tid] = value
                     model["tids"].add(tid)
@@ -103,12 +103,12 @@ def test_random_interleavings_keep_the_invariants(seq, mode):
                 m.set_tamper(True)
                 model["tamper"] = True
             elif op[0] == "cleartamper":
-                if m.enter_token(f.make(2, 5, op[1], 0), "remote")[0] == result.ACCEPT:
+                if m.enter_token(f.make(2, 5, op[1], 0), vocab.REMOTE)[0] == vocab.ACCEPT:
                     assert op[1] not in model["tids"]
                     model["tids"].add(op[1])
                     model["tamper"] = False
             elif op[0] == "mpl":
-                if m.enter_token(f.make(2, 0, op[1], op[2]), "remote")[0] == result.ACCEPT:
+                if m.enter_token(f.make(2, 0, op[1], op[2]), vocab.REMOTE)[0] == vocab.ACCEPT:
                     assert op[1] not in model["tids"]
                     model["tids"].add(op[1])
                     model["mpl"], model["trip_until"] = op[2], None

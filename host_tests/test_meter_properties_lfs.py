@@ -12,7 +12,8 @@ from meter.meter import Meter
 from meter import relay_policy as rp
 from store.state import StateStore
 from store.eventlog import EventLog
-from sts import result, vend
+from sts import vend
+import vocab
 from sts.state import StsState
 import meter_rig as rig
 
@@ -71,12 +72,12 @@ def test_real_engine_and_store_keep_the_invariants(seq, mode):
                 else:
                     continue
                 pending = tid
-                code, _ = w.m.enter_token(vend.vend(7, KEY, 0, 0, tid=tid, value=values[tid]), "remote")
-                if code == result.ACCEPT:
+                code, _ = w.m.enter_token(vend.vend(7, KEY, 0, 0, tid=tid, value=values[tid]), vocab.REMOTE)
+                if code == vocab.ACCEPT:
                     assert tid not in durable, "TID accepted twice"
                     durable.append(tid)
                 else:
-                    assert code in (result.USED, result.OLD), code
+                    assert code in (vocab.USED, vocab.OLD), code
             elif op[0] == "use":
                 w.m.consume(op[1])
             elif op[0] == "cut":

@@ -37,18 +37,8 @@ sys.path.append(HERE)
 from sts import amount, carrier, vend  # noqa: E402
 from sts import tid as tidmod  # noqa: E402
 from meter import cts_profiles  # noqa: E402
-
-# STS results (sts.md 9.5)
-ACCEPT, KCT1, KCT2, OVERFLOW, KEY_TYPE, FORMAT, RANGE, FUNCTION = 1, 2, 3, 4, 5, 6, 7, 8
-OLD, USED, KEY_EXPIRED, DDTK, CRC, MFR_CODE, LOCKOUT = 9, 10, 11, 12, 13, 14, 15
-RESULT_NAMES = {1: "Accept", 2: "1st KCT", 3: "2nd KCT", 4: "Overflow", 5: "Key type",
-                6: "Format", 7: "Range", 8: "Function", 9: "Old", 10: "Used",
-                11: "Key expired", 12: "DDTK", 13: "CRC", 14: "MfrCode", 15: "Lockout",
-                16: "Not ready"}
-# token_status status_code (dlms.md 7.4)
-STATUS_NAMES = {0: "format OK", 1: "authentication OK", 2: "validation OK", 3: "executed",
-                4: "format failure", 5: "authentication failure", 6: "validation failure",
-                7: "execution failure", 8: "not yet processed"}
+from vocab import (ACCEPT, KCT1_ACCEPTED as KCT1, KCT2_ACCEPTED as KCT2, OVERFLOW,  # noqa: E402
+                   FORMAT, RANGE, FUNCTION, OLD, USED, KEY_EXPIRED, DDTK, CRC, MFR_CODE, LOCKOUT)
 
 OBIS_GATEWAY = "0.0.19.40.0.255"
 OBIS_CREDIT = "0.0.19.10.0.255"

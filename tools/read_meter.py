@@ -5,7 +5,7 @@ reads: the meter number, active energy import (Wh), token credit, emergency
 credit, account status and available credit, the maximum power limit, the
 disconnect control (relay output state, control state, mode), the CTS test
 mode register and status, and the newest entries of the event log. Objects:
-firmware/dlms/obis.py; event codes: firmware/meter/events.py (docs/meter.md).
+firmware/dlms/obis.py; event codes and names: firmware/vocab.py, vocab_names.py.
 
 Examples:
   python tools/read_meter.py                                  # the virtual meter
@@ -25,19 +25,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gurux_dlms.objects import (GXDLMSAccount, GXDLMSCredit, GXDLMSData, GXDLMSDisconnectControl,  # noqa: E402
                                 GXDLMSRegister)
 
+import vocab  # noqa: E402
 from dlms import obis  # noqa: E402
+from vocab_names import EVENTS, RELAY_REASONS  # noqa: E402
 from meterclient import MeterError, add_connection_args, client_from_args  # noqa: E402
 
-# firmware/meter/events.py and docs/meter.md (the firmware keeps no names)
-EVENTS = {1: "token accepted", 2: "token rejected", 3: "power up", 4: "power down",
-          5: "relay opened", 6: "relay closed", 7: "tamper", 8: "tamper cleared",
-          9: "CTS entered", 10: "CTS exited", 11: "key changed", 12: "credit cleared",
-          13: "low credit", 14: "emergency credit", 15: "power limit trip",
-          16: "remote disconnect", 17: "remote reconnect", 18: "MPL set",
-          19: "CTS profile changed", 20: "manual reconnect", 21: "CTS refused",
-          22: "DLMS counter near end", 23: "DLMS client locked out", 24: "DLMS keys renewed"}
-RELAY_REASONS = {0: "-", 1: "CTS ended", 2: "commanded", 3: "tamper", 4: "power limit",
-                 5: "no credit"}
 CONTROL_STATES = {0: "disconnected", 1: "connected", 2: "ready for reconnection"}
 CTS_STATES = {0: "never entered", 1: "active", 2: "ended"}
 
@@ -109,7 +101,7 @@ def _event(r):
     r = [int(x) for x in _list(r)]
     seq, t, code, a, b = (r + [0] * 5)[:5]
     e = {"seq": seq, "time_s": t, "code": code, "event": EVENTS.get(code, "?"), "a": a, "b": b}
-    if code in (5, 6):
+    if code in (vocab.EV_RELAY_OPENED, vocab.EV_RELAY_CLOSED):
         e["reason"] = RELAY_REASONS.get(a, "?")
     return e
 

@@ -24,6 +24,7 @@ from gurux_dlms.enums import DataType  # noqa: E402
 from gurux_dlms.objects import GXDLMSCredit, GXDLMSTokenGateway  # noqa: E402
 
 from dlms import obis  # noqa: E402
+from vocab_names import result_text  # noqa: E402
 from meterclient import MeterError, add_connection_args, client_from_args  # noqa: E402
 
 # token_status status_code (dlms.md 7.4)
@@ -66,13 +67,15 @@ def main(argv=None):
         print("error: %s" % exc, file=sys.stderr)
         return 2
     code = int(tg.statusCode)
+    bits = str(tg.dataValue or "")  # data_value: the STS result as a bit-string(8)
+    res = result_text(int(bits, 2)) if bits and not bits.strip("01") else None
     out = {"token": digits, "status_code": code, "status": STATUS.get(code, "unknown"),
-           "data_value": str(tg.dataValue or ""), "credit": credit.currentCreditAmount}
+           "data_value": bits, "result": res, "credit": credit.currentCreditAmount}
     if args.json:
         print(json.dumps(out))
     else:
-        print("token %s: %s (status %d), credit now %s"
-              % (digits, out["status"], code, out["credit"]))
+        print("token %s: %s (status %d, %s), credit now %s"
+              % (digits, out["status"], code, out["result"], out["credit"]))
     return 0 if code == 3 else 1
 
 

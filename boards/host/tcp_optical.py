@@ -21,9 +21,10 @@ try:
     from time import ticks_diff, ticks_ms
 except ImportError:  # CPython
     import time
+    from compat import TICKS_MASK
 
     def ticks_ms():
-        return int(time.monotonic() * 1000) & 0x3FFFFFFF
+        return int(time.monotonic() * 1000) & TICKS_MASK
 
     def ticks_diff(a, b):
         return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000

@@ -79,8 +79,8 @@ class AuthGuard:
         f[1] = self.now_s + t
         self._save()
         if k >= self.after and self.on_event is not None:
-            from meter import events
-            self.on_event(events.DLMS_AUTH_LOCKED, sap, t)
+            import vocab
+            self.on_event(vocab.EV_DLMS_AUTH_LOCKED, sap, t)
 
     def passed(self, sap):
         """A successful authentication of client `sap` ends its series."""

@@ -6,7 +6,7 @@
 # poll), segmentation both ways driven by RR, retransmission of the last
 # frame when the client repeats itself, inactivity timeout. Never raises on
 # received bytes; frames not addressed to us are ignored.
-from compat import const
+from compat import const, TICKS_MASK
 from dlms import hdlc_address, hdlc_params, hdlc_segment
 from dlms import hdlc_frame as hf
 
@@ -28,8 +28,6 @@ FRMR_W = const(1)  # control field undefined or not implemented
 FRMR_X = const(2)  # information field not permitted
 FRMR_Y = const(4)  # information field too long
 FRMR_Z = const(8)  # invalid N(R)
-
-_MASK = const(0x3FFFFFFF)  # time differences as ticks_diff does
 
 
 class Connected:
@@ -173,10 +171,10 @@ class HdlcLink:
             self._last_activity = now_ms
         s = self.settings
         if (s.partial_frame_timeout_ms and self._reader.buffered()
-                and (now_ms - self._last_rx) & _MASK >= s.partial_frame_timeout_ms):
+                and (now_ms - self._last_rx) & TICKS_MASK >= s.partial_frame_timeout_ms):
             self._reader.clear()
         if (self.state == NRM and s.inactivity_timeout_ms
-                and (now_ms - self._last_activity) & _MASK >= s.inactivity_timeout_ms):
+                and (now_ms - self._last_activity) & TICKS_MASK >= s.inactivity_timeout_ms):
             c = self.client_address
             self._to_ndm()
             self._events.append(Disconnected(INACTIVITY, c))

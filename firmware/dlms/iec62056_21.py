@@ -10,7 +10,7 @@
 # changed (after the UART has drained). Bytes that belong to HDLC are returned
 # by receive_data(). Direct HDLC at 9600 without this machine stays the
 # default; this is used only when a board enables mode E.
-from compat import const
+from compat import const, TICKS_MASK
 
 WAIT_REQUEST = const(0)  # 300 baud 7E1, waiting for "/?!"
 WAIT_ACK = const(1)  # identification sent, waiting for the option select
@@ -67,7 +67,7 @@ class ModeE:
         if self.state == WAIT_ACK:
             if self._sent_at is None:
                 self._sent_at = now_ms
-            elif (now_ms - self._sent_at) & 0x3FFFFFFF >= self._ack_timeout:
+            elif (now_ms - self._sent_at) & TICKS_MASK >= self._ack_timeout:
                 self.reset()
 
     def receive_data(self, data):

@@ -148,8 +148,8 @@ class KeyStore:
             self.save()
         if k.near_end:
             if self.on_event is not None:
-                from meter import events
-                self.on_event(events.DLMS_COUNTER_NEAR_END, sap, k.near_end)
+                import vocab
+                self.on_event(vocab.EV_DLMS_COUNTER_NEAR_END, sap, k.near_end)
             k.near_end = 0
 
     def _record(self, sap=None, replacement=None):
@@ -193,6 +193,6 @@ class KeyStore:
             k.tx, k.rx_last, k.reserved, k._gcm = new.tx, new.rx_last, new.reserved, None
         k.ek, k.ak, k.renewed = new.ek, new.ak, True
         if self.on_event is not None:
-            from meter import events
-            self.on_event(events.DLMS_KEYS_RENEWED, sap, changed)
+            import vocab
+            self.on_event(vocab.EV_DLMS_KEYS_RENEWED, sap, changed)
         return sap

@@ -3,7 +3,7 @@
 # mode register and the event log. Each reads and calls meter.meter.Meter; no
 # state is duplicated here beyond the token gateway's own attributes.
 from compat import const
-from sts import result
+import vocab
 from dlms import axdr, cosem_time
 from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, R2, R1W2,
                         MANAGEMENT, NOBODY, READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON)
@@ -17,25 +17,20 @@ VALIDATION_FAILURE = const(6)
 EXECUTION_FAILURE = const(7)
 NOT_PROCESSED = const(8)
 
-# token_delivery_method
-REMOTE = const(0)
-LOCAL = const(1)
-MANUAL = const(2)
-
 
 def token_status_code(code):
     """STS result (sts.md 9.5) -> token_status status_code (dlms.md 7.4 mapping)."""
-    if result.accepted(code):
+    if vocab.accepted(code):
         return EXECUTED
-    if code == result.FORMAT:
+    if code == vocab.FORMAT:
         return FORMAT_FAILURE
-    if code == result.CRC:
+    if code == vocab.CRC:
         return AUTHENTICATION_FAILURE
-    if code == result.OVERFLOW or code == result.LOCKOUT:
+    if code == vocab.OVERFLOW or code == vocab.LOCKOUT:
         # Lockout through the gateway: the meter executes no token (CTS mode
         # ended, or its state unreadable), whatever the token (docs/cts.md)
         return EXECUTION_FAILURE
-    if code == result.NOT_READY:
+    if code == vocab.NOT_READY:
         return NOT_PROCESSED
     return VALIDATION_FAILURE
 
@@ -79,7 +74,7 @@ class TokenGateway(CosemObject):
         self.reject_is_error = reject_is_error
         self.token = b""
         self.time = None
-        self.delivery = REMOTE
+        self.delivery = vocab.REMOTE
         self.status = FORMAT_OK
         self.sts_result = 0
         self.descriptions = []
@@ -89,13 +84,13 @@ class TokenGateway(CosemObject):
         attributes describe the last token whatever its carrier."""
         self.token = digits.encode()
         self.time = now_s
-        self.delivery = MANUAL
+        self.delivery = vocab.KEYPAD
         self._status(code)
 
     def _status(self, code):
         self.sts_result = code
         self.status = token_status_code(code)
-        self.descriptions = [result.name(code).encode()[:20]]
+        self.descriptions = [vocab.result_display(code).encode()]
 
     def read(self, attr, ctx):
         if attr == 2:
@@ -118,23 +113,23 @@ class TokenGateway(CosemObject):
         raw = param[1].encode() if isinstance(param[1], str) else bytes(param[1])
         self.token = raw
         self.time = ctx.server.wall_seconds()
-        self.delivery = REMOTE
+        self.delivery = vocab.REMOTE
         formats = self.formats if param[0] == axdr.OCTET_STRING else ("ascii",)
         digits = token_digits(raw, formats)
         if digits is None:
-            self._status(result.FORMAT)
+            self._status(vocab.FORMAT)
             raise AccessError(TYPE_UNMATCHED)
-        self._status(result.NOT_READY)  # stays if the meter fails (store error): not processed
-        code, _ = ctx.meter.enter_token(digits, "remote")
+        self._status(vocab.NOT_READY)  # stays if the meter fails (store error): not processed
+        code, _ = ctx.meter.enter_token(digits, vocab.REMOTE, raw)
         self._status(code)
-        if self.reject_is_error and not result.accepted(code):
+        if self.reject_is_error and not vocab.accepted(code):
             raise AccessError(OTHER_REASON)
         return None
 
     def _reject(self, ctx):
         self.time = ctx.server.wall_seconds()
-        self.delivery = REMOTE
-        self._status(result.FORMAT)
+        self.delivery = vocab.REMOTE
+        self._status(vocab.FORMAT)
 
 
 class DisconnectControl(CosemObject):
@@ -272,8 +267,9 @@ class Credit(CosemObject):
 
 class CtsMode(CosemObject):
     """STS 203-1 CTS test mode register (Data, manufacturer OBIS). Read: the
-    UUT number in use, 0 when not in CTS mode. Write an unsigned 1..4 to enter
-    or change profile, 0 to leave (cts-mode.md; Meter.cts_register_write)."""
+    UUT number in use, 0 when not in CTS mode. Write an unsigned 1..99 to enter
+    or change profile, 0 to leave (cts-mode.md CTS-9; Meter.cts_register_write);
+    a value outside 0..99 is other-reason, a refused one read-write-denied."""
     class_id = 1
     ATTRS = (R0, (R0[0], MANAGEMENT))
 
@@ -282,11 +278,10 @@ class CtsMode(CosemObject):
         return (axdr.UNSIGNED, uut if ctx.meter.cts.active() else 0)
 
     def write(self, attr, value, ctx):
-        v = expect_int(value)
-        if v < 0 or v > 99:
-            raise AccessError(OTHER_REASON)
         from meter import cts as ctsmod
-        r = ctx.meter.cts_register_write(v)
+        r = ctx.meter.cts_register_write(expect_int(value))
+        if r == ctsmod.REFUSED_RANGE:
+            raise AccessError(OTHER_REASON)
         if r not in (ctsmod.ENTERED, ctsmod.CHANGED):
             raise AccessError(READ_WRITE_DENIED)
 

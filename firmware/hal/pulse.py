@@ -7,9 +7,7 @@
 # (needs the ticks functions; without them every edge counts).
 import time
 
-from compat import const
-
-_MASK = const(0x3FFFFFFF)
+from compat import TICKS_MASK
 
 
 class PulseCounter:
@@ -36,12 +34,12 @@ class PulseCounter:
             if self._diff(t, self._last) < self._gap:
                 return
             self._last = t
-        self.count = (self.count + 1) & _MASK
+        self.count = (self.count + 1) & TICKS_MASK
 
     def take(self):
         """Pulses since the previous take()."""
         c = self.count
-        n = (c - self._seen) & _MASK
+        n = (c - self._seen) & TICKS_MASK
         self._seen = c
         return n
 

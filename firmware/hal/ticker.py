@@ -6,9 +6,7 @@
 # The handler is a bound method made once in __init__ (Hinch's advice:
 # evaluating `self._irq` creates a bound-method object), and the IRQ body
 # only rebinds an existing attribute.
-from compat import const
-
-_MASK = const(0x3FFFFFFF)
+from compat import TICKS_MASK
 
 
 class Ticker:
@@ -22,7 +20,7 @@ class Ticker:
         self._cb = self._irq
 
     def _irq(self, _t):
-        self.count = (self.count + 1) & _MASK
+        self.count = (self.count + 1) & TICKS_MASK
 
     def start(self):
         if self._timer is None:
@@ -37,7 +35,7 @@ class Ticker:
     def take(self):
         """Ticks since the previous take() (wraps correctly at 2**30)."""
         c = self.count  # one read: the IRQ may run between statements
-        n = (c - self._seen) & _MASK
+        n = (c - self._seen) & TICKS_MASK
         self._seen = c
         return n
 

@@ -34,6 +34,9 @@ CHANGED = const(1)  # another UUT applied while active; timer keeps running (B.6
 REFUSED_DRN = const(2)  # CTS-4
 REFUSED_ENDED = const(3)  # CTS-18
 REFUSED_UUT = const(4)  # not a defined UUT number (0, 5..99)
+REFUSED_RANGE = const(5)  # not a CTS register value at all (CTS-9: 0..UUT_MAX)
+
+UUT_MAX = const(99)  # the CTS register takes 0 (leave) .. 99 (cts-mode.md CTS-9)
 
 LIMIT_S = const(86400)  # CTS-12: 24 h of powered-up time
 PERSIST_S = const(30)  # reservation step (docs/cts.md)

@@ -1,9 +1,10 @@
 # CTS test mode entry and exit (cts-mode.md A.4, A.6; docs/cts.md): pure
 # functions of the meter's CTS record and STS state that return what to
-# change; Meter.cts_enter / cts_exit commit it (Meter._transact).
+# change; Meter.cts_enter / cts_exit commit it (Meter._transact). The CTS
+# register maps onto those two (register_write).
 from meter import account as ac
 from meter import cts as ctsmod
-from meter import events as ev
+import vocab
 from meter import relay_policy as rp
 
 
@@ -14,7 +15,7 @@ def enter(cts, sts, uut, by_short_code, fault, account_config, now):
     drn = sts.drn
     r = ctsmod.REFUSED_ENDED if fault else cts.check_enter(uut, drn)
     if r != ctsmod.ENTERED and r != ctsmod.CHANGED:
-        return r, None, ((ev.CTS_REFUSED, uut, r),)
+        return r, None, ((vocab.EV_CTS_REFUSED, uut, r),)
     p = ctsmod.profile(uut, drn)
     s = sts.copy()
     s.ea, s.key, s.kt, s.krn, s.ti = p["ea"], p["key"], p["kt"], p["krn"], p["ti"]
@@ -26,7 +27,7 @@ def enter(cts, sts, uut, by_short_code, fault, account_config, now):
     by = ctsmod.BY_SHORT_CODE if by_short_code else ctsmod.BY_REGISTER
     change = {"sts": s, "account": ac.Account(account_config), "cts": c,
               "control_state": rp.CONNECTED, "last_result": 0, "last_tid": -1}
-    return r, change, ((ev.CTS_ENTERED if r == ctsmod.ENTERED else ev.CTS_PROFILE, uut, by),)
+    return r, change, ((vocab.EV_CTS_ENTERED if r == ctsmod.ENTERED else vocab.EV_CTS_PROFILE, uut, by),)
 
 
 def leave(cts, by_short_code):
@@ -36,4 +37,19 @@ def leave(cts, by_short_code):
     c = cts.copy()
     if not c.exit(reason):
         return None, ()
-    return {"cts": c}, ((ev.CTS_EXITED, reason, c.elapsed_s),)
+    return {"cts": c}, ((vocab.EV_CTS_EXITED, reason, c.elapsed_s),)
+
+
+def register_write(m, value):
+    """The CTS register (cts-mode.md CTS-9; the DLMS binding maps it) on Meter
+    `m`: 1..99 enter or switch to that UUT, 0 leave CTS test mode (CTS-17).
+    Returns a meter.cts code: ENTERED also for a done exit, REFUSED_RANGE for
+    a value outside 0..99."""
+    if value == 0:
+        if m.cts.active():
+            m.cts_exit(False)
+            return ctsmod.ENTERED
+        return ctsmod.REFUSED_ENDED if m.cts.ended() else ctsmod.REFUSED_UUT
+    if value < 0 or value > ctsmod.UUT_MAX:
+        return ctsmod.REFUSED_RANGE
+    return m.cts_enter(value, False)

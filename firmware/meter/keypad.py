@@ -8,7 +8,7 @@
 # Repeated rejects lock the keypad (sts.lockout, when that module is present).
 # After CTS test mode has ended, nothing is accepted (cts-mode.md CTS-19).
 from compat import const
-from sts import result
+import vocab
 from meter import cts
 
 # Keys as printed on the common 4x4 keypad (boards' KEYPAD_MAP "123A456B789C*0#D"):
@@ -28,19 +28,6 @@ SC_RECONNECT = "05"
 SC_CTS_STATE = "06"
 SC_CTS_EXIT = "8800"
 SC_CTS_PREFIX = "88"  # 8801..8899: enter CTS test mode with UUT nn
-
-MESSAGES = {
-    result.ACCEPT: "Accept", result.KCT1_ACCEPTED: "KCT 1 ok", result.KCT2_ACCEPTED: "Key change",
-    result.OVERFLOW: "Overflow", result.KEY_TYPE: "Key type", result.FORMAT: "Format",
-    result.RANGE: "Range", result.FUNCTION: "Function", result.OLD: "Old", result.USED: "Used",
-    result.KEY_EXPIRED: "Key expired", result.DDTK: "DDTK", result.CRC: "Reject",
-    result.MFR_CODE: "Mfr code", result.LOCKOUT: "Lockout", result.NOT_READY: "Not ready",
-}
-
-
-def message(code):
-    return "%s %02d" % (MESSAGES.get(code, "Error"), code)
-
 
 def grouped(digits):
     """'12345678' -> '1234 5678' (groups of four, as printed on a token).
@@ -145,25 +132,24 @@ class Keypad:
     def _enter(self, text, now_s):
         if self.meter.cts_ended():  # CTS-19: no tokens, no short codes
             self._show("CTS end")
-            return result.LOCKOUT
+            return self._refused(text, vocab.LOCKOUT)
         if not text:
             self.show_idle()
             return None
         if self.lockout is not None and self.lockout.locked(now_s):
-            self._show(message(result.LOCKOUT))
-            return result.LOCKOUT
+            self._show(vocab.result_display(vocab.LOCKOUT))
+            return self._refused(text, vocab.LOCKOUT)
         try:
             if len(text) == TOKEN_DIGITS:
-                code = self.meter.enter_token(text, "keypad")[0]
+                code = self.meter.enter_token(text, vocab.KEYPAD)[0]
             elif len(text) <= SHORT_MAX:
                 code = self._short_code(text)
             else:
-                code = result.FORMAT
-                self._show(message(code))
+                code = vocab.FORMAT
+                self._show(vocab.result_display(code))
         except Exception:  # storage error: nothing was accepted, try again later
-            code = result.NOT_READY
-            self._show(message(code))
-            return code
+            self._show(vocab.result_display(vocab.NOT_READY))
+            return self._refused(text, vocab.NOT_READY)
         if self.lockout is not None:
             was = self.lockout.locked(now_s)
             self.lockout.note(code, now_s)
@@ -173,7 +159,13 @@ class Keypad:
                 except Exception:
                     pass  # storage trouble: the lock still holds in RAM
         if len(text) == TOKEN_DIGITS:
-            self._show(message(code))
+            self._show(vocab.result_display(code))
+        return code
+
+    def _refused(self, text, code):
+        """A token that got no outcome from the meter is still its last token."""
+        if len(text) == TOKEN_DIGITS:
+            self.meter.token_refused(vocab.KEYPAD, code, text.encode())
         return code
 
     def _short_code(self, code):
@@ -183,7 +175,7 @@ class Keypad:
             self._show(m.credit_text())
         elif code == SC_LAST_RESULT:
             r = m.last_result
-            self._show(message(r) if r else "No token")
+            self._show(vocab.result_display(r) if r else "No token")
         elif code == SC_METER_NUMBER:
             self._show(m.sts.drn)
         elif code == SC_EMERGENCY:
@@ -201,6 +193,6 @@ class Keypad:
             ok = m.cts_enter(int(code[2:]), True) in (cts.ENTERED, cts.CHANGED)
             self._show(("CTS %s" % code[2:]) if ok else "Refused")
         else:
-            self._show(message(result.FORMAT))
-            return result.FORMAT
-        return result.ACCEPT if ok else result.FUNCTION
+            self._show(vocab.result_display(vocab.FORMAT))
+            return vocab.FORMAT
+        return vocab.ACCEPT if ok else vocab.FUNCTION

@@ -21,15 +21,12 @@
 # power cut loses at most that uncommitted consumption (in the customer's
 # favour); board code that detects a brown-out may call power_down() to flush.
 from compat import const
-from sts import result
+import vocab
 from meter import account as ac
 from meter import cts as ctsmod
-from meter import events as ev
 from meter import relay_policy as rp
 
 RECORD_VERSION = const(1)
-REMOTE = "remote"
-KEYPAD = "keypad"
 
 DEFAULTS = {
     "control_mode": 1,  # class 70 control mode (relay_policy.py)
@@ -78,6 +75,9 @@ class Meter:
         self.control_state = rp.CONNECTED
         self.last_result = 0
         self.last_tid = -1
+        # the last token from any carrier (RAM only; the token gateway shows it):
+        # (source, result, units added, clock seconds, token as its carrier gave it)
+        self.last_token = None
         self.keypad_lock = [0, 0]  # keypad lock-out kept over power cycles: [rejects, seconds left]
         self.fault = False  # stored state unreadable: safe state, nothing accepted
         self._evq = []  # events that go with the next commit
@@ -86,13 +86,13 @@ class Meter:
         self._energy_last = None
         self.power_w = 0
         self.relay_closed = None
-        self.relay_reason = rp.OK
+        self.relay_reason = vocab.REASON_NONE
         self.low_credit = False
         now = self.clock()
         self.last_commit_s = now
         self._load(now)
         self.low_credit = self.account.low_credit()  # logged when it starts, not per boot
-        self._log_now(now, ev.POWER_UP, 0, 0)
+        self._log_now(now, vocab.EV_POWER_UP, 0, 0)
         self._update_relay(now, False)
 
     # --- persistence -------------------------------------------------------------
@@ -208,7 +208,7 @@ class Meter:
             prev = self.relay_reason
             self.relay_closed, self.relay_reason = closed, reason
             self.relay.set(closed)
-            code, arg = (ev.RELAY_CLOSED, prev) if closed else (ev.RELAY_OPENED, reason)
+            code, arg = (vocab.EV_RELAY_CLOSED, prev) if closed else (vocab.EV_RELAY_OPENED, reason)
             if queue:
                 self._event(now, code, arg)
             else:
@@ -217,7 +217,7 @@ class Meter:
             self.relay_reason = reason
         low = self.account.low_credit()
         if low and not self.low_credit:
-            self._log_now(now, ev.LOW_CREDIT, self.account.available())
+            self._log_now(now, vocab.EV_LOW_CREDIT, self.account.available())
         self.low_credit = low
 
     def control_state_view(self, now=None):
@@ -228,29 +228,37 @@ class Meter:
                          self.account.out_of_credit(), self.fault)[2]
 
     # --- tokens ---------------------------------------------------------------------------
-    def enter_token(self, text, source=REMOTE):
-        """Processes one token. Returns (result code, info dict). The result is
-        final: an accepted token has been committed before this returns."""
+    def enter_token(self, text, source=vocab.REMOTE, token=None):
+        """Processes one token (20 digits) from `source` (vocab.REMOTE,
+        vocab.KEYPAD); `token` is what its carrier delivered (default: the
+        digits). Returns (result code, info dict). The result is final: an
+        accepted token has been committed before this returns."""
         now = self.clock()
         if self.cts.ended() or self.fault:  # CTS-19 (docs/cts.md: reported as Lockout)
-            self._log_now(now, ev.TOKEN_REJECTED, result.LOCKOUT, -1)
-            return self._token_done(source, result.LOCKOUT,
-                                    {"reason": "cts ended" if not self.fault else "fault"})
-        from meter import token_entry
-        d = self._process(self.sts, text, None, self.sts_settings)
-        code, info, change, events = token_entry.outcome(d, self.account, self.effect,
-                                                         source == KEYPAD)
-        if change is None:  # rejected, or a test token: only the result is remembered
-            self.last_result = code
-        self._transact(now, change, events)
-        if change is not None:
-            info["credit"] = self.account.available()
-        return self._token_done(source, code, info)
-
-    def _token_done(self, source, code, info):
-        if source != KEYPAD and self.display is not None:
-            self.display.show("%s %02d" % (result.name(code), code))
+            self._log_now(now, vocab.EV_TOKEN_REJECTED, vocab.LOCKOUT, -1)
+            code, info = vocab.LOCKOUT, {"reason": "cts ended" if not self.fault else "fault"}
+        else:
+            from meter import token_entry
+            d = self._process(self.sts, text, None, self.sts_settings)
+            code, info, change, events = token_entry.outcome(d, self.account, self.effect,
+                                                             source == vocab.KEYPAD)
+            if change is None:  # rejected, or a test token: only the result is remembered
+                self.last_result = code
+            self._transact(now, change, events)
+            if change is not None:
+                info["credit"] = self.account.available()
+        self.last_token = (source, code, info.get("units", 0), now,
+                           text.encode() if token is None else token)
+        if source != vocab.KEYPAD and self.display is not None:
+            self.display.show(vocab.result_display(code))
         return code, info
+
+    def token_refused(self, source, code, token):
+        """A token that never reached enter_token's outcome (refused by its
+        carrier, e.g. the keypad's lock-out or a malformed gateway
+        octet-string, or enter_token raised): only remembered as last_token;
+        nothing is logged or committed."""
+        self.last_token = (source, code, 0, self.clock(), token)
 
     # --- metering -----------------------------------------------------------------------------
     def consume(self, wh):
@@ -263,7 +271,7 @@ class Meter:
         self.account.consume(wh)
         self.uncommitted_wh += wh
         if self.account.ec_active and not ec:
-            self._event(now, ev.EMERGENCY_CREDIT, self.account.ec_amount)
+            self._event(now, vocab.EV_EMERGENCY_CREDIT, self.account.ec_amount)
         out = self.account.out_of_credit()
         if self.uncommitted_wh >= self.commit_wh or (out and not was_out) or self._evq:
             self._commit(now)
@@ -284,7 +292,7 @@ class Meter:
         now = self.clock()
         self.power_w = watts
         if self.account.check_power(watts, now):
-            self._log_now(now, ev.POWER_LIMIT_TRIP, watts, self.account.mpl_w)
+            self._log_now(now, vocab.EV_POWER_LIMIT_TRIP, watts, self.account.mpl_w)
         self._update_relay(now, False)
 
     def tick(self, now=None):
@@ -293,7 +301,7 @@ class Meter:
         now = self.clock() if now is None else now
         if self.cts.tick(now):
             if self.cts.ended():
-                self._event(now, ev.CTS_EXITED, self.cts.exit_reason, self.cts.elapsed_s)
+                self._event(now, vocab.EV_CTS_EXITED, self.cts.exit_reason, self.cts.elapsed_s)
             self._commit(now)
         elif self.uncommitted_wh and now - self.last_commit_s >= self.commit_interval_s:
             self._commit(now)
@@ -302,7 +310,7 @@ class Meter:
     def power_down(self):
         """Brown-out warning from the board: flush uncommitted consumption."""
         now = self.clock()
-        self._event(now, ev.POWER_DOWN)
+        self._event(now, vocab.EV_POWER_DOWN)
         self._commit(now)
 
     # --- remote / manual switch commands (class 70 methods) ---------------------------------
@@ -318,13 +326,13 @@ class Meter:
         return ok
 
     def remote_disconnect(self):
-        return self._switch(rp.REMOTE_DISCONNECT, ev.REMOTE_DISCONNECT)
+        return self._switch(rp.REMOTE_DISCONNECT, vocab.EV_REMOTE_DISCONNECT)
 
     def remote_reconnect(self):
-        return self._switch(rp.REMOTE_RECONNECT, ev.REMOTE_RECONNECT)
+        return self._switch(rp.REMOTE_RECONNECT, vocab.EV_REMOTE_RECONNECT)
 
     def manual_reconnect(self):
-        return self._switch(rp.MANUAL_RECONNECT, ev.MANUAL_RECONNECT)
+        return self._switch(rp.MANUAL_RECONNECT, vocab.EV_MANUAL_RECONNECT)
 
     def set_tamper(self, on):
         """Tamper input from the board (cover switch, magnet ...)."""
@@ -332,7 +340,7 @@ class Meter:
             return  # a tamper is cleared only by a ClearTamper token
         a = self.account.copy()
         a.tamper = True
-        self._transact(self.clock(), {"account": a}, ((ev.TAMPER_DETECTED, 0, 0),))
+        self._transact(self.clock(), {"account": a}, ((vocab.EV_TAMPER_DETECTED, 0, 0),))
 
     def log_event(self, code, a=0, b=0):
         """Log an event of another part of the meter (the DLMS server's
@@ -362,7 +370,7 @@ class Meter:
         a = self.account.copy()
         if self.fault or self.cts.ended() or not a.invoke_ec():
             return False
-        self._transact(self.clock(), {"account": a}, ((ev.EMERGENCY_CREDIT, a.ec_amount, 0),))
+        self._transact(self.clock(), {"account": a}, ((vocab.EV_EMERGENCY_CREDIT, a.ec_amount, 0),))
         return True
 
     # --- CTS test mode ----------------------------------------------------------------------
@@ -387,17 +395,10 @@ class Meter:
         return True
 
     def cts_register_write(self, value):
-        """The CTS register (cts-mode.md CTS-9; the DLMS binding maps it):
-        1..99 enter or switch to that UUT, 0 leave CTS test mode (CTS-17).
-        Returns a meter.cts code (ENTERED also for a done exit)."""
-        if value == 0:
-            if self.cts.active():
-                self.cts_exit(False)
-                return ctsmod.ENTERED
-            return ctsmod.REFUSED_ENDED if self.cts.ended() else ctsmod.REFUSED_UUT
-        if value < 0 or value > 99:
-            return ctsmod.REFUSED_UUT
-        return self.cts_enter(value, False)
+        """The CTS register (CTS-9): 1..99 enter/switch UUT, 0 leave (CTS-17).
+        Returns a meter.cts code (0 = done)."""
+        from meter import cts_control
+        return cts_control.register_write(self, value)
 
     def cts_register_read(self):
         """(state, uut, timer seconds, exit reason) for display/DLMS."""

@@ -19,6 +19,7 @@
 # the customer confirms at the meter (e); 2,4: remote reconnect connects at once;
 # manual disconnect (f) only in modes 1, 2 and 5.
 from compat import const
+import vocab
 
 DISCONNECTED = const(0)
 CONNECTED = const(1)
@@ -29,15 +30,6 @@ REMOTE_DISCONNECT = const(1)
 REMOTE_RECONNECT = const(2)
 MANUAL_DISCONNECT = const(3)
 MANUAL_RECONNECT = const(4)
-
-# reasons for an open relay (event log argument), in order of priority
-OK = const(0)
-CTS_ENDED = const(1)  # cts-mode.md CTS-19: no service after CTS test mode
-COMMANDED = const(2)  # remote or manual disconnect (class 70 state)
-TAMPER = const(3)
-POWER_LIMIT = const(4)
-NO_CREDIT = const(5)
-FAULT = const(6)  # the stored state could not be read: no service, nothing accepted
 
 
 def command(control_state, control_mode, cmd):
@@ -68,7 +60,7 @@ def command(control_state, control_mode, cmd):
 
 def decide(control_state, control_mode, cts_ended, tamper_open, power_tripped, out_of_credit,
            fault=False):
-    """Returns (relay_closed, reason, exposed_control_state).
+    """Returns (relay_closed, reason (vocab.REASON_*), exposed_control_state).
 
     cts_ended: CTS test mode has ended (opens in every control mode, CTS-19).
     tamper_open: tamper detected and the meter is configured to disconnect on it.
@@ -79,17 +71,17 @@ def decide(control_state, control_mode, cts_ended, tamper_open, power_tripped, o
     state, or ready_for_reconnection while a local condition holds the relay open.
     """
     if fault:
-        return False, FAULT, DISCONNECTED
+        return False, vocab.REASON_FAULT, DISCONNECTED
     if cts_ended:
-        return False, CTS_ENDED, DISCONNECTED
+        return False, vocab.REASON_CTS_ENDED, DISCONNECTED
     if control_mode == 0:
-        return True, OK, CONNECTED
+        return True, vocab.REASON_NONE, CONNECTED
     if control_state != CONNECTED:
-        return False, COMMANDED, control_state
+        return False, vocab.REASON_COMMANDED, control_state
     if tamper_open:
-        return False, TAMPER, READY
+        return False, vocab.REASON_TAMPER, READY
     if power_tripped:
-        return False, POWER_LIMIT, READY
+        return False, vocab.REASON_POWER_LIMIT, READY
     if out_of_credit:
-        return False, NO_CREDIT, READY
-    return True, OK, CONNECTED
+        return False, vocab.REASON_NO_CREDIT, READY
+    return True, vocab.REASON_NONE, CONNECTED

@@ -1,9 +1,8 @@
 # What a token does to the meter (split from meter.py to keep each module
 # small): a pure function of the STS decision and the current account. The
 # Meter commits what it returns (Meter.enter_token, Meter._transact).
-from sts import result
+import vocab
 from meter import account as ac
-from meter import events as ev
 
 
 def outcome(d, account, E, keypad):
@@ -18,21 +17,21 @@ def outcome(d, account, E, keypad):
         t = getattr(d.token, "tid", None)
         tid = t if isinstance(t, int) else -1
     info = {"tid": tid}
-    if not result.accepted(code):
-        return code, info, None, ((ev.TOKEN_REJECTED, code, tid),)
+    if not vocab.accepted(code):
+        return code, info, None, ((vocab.EV_TOKEN_REJECTED, code, tid),)
     a = account.copy()
     events = []
     r = _apply(a, d.effect, d.state, info, events, E)
-    if r != result.ACCEPT:  # overflow / unsupported / range
-        return r, info, None, ((ev.TOKEN_REJECTED, r, tid),)
+    if r != vocab.ACCEPT:  # overflow / unsupported / range
+        return r, info, None, ((vocab.EV_TOKEN_REJECTED, r, tid),)
     if d.state is None and not info.get("changed"):  # class 1 test token: nothing to keep
-        return code, info, None, ((ev.TOKEN_ACCEPTED, code, tid),)
+        return code, info, None, ((vocab.EV_TOKEN_ACCEPTED, code, tid),)
     change = {"account": a, "last_result": code, "last_tid": tid}
     if d.state is not None:
         change["sts"] = d.state
     if keypad:
         change["keypad_lock"] = [0, 0]  # an accepted keypad token ends a reject series
-    events.append((ev.TOKEN_ACCEPTED, code, tid))
+    events.append((vocab.EV_TOKEN_ACCEPTED, code, tid))
     return code, info, change, events
 
 
@@ -40,26 +39,26 @@ def _apply(a, e, new_state, info, events, E):
     """Applies an effect to the account copy `a`. Returns ACCEPT, OVERFLOW,
     FUNCTION or RANGE (then the copy is dropped)."""
     if e is None:
-        return result.ACCEPT
+        return vocab.ACCEPT
     k = e.kind
     info["effect"] = k
     info["changed"] = k != E.TEST
     if k == E.CREDIT:
         r = a.add_credit(e.register, e.value)
         if r == ac.OVERFLOW:
-            return result.OVERFLOW
+            return vocab.OVERFLOW
         if r == ac.UNSUPPORTED:
-            return result.FUNCTION
+            return vocab.FUNCTION
         info["units"] = e.value
     elif k == E.SET_MPL:
         a.set_mpl(e.value)
-        events.append((ev.MPL_SET, e.value, 0))
+        events.append((vocab.EV_MPL_SET, e.value, 0))
     elif k == E.CLEAR_CREDIT:
         a.clear_credit(e.register)
-        events.append((ev.CREDIT_CLEARED, e.register, 0))
+        events.append((vocab.EV_CREDIT_CLEARED, e.register, 0))
     elif k == E.CLEAR_TAMPER:
         a.tamper = False
-        events.append((ev.TAMPER_CLEARED, 1, 0))
+        events.append((vocab.EV_TAMPER_CLEARED, 1, 0))
     elif k == E.SET_MPPUL:
         a.mppul_w = e.value
     elif k == E.SET_TARIFF:
@@ -68,10 +67,10 @@ def _apply(a, e, new_state, info, events, E):
         a.water_factor = e.value
     elif k == E.SET_FLAG:
         if not a.set_flag(e.register, e.value):
-            return result.RANGE
+            return vocab.RANGE
     elif k == E.KEY_CHANGED:
         krn = getattr(new_state, "krn", 0) if new_state is not None else 0
-        events.append((ev.KEY_CHANGED, krn, e.value))
+        events.append((vocab.EV_KEY_CHANGED, krn, e.value))
     elif k == E.TEST:
         info["control"] = e.value
-    return result.ACCEPT
+    return vocab.ACCEPT

@@ -1,7 +1,7 @@
 # Keypad lock-out after repeated rejected entries (sts.md 9.1: vendor practice,
 # e.g. lock after 3 bad entries, doubling up to 1280 s; result 15 "Lockout").
 # Only the keypad path uses it; remote (DLMS) tokens are not rate-limited here.
-from sts import result
+import vocab
 from sts.settings import DEFAULT
 
 
@@ -19,12 +19,12 @@ class Lockout:
 
     def note(self, code, now_s):
         """Record the result of one keypad entry at time now_s (seconds)."""
-        if result.accepted(code):
+        if vocab.accepted(code):
             self.rejects = 0
             self.until = 0
             return
         # Not a bad entry: a valid token that does not fit, or no verdict at all.
-        if code == result.OVERFLOW or code == result.LOCKOUT or code == result.NOT_READY:
+        if code == vocab.OVERFLOW or code == vocab.LOCKOUT or code == vocab.NOT_READY:
             return
         s = self.settings
         self.rejects += 1

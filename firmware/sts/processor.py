@@ -10,7 +10,8 @@
 # Order of checks: carrier format -> class 3 -> decrypt -> CRC -> sub-class
 # supported -> (class 1: MfrCode) (key change: set assembly, KT, ranges)
 # -> DDTK (class 0) -> KEN -> Old -> Used -> field ranges -> accept.
-from sts import carrier, crc, result
+from sts import carrier, crc
+import vocab
 from sts import effect as E
 from sts import token as T
 from sts.errors import FormatError
@@ -28,8 +29,9 @@ class Decision:
         self.state = state
 
     def __repr__(self):
-        return "Decision(%s, %r, %r, %s)" % (result.name(self.result), self.token, self.effect,
-                                            "new state" if self.state is not None else "no change")
+        return "Decision(%s, %r, %r, %s)" % (
+            vocab.result_display(self.result), self.token, self.effect,
+            "new state" if self.state is not None else "no change")
 
 
 def process(state, token_text, now_minutes=None, settings=None):
@@ -43,22 +45,22 @@ def process(state, token_text, now_minutes=None, settings=None):
     try:
         return _process(state, token_text, s)
     except MemoryError:  # nothing changed; the same token may be entered again
-        return Decision(result.NOT_READY)
+        return Decision(vocab.NOT_READY)
     except Exception:  # never raise: a bad state or setting ends as a reject
-        return Decision(result.FORMAT)
+        return Decision(vocab.FORMAT)
 
 
 def _process(state, text, s):
     try:
         cls, a, b, c, d = carrier.parse_words(text)
     except FormatError:
-        return Decision(result.FORMAT)
+        return Decision(vocab.FORMAT)
     if cls == 3:
         return Decision(s.class3_result)
     if cls != 1:
         a, b, c, d = T.decrypt_words(state.ea, state.key, a, b, c, d, s.sta_tables)
     if crc.field_words(cls, a, b, c) != d:
-        return Decision(result.CRC)
+        return Decision(vocab.CRC)
     tok = T.from_words(cls, a, b, c, d)
     sub = tok.subclass
     if cls == 1:
@@ -69,20 +71,20 @@ def _process(state, text, s):
     if not (mask >> sub) & 1:
         return Decision(s.unknown_subclass_result, tok)
     if cls == 0 and state.kt == DDTK:
-        return Decision(result.DDTK, tok)
+        return Decision(vocab.DDTK, tok)
     tid = tok.tid
     if (tid >> 16) > state.ken:  # sts.md 9.3
-        return Decision(result.KEY_EXPIRED, tok)
+        return Decision(vocab.KEY_EXPIRED, tok)
     tids = state.tids
     if tids and tid < tids[0] and (len(tids) >= TID_MEMORY_SIZE or not s.old_needs_full_memory):
-        return Decision(result.OLD, tok)  # sts.md 9.2
+        return Decision(vocab.OLD, tok)  # sts.md 9.2
     if tid in tids:
-        return Decision(result.USED, tok)
+        return Decision(vocab.USED, tok)
     eff = _effect(cls, sub, tok.fields, s)
     if not isinstance(eff, E.Effect):
         return Decision(eff, tok)
     new = state.derive(_remember(tids, tid), state.kct)
-    return Decision(result.ACCEPT, tok, eff, new)
+    return Decision(vocab.ACCEPT, tok, eff, new)
 
 
 def _remember(tids, tid):
@@ -121,7 +123,7 @@ def _effect(cls, sub, f, s):
     if sub == 1:
         r = f["register"]
         if r > 7 and r != E.ALL_REGISTERS:
-            return result.RANGE
+            return vocab.RANGE
         return E.Effect(E.CLEAR_CREDIT, 0, r)
     if sub == 2:
         return E.Effect(E.SET_TARIFF, f["value_field"])
@@ -133,7 +135,7 @@ def _effect(cls, sub, f, s):
         return E.Effect(E.SET_WATER_FACTOR, f["value_field"])
     if sub == 10:
         if f["index"] != 63 or f["flag_index"] > s.max_flag_index:
-            return result.RANGE
+            return vocab.RANGE
         return E.Effect(E.SET_FLAG, f["flag_value"], f["flag_index"])
     return s.unknown_subclass_result
 
@@ -144,8 +146,8 @@ def _test(state, tok, s):
         return Decision(s.unknown_subclass_result, tok)
     code = tok.fields["mfrcode"]
     if code != state.mfr_code and not (code == 0 and s.mfr_code_zero_wildcard):
-        return Decision(result.MFR_CODE, tok)
-    return Decision(result.ACCEPT, tok, E.Effect(E.TEST, tok.fields["control"], tok.subclass))
+        return Decision(vocab.MFR_CODE, tok)
+    return Decision(vocab.ACCEPT, tok, E.Effect(E.TEST, tok.fields["control"], tok.subclass))
 
 
 def _key_change(state, tok, s):
@@ -165,7 +167,7 @@ def _key_change(state, tok, s):
     parts[n] = [a, b, c]
     if others < need - 1:
         new = state.derive(state.tids, parts)
-        return Decision(result.KCT2_ACCEPTED if others else result.KCT1_ACCEPTED, tok, None, new)
+        return Decision(vocab.KCT2_ACCEPTED if others else vocab.KCT1_ACCEPTED, tok, None, new)
     a1, b1, c1 = parts[0]
     a2, b2, c2 = parts[1]
     kt = a1 & 3
@@ -174,9 +176,9 @@ def _key_change(state, tok, s):
     ti = a2 & 0xFF
     ken = (((a1 >> 8) & 15) << 4) | ((a2 >> 8) & 15)
     if not (s.allowed_kt[state.kt] >> kt) & 1:
-        return Decision(result.KEY_TYPE, tok)
+        return Decision(vocab.KEY_TYPE, tok)
     if krn < 1 or krn > 9 or ti > 99:
-        return Decision(result.RANGE, tok)
+        return Decision(vocab.RANGE, tok)
     words = [b1, c1]  # NKHO: key bits 63..32 (EA07) / bytes 0..3 (EA11)
     new = state.derive(state.tids)
     if need == 4:
@@ -199,4 +201,4 @@ def _key_change(state, tok, s):
         new.tids = []
         if s.ro_advances_base_date and new.base_date != BASE_DATES[-1]:
             new.base_date = BASE_DATES[BASE_DATES.index(new.base_date) + 1]
-    return Decision(result.ACCEPT, tok, E.Effect(E.KEY_CHANGED, ro), new)
+    return Decision(vocab.ACCEPT, tok, E.Effect(E.KEY_CHANGED, ro), new)

@@ -1,6 +1,6 @@
 # Policy settings of the STS token processor and keypad lock-out. Every
 # default is a choice made where sts.md says UNCERTAIN; docs/sts.md says why.
-from sts import result
+import vocab
 
 
 class Settings:
@@ -9,9 +9,9 @@ class Settings:
     # Class 2 sub-classes supported (bit n); KCTs 3/4 (and 8/9 on EA11) are always on.
     management_subclasses = 0x7FF  # 0..10
     # Result for class 3 (reserved) and for text that is not a token.
-    class3_result = result.FORMAT
+    class3_result = vocab.FORMAT
     # Result for a reserved/proprietary sub-class.
-    unknown_subclass_result = result.FUNCTION
+    unknown_subclass_result = vocab.FUNCTION
     # Old rule (sts.md 9.2): False = a TID below the smallest remembered is Old (IEC
     # wording, with the memory seeded at manufacture); True = only once the memory is
     # full (nothing has been forgotten before that, so replays are still Used).
@@ -24,7 +24,7 @@ class Settings:
     # RO = 1 in a key change moves the base date on (1993 -> 2014 -> 2035).
     ro_advances_base_date = True
     # Class 0 currency sub-classes: a negative amount is rejected with this code.
-    negative_credit_result = result.RANGE
+    negative_credit_result = vocab.RANGE
     # SetFlag (class 2 sub 10): highest flag index known (Prism list 0..11).
     max_flag_index = 11
     # STA tables (a sts.sta.StaTables); None = the shipped sts.sta_tables.REAL.

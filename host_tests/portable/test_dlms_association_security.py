@@ -8,7 +8,7 @@ from dlms.association import Association
 from dlms.keystore import IC_MAX
 from dlmsdata import apdu, unhex
 from dlmshelp import HLS_REPLY, aare_fields, config, exc, hls_aarq, hls_reply, lls_aarq
-from meter import events
+import vocab
 from meter_rig import Store
 
 EK = bytes(range(16))
@@ -113,7 +113,7 @@ def test_lls_failures_delay_then_lock_then_success_ends_the_series():
     assert g.remaining(17) == 4  # the delay grows
     g.advance(6000)
     a.receive(lls_aarq(b"wrong3"))
-    assert g.remaining(17) == 60 and log == [(events.DLMS_AUTH_LOCKED, 17, 60)]
+    assert g.remaining(17) == 60 and log == [(vocab.EV_DLMS_AUTH_LOCKED, 17, 60)]
     g.advance(66000)
     commits = store.commits
     assert aare_fields(a.receive(lls_aarq(b"Gurux")).apdu)[:2] == (0, 0)

@@ -8,7 +8,7 @@ import blockdev
 from blockdev import TEAR_NONE, TEAR_GARBLE
 from dlms import keystore
 from dlms.keystore import IC_MAX, IC_RESERVE, KeySet, KeyStore
-from meter import events
+import vocab
 from meter_rig import PowerCut, Store
 from store.state import StateStore
 
@@ -64,14 +64,14 @@ def test_counter_near_its_end_is_reported_once():
     assert seen == []
     k.accept(keystore.IC_WARN + 5)
     ks.after_apdu(1)
-    assert seen == [(events.DLMS_COUNTER_NEAR_END, 1, keystore.RX)]
+    assert seen == [(vocab.EV_DLMS_COUNTER_NEAR_END, 1, keystore.RX)]
     k.accept(keystore.IC_WARN + 6)
     ks.after_apdu(1)
     assert len(seen) == 1
     k.tx = keystore.IC_WARN
     k.next_tx()
     ks.after_apdu(1)
-    assert seen[-1] == (events.DLMS_COUNTER_NEAR_END, 1, keystore.TX)
+    assert seen[-1] == (vocab.EV_DLMS_COUNTER_NEAR_END, 1, keystore.TX)
 
 
 def test_reservation_ahead_and_restart():
@@ -123,7 +123,7 @@ def test_renewal_resets_counters_in_one_commit_and_overrides_provisioning():
     assert (k.ek, k.ak, k.rx_last) == (EK, AK, 5000) and k.next_tx() == 4000
     assert ks.apply_renewal() == 1 and ks.apply_renewal() is None
     assert (k.ek, k.ak, k.tx, k.rx_last, k.expected()) == (EK2, AK2, 1, -1, 0)
-    assert seen == [(events.DLMS_KEYS_RENEWED, 1, 3)]
+    assert seen == [(vocab.EV_DLMS_KEYS_RENEWED, 1, 3)]
     ks2 = KeyStore(_clients(), st)  # restart: the renewed keys, not the provisioned ones
     k2 = ks2.get(1)
     assert (k2.ek, k2.ak, k2.rx_last) == (EK2, AK2, -1) and k2.tx == 1 + keystore.IC_AHEAD

@@ -15,8 +15,7 @@ from dlms import server as srvmod
 from dlmsdata import apdu
 from dlmshelp import STOC, config, hls_aarq, hls_reply
 from hdlc_testclient import Client, frames_in
-from meter import events
-from sts import result
+import vocab
 
 EK = bytes(range(16))
 AK = bytes(range(0xD0, 0xE0))
@@ -50,13 +49,13 @@ class Meter:
         self.state = 1
         self.entered = 0
 
-    def enter_token(self, text, source="remote"):
+    def enter_token(self, text, source=vocab.REMOTE, token=None):
         self.entered += 1
         if text in self.used:
-            return result.USED, {}
+            return vocab.USED, {}
         self.used.append(text)
         self.account.credit[0] += 100
-        return result.ACCEPT, {}
+        return vocab.ACCEPT, {}
 
     def control_state_view(self):
         return self.state
@@ -222,7 +221,7 @@ def test_management_session_with_token_enter():
 def test_meter_failure_is_hardware_fault_and_not_processed():
     s, m = new_server()
 
-    def broken(text, source="remote"):
+    def broken(text, source=vocab.REMOTE, token=None):
         raise OSError(28)  # e.g. the store is full: nothing was committed
 
     m.enter_token = broken
@@ -301,7 +300,7 @@ def test_key_transfer_renews_the_keys_and_they_outlive_a_restart():
     assert _call(s, g, kt, 0x13) == b"\xc7\x01\xc1\x00\x00"
     assert s.associations[1].state == 0
     assert store.data["1"] == [1001, -1, EK2, AK2]
-    assert log == [(events.DLMS_KEYS_RENEWED, 1, 3)]
+    assert log == [(vocab.EV_DLMS_KEYS_RENEWED, 1, 3)]
     assert _call(s, g, IC_OBJECT, 0x14) == b"\xd8\x01\x01"  # no association any more
     assert _public_ic(s) == 0
     g2 = _open(s, 0, EK2, AK2)

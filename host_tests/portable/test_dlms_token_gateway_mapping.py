@@ -1,6 +1,6 @@
 # Portable: the token gateway's translation of STS results into token_status
 # (docs/dlms.md, dlms.md 7.4) and of the enter octet-string into 20 digits.
-from sts import result
+import vocab
 from dlms import obj_meter as om
 
 ALL = ("ascii", "bcd", "binary")
@@ -8,13 +8,13 @@ ALL = ("ascii", "bcd", "binary")
 
 def test_every_sts_result_has_the_documented_status():
     want = {
-        result.ACCEPT: om.EXECUTED, result.KCT1_ACCEPTED: om.EXECUTED,
-        result.KCT2_ACCEPTED: om.EXECUTED, result.FORMAT: om.FORMAT_FAILURE,
-        result.CRC: om.AUTHENTICATION_FAILURE, result.OVERFLOW: om.EXECUTION_FAILURE,
-        result.LOCKOUT: om.EXECUTION_FAILURE, result.NOT_READY: om.NOT_PROCESSED,
+        vocab.ACCEPT: om.EXECUTED, vocab.KCT1_ACCEPTED: om.EXECUTED,
+        vocab.KCT2_ACCEPTED: om.EXECUTED, vocab.FORMAT: om.FORMAT_FAILURE,
+        vocab.CRC: om.AUTHENTICATION_FAILURE, vocab.OVERFLOW: om.EXECUTION_FAILURE,
+        vocab.LOCKOUT: om.EXECUTION_FAILURE, vocab.NOT_READY: om.NOT_PROCESSED,
     }
-    for code in (result.OLD, result.USED, result.KEY_EXPIRED, result.KEY_TYPE, result.DDTK,
-                 result.RANGE, result.FUNCTION, result.MFR_CODE):
+    for code in (vocab.OLD, vocab.USED, vocab.KEY_EXPIRED, vocab.KEY_TYPE, vocab.DDTK,
+                 vocab.RANGE, vocab.FUNCTION, vocab.MFR_CODE):
         want[code] = om.VALIDATION_FAILURE
     assert len(want) == 16  # every code of sts.md 9.5 but the reserved 0
     for code, status in want.items():

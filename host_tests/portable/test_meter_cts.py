@@ -1,7 +1,6 @@
 # Portable: CTS test mode (cts-mode.md part A) on the Cts record and through the Meter.
 from meter import cts
-from meter import events as ev
-from sts import result
+import vocab
 import meter_fakes as f
 
 DRN = "00000000000"
@@ -107,11 +106,11 @@ def _meter(store=None, clock=None, drn=DRN):
 def test_meter_enter_applies_profile_and_connects():
     clock = f.Clock(0)
     m = _meter(clock=clock)
-    m.enter_token(f.make(0, 0, 5, 100), "remote")
+    m.enter_token(f.make(0, 0, 5, 100), vocab.REMOTE)
     assert m.cts_register_write(2) == cts.ENTERED
     assert m.sts.ea == 11 and m.sts.key == cts.profile(2, DRN)["key"] and m.sts.tids == []
     assert m.account.credit[0] == 0
-    assert ev.CTS_ENTERED in m.eventlog.codes()
+    assert vocab.EV_CTS_ENTERED in m.eventlog.codes()
 
 
 def test_meter_refuses_other_drns():
@@ -126,7 +125,7 @@ def test_meter_24h_expiry_with_fast_clock_then_locked_forever():
     store = f.Store()
     m = _meter(store=store, clock=clock)
     assert m.cts_enter(1, True) == cts.ENTERED
-    m.enter_token(f.make(0, 0, 10, 1000), "remote")
+    m.enter_token(f.make(0, 0, 10, 1000), vocab.REMOTE)
     assert m.relay.closed
     commits = store.commits
     while m.cts.active():
@@ -137,14 +136,14 @@ def test_meter_24h_expiry_with_fast_clock_then_locked_forever():
     assert store.commits - commits <= 24 * H // cts.PERSIST_S + 2
     assert not m.relay.closed  # CTS-19: no supply even with credit
     assert m.account.credit[0] == 1000
-    assert m.enter_token(f.make(0, 0, 11, 10), "remote")[0] == result.LOCKOUT
+    assert m.enter_token(f.make(0, 0, 11, 10), vocab.REMOTE)[0] == vocab.LOCKOUT
     assert m.cts_register_write(1) == cts.REFUSED_ENDED
     assert m.cts_register_write(0) == cts.REFUSED_ENDED
     assert m.remote_reconnect() is True and not m.relay.closed
     # still ended after a power cycle
     m2 = _meter(store=store, clock=f.Clock(0))
     assert m2.cts.ended() and not m2.relay.closed
-    assert m2.enter_token(f.make(0, 0, 12, 10), "keypad")[0] == result.LOCKOUT
+    assert m2.enter_token(f.make(0, 0, 12, 10), vocab.KEYPAD)[0] == vocab.LOCKOUT
     assert m2.cts_enter(1, True) == cts.REFUSED_ENDED
 
 
@@ -207,4 +206,4 @@ def test_meter_reentry_while_active_does_not_restart_the_timer():
         clock.t += 5
         m.tick()
     assert clock.t == 24 * H  # 24 h from the first entry, not from the re-entries
-    assert ev.CTS_PROFILE in m.eventlog.codes()
+    assert vocab.EV_CTS_PROFILE in m.eventlog.codes()

@@ -1,7 +1,7 @@
 # Portable: keypad entry state machine (meter/keypad.py) against a Meter with fakes.
 from meter import keypad as kp
 from meter import cts
-from sts import result
+import vocab
 import meter_fakes as f
 
 
@@ -13,10 +13,10 @@ class FakeLockout:
         self.until = 0
 
     def note(self, code, now_s):
-        if result.accepted(code):
+        if vocab.accepted(code):
             self.rejects = 0
             self.until = 0
-        elif code != result.LOCKOUT:
+        elif code != vocab.LOCKOUT:
             self.rejects += 1
             if self.rejects >= 3:
                 self.until = now_s + 60
@@ -50,9 +50,9 @@ def test_grouped_display_and_token_acceptance():
     assert d.text == " ".join((tok[0:4], tok[4:8], tok[8:12], tok[12:16], tok[16:20]))
     _type(pad, "5")  # a 21st digit is ignored
     assert pad.entry == tok
-    assert pad.key(kp.ENTER, 1) == result.ACCEPT
+    assert pad.key(kp.ENTER, 1) == vocab.ACCEPT
     assert d.text == "Accept 01" and m.account.credit[0] == 123
-    assert _type(pad, tok + kp.ENTER, 2) == result.USED and d.text == "Used 10"
+    assert _type(pad, tok + kp.ENTER, 2) == vocab.USED and d.text == "Used 10"
 
 
 def test_backspace_and_clear():
@@ -76,16 +76,16 @@ def test_entry_timeout_with_injected_clock():
 
 def test_wrong_lengths_are_format_errors():
     m, d, pad = _pad()
-    assert _type(pad, "12345" + kp.ENTER) == result.FORMAT
-    assert _type(pad, "1" * 19 + kp.ENTER) == result.FORMAT
+    assert _type(pad, "12345" + kp.ENTER) == vocab.FORMAT
+    assert _type(pad, "1" * 19 + kp.ENTER) == vocab.FORMAT
     assert d.text == "Format 06"
     assert _type(pad, kp.ENTER) is None
 
 
 def test_messages_for_every_result_code():
     for code in range(1, 17):
-        assert kp.message(code).endswith("%02d" % code)
-    assert kp.message(result.CRC).startswith("Reject")
+        assert vocab.result_display(code).endswith("%02d" % code)
+    assert vocab.result_display(vocab.CRC).startswith("Reject")
 
 
 def test_short_codes():
@@ -99,40 +99,40 @@ def test_short_codes():
     assert d.text == "Accept 01"
     _type(pad, "03" + kp.ENTER)
     assert d.text == "00000000000"
-    assert _type(pad, "04" + kp.ENTER) == result.ACCEPT and d.text == "EC on"
+    assert _type(pad, "04" + kp.ENTER) == vocab.ACCEPT and d.text == "EC on"
     _type(pad, "01" + kp.ENTER)
     assert d.text == "Cr 3.5 EC"
-    assert _type(pad, "77" + kp.ENTER) == result.FORMAT
+    assert _type(pad, "77" + kp.ENTER) == vocab.FORMAT
 
 
 def test_cts_short_codes_then_nothing_accepted():
     m, d, pad = _pad()
-    assert _type(pad, "8802" + kp.ENTER) == result.ACCEPT and d.text == "CTS 02"
+    assert _type(pad, "8802" + kp.ENTER) == vocab.ACCEPT and d.text == "CTS 02"
     assert m.cts.uut == 2
     _type(pad, "06" + kp.ENTER)
     assert d.text == "CTS 02 24:00"
-    assert _type(pad, "8805" + kp.ENTER) == result.FUNCTION and d.text == "Refused"
-    assert _type(pad, "8800" + kp.ENTER) == result.ACCEPT and m.cts.ended()
+    assert _type(pad, "8805" + kp.ENTER) == vocab.FUNCTION and d.text == "Refused"
+    assert _type(pad, "8800" + kp.ENTER) == vocab.ACCEPT and m.cts.ended()
     for entry in ("01", "8801", f.make(0, 0, 1, 1)):
-        assert _type(pad, entry + kp.ENTER) == result.LOCKOUT
+        assert _type(pad, entry + kp.ENTER) == vocab.LOCKOUT
         assert d.text == "CTS end"
     assert not m.relay.closed
 
 
 def test_cts_short_code_refused_for_normal_drn():
     m, d, pad = _pad(drn="12345678901")
-    assert _type(pad, "8801" + kp.ENTER) == result.FUNCTION and not m.cts.active()
+    assert _type(pad, "8801" + kp.ENTER) == vocab.FUNCTION and not m.cts.active()
 
 
 def test_lockout_after_repeated_rejects():
     m, d, pad = _pad()
     bad = "1" * 20
     for i in range(3):
-        assert _type(pad, bad + kp.ENTER, i) == result.CRC
+        assert _type(pad, bad + kp.ENTER, i) == vocab.CRC
     good = f.make(0, 0, 3, 10)
-    assert _type(pad, good + kp.ENTER, 10) == result.LOCKOUT
+    assert _type(pad, good + kp.ENTER, 10) == vocab.LOCKOUT
     assert m.account.credit[0] == 0
-    assert _type(pad, good + kp.ENTER, 70) == result.ACCEPT
+    assert _type(pad, good + kp.ENTER, 70) == vocab.ACCEPT
 
 
 def test_keypad_legend_keys_and_aliases():
@@ -141,13 +141,13 @@ def test_keypad_legend_keys_and_aliases():
     assert pad.entry == "123"
     _type(pad, "B")  # alias of *
     assert pad.entry == "12"
-    assert _type(pad, "C01E") == result.ACCEPT and d.text == "Cr 0.0"  # E alias of #
+    assert _type(pad, "C01E") == vocab.ACCEPT and d.text == "Cr 0.0"  # E alias of #
 
 
 def test_storage_error_shows_not_ready_and_accepts_nothing():
     m, d, pad = _pad()
     m.store.fail_after = 1
-    assert _type(pad, f.make(0, 0, 4, 10) + kp.ENTER) == result.NOT_READY
+    assert _type(pad, f.make(0, 0, 4, 10) + kp.ENTER) == vocab.NOT_READY
     assert d.text == "Not ready 16" and m.account.credit[0] == 0 and 4 not in m.sts.tids
 
 
@@ -156,14 +156,14 @@ def test_lockout_survives_a_power_cycle():
     clock = f.Clock(100)
     m, d, pad = _pad(store=store, clock=clock)
     for i in range(3):
-        assert _type(pad, "1" * 20 + kp.ENTER, 100 + i) == result.CRC
+        assert _type(pad, "1" * 20 + kp.ENTER, 100 + i) == vocab.CRC
     assert store.data["kl"] == [3, 60]  # committed when the lock engaged
     clock.t = 5  # power cycle: the clock restarts
     m2, d2, pad2 = _pad(store=store, clock=clock)
     good = f.make(0, 0, 3, 10)
-    assert _type(pad2, good + kp.ENTER, 40) == result.LOCKOUT
-    assert _type(pad2, good + kp.ENTER, 64) == result.LOCKOUT
-    assert _type(pad2, good + kp.ENTER, 65) == result.ACCEPT  # 60 powered seconds later
+    assert _type(pad2, good + kp.ENTER, 40) == vocab.LOCKOUT
+    assert _type(pad2, good + kp.ENTER, 64) == vocab.LOCKOUT
+    assert _type(pad2, good + kp.ENTER, 65) == vocab.ACCEPT  # 60 powered seconds later
     assert store.data["kl"] == [0, 0]  # an accepted keypad token ends the series
 
 
@@ -178,7 +178,7 @@ def test_expired_lockout_is_not_reapplied_after_power_up():
     pad.tick(62)  # the lock has run out
     assert store.data["kl"] == [3, 0]
     m2, d2, pad2 = _pad(store=store, clock=f.Clock(0))
-    assert _type(pad2, f.make(0, 0, 3, 10) + kp.ENTER, 1) == result.ACCEPT
+    assert _type(pad2, f.make(0, 0, 3, 10) + kp.ENTER, 1) == vocab.ACCEPT
 
 
 def test_result_message_returns_to_credit_display():

@@ -20,7 +20,7 @@ DISK.mount()
 gc.collect()
 from meter.meter import Meter  # noqa: E402
 from meter import token_entry  # noqa: E402,F401
-from sts import result  # noqa: E402
+import vocab  # noqa: E402
 from store.state import StateStore  # noqa: E402
 from store.eventlog import EventLog  # noqa: E402
 import meter_fakes as f  # noqa: E402
@@ -107,7 +107,7 @@ def _sweep(tear):
         reported = []
         for tid in (10, 11):
             rig.values[tid] = 40
-            assert m.enter_token(TOK.credit(DRN, tid, 40), "remote")[0] == result.ACCEPT
+            assert m.enter_token(TOK.credit(DRN, tid, 40), vocab.REMOTE)[0] == vocab.ACCEPT
             reported.append(tid)
         m.consume(1234)
         m.power_down()
@@ -116,7 +116,7 @@ def _sweep(tear):
         rig.disk.arm(k, tear)
         ok = False
         try:
-            ok = m.enter_token(text, "remote")[0] == result.ACCEPT
+            ok = m.enter_token(text, vocab.REMOTE)[0] == vocab.ACCEPT
         except OSError:
             pass
         clean = not rig.disk.dead
@@ -128,9 +128,9 @@ def _sweep(tear):
             key = "reported" if ok else ("unreported" if 12 in tids else "lost")
             seen[key] = seen.get(key, 0) + 1
         # the same token again: Used if it was durable, else accepted now, once
-        code = m.enter_token(text, "remote")[0]
-        assert code == (result.USED if 12 in tids else result.ACCEPT), (k, code)
-        if code == result.ACCEPT:
+        code = m.enter_token(text, vocab.REMOTE)[0]
+        assert code == (vocab.USED if 12 in tids else vocab.ACCEPT), (k, code)
+        if code == vocab.ACCEPT:
             reported.append(12)
         rig.check(m, reported)
         k += 1
@@ -163,7 +163,7 @@ def test_random_sequences_with_random_cuts():
                     tid = pending = next_tid
                     next_tid += 1 + _rand(rng, 3)
                     rig.values[tid] = 1 + _rand(rng, 300)
-                    if m.enter_token(TOK.credit(DRN, tid, rig.values[tid]), "remote")[0] == result.ACCEPT:
+                    if m.enter_token(TOK.credit(DRN, tid, rig.values[tid]), vocab.REMOTE)[0] == vocab.ACCEPT:
                         reported.append(tid)
                 elif op == 1:
                     m.consume(_rand(rng, 900))

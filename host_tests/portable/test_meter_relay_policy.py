@@ -1,17 +1,18 @@
 # Portable: the load switch policy (meter/relay_policy.py, dlms.md 7.2).
 from meter import relay_policy as rp
+import vocab
 
 
 def test_all_clear_closes():
-    assert rp.decide(rp.CONNECTED, 1, False, False, False, False) == (True, rp.OK, rp.CONNECTED)
+    assert rp.decide(rp.CONNECTED, 1, False, False, False, False) == (True, vocab.REASON_NONE, rp.CONNECTED)
 
 
 def test_priority_of_reasons():
-    assert rp.decide(rp.CONNECTED, 1, True, True, True, True)[:2] == (False, rp.CTS_ENDED)
-    assert rp.decide(rp.DISCONNECTED, 1, False, True, True, True)[:2] == (False, rp.COMMANDED)
-    assert rp.decide(rp.CONNECTED, 1, False, True, True, True)[:2] == (False, rp.TAMPER)
-    assert rp.decide(rp.CONNECTED, 1, False, False, True, True)[:2] == (False, rp.POWER_LIMIT)
-    assert rp.decide(rp.CONNECTED, 1, False, False, False, True)[:2] == (False, rp.NO_CREDIT)
+    assert rp.decide(rp.CONNECTED, 1, True, True, True, True)[:2] == (False, vocab.REASON_CTS_ENDED)
+    assert rp.decide(rp.DISCONNECTED, 1, False, True, True, True)[:2] == (False, vocab.REASON_COMMANDED)
+    assert rp.decide(rp.CONNECTED, 1, False, True, True, True)[:2] == (False, vocab.REASON_TAMPER)
+    assert rp.decide(rp.CONNECTED, 1, False, False, True, True)[:2] == (False, vocab.REASON_POWER_LIMIT)
+    assert rp.decide(rp.CONNECTED, 1, False, False, False, True)[:2] == (False, vocab.REASON_NO_CREDIT)
 
 
 def test_local_conditions_show_ready_for_reconnection():

@@ -4,7 +4,8 @@
 from meter.meter import Meter
 from meter import token_entry  # noqa: F401 (compile before the STS engine)
 import meter_rig as f
-from sts import result, processor, sta  # noqa: F401
+from sts import processor, sta  # noqa: F401
+import vocab
 from sts.state import StsState
 from meter_tokens import TOKENS as T, K1, K_TI2
 
@@ -22,48 +23,48 @@ def _meter():
 
 def test_credit_and_replay():
     m = _meter()
-    code, info = m.enter_token(T["credit500"], "remote")
-    assert code == result.ACCEPT and info["tid"] == 500 and m.account.credit[0] == 123
+    code, info = m.enter_token(T["credit500"], vocab.REMOTE)
+    assert code == vocab.ACCEPT and info["tid"] == 500 and m.account.credit[0] == 123
     assert m.store.data["sts"]["tids"] == [500] and m.store.data["acct"]["c"][0] == 123
     assert m.relay.closed
-    assert m.enter_token(T["credit500"], "remote")[0] == result.USED
+    assert m.enter_token(T["credit500"], vocab.REMOTE)[0] == vocab.USED
     assert m.account.credit[0] == 123
 
 
 def test_wrong_key_is_crc_and_nothing_changes():
     m = _meter()
-    assert m.enter_token(T["wrongkey"], "remote")[0] == result.CRC
+    assert m.enter_token(T["wrongkey"], vocab.REMOTE)[0] == vocab.CRC
     assert m.account.credit[0] == 0 and m.store.commits == 1
 
 
 def test_management_tokens():
     m = _meter()
-    m.enter_token(T["credit10"], "remote")
-    assert m.enter_token(T["mpl11"], "remote")[0] == result.ACCEPT
+    m.enter_token(T["credit10"], vocab.REMOTE)
+    assert m.enter_token(T["mpl11"], vocab.REMOTE)[0] == vocab.ACCEPT
     assert m.account.mpl_w == 2000
     m.set_tamper(True)
     assert not m.relay.closed
-    assert m.enter_token(T["cleartamper12"], "remote")[0] == result.ACCEPT
+    assert m.enter_token(T["cleartamper12"], vocab.REMOTE)[0] == vocab.ACCEPT
     assert m.relay.closed
-    assert m.enter_token(T["clearcredit13"], "remote")[0] == result.ACCEPT
+    assert m.enter_token(T["clearcredit13"], vocab.REMOTE)[0] == vocab.ACCEPT
     assert m.account.credit[0] == 0 and not m.relay.closed
 
 
 def test_class1_test_token_commits_nothing():
     m = _meter()
     c = m.store.commits
-    code, info = m.enter_token(T["test1"], "remote")
-    assert code == result.ACCEPT and info.get("control") == 1 and m.store.commits == c
+    code, info = m.enter_token(T["test1"], vocab.REMOTE)
+    assert code == vocab.ACCEPT and info.get("control") == 1 and m.store.commits == c
 
 
 def test_key_change_set_then_credit_with_new_key():
     m = _meter()
-    assert m.enter_token(T["kct1"], "remote")[0] == result.KCT1_ACCEPTED
+    assert m.enter_token(T["kct1"], vocab.REMOTE)[0] == vocab.KCT1_ACCEPTED
     assert m.store.data["sts"]["kct"] is not None  # the half set is kept durably
-    assert result.accepted(m.enter_token(T["kct2"], "remote")[0])
+    assert vocab.accepted(m.enter_token(T["kct2"], vocab.REMOTE)[0])
     assert m.sts.key == _unhex(K_TI2) and m.sts.ti == 2
     assert m.store.data["sts"]["key"] == _unhex(K_TI2)
-    assert m.enter_token(T["newkey20"], "remote")[0] == result.ACCEPT
+    assert m.enter_token(T["newkey20"], vocab.REMOTE)[0] == vocab.ACCEPT
     assert m.account.credit[0] == 7
 
 
@@ -71,12 +72,12 @@ def test_overflow_with_real_tokens():
     m = _meter()
     m.account.credit[0] = 0x7FFFFFFF - 5
     c = m.store.commits
-    assert m.enter_token(T["credit30"], "remote")[0] == result.OVERFLOW
+    assert m.enter_token(T["credit30"], vocab.REMOTE)[0] == vocab.OVERFLOW
     assert 30 not in m.sts.tids and m.store.commits == c
-    assert m.enter_token(T["credit31"], "remote")[0] == result.ACCEPT
+    assert m.enter_token(T["credit31"], vocab.REMOTE)[0] == vocab.ACCEPT
 
 
 def test_unsupported_subclass_is_function():
     m = _meter()
-    assert m.enter_token(T["water40"], "remote")[0] == result.FUNCTION
+    assert m.enter_token(T["water40"], vocab.REMOTE)[0] == vocab.FUNCTION
     assert 40 not in m.sts.tids

@@ -8,7 +8,7 @@
 from meter.meter import Meter
 from meter import keypad, cts
 import meter_rig as f
-from sts import result
+import vocab
 from sts.state import StsState
 from meter_tokens import TOKENS as T, K1
 
@@ -26,11 +26,11 @@ def test_keypad_token_through_real_processor():
     for k in tok:
         pad.key(k, 0)
     assert d.text == " ".join((tok[0:4], tok[4:8], tok[8:12], tok[12:16], tok[16:20]))
-    assert pad.key(keypad.ENTER, 1) == result.ACCEPT and d.text == "Accept 01"
+    assert pad.key(keypad.ENTER, 1) == vocab.ACCEPT and d.text == "Accept 01"
     assert m.account.credit[0] == 123 and m.relay.closed
     for k in tok:
         pad.key(k, 2)
-    assert pad.key(keypad.ENTER, 2) == result.USED and d.text == "Used 10"
+    assert pad.key(keypad.ENTER, 2) == vocab.USED and d.text == "Used 10"
 
 
 def test_keypad_lockout_with_sts_lockout():
@@ -41,10 +41,10 @@ def test_keypad_lockout_with_sts_lockout():
     for i in range(3):
         for k in T["wrongkey"]:
             pad.key(k, i)
-        assert pad.key(keypad.ENTER, i) == result.CRC
+        assert pad.key(keypad.ENTER, i) == vocab.CRC
     for k in T["credit500"]:
         pad.key(k, 3)
-    assert pad.key(keypad.ENTER, 3) == result.LOCKOUT and m.account.credit[0] == 0
+    assert pad.key(keypad.ENTER, 3) == vocab.LOCKOUT and m.account.credit[0] == 0
 
 
 def test_every_uut_profile_accepts_its_own_tokens():
@@ -53,12 +53,12 @@ def test_every_uut_profile_accepts_its_own_tokens():
         for uut in (1, 2, 3, 4):
             m = _meter(drn)
             assert m.cts_register_write(uut) == cts.ENTERED
-            assert m.enter_token(T["uut%d_%s" % (twin[uut], drn)], "remote")[0] == result.CRC
-            assert m.enter_token(T["uut%d_%s" % (uut, drn)], "remote")[0] == result.ACCEPT, (drn, uut)
+            assert m.enter_token(T["uut%d_%s" % (twin[uut], drn)], vocab.REMOTE)[0] == vocab.CRC
+            assert m.enter_token(T["uut%d_%s" % (uut, drn)], vocab.REMOTE)[0] == vocab.ACCEPT, (drn, uut)
             assert m.account.credit[0] == 50 and m.relay.closed
             # another meter's token (the other reserved DRN) is refused too
             other = cts.RESERVED_DRNS[1] if drn == cts.RESERVED_DRNS[0] else cts.RESERVED_DRNS[0]
-            assert m.enter_token(T["uut%d_%s" % (uut, other)], "remote")[0] != result.ACCEPT
+            assert m.enter_token(T["uut%d_%s" % (uut, other)], vocab.REMOTE)[0] != vocab.ACCEPT
 
 
 def test_sts_lockout_survives_a_power_cycle():
@@ -69,10 +69,10 @@ def test_sts_lockout_survives_a_power_cycle():
     for i in range(3):
         for k in T["wrongkey"]:
             pad.key(k, 0)
-        assert pad.key(keypad.ENTER, 0) == result.CRC
+        assert pad.key(keypad.ENTER, 0) == vocab.CRC
     m2 = Meter({}, store, StsState(7, bytes.fromhex(K1), sgc=123456, drn="00000000000"),
                f.Clock(0), f.Relay(), f.Display(), f.EventLog())
     pad2 = keypad.Keypad(m2, f.Display())
     for k in T["credit500"]:
         pad2.key(k, 1)
-    assert pad2.key(keypad.ENTER, 1) == result.LOCKOUT and m2.account.credit[0] == 0
+    assert pad2.key(keypad.ENTER, 1) == vocab.LOCKOUT and m2.account.credit[0] == 0

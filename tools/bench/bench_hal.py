@@ -3,6 +3,7 @@
 # cannot allocate). The firmware .mpy size is bench_firmware.py's.
 
 from fakes import machine
+from compat import TICKS_MASK
 from benchutil import alloc_bytes, per_call_us, row
 from hal.keypad import Keypad, make_pins
 from hal.pulse import PulseCounter
@@ -36,7 +37,7 @@ except ImportError:
     from time import monotonic_ns
 
     def ticks_ms():
-        return (monotonic_ns() // 1000000) & 0x3FFFFFFF
+        return (monotonic_ns() // 1000000) & TICKS_MASK
 
 port = UartPort(machine.UART(0), Quiet(), ticks_ms=ticks_ms)
 row(S, "optical port: one idle poll", per_call_us(port.poll, 2000), "us/call")

@@ -39,7 +39,7 @@ N = 10
 fl = disk.flash
 fl.reset_counts()
 for i in range(N):
-    assert m.enter_token(TOK.credit(DRN, 1000 + i, 500), "remote")[0] == 1
+    assert m.enter_token(TOK.credit(DRN, 1000 + i, 500))[0] == 1
 row(SEC, "flash page programs per accepted token", fl.progs / N, "programs")
 row(SEC, "flash block erases per accepted token", fl.erases / N, "erases")
 row(SEC, "bytes programmed per accepted token", fl.prog_bytes // N, "bytes")

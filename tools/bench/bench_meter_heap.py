@@ -28,7 +28,7 @@ m = Meter(cfg, StateStore(fs, "/m"), TOK.factory_state(DRN), f.Clock(0), f.Relay
           f.Display(), EventLog(fs, "/e", 24))
 pad = keypad.Keypad(m, None)
 for i in range(40):  # a realistic TID memory (40 entries) in the record
-    m.enter_token(TOK.credit(DRN, 1000 + i, 5), "remote")
+    m.enter_token(TOK.credit(DRN, 1000 + i, 5))
 text = TOK.credit(DRN, 2000, 100)
 gc.collect()
 live = gc.mem_alloc()

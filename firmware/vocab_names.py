@@ -1,0 +1,40 @@
+# Texts for vocab.py codes that only the PC tools print (tools/read_meter.py,
+# send_token.py): the firmware never imports this module, so the board does
+# not hold them.
+import vocab as v
+
+# STS results, long text (sts.md 9.5); the display text is vocab.result_display
+RESULTS = {
+    v.ACCEPT: "Accept", v.KCT1_ACCEPTED: "1st KCT accepted", v.KCT2_ACCEPTED: "2nd KCT accepted",
+    v.OVERFLOW: "Overflow error", v.KEY_TYPE: "Key type error", v.FORMAT: "Format error",
+    v.RANGE: "Range error", v.FUNCTION: "Function error", v.OLD: "Old error",
+    v.USED: "Used error", v.KEY_EXPIRED: "Key expired", v.DDTK: "DDTK error",
+    v.CRC: "CRC error", v.MFR_CODE: "MfrCode error", v.LOCKOUT: "Token lockout active",
+    v.NOT_READY: "Token status not ready",
+}
+
+
+def result_text(code):
+    return RESULTS.get(code, "reserved")
+
+
+EVENTS = {
+    v.EV_TOKEN_ACCEPTED: "token accepted", v.EV_TOKEN_REJECTED: "token rejected",
+    v.EV_POWER_UP: "power up", v.EV_POWER_DOWN: "power down",
+    v.EV_RELAY_OPENED: "relay opened", v.EV_RELAY_CLOSED: "relay closed",
+    v.EV_TAMPER_DETECTED: "tamper", v.EV_TAMPER_CLEARED: "tamper cleared",
+    v.EV_CTS_ENTERED: "CTS entered", v.EV_CTS_EXITED: "CTS exited",
+    v.EV_KEY_CHANGED: "key changed", v.EV_CREDIT_CLEARED: "credit cleared",
+    v.EV_LOW_CREDIT: "low credit", v.EV_EMERGENCY_CREDIT: "emergency credit",
+    v.EV_POWER_LIMIT_TRIP: "power limit trip", v.EV_REMOTE_DISCONNECT: "remote disconnect",
+    v.EV_REMOTE_RECONNECT: "remote reconnect", v.EV_MPL_SET: "MPL set",
+    v.EV_CTS_PROFILE: "CTS profile changed", v.EV_MANUAL_RECONNECT: "manual reconnect",
+    v.EV_CTS_REFUSED: "CTS refused", v.EV_DLMS_COUNTER_NEAR_END: "DLMS counter near end",
+    v.EV_DLMS_AUTH_LOCKED: "DLMS client locked out", v.EV_DLMS_KEYS_RENEWED: "DLMS keys renewed",
+}
+
+RELAY_REASONS = {
+    v.REASON_NONE: "-", v.REASON_CTS_ENDED: "CTS ended", v.REASON_COMMANDED: "commanded",
+    v.REASON_TAMPER: "tamper", v.REASON_POWER_LIMIT: "power limit",
+    v.REASON_NO_CREDIT: "no credit", v.REASON_FAULT: "fault",
+}
