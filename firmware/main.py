@@ -29,7 +29,7 @@ def start_meter(board, fs, uptime, wallclock, relay, display, random_bytes,
                 data_dir=board.DATA_DIR)
     provision.finish(fs, provision_path)
     if source == provision.DEV and display is not None:
-        display.show("DEV KEYS", 1)  # development keys (app.DEV_PROVISION)
+        display.show("DEV KEYS", 1)  # development keys (provision.DEV_PROVISION)
     return a, source
 
 

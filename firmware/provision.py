@@ -1,28 +1,84 @@
-# First-time provisioning (docs/boards.md): the meter's identity and keys come
-# from a provision.json copied to the board's file system. On the first start
-# (no meter state yet) the file is read, committed as the provisioning record
-# (DATA_DIR/prov, a store.state record: atomic, CRC-checked), and deleted once
-# the meter has committed its first state. A power cut at any step repeats or
-# finishes the step at the next start. Without a record and without a file
-# the meter runs on app.DEV_PROVISION (development only; the display says so).
+# Provisioning: the one place the meter's identity and keys are read (issue 11),
+# with the one development default, DEV_PROVISION.
 #
-# The file is one JSON object with the keys of app.DEV_PROVISION (any subset:
+# First start (docs/boards.md): the values come from a provision.json copied
+# to the board's file system. On the first start (no meter state yet) the file
+# is read, committed as the provisioning record (DATA_DIR/prov, a store.state
+# record: atomic, CRC-checked), and deleted once the meter has committed its
+# first state. A power cut at any step repeats or finishes the step at the
+# next start. Without a record and without a file the meter runs on
+# DEV_PROVISION (development only; the display says so).
+#
+# The file is one JSON object with the keys of DEV_PROVISION (any subset:
 # missing keys take the development value), e.g.
 #   {"drn": "...", "ea": 7, "key": "<decoder key hex>", "kt": 2, "krn": 1,
 #    "ti": 1, "sgc": 123456, "base_date": 2014, "system_title": "<16 hex>",
 #    "ek": "<32 hex>", "ak": "<32 hex>", "kek": "<32 hex>", "lls_password": "...",
 #    "auth_lockout": {"after": 5, "base_s": 1, "lock_s": 900}, "meter": {}}
-import json
-
-from store.fs import exists
-from store.state import StateStore
-
 STORED = "stored"
 FILE = "file"
 DEV = "dev"
 
+# DEVELOPMENT ONLY (docs/dlms.md, docs/boards.md): a fresh development board
+# is this meter. DRN 11111111115 (PAN 600727111111111153, the CTS vectors'
+# third PAN), decoder key DKGA02 from the CTS test vending key
+# abababababababab, KT 2, SGC 123456, TI 1, KRN 1, base date 2014 (the 1993
+# TIDs ran out in 2024), EA07. DLMS: the widely used Gurux demo keys and
+# password (dlms.md 6.3, 9.1). Never ship a meter with these.
+DEV_PROVISION = {
+    "drn": "11111111115",
+    "ea": 7,
+    "key": "9ca1fc37b27dac93",
+    "kt": 2, "krn": 1, "ti": 1, "sgc": 123456, "ken": 255, "base_date": 2014,
+    "system_title": "5354530000000001",  # "STS" 00 00 00 00 01
+    "ek": "000102030405060708090a0b0c0d0e0f",
+    "ak": "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf",
+    "kek": "101112131415161718191a1b1c1d1e1f",  # key_transfer (docs/security.md)
+    "lls_password": "Gurux",
+    # authentication failures per client: delays base_s, 2*base_s ..., then
+    # lock_s from failure `after` on (0: no limit); docs/security.md
+    "auth_lockout": {"after": 5, "base_s": 1, "lock_s": 900},
+    "meter": {},  # meter.meter.Meter configuration (account, control mode, ...)
+    "token_formats": ["ascii", "bcd", "binary"],
+    # a refused STS token: False = ACTION success, outcome in token_status only;
+    # True = also action-result other-reason (docs/dlms.md, dlms.md 10 item 2)
+    "token_reject_is_error": False,
+}
+
+
+def value(p, key):
+    """Provisioning value `key` of `p` (None: development), or its development default."""
+    return p[key] if p and key in p else DEV_PROVISION[key]
+
+
+def sts_state(p):
+    """The factory STS state (used while the meter has no stored state)."""
+    from sts.state import StsState
+    g = lambda k: value(p, k)  # noqa: E731
+    return StsState(g("ea"), bytes.fromhex(g("key")), kt=g("kt"), krn=g("krn"), ti=g("ti"),
+                    sgc=g("sgc"), ken=g("ken"), base_date=g("base_date"), drn=g("drn"))
+
+
+def dlms_config(p, random_bytes):
+    """Association parameters per client SAP (docs/dlms.md "Associations")."""
+    from dlms import acse, association, security
+    g = lambda k: value(p, k)  # noqa: E731
+    ek, ak, kek = bytes.fromhex(g("ek")), bytes.fromhex(g("ak")), bytes.fromhex(g("kek"))
+    read = (association.CONF_GET | association.CONF_BLOCK_GET
+            | association.CONF_MULTIPLE_REFERENCES)
+    clients = {
+        16: association.ClientConfig(16, conformance=read),
+        17: association.ClientConfig(17, acse.MECHANISM_LLS, secret=g("lls_password").encode(),
+                                     conformance=read),
+        1: association.ClientConfig(1, acse.MECHANISM_HLS_GMAC, ek=ek, ak=ak, kek=kek,
+                                    policy=security.SC_AUTHENTICATED | security.SC_ENCRYPTED,
+                                    contexts=(acse.CONTEXT_LN_CIPHERED,)),
+    }
+    return association.ServerConfig(bytes.fromhex(g("system_title")), clients, random_bytes)
+
 
 def _read_json(fs, path):
+    import json
     try:
         f = fs.open(path, "rb")
     except OSError:
@@ -41,6 +97,8 @@ def _read_json(fs, path):
 def load(fs, data_dir, path="/provision.json"):
     """(provision dict or None, source STORED/FILE/DEV). Commits a new file's
     contents before returning them."""
+    from store.fs import exists
+    from store.state import StateStore
     store = StateStore(fs, data_dir + "/prov")
     try:
         rec = store.load()

@@ -1,7 +1,7 @@
 """CPython test helper: the whole meter (firmware/app.App) behind the host
 board's HDLC-over-TCP adapter (boards/host/tcp_optical) on a free loopback
 port, in a background asyncio thread; and STS tokens from tools/sts.py vend
-for the meter's development keys (app.DEV_PROVISION)."""
+for the meter's development keys (provision.DEV_PROVISION)."""
 import asyncio
 import os
 import subprocess
@@ -10,6 +10,7 @@ import threading
 import time
 
 import app as appmod
+import provision
 from boards.host import tcp_optical
 from hal.fs import FileSystem
 
@@ -108,9 +109,9 @@ class MeterTcp:
 
 def vend(amount="10", minute=0, **kw):
     """A class 0 credit token for the development meter (EA07, base date 2014,
-    decoder key of app.DEV_PROVISION), issued `minute` minutes past
+    decoder key of provision.DEV_PROVISION), issued `minute` minutes past
     2026-01-01 00:10, as 20 digits."""
-    p = appmod.DEV_PROVISION
+    p = provision.DEV_PROVISION
     h, m = divmod(10 + minute, 60)
     cmd = [sys.executable, STS_TOOL, "vend", "--key", p["key"], "--ea", "07", "--class", "0",
            "--subclass", "0", "--base-date", str(p["base_date"]),

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dlms import acse, association, axdr, gcm, security, xdlms
 from dlms.axdr import DecodeError
+import provision
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "portable"))
 import dlmsdata  # noqa: E402
@@ -81,7 +82,7 @@ def test_axdr_round_trip(value):
 
 
 def _config():
-    return association.development_config(os.urandom)
+    return provision.dlms_config(None, os.urandom)
 
 
 @st.composite

@@ -13,6 +13,7 @@ from dlms_cosem.security import (HighLevelSecurityGmacAuthentication, LowLevelSe
                                  NoSecurityAuthentication)
 
 from dlms import association
+import provision
 import dlms_stub_server as stub
 
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
@@ -41,7 +42,7 @@ class ApduTransport:
 
 
 def _server():
-    return stub.StubServer(association.development_config(os.urandom))
+    return stub.StubServer(provision.dlms_config(None, os.urandom))
 
 
 LDN_ATTR = cosem.CosemAttribute(enumerations.CosemInterface.DATA, Obis(0, 0, 42, 0, 0), 2)

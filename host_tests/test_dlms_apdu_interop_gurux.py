@@ -11,6 +11,7 @@ from gurux_dlms.objects import (GXDLMSAssociationLogicalName, GXDLMSData, GXDLMS
 from gurux_dlms.secure import GXDLMSSecureClient
 
 from dlms import association
+import provision
 import dlms_stub_server as stub
 
 EK = bytes(range(16))
@@ -19,7 +20,7 @@ AK = bytes(range(0xD0, 0xE0))
 
 class Link:
     def __init__(self, sap):
-        self.server = stub.StubServer(association.development_config(os.urandom))
+        self.server = stub.StubServer(provision.dlms_config(None, os.urandom))
         self.sap = sap
         self.sent = []
 

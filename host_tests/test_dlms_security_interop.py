@@ -19,6 +19,7 @@ from gurux_dlms.objects import GXDLMSData, GXDLMSSecuritySetup
 from gurux_dlms.objects.enums import GlobalKeyType
 
 import app as appmod
+import provision
 from dlms import obis
 from hal.fs import FileSystem
 import vocab
@@ -28,7 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 from meterclient import MANAGEMENT, READER, MeterClient  # noqa: E402
 
 T = obis.to_text
-KEK = bytes.fromhex(appmod.DEV_PROVISION["kek"])
+KEK = bytes.fromhex(provision.DEV_PROVISION["kek"])
 EK2 = bytes(range(0x20, 0x30))
 AK2 = bytes(range(0x40, 0x50))
 

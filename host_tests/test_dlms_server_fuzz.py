@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from dlms import association, axdr, obis
 from dlms import hdlc_frame as hf
 from dlms import hdlc_link as hl
-from dlms import server as srvmod
+import binding
+import provision
 import vocab
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "portable"))
@@ -48,11 +49,11 @@ class Harness:
             return ok
 
         self.meter.enter_token, self.meter.invoke_emergency_credit = enter_token, invoke
-        cfg = association.development_config(os.urandom)
+        cfg = provision.dlms_config(None, os.urandom)
         cfg.clients[16] = association.ClientConfig(16)  # all implemented services
-        self.server = srvmod.DlmsServer(self.meter, cfg, store=mf.Store(),
-                                        wallclock=lambda: 848000000,
-                                        levels={16: 2, 17: 1, 1: 2})
+        self.server = binding.dlms_server(self.meter, cfg, store=mf.Store(),
+                                          wallclock=lambda: 848000000,
+                                          levels={16: 2, 17: 1, 1: 2})
         self.credit = list(self.meter.account.credit)
         self.seen = (0, 0)
 
@@ -90,7 +91,7 @@ def session(h, cl, apdus):
     h.feed(cl.disc())
 
 
-OBJECTS = [(o.class_id, o.ln) for o in srvmod.default_objects()]
+OBJECTS = [(o.class_id, o.ln) for o in binding.objects(None)]
 LNS = [ln for _, ln in OBJECTS] + [bytes(6), obis.ln(1, 2, 3, 4, 5)]
 CLASSES = [1, 3, 8, 15, 17, 23, 64, 70, 111, 112, 115, 0, 999]
 # mostly real (class, logical name) pairs, sometimes anything

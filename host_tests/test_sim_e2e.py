@@ -23,7 +23,7 @@ from sts import vend  # noqa: E402
 PY = sys.executable
 SIM = os.path.join(ROOT, "tools", "sim.py")
 MICROPYTHON = os.path.join(os.path.dirname(PY), "micropython")
-DEV_KEY = bytes.fromhex("9ca1fc37b27dac93")  # app.DEV_PROVISION decoder key
+DEV_KEY = bytes.fromhex("9ca1fc37b27dac93")  # provision.DEV_PROVISION decoder key
 
 
 def token(minute, value):

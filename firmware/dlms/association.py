@@ -98,25 +98,6 @@ class ServerConfig:
         self.max_pdu = max_pdu
 
 
-def development_config(random_bytes):
-    """DEVELOPMENT ONLY: the widely used demo keys and passwords (Gurux
-    examples, dlms.md 6.3 and 9.1). Never ship a meter with these."""
-    ek = bytes(range(16))                  # 000102...0F
-    ak = bytes(range(0xD0, 0xE0))          # D0D1...DF
-    kek = bytes(range(0x10, 0x20))         # 101112...1F
-    both = security.SC_AUTHENTICATED | security.SC_ENCRYPTED
-    clients = {
-        16: ClientConfig(16, conformance=CONF_GET | CONF_BLOCK_GET | CONF_MULTIPLE_REFERENCES
-                         | CONF_SELECTIVE_ACCESS),
-        17: ClientConfig(17, acse.MECHANISM_LLS, secret=b"Gurux",
-                         conformance=CONF_GET | CONF_BLOCK_GET | CONF_MULTIPLE_REFERENCES
-                         | CONF_SELECTIVE_ACCESS),
-        1: ClientConfig(1, acse.MECHANISM_HLS_GMAC, ek=ek, ak=ak, kek=kek, policy=both,
-                        contexts=(acse.CONTEXT_LN_CIPHERED,)),
-    }
-    return ServerConfig(b"STS\x00\x00\x00\x00\x01", clients, random_bytes)
-
-
 def _is_action(req, class_id, ln, method):
     if not isinstance(req, xdlms.ActionRequest):
         return False

@@ -3,6 +3,10 @@
 from civil import civil_from_days, days_from_civil, weekday
 from dlms import axdr
 
+# a date-time with no field specified, deviation unspecified (dlms.md 5.3)
+UNSPECIFIED = bytes((0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0xFF))
+
+
 def to_octets(seconds):
     """Seconds since 2000 (UTC) -> the 12 octets of a COSEM date-time, deviation 0."""
     d, s = divmod(seconds, 86400)

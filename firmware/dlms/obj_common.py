@@ -43,9 +43,6 @@ class Register(CosemObject):
         return self._scaler_unit
 
 
-_UNSPECIFIED = bytes((0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0xFF))
-
-
 class Clock(CosemObject):
     """Class 8. Time is UTC (deviation 0); the management client may set it."""
     class_id = 8
@@ -60,7 +57,7 @@ class Clock(CosemObject):
         if attr == 4:
             return (axdr.UNSIGNED, 0)
         if attr in (5, 6):
-            return (axdr.OCTET_STRING, _UNSPECIFIED)
+            return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
         if attr == 7:
             return (axdr.INTEGER, 0)
         if attr == 8:

@@ -1,5 +1,6 @@
 # The DLMS/COSEM server: HDLC link -> association per client SAP -> COSEM
-# objects -> meter. Sans-IO like its parts: receive_data() bytes in,
+# objects. It knows only COSEM: the objects that show a meter are given to it
+# (firmware/binding). Sans-IO like its parts: receive_data() bytes in,
 # data_to_send() bytes out, tick() time in (design.md, dlms.md 1).
 #
 # Keys and invocation counters (dlms.md 6.2) outlive associations and power
@@ -38,53 +39,22 @@ class Context:
 
     def __init__(self, server, a, level):
         self.server = server
-        self.meter = server.meter
         self.association = _AssociationView(server, a)
         self.level = level
 
 
-def default_objects(formats=("ascii", "bcd", "binary"), reject_is_error=False):
-    from dlms import obj_common as oc
-    from dlms import obj_meter as om
-    return [
-        oc.AssociationLN(obis.ASSOCIATION_LN),
-        oc.SapAssignment(obis.SAP_ASSIGNMENT),
-        oc.Data(obis.LOGICAL_DEVICE_NAME, lambda c: (axdr.OCTET_STRING, c.server.ldn)),
-        oc.Data(obis.DEVICE_ID, lambda c: (axdr.VISIBLE_STRING, c.meter.sts.drn.encode())),
-        oc.Clock(obis.CLOCK),
-        oc.SecuritySetup(obis.SECURITY_SETUP),
-        oc.Data(obis.INVOCATION_COUNTER,
-                lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.server.expected_ic(1))),
-        oc.HdlcSetup(obis.HDLC_SETUP),
-        oc.IecLocalPortSetup(obis.IEC_LOCAL_PORT_SETUP),
-        oc.Register(obis.ACTIVE_ENERGY_IMPORT,
-                    lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.meter.account.consumed_wh & 0xFFFFFFFF),
-                    0, 30),
-        oc.Register(obis.MAX_POWER_LIMIT, lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.meter.account.mpl_w),
-                    0, 27),
-        om.DisconnectControl(obis.DISCONNECT_CONTROL),
-        om.Account(obis.ACCOUNT, (obis.CREDIT_TOKEN, obis.CREDIT_EMERGENCY)),
-        om.Credit(obis.CREDIT_TOKEN),
-        om.Credit(obis.CREDIT_EMERGENCY, emergency=True),
-        om.TokenGateway(obis.TOKEN_GATEWAY, formats, reject_is_error),
-        om.CtsMode(obis.CTS_MODE),
-        om.CtsStatus(obis.CTS_STATUS),
-        om.EventLog(obis.EVENT_LOG),
-    ]
-
-
 class DlmsServer:
-    """meter: meter.meter.Meter; config: dlms.association.ServerConfig;
-    store: a StateStore for the keys and invocation counters, auth_store one
-    for the authentication failures (None: RAM only); auth_limits: the
-    auth_guard limits (None: its defaults); on_event(code, a, b): the meter's
-    event log (None: no events); wallclock: callable -> seconds since
-    2000-01-01 UTC."""
+    """config: dlms.association.ServerConfig; objects: the COSEM objects
+    (dlms.cosem.CosemObject; a meter's are binding.objects); ldn: the
+    logical device name (bytes); store: a StateStore for the keys and
+    invocation counters, auth_store one for the authentication failures
+    (None: RAM only); auth_limits: the auth_guard limits (None: its
+    defaults); on_event(code, a, b): an event log (the meter's; None: no
+    events); wallclock: callable -> seconds since 2000-01-01 UTC."""
 
-    def __init__(self, meter, config, objects=None, store=None, wallclock=None,
-                 hdlc_addresses=(1,), hdlc_settings=None, ldn=None, levels=None,
+    def __init__(self, config, objects, ldn, store=None, wallclock=None,
+                 hdlc_addresses=(1,), hdlc_settings=None, levels=None,
                  auth_store=None, auth_limits=None, on_event=None):
-        self.meter = meter
         self.config = config
         self.keys = keystore.KeyStore(config.clients, store, on_event)
         self.guard = auth_guard.AuthGuard(auth_limits, auth_store, on_event)
@@ -92,8 +62,8 @@ class DlmsServer:
         self.link = hdlc_link.HdlcLink(hdlc_addresses, hdlc_settings)
         a0 = hdlc_addresses[0]
         self.logical_device = a0 if isinstance(a0, int) else a0[0]
-        self.model = cosem.ObjectModel(objects if objects is not None else default_objects())
-        self.ldn = ldn or (b"STS" + meter.sts.drn.encode())[:16]
+        self.model = cosem.ObjectModel(objects)
+        self.ldn = ldn
         self.system_title = config.system_title
         self.security_setup_ln = obis.SECURITY_SETUP
         self._wall = wallclock

@@ -1,11 +1,12 @@
 # Helpers shared by the portable association tests.
 from dlms import acse, association
+import provision
 
 STOC = bytes((0x91, 0xC8, 0xE4, 0x72, 0x39, 0x1C, 0x8E, 0x47, 0xA3, 0xD1, 0xE8, 0x74, 0xBA, 0xDD, 0x6E, 0x37))
 
 
 def config(title=b"STS\x00\x00\x00\x00\x01"):
-    cfg = association.development_config(lambda n: STOC[:n])
+    cfg = provision.dlms_config(None, lambda n: STOC[:n])  # the development keys
     cfg.system_title = title
     return cfg
 

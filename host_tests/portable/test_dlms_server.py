@@ -11,7 +11,7 @@
 # facade's interface; the CPython interop tests use the real meter.
 from dlms import axdr, gcm, security
 from dlms import hdlc_frame as hf
-from dlms import server as srvmod
+import binding
 from dlmsdata import apdu
 from dlmshelp import STOC, config, hls_aarq, hls_reply
 from hdlc_testclient import Client, frames_in
@@ -48,14 +48,22 @@ class Meter:
         self.control_mode = 1
         self.state = 1
         self.entered = 0
+        self.last_token = None
+
+    def clock(self):
+        return 0
 
     def enter_token(self, text, source=vocab.REMOTE, token=None):
         self.entered += 1
-        if text in self.used:
-            return vocab.USED, {}
-        self.used.append(text)
-        self.account.credit[0] += 100
-        return vocab.ACCEPT, {}
+        code = vocab.USED if text in self.used else vocab.ACCEPT
+        if code == vocab.ACCEPT:
+            self.used.append(text)
+            self.account.credit[0] += 100
+        self.token_refused(source, code, token)  # the same record as an outcome
+        return code, {}
+
+    def token_refused(self, source, code, token):
+        self.last_token = (source, code, 0, 0, token)
 
     def control_state_view(self):
         return self.state
@@ -85,7 +93,7 @@ class Store:
 def new_server(store=None):
     m = Meter()
     cfg = config(TITLE)  # dlmshelp: development keys, StoC of the capture
-    s = srvmod.DlmsServer(m, cfg, store=store or Store(), wallclock=lambda: 848000000)
+    s = binding.dlms_server(m, cfg, store=store or Store(), wallclock=lambda: 848000000)
     return s, m
 
 
@@ -238,7 +246,7 @@ def test_meter_failure_is_hardware_fault_and_not_processed():
 
 # -- issue 12: invocation counters that leave no room, key renewal over DLMS --
 
-KEK = bytes(range(0x10, 0x20))  # dlms.association.development_config
+KEK = bytes(range(0x10, 0x20))  # provision.DEV_PROVISION
 EK2 = bytes(range(0x20, 0x30))
 AK2 = bytes(range(0x40, 0x50))
 IC_OBJECT = b"\xc0\x01\xc1\x00\x01\x00\x00\x2b\x01\x00\xff\x02\x00"  # GET 0.0.43.1.0.255 attr 2
@@ -288,8 +296,8 @@ def test_key_transfer_renews_the_keys_and_they_outlive_a_restart():
     from dlms import keywrap
     store = Store()
     log = []
-    s = srvmod.DlmsServer(Meter(), config(TITLE), store=store, wallclock=lambda: 0,
-                          on_event=lambda code, a, b: log.append((code, a, b)))
+    s = binding.dlms_server(Meter(), config(TITLE), store=store, wallclock=lambda: 0,
+                            on_event=lambda code, a, b: log.append((code, a, b)))
     g = _open(s, 0x10)
     s.handle_apdu(1, IC_OBJECT)  # (any request between)
     kt = (b"\xc3\x01\xc1\x00\x40\x00\x00\x2b\x00\x00\xff\x02\x01\x01\x02"

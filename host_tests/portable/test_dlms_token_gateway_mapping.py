@@ -1,7 +1,7 @@
 # Portable: the token gateway's translation of STS results into token_status
 # (docs/dlms.md, dlms.md 7.4) and of the enter octet-string into 20 digits.
 import vocab
-from dlms import obj_meter as om
+from binding import prepayment as om
 
 ALL = ("ascii", "bcd", "binary")
 

@@ -1,6 +1,7 @@
 # DLMS APDU layer: cost of a GET (decode + association + encode), of A-XDR,
 # and of suite-0 AES-GCM, on CPython and MicroPython.
 from dlms import aes, association, axdr, gcm, security
+import provision
 from benchutil import MICROPYTHON, alloc_bytes, per_call_us, row
 
 S = "DLMS APDU layer"
@@ -11,7 +12,7 @@ GET_LDN = bytes.fromhex("C001C1000100002A0000FF0200")
 AARQ = bytes.fromhex("601DA109060760857405080101BE10040E01000000065F1F0400401E5DFFFF")
 LDN = axdr.encode((axdr.OCTET_STRING, b"STS0000000000001"))
 
-cfg = association.development_config(lambda n: bytes(n))
+cfg = provision.dlms_config(None, lambda n: bytes(n))
 public = association.Association(cfg, 16)
 public.receive(AARQ)
 
@@ -74,7 +75,7 @@ AARQ_HLS = bytes.fromhex(
     "605DA109060760857405080103A60A04084142434445464748" "8A020780" "8B0760857405080205"
     "AC1280108659ACC0C164E17D8468067C9B947D7E" "BE230421211F30000000C8B5EE6B1313EEAF313EEB574DD4"
     "227D842B4CF677280D7B0F8079")
-hcfg = association.development_config(lambda n: bytes(range(n)))
+hcfg = provision.dlms_config(None, lambda n: bytes(range(n)))
 hcfg.system_title = TITLE
 mgmt = association.Association(hcfg, 1)
 mgmt.receive(AARQ_HLS)

@@ -11,7 +11,7 @@
 from benchutil import MICROPYTHON, elapsed_us, now_us, row
 from dlms import gcm, obis, security
 from dlms import hdlc_frame as hf
-from dlms import server as srvmod
+import binding
 from dlmsdata import apdu
 from dlmshelp import config
 from hdlc_testclient import Client, frames_in
@@ -25,7 +25,7 @@ EK = bytes(range(16))
 AK = bytes(range(0xD0, 0xE0))
 TITLE = b"ABCDEFGH"
 LLC = b"\xe6\xe6\x00"
-KEY = bytes.fromhex("9ca1fc37b27dac93")  # app.DEV_PROVISION
+KEY = bytes.fromhex("9ca1fc37b27dac93")  # provision.DEV_PROVISION
 GW = b"\x00\x73" + obis.TOKEN_GATEWAY
 BAUD = 9600
 
@@ -33,7 +33,7 @@ BAUD = 9600
 def new_server():
     sts = StsState(7, KEY, kt=2, krn=1, ti=1, sgc=123456, ken=255, base_date=2014, drn="11111111115")
     m = Meter({}, mf.Store(), sts, mf.Clock(), mf.Relay(), None, mf.EventLog())
-    return srvmod.DlmsServer(m, config(TITLE), store=mf.Store(), wallclock=lambda: 848000000), m
+    return binding.dlms_server(m, config(TITLE), store=mf.Store(), wallclock=lambda: 848000000), m
 
 
 def tokens(n, first_minute):

@@ -90,7 +90,8 @@ gc.collect(); a0 = gc.mem_alloc()
 import asyncio
 import app, main, runtime, provision
 from sts import processor, lockout
-from dlms import server, obj_meter, obj_common, gcm, aes, hdlc_link, association
+from dlms import server, obj_common, gcm, aes, hdlc_link, association
+from binding import prepayment
 from meter import token_entry, cts_control, account, keypad
 gc.collect(); a1 = gc.mem_alloc()
 from hal.fs import FileSystem

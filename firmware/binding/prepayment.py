@@ -1,12 +1,13 @@
-# Prepayment COSEM objects bound to the meter core (dlms.md 7.2-7.4): disconnect
+# Prepayment COSEM objects bound to the meter (dlms.md 7.2-7.4): disconnect
 # control (70), account (111), credit (112), token gateway (115), the CTS test
-# mode register and the event log. Each reads and calls meter.meter.Meter; no
-# state is duplicated here beyond the token gateway's own attributes.
+# mode register and the event log. Each is given the meter.meter.Meter it
+# shows and calls; none keeps state of its own.
 from compat import const
 import vocab
 from dlms import axdr, cosem_time
-from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, R2, R1W2,
-                        MANAGEMENT, NOBODY, READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON)
+from meter import cts as ctsmod
+from dlms.cosem import (CosemObject, AccessError, expect_int, R0, R1, MANAGEMENT, NOBODY,
+                        READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON)
 
 # token_status status_code (dlms.md 7.4)
 FORMAT_OK = const(0)
@@ -60,79 +61,82 @@ def token_digits(octets, formats):
     return None
 
 
-class TokenGateway(CosemObject):
-    """Class 115 version 0 at 0.0.19.40.0.255 (dlms.md 7.4). `enter` runs the
-    token through Meter.enter_token synchronously; token_status tells the
-    outcome, data_value carries the STS result code as 8 bits."""
+class _Bound(CosemObject):
+    """A COSEM object that shows and calls `meter` (meter.meter.Meter)."""
+
+    def __init__(self, ln, meter, methods=None):
+        CosemObject.__init__(self, ln, None, methods)
+        self.meter = meter
+
+
+class TokenGateway(_Bound):
+    """Class 115 version 0 at 0.0.19.40.0.255 (dlms.md 7.4): a view of
+    Meter.last_token, the last token whatever its carrier (keypad tokens
+    too). `enter` runs the token through Meter.enter_token synchronously;
+    token_status tells the outcome, data_value carries the STS result code
+    as 8 bits."""
     class_id = 115
     ATTRS = (R0, R1, R1, R1, R1, R1)
     METHODS = (MANAGEMENT,)
 
-    def __init__(self, ln, formats=("ascii", "bcd", "binary"), reject_is_error=False):
-        CosemObject.__init__(self, ln)
+    def __init__(self, ln, meter, formats=("ascii", "bcd", "binary"), reject_is_error=False):
+        _Bound.__init__(self, ln, meter)
         self.formats = formats
         self.reject_is_error = reject_is_error
-        self.token = b""
-        self.time = None
-        self.delivery = vocab.REMOTE
-        self.status = FORMAT_OK
-        self.sts_result = 0
-        self.descriptions = []
 
-    def note_keypad(self, digits, code, now_s):
-        """The keypad path reports its tokens here too, so the gateway's
-        attributes describe the last token whatever its carrier."""
-        self.token = digits.encode()
-        self.time = now_s
-        self.delivery = vocab.KEYPAD
-        self._status(code)
+    @property
+    def token(self):
+        """Attribute 2: the last token as its carrier delivered it."""
+        t = self.meter.last_token  # (source, result, units, clock s, token)
+        return t[4] if t is not None else b""
 
-    def _status(self, code):
-        self.sts_result = code
-        self.status = token_status_code(code)
-        self.descriptions = [vocab.result_display(code).encode()]
+    @property
+    def sts_result(self):
+        """The STS result of the last token (0: none since power-up)."""
+        t = self.meter.last_token
+        return t[1] if t is not None else 0
 
     def read(self, attr, ctx):
+        t = self.meter.last_token
         if attr == 2:
             return (axdr.OCTET_STRING, self.token)
         if attr == 3:
-            if self.time is None:  # no token yet: date-time not specified
-                return (axdr.OCTET_STRING, _UNSPECIFIED_DT)
-            return (axdr.OCTET_STRING, cosem_time.to_octets(self.time))
+            if t is None:  # no token yet: date-time not specified
+                return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
+            # the meter's clock time of the token, on the server's wall clock
+            wall = ctx.server.wall_seconds() - (self.meter.clock() - t[3])
+            return (axdr.OCTET_STRING, cosem_time.to_octets(wall))
         if attr == 4:
-            return (axdr.ARRAY, [(axdr.OCTET_STRING, d) for d in self.descriptions])
+            return (axdr.ARRAY, [(axdr.OCTET_STRING, vocab.result_display(t[1]).encode())]
+                    if t else [])
         if attr == 5:
-            return (axdr.ENUM, self.delivery)
-        return (axdr.STRUCTURE, [(axdr.ENUM, self.status),
-                                 axdr.bit_string(8, bytes((self.sts_result & 0xFF,)))])
+            return (axdr.ENUM, t[0] if t else vocab.REMOTE)
+        code = t[1] if t else 0
+        return (axdr.STRUCTURE, [(axdr.ENUM, token_status_code(code) if t else FORMAT_OK),
+                                 axdr.bit_string(8, bytes((code & 0xFF,)))])
 
     def invoke(self, method, param, ctx):
+        m = self.meter
         if param is None or param[0] not in (axdr.OCTET_STRING, axdr.VISIBLE_STRING):
-            self._reject(ctx)
+            m.token_refused(vocab.REMOTE, vocab.FORMAT, b"")
             raise AccessError(TYPE_UNMATCHED)
         raw = param[1].encode() if isinstance(param[1], str) else bytes(param[1])
-        self.token = raw
-        self.time = ctx.server.wall_seconds()
-        self.delivery = vocab.REMOTE
         formats = self.formats if param[0] == axdr.OCTET_STRING else ("ascii",)
         digits = token_digits(raw, formats)
         if digits is None:
-            self._status(vocab.FORMAT)
+            m.token_refused(vocab.REMOTE, vocab.FORMAT, raw)
             raise AccessError(TYPE_UNMATCHED)
-        self._status(vocab.NOT_READY)  # stays if the meter fails (store error): not processed
-        code, _ = ctx.meter.enter_token(digits, vocab.REMOTE, raw)
-        self._status(code)
+        try:
+            code, _ = m.enter_token(digits, vocab.REMOTE, raw)
+        except Exception:  # the meter failed (a store error): not processed
+            m.token_refused(vocab.REMOTE, vocab.NOT_READY, raw)
+            raise
         if self.reject_is_error and not vocab.accepted(code):
             raise AccessError(OTHER_REASON)
         return None
 
-    def _reject(self, ctx):
-        self.time = ctx.server.wall_seconds()
-        self.delivery = vocab.REMOTE
-        self._status(vocab.FORMAT)
 
-
-class DisconnectControl(CosemObject):
+class DisconnectControl(_Bound):
     """Class 70 version 0 at 0.0.96.3.10.255 (dlms.md 7.2); the decisions are in
     meter.relay_policy, reached through Meter.remote_disconnect/reconnect."""
     class_id = 70
@@ -140,7 +144,7 @@ class DisconnectControl(CosemObject):
     METHODS = (MANAGEMENT, MANAGEMENT)
 
     def read(self, attr, ctx):
-        m = ctx.meter
+        m = self.meter
         if attr == 2:
             return (axdr.BOOLEAN, bool(m.relay_closed))
         if attr == 3:
@@ -150,7 +154,8 @@ class DisconnectControl(CosemObject):
     def invoke(self, method, param, ctx):
         if param is not None and param[0] != axdr.INTEGER:
             raise AccessError(TYPE_UNMATCHED)
-        ok = ctx.meter.remote_disconnect() if method == 1 else ctx.meter.remote_reconnect()
+        m = self.meter
+        ok = m.remote_disconnect() if method == 1 else m.remote_reconnect()
         if not ok:
             raise AccessError(OTHER_REASON)  # refused by the control mode
         return None
@@ -172,19 +177,19 @@ def _credit_status_bits(acct):
 _UNIT_NAMES = ("kWh", "m3 water", "m3 gas", "time", "currency", "currency", "currency", "currency")
 
 
-class Account(CosemObject):
+class Account(_Bound):
     """Class 111 version 0 at 0.0.19.0.0.255. Amounts are in the metered credit
     register's token units; attribute 15 says which (scale -1: 0.1 kWh)."""
     class_id = 111
     ATTRS = (R0,) + (R1,) * 18
     METHODS = (NOBODY, NOBODY, NOBODY)
 
-    def __init__(self, ln, credit_lns):
-        CosemObject.__init__(self, ln)
+    def __init__(self, ln, meter, credit_lns):
+        _Bound.__init__(self, ln, meter)
         self.credit_lns = credit_lns
 
     def read(self, attr, ctx):
-        a = ctx.meter.account
+        a = self.meter.account
         if attr == 2:
             return (axdr.STRUCTURE, [(axdr.ENUM, 2), (axdr.ENUM, a.payment_mode)])
         if attr == 3:
@@ -206,7 +211,7 @@ class Account(CosemObject):
             return (axdr.ARRAY, [(axdr.STRUCTURE, [(axdr.OCTET_STRING, self.credit_lns[0]),
                                                    (axdr.UNSIGNED, 100)])])
         if attr in (13, 14):
-            return (axdr.OCTET_STRING, _UNSPECIFIED_DT)
+            return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
         if attr == 15:
             currency = a.metered >= 4
             return (axdr.STRUCTURE, [
@@ -219,10 +224,7 @@ class Account(CosemObject):
         return (axdr.DOUBLE_LONG_UNSIGNED, 0)
 
 
-_UNSPECIFIED_DT = bytes((0xFF,) * 9 + (0x80, 0x00, 0xFF))
-
-
-class Credit(CosemObject):
+class Credit(_Bound):
     """Class 112 version 0: the token credit (0.0.19.10.0.255) or the emergency
     credit (0.0.19.10.1.255). Emergency credit can be invoked (method 3) by the
     management client; the keypad offers the same through a short code."""
@@ -230,13 +232,13 @@ class Credit(CosemObject):
     ATTRS = (R0,) + (R1,) * 10
     METHODS = (NOBODY, NOBODY, MANAGEMENT)
 
-    def __init__(self, ln, emergency=False):
+    def __init__(self, ln, meter, emergency=False):
         # only the emergency credit offers invoke_credit (the object list says so)
-        CosemObject.__init__(self, ln, methods=None if emergency else (NOBODY,) * 3)
+        _Bound.__init__(self, ln, meter, None if emergency else (NOBODY,) * 3)
         self.emergency = emergency
 
     def read(self, attr, ctx):
-        a = ctx.meter.account
+        a = self.meter.account
         if attr == 2:
             if self.emergency:
                 return (axdr.DOUBLE_LONG, a.ec_amount)
@@ -255,17 +257,17 @@ class Credit(CosemObject):
             if self.emergency:
                 return (axdr.ENUM, 3 if a.ec_active else (1 if a.ec_invokable() else 0))
             return (axdr.ENUM, 4 if a.credit[a.metered] <= 0 else 3)
-        return (axdr.OCTET_STRING, _UNSPECIFIED_DT)
+        return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
 
     def invoke(self, method, param, ctx):
         if not self.emergency or method != 3:
             raise AccessError(READ_WRITE_DENIED)
-        if not ctx.meter.invoke_emergency_credit():
+        if not self.meter.invoke_emergency_credit():
             raise AccessError(OTHER_REASON)
         return None
 
 
-class CtsMode(CosemObject):
+class CtsMode(_Bound):
     """STS 203-1 CTS test mode register (Data, manufacturer OBIS). Read: the
     UUT number in use, 0 when not in CTS mode. Write an unsigned 1..99 to enter
     or change profile, 0 to leave (cts-mode.md CTS-9; Meter.cts_register_write);
@@ -274,19 +276,18 @@ class CtsMode(CosemObject):
     ATTRS = (R0, (R0[0], MANAGEMENT))
 
     def read(self, attr, ctx):
-        state, uut, _, _ = ctx.meter.cts_register_read()
-        return (axdr.UNSIGNED, uut if ctx.meter.cts.active() else 0)
+        state, uut, _, _ = self.meter.cts_register_read()
+        return (axdr.UNSIGNED, uut if state == ctsmod.ACTIVE else 0)
 
     def write(self, attr, value, ctx):
-        from meter import cts as ctsmod
-        r = ctx.meter.cts_register_write(expect_int(value))
+        r = self.meter.cts_register_write(expect_int(value))
         if r == ctsmod.REFUSED_RANGE:
             raise AccessError(OTHER_REASON)
         if r not in (ctsmod.ENTERED, ctsmod.CHANGED):
             raise AccessError(READ_WRITE_DENIED)
 
 
-class CtsStatus(CosemObject):
+class CtsStatus(_Bound):
     """CTS status (Data, manufacturer OBIS): structure {state enum (0 never
     entered, 1 active, 2 ended), uut unsigned, powered-up timer seconds
     double-long-unsigned, exit reason enum}."""
@@ -294,23 +295,23 @@ class CtsStatus(CosemObject):
     ATTRS = (R0, R0)
 
     def read(self, attr, ctx):
-        state, uut, elapsed, reason = ctx.meter.cts_register_read()
+        state, uut, elapsed, reason = self.meter.cts_register_read()
         return (axdr.STRUCTURE, [(axdr.ENUM, state), (axdr.UNSIGNED, uut),
                                  (axdr.DOUBLE_LONG_UNSIGNED, elapsed), (axdr.ENUM, reason)])
 
 
-class EventLog(CosemObject):
+class EventLog(_Bound):
     """The newest entries of the meter's event ring (Data, manufacturer OBIS):
     array of structure {seq, time (s since power-up clock), code, a, b}."""
     class_id = 1
     ATTRS = (R0, R1)
 
-    def __init__(self, ln, count=24):
-        CosemObject.__init__(self, ln)
+    def __init__(self, ln, meter, count=24):
+        _Bound.__init__(self, ln, meter)
         self.count = count
 
     def read(self, attr, ctx):
-        log = ctx.meter.eventlog
+        log = self.meter.eventlog
         rows = log.entries()[-self.count:] if log is not None else []
         return (axdr.ARRAY, [(axdr.STRUCTURE, [
             (axdr.DOUBLE_LONG_UNSIGNED, e[0]), (axdr.DOUBLE_LONG_UNSIGNED, e[1] & 0xFFFFFFFF),
