@@ -127,3 +127,61 @@ def test_heap_cap_is_real(tmp_path):
     assert rc == 1 and "MemoryError" in out
     rc, out = _run(RUN, "--root", root, "--heap", "512k")
     assert rc == 0, out
+
+
+def test_layer_violation_fails_naming_file_line_and_import(tmp_path):
+    root = _tree(tmp_path, {"firmware/dlms/bad.py": """
+        from compat import const
+        from meter.meter import Meter
+        """})
+    rc, out = _run(CHECK, "compile", "--root", root)
+    assert rc == 1
+    assert "firmware/dlms/bad.py:3: dlms may not import meter (imports meter.meter;" in out
+
+
+def test_lazy_import_across_layers_fails_too(tmp_path):
+    root = _tree(tmp_path, {"firmware/meter/bad.py": """
+        def f():
+            from binding import prepayment
+            return prepayment
+        """})
+    rc, out = _run(CHECK, "compile", "--root", root)
+    assert rc == 1
+    assert "firmware/meter/bad.py:3: meter may not import binding (imports binding;" in out
+
+
+def test_part_missing_from_the_layer_table_fails(tmp_path):
+    root = _tree(tmp_path, {"firmware/gadget.py": "X = 1\n"})
+    rc, out = _run(CHECK, "compile", "--root", root)
+    assert rc == 1
+    assert "firmware/gadget.py:1: gadget is not in the layer table" in out
+
+
+def test_only_hal_and_main_import_machine(tmp_path):
+    root = _tree(tmp_path, {"firmware/binding/hw.py": "import machine\n",
+                            "firmware/hal/pin.py": "import machine\n"})
+    rc, out = _run(CHECK, "compile", "--root", root)
+    assert rc == 1
+    assert "firmware/binding/hw.py:1: binding imports machine" in out
+    assert "firmware/hal/pin.py" not in out
+
+
+def test_touching_another_objects_private_member_fails(tmp_path):
+    root = _tree(tmp_path, {"firmware/meter/bad.py": """
+        def undo(m):
+            m._evq = []
+
+
+        class Log:
+            def __init__(self):
+                self._seq = 0
+
+            def copy(self):
+                c = Log()
+                c._seq = self._seq  # its own class's member: allowed
+                return c
+        """})
+    rc, out = _run(CHECK, "compile", "--root", root)
+    assert rc == 1
+    assert "firmware/meter/bad.py:3: touches another object's private member m._evq" in out
+    assert "bad.py:12" not in out

@@ -13,6 +13,10 @@ The rule set (docs/portability.md): no CPython-only modules (dataclasses,
 enum, typing, abc, functools, itertools, ...), no __slots__, no int.bit_length
 or bytes.hex(sep), no Exception.__init__(self, ...); and the pure layers (sts, dlms, meter, store) import none of
 machine, socket, serial, select, os or time: I/O and clocks are injected.
+Architecture (docs/architecture.md): each part of firmware/ imports only the
+parts LAYERS allows it (and only hal and main import machine); no code touches
+another object's private members (`x._name` where x is not self or cls, outside
+the class that owns `_name`).
 
     python tools/ci/check_firmware.py compile|import [--heap 128k] [PATH ...]
 """
@@ -43,6 +47,29 @@ CPYTHON_ONLY = {
 PURE_LAYERS = ("sts", "dlms", "meter", "store")
 NO_IO_IN_PURE = {"machine", "socket", "serial", "select", "os", "uos", "time", "utime"}
 
+# The layer-direction table: the firmware parts (packages and top-level
+# modules of firmware/) each part may import besides itself. Imports point
+# down: the vocabulary and shims at the bottom, the DLMS stack beside the
+# meter and unaware of it, the binding joining them, the composition roots
+# on top. A new part must be added here.
+LAYERS = {
+    "compat": (),
+    "civil": (),
+    "vocab": ("compat",),
+    "vocab_names": ("vocab",),
+    "store": ("compat",),
+    "sts": ("compat", "civil", "vocab"),
+    "meter": ("compat", "vocab", "sts"),
+    "dlms": ("compat", "civil", "vocab"),
+    "binding": ("compat", "vocab", "dlms", "meter"),
+    "hal": ("compat", "civil"),
+    "provision": ("compat", "store", "sts", "dlms"),
+    "app": ("compat", "vocab", "store", "meter", "dlms", "binding", "provision"),
+    "runtime": ("hal",),
+    "main": ("app", "provision", "runtime", "hal", "dlms"),
+}
+MACHINE_PARTS = ("hal", "main")  # the only parts that touch machine
+
 
 def venv_tool(name):
     exe = os.path.join(os.path.dirname(sys.executable), name)
@@ -66,6 +93,58 @@ def layer_of(path):
     return rel[0] if len(rel) > 1 and not rel[0].startswith("..") else None
 
 
+def part_of(path):
+    """The firmware part a file belongs to (package or top-level module), or
+    None outside firmware/."""
+    rel = os.path.relpath(path, FIRMWARE).split(os.sep)
+    if rel[0].startswith(".."):
+        return None
+    return rel[0] if len(rel) > 1 else rel[0][:-3]
+
+
+def parts():
+    """The parts firmware/ has (what an import is checked against)."""
+    names = set(LAYERS)
+    if os.path.isdir(FIRMWARE):
+        for n in os.listdir(FIRMWARE):
+            if n.endswith(".py"):
+                names.add(n[:-3])
+            elif os.path.isdir(os.path.join(FIRMWARE, n)) and n != "__pycache__":
+                names.add(n)
+    return names
+
+
+def _own_private(cls):
+    """The private names a class owns: its methods and class attributes, and
+    the self._x it assigns."""
+    own = set()
+    for node in ast.walk(cls):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node is not cls:
+            own.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            own.add(node.id)
+        elif (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+              and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+            own.add(node.attr)
+    return own
+
+
+def _private_access(tree, bad):
+    """x._name where x is not self/cls, outside the class that owns _name."""
+    def visit(node, own):
+        if isinstance(node, ast.ClassDef):
+            own = own | _own_private(node)
+        if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                and not (node.attr.startswith("__") and node.attr.endswith("__"))
+                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+                and node.attr not in own):
+            bad(node, "touches another object's private member %s (use its public interface)"
+                % ast.unparse(node))
+        for child in ast.iter_child_nodes(node):
+            visit(child, own)
+    visit(tree, frozenset())
+
+
 def lint(path):
     """Return a list of 'file:line: problem' strings for one source file."""
     with open(path, encoding="utf-8") as fh:
@@ -76,6 +155,12 @@ def lint(path):
         return ["%s:%s: syntax error: %s" % (path, exc.lineno, exc.msg)]
     problems = []
     pure = layer_of(path) in PURE_LAYERS
+    part = part_of(path)
+    known = parts() if part is not None else ()
+    if part is not None and part not in LAYERS:
+        problems.append("%s:1: %s is not in the layer table (tools/ci/check_firmware.py LAYERS)"
+                        % (os.path.relpath(path, ROOT), part))
+        part = None
 
     def bad(node, msg):
         problems.append("%s:%d: %s" % (os.path.relpath(path, ROOT), node.lineno, msg))
@@ -92,6 +177,8 @@ def lint(path):
                 bad(node, "imports %s, which MicroPython does not have" % m)
             if pure and top in NO_IO_IN_PURE:
                 bad(node, "pure layer imports %s: inject I/O and clocks instead" % m)
+            if part is not None:
+                layer_problem(node, part, top, m, known, bad)
         if isinstance(node, ast.Name) and node.id == "__slots__":
             bad(node, "__slots__ does not work on MicroPython")
         if isinstance(node, ast.Attribute) and node.attr == "bit_length":
@@ -106,7 +193,18 @@ def lint(path):
                 % node.func.value.id)
         if isinstance(node, ast.Match if hasattr(ast, "Match") else ()):
             bad(node, "match statements are not supported by MicroPython")
+    if part_of(path) is not None:
+        _private_access(tree, bad)
     return problems
+
+
+def layer_problem(node, part, top, module, known, bad):
+    """The layer-direction rule (LAYERS) for one import in firmware part `part`."""
+    if top == "machine" and part not in MACHINE_PARTS:
+        bad(node, "%s imports machine: only %s touch the hardware" % (part, ", ".join(MACHINE_PARTS)))
+    elif top in known and top != part and top not in LAYERS[part]:
+        bad(node, "%s may not import %s (imports %s; the layer table allows %s)"
+            % (part, top, module, ", ".join(LAYERS[part]) or "nothing"))
 
 
 def mpy_cross(path, arch):
