@@ -367,9 +367,10 @@ class Meter:
         return True
 
     def invoke_emergency_credit(self):
-        a = self.account.copy()
-        if self.fault or self.cts.ended() or not a.invoke_ec():
+        if self.fault or self.cts.ended() or not self.account.ec_invokable():
             return False
+        a = self.account.copy()
+        a.invoke_ec()
         self._transact(self.clock(), {"account": a}, ((vocab.EV_EMERGENCY_CREDIT, a.ec_amount, 0),))
         return True
 
