@@ -20,7 +20,7 @@ from meterclient import MANAGEMENT, PUBLIC, READER, DlmsError, MeterClient  # no
 
 T = obis.to_text
 EXECUTED, FORMAT_FAILURE, VALIDATION_FAILURE = 3, 4, 6
-ACCEPT, USED = 1, 10  # sts.result codes carried in data_value
+ACCEPT, USED = 1, 10  # STS result codes (vocab.py) carried in data_value
 
 
 def tg():

@@ -26,7 +26,7 @@ def test_the_session_runs_every_stage(measured):
                          "keypad token"]
     assert names[5:] == ["SNRM", "AARQ (HLS-GMAC)", "HLS pass 3/4", "ACTION token enter",
                          "GET token_status", "RLRQ", "DISC"]
-    assert measured["keypad"] == 1  # sts.result.ACCEPT: the keypad token was credited
+    assert measured["keypad"] == 1  # vocab.ACCEPT: the keypad token was credited
     # every stage keeps the firmware loaded: nothing below the meter once built
     built = names.index("meter built")
     assert min(s[3] for s in measured["stages"][built:]) >= measured["stages"][built][3] - 1024

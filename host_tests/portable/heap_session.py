@@ -39,7 +39,7 @@ LAZY_FEATURES = {
                                                                     "dlms.keywrap"),
 }
 
-# The development meter (app.DEV_PROVISION) with the system title and the
+# The development meter (provision.DEV_PROVISION) with the system title and the
 # server challenge StoC of the captured HLS-GMAC session (dlms.md appendix B),
 # so the captured AARQ and pass 3 are valid for it.
 PROVISION = {"system_title": "4142434445464748"}

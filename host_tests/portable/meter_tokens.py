@@ -36,7 +36,7 @@ for _t in range(1000, 1010):
     SPECS["b%d" % _t] = (7, K1, 0, 0, {"tid": _t, "value": 500})
 SPECS["b2000"] = (7, K1, 0, 0, {"tid": 2000, "value": 100})
 # heap_session.py: a keypad and a remote 10.0 kWh token for the development
-# meter (app.DEV_PROVISION: DRN 11111111115, decoder key 9ca1fc37b27dac93)
+# meter (provision.DEV_PROVISION: DRN 11111111115, decoder key 9ca1fc37b27dac93)
 K_DEV = "9ca1fc37b27dac93"
 SPECS["dev_keypad"] = (7, K_DEV, 0, 0, {"tid": 3000, "value": 100})
 SPECS["dev_remote"] = (7, K_DEV, 0, 0, {"tid": 3001, "value": 100})

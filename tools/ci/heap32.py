@@ -56,7 +56,7 @@ def record(gets=0):
     import meter_tokens
     keypad, remote = meter_tokens.TOKENS["dev_keypad"], meter_tokens.TOKENS["dev_remote"]
     a = heap_session.build_app(meter_ramfs.RamFs())
-    assert heap_session.keypad_token(a, keypad) == 1  # sts.result.ACCEPT
+    assert heap_session.keypad_token(a, keypad) == 1  # vocab.ACCEPT
     return heap_session.record(a, remote, gets), keypad
 
 
