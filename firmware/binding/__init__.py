@@ -3,11 +3,11 @@
 # DLMS; this package joins them. The classes are in prepayment.py.
 
 
-def objects(meter, formats=("ascii", "bcd", "binary"), reject_is_error=False):
+def objects(meter, formats=None, reject_is_error=False):
     """The meter's object list (docs/dlms.md): the logical device's own
     objects and the prepayment objects bound to `meter` (meter.meter.Meter).
-    formats: token encodings the gateway accepts; reject_is_error: a refused
-    token is also action-result other-reason (docs/dlms.md)."""
+    formats: token encodings the gateway accepts (None: all); reject_is_error:
+    a refused token is also action-result other-reason (docs/dlms.md)."""
     from dlms import axdr, obis
     from dlms import obj_common as oc
     from binding import prepayment as pp
@@ -38,7 +38,7 @@ def objects(meter, formats=("ascii", "bcd", "binary"), reject_is_error=False):
     ]
 
 
-def dlms_server(meter, config, formats=("ascii", "bcd", "binary"), reject_is_error=False, **kw):
+def dlms_server(meter, config, formats=None, reject_is_error=False, **kw):
     """The DLMS server of `meter`: objects() and the logical device name
     "STS" + DRN; config is a dlms.association.ServerConfig (provision.dlms_config),
     kw go to dlms.server.DlmsServer (store, wallclock, hdlc_addresses, ...)."""

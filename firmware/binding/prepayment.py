@@ -79,9 +79,9 @@ class TokenGateway(_Bound):
     ATTRS = (R0, R1, R1, R1, R1, R1)
     METHODS = (MANAGEMENT,)
 
-    def __init__(self, ln, meter, formats=("ascii", "bcd", "binary"), reject_is_error=False):
+    def __init__(self, ln, meter, formats=None, reject_is_error=False):
         _Bound.__init__(self, ln, meter)
-        self.formats = formats
+        self.formats = formats or ("ascii", "bcd", "binary")  # docs/dlms.md token encodings
         self.reject_is_error = reject_is_error
 
     @property
