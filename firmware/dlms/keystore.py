@@ -89,7 +89,7 @@ class KeySet:
         self.tx = ic + 1
         return ic
 
-    def _reserve(self):
+    def reserve(self):
         """Move the reservation ahead if tx came close to it; True if moved."""
         tx = self.tx
         if tx + _MARGIN < self.reserved:
@@ -98,7 +98,14 @@ class KeySet:
         self.reserved = r if r <= IC_MAX + 1 else IC_MAX + 1
         return True
 
-    def _record(self):
+    def take_renewal(self, new, ek_changed):
+        """Switch to the keys of `new` (KeyStore.apply_renewal); with a new EK
+        also to its counters and reservation."""
+        if ek_changed:
+            self.tx, self.rx_last, self.reserved, self._gcm = new.tx, new.rx_last, new.reserved, None
+        self.ek, self.ak, self.renewed = new.ek, new.ak, True
+
+    def record(self):
         if self.renewed:
             return [self.reserved, self.rx_last, self.ek, self.ak]
         return [self.reserved, self.rx_last]
@@ -135,7 +142,7 @@ class KeyStore:
     def save(self):
         """Commit the counters if they changed, reserving tx ahead as needed."""
         for k in self.sets.values():
-            k._reserve()
+            k.reserve()
         self._commit(self._record())
 
     def after_apdu(self, sap):
@@ -155,7 +162,7 @@ class KeyStore:
     def _record(self, sap=None, replacement=None):
         d = {}
         for s, k in self.sets.items():
-            d[str(s)] = (replacement if s == sap else k)._record()
+            d[str(s)] = (replacement if s == sap else k).record()
         return d
 
     def _commit(self, d):
@@ -176,7 +183,7 @@ class KeyStore:
         if new.ek == k.ek:
             new.tx, new.rx_last, new.reserved = k.tx, k.rx_last, k.reserved
         else:
-            new._reserve()
+            new.reserve()
         new.renewed = True
         self._commit(self._record(sap, new))
         self._pending = (sap, new)
@@ -189,9 +196,7 @@ class KeyStore:
         self._pending = None
         k = self.sets[sap]
         changed = (1 if new.ek != k.ek else 0) | (2 if new.ak != k.ak else 0)
-        if changed & 1:
-            k.tx, k.rx_last, k.reserved, k._gcm = new.tx, new.rx_last, new.reserved, None
-        k.ek, k.ak, k.renewed = new.ek, new.ak, True
+        k.take_renewal(new, changed & 1)
         if self.on_event is not None:
             import vocab
             self.on_event(vocab.EV_DLMS_KEYS_RENEWED, sap, changed)
