@@ -102,7 +102,8 @@ class KeySet:
         """Switch to the keys of `new` (KeyStore.apply_renewal); with a new EK
         also to its counters and reservation."""
         if ek_changed:
-            self.tx, self.rx_last, self.reserved, self._gcm = new.tx, new.rx_last, new.reserved, None
+            self.tx, self.rx_last, self.reserved = new.tx, new.rx_last, new.reserved
+            self._gcm = None
         self.ek, self.ak, self.renewed = new.ek, new.ak, True
 
     def record(self):

@@ -80,8 +80,8 @@ class Cts:
     def copy(self):
         """An independent copy (a change is worked out on a copy)."""
         c = Cts(self.limit_s, self.persist_s)
-        c.state, c.uut, c.elapsed_s, c.reserved_s = self.state, self.uut, self.elapsed_s, self.reserved_s
-        c.exit_reason, c._last = self.exit_reason, self._last
+        c.state, c.uut, c.exit_reason = self.state, self.uut, self.exit_reason
+        c.elapsed_s, c.reserved_s, c._last = self.elapsed_s, self.reserved_s, self._last
         return c
 
     def active(self):

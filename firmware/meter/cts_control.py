@@ -2,9 +2,9 @@
 # functions of the meter's CTS record and STS state that return what to
 # change; Meter.cts_enter / cts_exit commit it (Meter._transact). The CTS
 # register maps onto those two (register_write).
+import vocab
 from meter import account as ac
 from meter import cts as ctsmod
-import vocab
 from meter import relay_policy as rp
 
 
@@ -27,7 +27,8 @@ def enter(cts, sts, uut, by_short_code, fault, account_config, now):
     by = ctsmod.BY_SHORT_CODE if by_short_code else ctsmod.BY_REGISTER
     change = {"sts": s, "account": ac.Account(account_config), "cts": c,
               "control_state": rp.CONNECTED, "last_result": 0, "last_tid": -1}
-    return r, change, ((vocab.EV_CTS_ENTERED if r == ctsmod.ENTERED else vocab.EV_CTS_PROFILE, uut, by),)
+    code = vocab.EV_CTS_ENTERED if r == ctsmod.ENTERED else vocab.EV_CTS_PROFILE
+    return r, change, ((code, uut, by),)
 
 
 def leave(cts, by_short_code):

@@ -201,7 +201,8 @@ def lint(path):
 def layer_problem(node, part, top, module, known, bad):
     """The layer-direction rule (LAYERS) for one import in firmware part `part`."""
     if top == "machine" and part not in MACHINE_PARTS:
-        bad(node, "%s imports machine: only %s touch the hardware" % (part, ", ".join(MACHINE_PARTS)))
+        bad(node, "%s imports machine: only %s touch the hardware"
+            % (part, ", ".join(MACHINE_PARTS)))
     elif top in known and top != part and top not in LAYERS[part]:
         bad(node, "%s may not import %s (imports %s; the layer table allows %s)"
             % (part, top, module, ", ".join(LAYERS[part]) or "nothing"))
