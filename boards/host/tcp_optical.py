@@ -27,7 +27,8 @@ except ImportError:  # CPython
         return int(time.monotonic() * 1000) & TICKS_MASK
 
     def ticks_diff(a, b):
-        return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+        half = (TICKS_MASK + 1) >> 1
+        return ((a - b + half) & TICKS_MASK) - half
 
 PRE_SNRM_MS = 3000  # to start (or restart) an HDLC session once connected or waiting
 MAX_WAITING = 8  # connections besides the active one

@@ -35,7 +35,6 @@ sys.modules["machine"] = machine_stub
 import board  # noqa: E402  (boards/host/board.py)
 import main  # noqa: E402  (firmware/main.py)
 import runtime  # noqa: E402
-from compat import TICKS_MASK  # noqa: E402
 import tcp_optical  # noqa: E402
 from hal import display as hdisplay, led as hled, pulse as hpulse, relay as hrelay  # noqa: E402
 from hal import watchdog as hwatchdog  # noqa: E402
@@ -45,15 +44,7 @@ CPYTHON = sys.implementation.name == "cpython"
 USAGE = """usage: vmeter.py [--port N] [--host H] [--data DIR] [--speed N] [--load W]
        [--headless] [--control PORT] [--pty] [--hold-at PATH:N]"""
 
-try:
-    _ticks_ms, _ticks_diff = time.ticks_ms, time.ticks_diff
-except AttributeError:  # CPython
-    def _ticks_ms():
-        return int(time.monotonic() * 1000) & TICKS_MASK
-
-    def _ticks_diff(a, b):
-        half = (TICKS_MASK + 1) >> 1
-        return ((a - b + half) & TICKS_MASK) - half
+_ticks_ms, _ticks_diff = tcp_optical.ticks_ms, tcp_optical.ticks_diff  # (CPython shims there)
 
 
 def out(line):

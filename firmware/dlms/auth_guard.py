@@ -10,9 +10,8 @@
 # own). A failure series is committed to the store when it grows, when a
 # closure runs out and when a success ends it, never on an ordinary success,
 # so a restart keeps the delay (its remaining time) and the lock-out.
-from compat import const
+from compat import TICKS_MASK
 
-_MASK = const(0x3FFFFFFF)  # now_ms differences, as time.ticks_diff
 DEFAULT_LIMITS = {"after": 5, "base_s": 1, "lock_s": 900}
 
 
@@ -44,7 +43,7 @@ class AuthGuard:
     def advance(self, now_ms):
         """Time from the server (receive_data/tick); expires closures."""
         if self._last_ms is not None:
-            ms = self._ms + ((now_ms - self._last_ms) & _MASK)
+            ms = self._ms + ((now_ms - self._last_ms) & TICKS_MASK)
             self.now_s += ms // 1000
             self._ms = ms % 1000
         self._last_ms = now_ms

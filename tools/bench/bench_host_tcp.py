@@ -206,7 +206,7 @@ def start_sim(tmp, mp):
 def send_token_ms(port):
     sys.path.insert(0, os.path.join(ROOT, "firmware"))
     from sts import vend
-    key = bytes.fromhex("9ca1fc37b27dac93")  # app.DEV_PROVISION
+    key = bytes.fromhex("9ca1fc37b27dac93")  # provision.DEV_PROVISION
     tool = os.path.join(TOOLS, "send_token.py")
     runs, helps = [], []
     for i in range(TOKENS):
