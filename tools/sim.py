@@ -31,6 +31,9 @@ RUNNER = os.path.join(HOST, "vmeter.py")
 MPY_DIR = os.path.join(ROOT, "build", "sim-mpy")
 DEFAULT_MP_HEAP = "384k"  # docs/sim.md: the whole firmware does not fit 128k on 64-bit unix
 
+sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
+from check_firmware import has_native_code  # noqa: E402 (native modules: -march=host)
+
 
 def tool(name):
     exe = os.path.join(os.path.dirname(sys.executable), name)
@@ -53,7 +56,8 @@ def compile_mpy(out_dir=MPY_DIR):
                 if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
                     continue
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
-                subprocess.run([cross, "-o", dst, "-s", rel, src], check=True)
+                march = ["-march=host"] if has_native_code(src) else []
+                subprocess.run([cross] + march + ["-o", dst, "-s", rel, src], check=True)
     return out_dir
 
 

@@ -53,14 +53,24 @@ def expand_key(key):
 
 
 class Aes128:
-    """Portable AES-128 encryptor with cryptolib's encrypt(in, out=None) call."""
+    """Portable AES-128 encryptor with cryptolib's ECB encrypt(in, out=None)
+    call: `in` is one or more 16-byte blocks; `out` may be `in`."""
 
     def __init__(self, key):
         self._w = expand_key(key)
         self._s = bytearray(16)
         self._t = bytearray(16)
 
-    def encrypt(self, block, out=None):
+    def encrypt(self, data, out=None):
+        n = len(data)
+        if n % 16:
+            raise ValueError("AES input is whole 16-byte blocks")
+        o = bytearray(n) if out is None else out
+        for p in range(0, n, 16):
+            self._block(data, o, p)
+        return bytes(o) if out is None else out
+
+    def _block(self, data, out, p):
         w = self._w
         s = self._s
         t = self._t
@@ -68,7 +78,7 @@ class Aes128:
         xt = _XT
         sh = _SHIFT
         for i in range(16):
-            s[i] = block[i] ^ w[i]
+            s[i] = data[p + i] ^ w[i]
         k = 16
         for rnd in range(1, 11):
             for i in range(16):  # SubBytes + ShiftRows
@@ -88,10 +98,7 @@ class Aes128:
                 for i in range(16):
                     s[i] = t[i] ^ w[k + i]
             k += 16
-        if out is None:
-            return bytes(s)
-        out[0:16] = s
-        return out
+        out[p:p + 16] = s
 
 
 def new(key, portable=False):

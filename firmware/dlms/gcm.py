@@ -4,24 +4,43 @@
 #
 # GHASH uses Shoup's 4-bit tables: 16 multiples of H, each held as eight
 # 16-bit words (w0 = most significant), so every integer stays a small int on
-# 32-bit MicroPython ports. Tables are built once per key.
+# 32-bit MicroPython ports. Tables (256 bytes) are built once per key.
+# The security header AAD (SC || AK, dlms.md 6.1) is the same for every APDU
+# of a key set: the GHASH state after it is kept and reused.
+# The key stream comes from one ECB call over up to 4 counter blocks.
+# The byte loops (GHASH, key stream XOR) are dlms.native's viper versions
+# where the port runs native code (checked once against the portable loops),
+# else ghash_py and xor_py.
 
+from array import array
+from struct import pack_into
+from compat import const
 from dlms import aes
 
+_CHUNK = const(64)  # key stream bytes per AES call
+
 # Reduction constants for the 4 bits shifted out per step (x^128 + x^7 + x^2 + x + 1).
-_LAST4 = (0x0000, 0x1C20, 0x3840, 0x2460, 0x7080, 0x6CA0, 0x48C0, 0x54E0,
-          0xE100, 0xFD20, 0xD940, 0xC560, 0x9180, 0x8DA0, 0xA9C0, 0xB5E0)
+_LAST4 = array("H", (0x0000, 0x1C20, 0x3840, 0x2460, 0x7080, 0x6CA0, 0x48C0, 0x54E0,
+                     0xE100, 0xFD20, 0xD940, 0xC560, 0x9180, 0x8DA0, 0xA9C0, 0xB5E0))
+
+try:
+    from dlms import native as _native
+except Exception:  # CPython, or no native code on this port
+    _native = None
+_native_ok = None  # whether the native loops agree with the portable ones
+_ZERO = bytes(16)
 
 
 class AuthenticationError(ValueError):
     """The GCM tag does not match: wrong key, IV, AAD or tampered data."""
 
 
-def _ghash_table(h):
+def _ghash_table(h, xor):
     # M[i] = i * H for 4-bit i in GCM's reflected bit order; M[8] = H.
-    m = [0] * 128
+    # xor: xor_py (offsets in words) or native.xor (offsets in bytes)
+    m = array("H", bytes(256))
     v = [(h[2 * i] << 8) | h[2 * i + 1] for i in range(8)]
-    m[64:72] = v
+    m[64:72] = array("H", v)
     i = 4
     while i:
         carry = v[7] & 1
@@ -30,33 +49,26 @@ def _ghash_table(h):
         v[0] >>= 1
         if carry:
             v[0] ^= 0xE100
-        m[8 * i:8 * i + 8] = v
+        for k in range(8):
+            m[8 * i + k] = v[k]
         i >>= 1
+    w = 8 if xor is xor_py else 16  # one entry, in the unit of xor's offsets
     i = 2
     while i <= 8:
         for j in range(1, i):
-            for k in range(8):
-                m[8 * (i + j) + k] = m[8 * i + k] ^ m[8 * j + k]
+            xor(m, w * (i + j), m, w * i, m, w * j, w)
         i *= 2
     return m
 
 
-class Gcm:
-    def __init__(self, key, cipher=None):
-        self._aes = cipher if cipher is not None else aes.new(key)
-        h = bytearray(16)
-        self._aes.encrypt(bytes(16), h)
-        self._m = _ghash_table(h)
-        self._y = bytearray(16)      # GHASH accumulator
-        self._ctr = bytearray(16)    # counter block
-        self._ks = bytearray(16)     # key stream block
-
-    # -- GHASH --
-
-    def _mul(self, y):
-        # y <- y * H, y a 16-byte bytearray
-        m = self._m
-        last4 = _LAST4
+def ghash_py(y, data, start, end, m, last4):
+    """y <- (y ^ X) * H for each 16-byte block X of data[start:end], the last
+    one zero-padded; m: _ghash_table(H), last4: _LAST4 (the portable loop)."""
+    off = start
+    while off < end:
+        stop = off + 16 if off + 16 < end else end
+        for i in range(off, stop):
+            y[i - off] ^= data[i]
         z0 = z1 = z2 = z3 = z4 = z5 = z6 = z7 = 0
         for j in range(32):
             # nibbles from the last byte backwards, low nibble first
@@ -97,62 +109,106 @@ class Gcm:
         y[13] = z6 & 255
         y[14] = z7 >> 8
         y[15] = z7 & 255
+        off += 16
 
-    def _absorb(self, data):
-        y = self._y
-        n = len(data)
-        for off in range(0, n, 16):
-            end = off + 16 if off + 16 < n else n
-            for i in range(off, end):
-                y[i - off] ^= data[i]
-            self._mul(y)
+
+def xor_py(dst, d, a, s, b, t, n):
+    """dst[d + i] = a[s + i] ^ b[t + i] for i < n (the portable loop)."""
+    for i in range(n):
+        dst[d + i] = a[s + i] ^ b[t + i]
+
+
+def _use_native(h):
+    # once per process: the native loops must reproduce the portable ones
+    global _native_ok
+    if _native_ok is None:
+        _native_ok = False
+        if _native is not None:
+            m = _ghash_table(h, xor_py)
+            if _ghash_table(h, _native.xor) == m:
+                a = bytearray(16)
+                b = bytearray(16)
+                _native.ghash(a, h, 0, 16, m, _LAST4)
+                ghash_py(b, h, 0, 16, m, _LAST4)
+                _native_ok = a == b
+    return _native_ok
+
+
+class Gcm:
+    def __init__(self, key, cipher=None, portable=False):
+        """cipher: an AES-128 encryptor (default aes.new(key)); portable: use
+        the Python loops even where native ones exist (tests, benchmarks)."""
+        self._aes = cipher if cipher is not None else aes.new(key)
+        h = bytearray(16)
+        self._aes.encrypt(bytes(16), h)
+        if not portable and _use_native(h):
+            self._gh = _native.ghash
+            self._xor = _native.xor
+        else:
+            self._gh = ghash_py
+            self._xor = xor_py
+        self._m = _ghash_table(h, self._xor)
+        self._y = bytearray(16)      # GHASH accumulator
+        self._j0 = bytearray(16)     # J0, then E(K, J0)
+        self._ks = bytearray(_CHUNK)  # counter blocks, then key stream
+        self._ksv = memoryview(self._ks)
+        self._len = bytearray(16)    # len(A) || len(C) block
+        self._aad = None             # the last short AAD and the GHASH state after it
+        self._y_aad = bytearray(16)
+
+    # -- GHASH --
 
     def _ghash(self, aad, ct):
         y = self._y
-        for i in range(16):
-            y[i] = 0
-        self._absorb(aad)
-        self._absorb(ct)
-        a = len(aad) * 8
-        c = len(ct) * 8
-        for i in range(8):  # len(A) || len(C) as two 64-bit big-endian bit counts
-            y[7 - i] ^= (a >> (8 * i)) & 255
-            y[15 - i] ^= (c >> (8 * i)) & 255
-        self._mul(y)
+        m = self._m
+        gh = self._gh
+        na = len(aad)
+        if na and aad == self._aad:
+            y[:] = self._y_aad
+        else:
+            y[:] = _ZERO
+            gh(y, aad, 0, na, m, _LAST4)
+            if na <= 32:
+                self._aad = bytes(aad)
+                self._y_aad[:] = y
+        nc = len(ct)
+        gh(y, ct, 0, nc, m, _LAST4)
+        # len(A) || len(C) as two 64-bit big-endian bit counts
+        pack_into(">II", self._len, 4, na << 3, 0)
+        pack_into(">I", self._len, 12, nc << 3)
+        gh(y, self._len, 0, 16, m, _LAST4)
 
     # -- CTR --
 
-    def _set_counter(self, iv, n):
-        ctr = self._ctr
-        ctr[0:12] = iv
-        ctr[12] = (n >> 24) & 255
-        ctr[13] = (n >> 16) & 255
-        ctr[14] = (n >> 8) & 255
-        ctr[15] = n & 255
-
     def _ctr_xor(self, iv, src):
-        out = bytearray(len(src))
-        ks = self._ks
         n = len(src)
+        out = bytearray(n)
+        ks = self._ks
+        enc = self._aes.encrypt
         block = 2  # counter 1 (J0) is reserved for the tag
-        for off in range(0, n, 16):
-            self._set_counter(iv, block)
-            self._aes.encrypt(self._ctr, ks)
-            end = off + 16 if off + 16 < n else n
-            for i in range(off, end):
-                out[i] = src[i] ^ ks[i - off]
-            block += 1
+        off = 0
+        while off < n:
+            k = n - off if n - off < _CHUNK else _CHUNK
+            nb = (k + 15) >> 4
+            for p in range(0, nb << 4, 16):
+                ks[p:p + 12] = iv
+                pack_into(">I", ks, p + 12, block)
+                block += 1
+            v = self._ksv[:nb << 4]
+            enc(v, v)
+            self._xor(out, off, src, off, ks, 0, k)
+            off += k
         return out
 
     def _tag(self, iv, aad, ct, tag_len):
         self._ghash(aad, ct)
-        self._set_counter(iv, 1)
-        self._aes.encrypt(self._ctr, self._ks)
-        ks = self._ks
-        y = self._y
-        for i in range(16):
-            y[i] ^= ks[i]
-        return bytes(y)[:tag_len]
+        j0 = self._j0
+        j0[0:12] = iv
+        pack_into(">I", j0, 12, 1)
+        self._aes.encrypt(j0, j0)
+        out = bytearray(tag_len)
+        self._xor(out, 0, self._y, 0, j0, 0, tag_len)
+        return bytes(out)
 
     # -- public --
 

