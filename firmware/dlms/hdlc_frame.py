@@ -7,11 +7,12 @@
 # present only when there is an information field.
 from compat import const
 from dlms import hdlc_address
-from dlms.hdlc_crc import GOOD_RESIDUE, crc16, put, update
+from dlms.hdlc_crc import GOOD_RESIDUE, TABLE, put, run, update
 
 FLAG = const(0x7E)
 MAX_LENGTH = const(0x7FF)  # 11-bit frame length field
 MIN_LENGTH = const(7)  # format 2 + dest 1 + src 1 + control 1 + FCS 2
+_MAX_HEADER = const(13)  # format 2 + dest 4 + src 4 + control 1 + HCS 2
 _FORMAT_TYPE_3 = const(0xA000)
 _SEGMENT = const(0x0800)
 
@@ -53,7 +54,10 @@ def u_control(k, pf=True):
 
 class Frame:
     """One received frame. dest/src are the raw address bytes, info the
-    information field (b"" when absent)."""
+    information field (b"" when absent). too_long: the frame was longer than
+    the receive buffer; its HCS and FCS were checked while it passed, its
+    information field was not kept (info is b"")."""
+    too_long = False
 
     def __init__(self, segmented, dest, src, control, info):
         self.segmented = segmented
@@ -61,10 +65,12 @@ class Frame:
         self.src = src
         self.control = control
         self.info = info
-
-    @property
-    def kind(self):
-        return kind(self.control)
+        if control & 1 == 0:
+            self.kind = I
+        elif control & 3 == 1:
+            self.kind = control & 0x0F
+        else:
+            self.kind = control & 0xEF
 
     @property
     def pf(self):
@@ -79,6 +85,20 @@ class Frame:
         return (self.control >> 5) & 7
 
 
+def _header(buf, p, q):
+    """(dest length, src length) of the frame content starting at buf[p],
+    or None when an address is malformed or runs past q."""
+    a = p + 2
+    dn = 1 if a < q and buf[a] & 1 else hdlc_address.length(buf, a, q)
+    if dn == 0:
+        return None
+    s = a + dn
+    sn = 1 if s < q and buf[s] & 1 else hdlc_address.length(buf, s, q)
+    if sn == 0:
+        return None
+    return dn, sn
+
+
 def parse(buf, p, q):
     """Parse the frame content buf[p:q] (the bytes between the flags).
     Returns a Frame, or None when lengths, addresses, HCS or FCS are wrong."""
@@ -87,43 +107,50 @@ def parse(buf, p, q):
     f = buf[p] << 8 | buf[p + 1]
     if f & 0xF000 != _FORMAT_TYPE_3 or (f & MAX_LENGTH) != q - p:
         return None
+    ds = _header(buf, p, q)
+    if ds is None:
+        return None
     a = p + 2
-    dn = hdlc_address.length(buf, a, q)
-    if dn == 0:
-        return None
-    sn = hdlc_address.length(buf, a + dn, q)
-    if sn == 0:
-        return None
-    c = a + dn + sn  # control byte
+    c = a + ds[0] + ds[1]  # control byte
     h = c + 1  # end of header
     fcs_at = q - 2
     if fcs_at < h or fcs_at == h + 1:
         return None
     # One CRC pass: running the register over data plus its correct CRC
     # leaves the good-frame residue, for the header + HCS and for the frame.
+    mv = memoryview(buf)
     if fcs_at == h:
         if update(0xFFFF, buf, p, q) != GOOD_RESIDUE:
             return None
         info = b""
     else:
-        if (update(0xFFFF, buf, p, h + 2) != GOOD_RESIDUE
-                or update(GOOD_RESIDUE, buf, h + 2, q) != GOOD_RESIDUE):
+        if (run(0xFFFF, buf, p, h + 2, TABLE) != GOOD_RESIDUE
+                or run(GOOD_RESIDUE, buf, h + 2, q, TABLE) != GOOD_RESIDUE):
             return None
-        info = bytes(memoryview(buf)[h + 2:fcs_at])
-    mv = memoryview(buf)
-    return Frame(bool(f & _SEGMENT), bytes(mv[a:a + dn]), bytes(mv[a + dn:c]), buf[c], info)
+        info = bytes(mv[h + 2:fcs_at])
+    return Frame(bool(f & _SEGMENT), bytes(mv[a:a + ds[0]]), bytes(mv[a + ds[0]:c]), buf[c], info)
 
 
-def build(dest, src, control, info=None, segmented=False, start=0, end=-1):
+def info_fcs(info, start, end):
+    """The FCS of any frame whose information field is info[start:end]: after
+    a header and its correct HCS the CRC register is the good-frame residue,
+    so the FCS depends on the information bytes alone (dlms.md 2.4)."""
+    return run(GOOD_RESIDUE, info, start, end, TABLE) ^ 0xFFFF
+
+
+def build(dest, src, control, info=None, segmented=False, start=0, end=-1, fcs=-1):
     """A complete frame with both flags, as a bytearray. The information field
-    is info[start:end] (end=-1: to the end); no HCS when it is empty.
-    Raises ValueError when the frame would exceed the 11-bit length."""
+    is info[start:end] (end=-1: to the end); no HCS when it is empty. fcs:
+    info_fcs(info, start, end) when the caller has it already (the CRC runs
+    once per frame). Raises ValueError when the frame would exceed the 11-bit
+    length."""
     ni = 0
     if info is not None:
         if end < 0:
             end = len(info)
         ni = end - start
-    na = len(dest) + len(src)
+    nd = len(dest)
+    na = nd + len(src)
     n = 5 + na + (ni + 2 if ni > 0 else 0)
     if n > MAX_LENGTH:
         raise ValueError("frame too long")
@@ -131,18 +158,25 @@ def build(dest, src, control, info=None, segmented=False, start=0, end=-1):
     out[0] = FLAG
     out[1] = 0xA0 | (0x08 if segmented else 0) | n >> 8
     out[2] = n & 0xFF
-    p = 3 + len(dest)
-    out[3:p] = dest
-    out[p:p + len(src)] = src
-    p += len(src)
+    out[3:3 + nd] = dest
+    p = 3 + na
+    out[3 + nd:p] = src
     out[p] = control
     p += 1
     if ni > 0:
-        put(out, p, crc16(out, 1, p))
+        put(out, p, run(0xFFFF, out, 1, p, TABLE) ^ 0xFFFF)
         p += 2
-        out[p:p + ni] = memoryview(info)[start:end]
+        if start == 0 and end == len(info):
+            out[p:p + ni] = info
+        else:
+            out[p:p + ni] = memoryview(info)[start:end]
+        if fcs < 0:
+            fcs = run(GOOD_RESIDUE, info, start, end, TABLE) ^ 0xFFFF
         p += ni
-    put(out, p, crc16(out, 1, p))
+    else:
+        fcs = run(0xFFFF, out, 1, p, TABLE) ^ 0xFFFF
+    out[p] = fcs & 0xFF
+    out[p + 1] = fcs >> 8
     out[p + 2] = FLAG
     return out
 
@@ -150,10 +184,12 @@ def build(dest, src, control, info=None, segmented=False, start=0, end=-1):
 class FrameReader:
     """Finds frames in a byte stream by flag + length field (2.1).
 
-    Bounded: at most `capacity` bytes are held. Garbage, truncated frames,
-    frames longer than the buffer and frames with a bad HCS/FCS are dropped,
-    never raised. A truncated frame followed by a complete good frame gives
-    way to that frame as soon as the good one is in the buffer.
+    Bounded: at most `capacity` bytes are held. Garbage, truncated frames and
+    frames with a bad HCS/FCS are dropped, never raised. A truncated frame
+    followed by a complete good frame gives way to that frame as soon as the
+    good one is in the buffer. A frame longer than the buffer whose header
+    and HCS are good is checked as it passes (running FCS) and returned with
+    too_long set and no information field, so that the link can reject it.
     Counters: `dropped` (bytes discarded), `bad` (delimited but invalid)."""
 
     def __init__(self, capacity=MAX_LENGTH + 2):
@@ -162,29 +198,48 @@ class FrameReader:
         self._s = 0
         self._e = 0
         self._seen = 0  # bytes after the pending frame start already resynced
+        self._big = None  # header Frame of a too-long frame being passed
+        self._left = 0  # its bytes still to come before the closing flag
+        self._reg = 0  # its running CRC register
         self.dropped = 0
         self.bad = 0
 
     def buffered(self):
+        """Bytes held (at most the capacity)."""
         return self._e - self._s
+
+    def partial(self):
+        """True while a frame is incomplete: bytes held, or a too-long frame
+        being passed."""
+        return self._e > self._s or self._big is not None
 
     def clear(self):
         self.dropped += self._e - self._s
-        self._s = self._e = self._seen = 0
+        self._s = self._e = self._seen = self._left = 0
+        self._big = None
 
     def feed(self, data, start=0, end=-1):
         """Copy as much of data[start:end] as fits; return how many bytes
         were taken. The caller offers the rest after next_frame()."""
         if end < 0:
             end = len(data)
-        if self._s > 0:  # compact
-            n = self._e - self._s
-            self._mv[0:n] = self._mv[self._s:self._e]
-            self._s, self._e = 0, n
-        n = min(end - start, len(self._buf) - self._e)
+        s = self._s
+        e = self._e
+        if s > 0:  # compact
+            e -= s
+            if e:
+                self._mv[0:e] = self._mv[s:self._e]
+            self._s = 0
+        n = end - start
+        if n > len(self._buf) - e:
+            n = len(self._buf) - e
         if n > 0:
-            self._mv[self._e:self._e + n] = memoryview(data)[start:start + n]
-            self._e += n
+            if start == 0 and n == len(data):
+                self._mv[e:e + n] = data
+            else:
+                self._mv[e:e + n] = memoryview(data)[start:start + n]
+            e += n
+        self._e = e
         return n
 
     def _skip(self, to):
@@ -197,7 +252,16 @@ class FrameReader:
         b = self._buf
         cap = len(b)
         while True:
+            if self._big is not None:
+                fr = self._pass_big()
+                if fr is not None or self._big is not None or self._s >= self._e:
+                    return fr
+                continue  # it was bad: scan on
             s, e = self._s, self._e
+            if e - s < MIN_LENGTH + 2 and (s == e or b[s] == FLAG):
+                if s == e:
+                    self._s = self._e = 0
+                return None  # no complete frame yet
             i = b.find(b"\x7e", s, e)
             if i < 0:
                 self._skip(e)
@@ -209,8 +273,14 @@ class FrameReader:
                 return None
             f = b[i + 1] << 8 | b[i + 2]
             n = f & MAX_LENGTH
-            if f & 0xF000 != _FORMAT_TYPE_3 or n < MIN_LENGTH or n + 2 > cap:
+            if f & 0xF000 != _FORMAT_TYPE_3 or n < MIN_LENGTH:
                 self._skip(i + 1)
+                continue
+            if n + 2 > cap:  # longer than the buffer: pass it if its header is good
+                if e - i <= _MAX_HEADER:
+                    return None
+                if not self._start_big(i, n, e):
+                    self._skip(i + 1)
                 continue
             if e - i < n + 2:  # incomplete: a later complete frame wins
                 if self._resync(i, e):
@@ -227,6 +297,55 @@ class FrameReader:
             self._s = i + n + 1  # the closing flag may open the next frame
             self._seen = 0
             return fr
+
+    def _start_big(self, i, n, e):
+        """A frame of length n > capacity starts at the flag b[i] and its
+        longest possible header is buffered: when the header is well formed
+        and its HCS good, start passing the frame (True)."""
+        b = self._buf
+        ds = _header(b, i + 1, e)
+        if ds is None:
+            return False
+        h = i + 3 + ds[0] + ds[1] + 1  # end of header (after control)
+        if update(0xFFFF, b, i + 1, h + 2) != GOOD_RESIDUE:
+            return False
+        mv = self._mv
+        c = h - 1
+        self._big = Frame(bool(b[i + 1] & 0x08), bytes(mv[i + 3:i + 3 + ds[0]]),
+                          bytes(mv[i + 3 + ds[0]:c]), b[c], b"")
+        self._reg = GOOD_RESIDUE
+        self._left = i + n + 1 - (h + 2)  # information + FCS bytes
+        self.dropped += h + 2 - self._s
+        self._s = h + 2
+        self._seen = 0
+        return True
+
+    def _pass_big(self):
+        """Run the CRC over the buffered bytes of the frame being passed.
+        Returns its Frame (too_long) once its closing flag is here and the
+        FCS is good; else None, with _big still set while bytes are missing
+        and cleared when the frame turned out bad."""
+        s, e = self._s, self._e
+        k = self._left
+        m = e - s if e - s < k else k
+        if m:
+            self._reg = update(self._reg, self._buf, s, s + m)
+            self.dropped += m
+            s += m
+            k -= m
+            self._s = s
+            self._left = k
+        if k or s >= e:
+            if s >= e:
+                self._s = self._e = 0
+            return None
+        fr = self._big
+        self._big = None
+        if self._buf[s] != FLAG or self._reg != GOOD_RESIDUE:
+            self.bad += 1
+            return None
+        fr.too_long = True
+        return fr  # the closing flag stays: it may open the next frame
 
     def _resync(self, i, e):
         """While the frame starting at i is incomplete: jump to a later flag

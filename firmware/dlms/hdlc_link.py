@@ -9,6 +9,7 @@
 from compat import const, TICKS_MASK
 from dlms import hdlc_address, hdlc_params, hdlc_segment
 from dlms import hdlc_frame as hf
+from dlms.hdlc_frame import DISC, DM, FRMR, I, PF, RNR, RR, SNRM, UA, UI
 
 LLC_REQUEST = b"\xe6\xe6\x00"  # dest LSAP E6, src LSAP E6 (command), 2.6
 LLC_RESPONSE = b"\xe6\xe7\x00"  # src LSAP E7 marks a response
@@ -76,7 +77,7 @@ class HdlcLink:
         self._reader = hf.FrameReader(max(cap, 64))
         self._in = b""
         self._in_pos = 0
-        self._out = bytearray()
+        self._out = []  # frames to send, in order (never changed once built)
         self._events = []
         self._now = None
         self._last_activity = None
@@ -101,8 +102,7 @@ class HdlcLink:
         self._rx_apdu = bytearray()
         self._rx_overflow = False
         self._tx_data = None
-        self._tx_ends = None
-        self._tx_idx = 0
+        self._tx_pos = 0
         self._last = None  # last frame sent in NRM (I or RR), for repeats
         self._last_i = None
         self._awaiting = False  # an ApduReceived awaits send_apdu/acknowledge
@@ -122,12 +122,11 @@ class HdlcLink:
         """Hand over received bytes. A bytes object is kept by reference
         until consumed; other buffers (bytearray, memoryview) are copied."""
         if now_ms is not None:
-            self._now = now_ms
-            self._last_rx = now_ms
+            self._now = self._last_rx = now_ms
         if not data:
             return
         self._rx_since_tick = True
-        if self._in_pos < len(self._in):
+        if self._in:
             self._in = bytes(self._in[self._in_pos:]) + bytes(data)
         else:
             self._in = data if isinstance(data, bytes) else bytes(data)
@@ -138,17 +137,24 @@ class HdlcLink:
         Replies that need no upper layer (UA, RR, DM, FRMR, retransmissions)
         are queued for data_to_send() while frames are processed."""
         reader = self._reader
-        while not self._events:
-            fr = reader.next_frame()
-            if fr is None:
-                if self._in_pos >= len(self._in):
+        events = self._events
+        while not events:
+            data = self._in
+            if data:
+                pos = self._in_pos
+                n = reader.feed(data, pos)
+                pos += n
+                if pos >= len(data):
                     self._in = b""
                     self._in_pos = 0
+                else:
+                    self._in_pos = pos
+            fr = reader.next_frame()
+            if fr is None:
+                if not self._in:
                     return None
-                n = reader.feed(self._in, self._in_pos)
                 if n == 0:  # cannot happen (see FrameReader); never spin
                     reader.clear()
-                self._in_pos += n
                 continue
             try:
                 self._on_frame(fr)
@@ -156,8 +162,8 @@ class HdlcLink:
                 self.errors += 1
                 c = self.client_address
                 self._to_ndm()
-                self._events.append(Disconnected(INTERNAL, c))
-        return self._events.pop(0)
+                events.append(Disconnected(INTERNAL, c))
+        return events.pop(0)
 
     def tick(self, now_ms):
         """Advance time (any millisecond counter; differences are taken
@@ -170,7 +176,7 @@ class HdlcLink:
         if self._last_activity is None:
             self._last_activity = now_ms
         s = self.settings
-        if (s.partial_frame_timeout_ms and self._reader.buffered()
+        if (s.partial_frame_timeout_ms and self._reader.partial()
                 and (now_ms - self._last_rx) & TICKS_MASK >= s.partial_frame_timeout_ms):
             self._reader.clear()
         if (self.state == NRM and s.inactivity_timeout_ms
@@ -181,9 +187,12 @@ class HdlcLink:
 
     # -- output --------------------------------------------------------
     def data_to_send(self):
-        out = bytes(self._out)
-        self._out = bytearray()
-        return out
+        """The frames to send (one bytes-like object; b"" when none)."""
+        out = self._out
+        if not out:
+            return b""
+        self._out = []
+        return out[0] if len(out) == 1 else b"".join(out)
 
     def send_apdu(self, apdu):
         """Answer the last ApduReceived: LLC E6 E7 00 + apdu, segmented to
@@ -192,11 +201,8 @@ class HdlcLink:
         if self.state != NRM or not self._awaiting:
             return False
         self._awaiting = False
-        data = LLC_RESPONSE + bytes(apdu)
-        self._tx_data = data
-        self._tx_ends = hdlc_segment.plan(data, self.max_info_tx,
-                                          self.settings.flag_safe_fcs)
-        self._tx_idx = 0
+        self._tx_data = LLC_RESPONSE + apdu
+        self._tx_pos = 0
         self._send_segment()
         return True
 
@@ -205,7 +211,7 @@ class HdlcLink:
         if self.state != NRM or not self._awaiting:
             return False
         self._awaiting = False
-        self._send_s(hf.RR)
+        self._send_s(RR)
         return True
 
     def disconnect(self):
@@ -226,39 +232,49 @@ class HdlcLink:
         return None
 
     def _on_frame(self, fr):
-        if len(fr.src) != 1:
-            return  # client addresses are 1 byte (2.2)
-        server = self._mine(fr.dest)
-        if server is None:
-            return  # not for us: stay silent (2.2)
+        connected = (self.state == NRM and fr.dest == self._dest and fr.src == self._client)
+        if not connected:
+            if len(fr.src) != 1:
+                return  # client addresses are 1 byte (2.2)
+            server = self._mine(fr.dest)
+            if server is None:
+                return  # not for us: stay silent (2.2)
         self._last_activity = self._now
         k = fr.kind
-        if k == hf.SNRM:
-            self._on_snrm(fr, server)
-        elif k == hf.UI:
+        if fr.too_long or len(fr.info) > self.max_info_rx:
+            # information field longer than we receive: FRMR (Y) while
+            # connected, else as any command outside NRM (dlms.md 2.5)
+            if connected:
+                self._frmr(fr, FRMR_Y)
+            elif fr.control & PF and k != UA and k != DM and k != FRMR:
+                self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
+            return
+        if k == I and connected:
+            self._on_i(fr)
+        elif k == SNRM:
+            self._on_snrm(fr, server if not connected else self.server_address)
+        elif k == UI:
             info = fr.info
             if info[:2] == b"\xe6\xe6":
                 info = info[3:]
             self._events.append(UiReceived(fr.src[0] >> 1, info))
-        elif self.state != NRM or fr.src != self._client or fr.dest != self._dest:
+        elif not connected:
             # NDM (or another client/device): DM answers DISC and polls (2.8)
-            if k == hf.DISC or (fr.pf and (k == hf.I or k == hf.RR or k == hf.RNR)):
-                self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.DM))
-        elif k == hf.I:
-            self._on_i(fr)
-        elif k == hf.RR or k == hf.RNR:
+            if k == DISC or (fr.control & PF and (k == I or k == RR or k == RNR)):
+                self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
+        elif k == RR or k == RNR:
             self._on_rr(fr, k)
-        elif k == hf.DISC:
-            ua = hf.build(fr.src, fr.dest, hf.u_control(hf.UA))
-            if self.settings.flag_safe_fcs and ua[-2] == hf.FLAG:
+        elif k == DISC:
+            ua = hf.build(fr.src, fr.dest, hf.u_control(UA))
+            if self.settings.flag_safe_fcs and not hdlc_segment.safe(ua):
                 # same UA with the parameter field (as Gurux C always sends)
-                ua = hf.build(fr.src, fr.dest, hf.u_control(hf.UA), hdlc_params.encode(
+                ua = hf.build(fr.src, fr.dest, hf.u_control(UA), hdlc_params.encode(
                     (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
-            self._out += ua
+            self._out.append(ua)
             c = self.client_address
             self._to_ndm()
             self._events.append(Disconnected(DISC_RECEIVED, c))
-        elif k == hf.UA or k == hf.DM or k == hf.FRMR:
+        elif k == UA or k == DM or k == FRMR:
             return  # responses, not commands: ignore
         else:
             self._frmr(fr, FRMR_W)
@@ -268,7 +284,7 @@ class HdlcLink:
         busy = (self.state == NRM and not self.settings.snrm_takeover
                 and (fr.src != self._client or fr.dest != self._dest))
         if proposal is None or busy:
-            self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.DM))
+            self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
             return
         if self.state == NRM:
             c = self.client_address
@@ -283,56 +299,58 @@ class HdlcLink:
         self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx = values
         ua = None
         for variant in range(4):
-            ua = hf.build(fr.src, fr.dest, hf.u_control(hf.UA),
+            ua = hf.build(fr.src, fr.dest, hf.u_control(UA),
                           hdlc_params.encode(values, variant))
-            if not self.settings.flag_safe_fcs or ua[-2] != hf.FLAG:
+            if not self.settings.flag_safe_fcs or hdlc_segment.safe(ua):
                 break
-        self._out += ua
+        self._out.append(ua)
         self._events.append(Connected(self.client_address, server))
 
     def _on_i(self, fr):
         if self._awaiting:
             return  # the response is being prepared; a repeat changes nothing
-        ns = fr.ns
-        if ns != self._vr:
-            if ns == (self._vr - 1) & 7 and self._last is not None:
-                self._out += self._last  # repeated frame: resend our answer
-            elif fr.pf:
-                self._send_s(hf.RR)  # out of sequence: say what we expect
+        c = fr.control
+        ns = (c >> 1) & 7
+        vr = self._vr
+        if ns != vr:
+            if ns == (vr - 1) & 7 and self._last is not None:
+                self._out.append(self._last)  # repeated frame: resend our answer
+            elif c & PF:
+                self._send_s(RR)  # out of sequence: say what we expect
             return
-        if fr.nr != self._vs:
+        if (c >> 5) & 7 != self._vs:
             self._frmr(fr, FRMR_Z)
             return
-        if len(fr.info) > self.max_info_rx:
-            self._frmr(fr, FRMR_Y)
-            return
-        self._vr = (self._vr + 1) & 7
+        self._vr = (vr + 1) & 7
         self._tx_data = None  # a new command ends any response in progress
         self._last = None
         self._last_i = None
-        if len(self._rx_apdu) + len(fr.info) > self.settings.max_apdu + 3:
+        info = fr.info
+        rx = self._rx_apdu
+        if len(rx) + len(info) > self.settings.max_apdu + 3:
             self._rx_overflow = True
-        elif fr.info:
-            self._rx_apdu += fr.info
+        elif rx or fr.segmented:
+            rx += info
+            info = rx
         if fr.segmented:
-            if fr.pf:
-                self._send_s(hf.RR)
+            if c & PF:
+                self._send_s(RR)
             return
-        apdu = self._rx_apdu
-        overflow = self._rx_overflow
-        self._rx_apdu = bytearray()
-        self._rx_overflow = False
-        if overflow:
+        if rx:
+            self._rx_apdu = bytearray()
+        if self._rx_overflow:
+            self._rx_overflow = False
             self._frmr(fr, FRMR_Y)
             return
-        if len(apdu) < 3 or apdu[0] != 0xE6 or (apdu[1] & 0xFE) != 0xE6:
-            self._send_s(hf.RR)  # no LLC header: acknowledge and drop
+        if len(info) < 3 or info[0] != 0xE6 or (info[1] & 0xFE) != 0xE6:
+            self._send_s(RR)  # no LLC header: acknowledge and drop
             return
         self._awaiting = True
-        self._events.append(ApduReceived(self.client_address, bytes(apdu[3:])))
+        self._events.append(ApduReceived(self.client_address,
+                                         bytes(info[3:]) if info is rx else info[3:]))
 
     def _on_rr(self, fr, k):
-        self._peer_busy = k == hf.RNR
+        self._peer_busy = k == RNR
         if self._awaiting:
             return
         nr = fr.nr
@@ -342,42 +360,52 @@ class HdlcLink:
                 if not self._peer_busy:
                     self._send_segment()
             elif nr == prev and self._last is not None:
-                self._out += self._last  # the client missed our segment
+                self._out.append(self._last)  # the client missed our segment
             else:
                 self._frmr(fr, FRMR_Z)
             return
-        if nr == prev and self._last_i is not None and k == hf.RR:
-            self._out += self._last_i
+        if nr == prev and self._last_i is not None and k == RR:
+            self._out.append(self._last_i)
         elif nr == self._vs:
             if fr.pf:
-                self._send_s(hf.RR)
+                self._send_s(RR)
         else:
             self._frmr(fr, FRMR_Z)
 
     def _send_s(self, k):
-        f = hf.build(self._client, self._dest, hf.s_control(k, self._vr))
+        f = hf.build(self._client, self._dest, (self._vr << 5) | PF | k)
         self._last = f
-        self._out += f
+        self._out.append(f)
 
     def _frmr(self, fr, why):
         info = bytes((fr.control, self._vr << 5 | self._vs << 1, why))
-        self._out += hf.build(fr.src, fr.dest, hf.u_control(hf.FRMR), info)
+        self._out.append(hf.build(fr.src, fr.dest, hf.u_control(FRMR), info))
 
     # -- segmentation --------------------------------------------------
     def _send_segment(self):
         data = self._tx_data
-        i = self._tx_idx
-        start = self._tx_ends[i - 1] if i else 0
-        end = self._tx_ends[i]
-        more = end < len(data)
-        f = hf.build(self._client, self._dest, hf.i_control(self._vs, self._vr),
-                     data, more, start, end)
+        start = self._tx_pos
+        total = len(data)
+        n = total - start
+        if n > self.max_info_tx:
+            n = self.max_info_tx
+        f = self._i_frame(data, start, start + n)
+        if self.settings.flag_safe_fcs and not hdlc_segment.safe(f):
+            for cut in hdlc_segment.cuts(data, start, n, start + n == total):
+                g = self._i_frame(data, start, start + cut)
+                if hdlc_segment.safe(g):
+                    f = g
+                    n = cut
+                    break
         self._vs = (self._vs + 1) & 7
         self._last = f
         self._last_i = f
-        self._out += f
-        if more:
-            self._tx_idx = i + 1
+        self._out.append(f)
+        if start + n < total:
+            self._tx_pos = start + n
         else:
             self._tx_data = None
-            self._tx_ends = None
+
+    def _i_frame(self, data, start, end):
+        return hf.build(self._client, self._dest, (self._vr << 5) | PF | (self._vs << 1),
+                        data, end < len(data), start, end)

@@ -34,8 +34,9 @@ class Settings:
         self.inactivity_timeout_ms = inactivity_timeout_ms  # 0: never
         self.partial_frame_timeout_ms = partial_frame_timeout_ms  # 0: never
         self.max_apdu = max_apdu  # reassembly limit for received APDUs
-        # Choose segment boundaries and UA encodings so that no frame ends
-        # in ... 7E 7E (the dlms-cosem frame-scan quirk, dlms.md 8.2).
+        # Choose segment boundaries and UA encodings so that no frame holds
+        # 7E 7E, its closing flag included (the dlms-cosem frame-scan quirk,
+        # dlms.md 8.2; dlms.hdlc_segment).
         self.flag_safe_fcs = flag_safe_fcs
         # An SNRM from another client (or to another logical device) while
         # connected: True resets the link to the newcomer, as Gurux C does;

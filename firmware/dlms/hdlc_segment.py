@@ -1,50 +1,45 @@
-# Segmentation of an outgoing LLC+APDU byte string into I-frame information
-# fields (dlms.md 2.7), with the optional flag-safe rule of dlms.md 8.2:
-# dlms-cosem finds frames by reading up to the next 0x7E, so a frame whose
-# FCS ends in 0x7E (... 7E 7E) hangs it. Segment boundaries are the sender's
-# choice, so such a segment is cut shorter.
+# The optional flag-safe rule for outgoing frames (dlms.md 8.2). dlms-cosem
+# finds a frame by reading up to each next 0x7E; two adjacent 0x7E anywhere
+# in a frame, its closing flag included (an FCS ending in 7E, or 7E 7E in
+# the data or in the HCS), make it wait for a flag that never comes. The
+# sender chooses segment boundaries (dlms.md 2.7), so an I-frame that is not
+# safe() is sent shorter: the link tries cuts() in order and sends the first
+# that gives a safe frame; the rest goes in the next segments, which are
+# checked the same way.
 #
-# The CRC register after a header and its correct HCS is always the
-# good-frame residue, so an I-frame's FCS depends on its information bytes
-# alone, not on addresses or sequence numbers: the plan can be made once,
-# before the first segment goes out.
+# Where the cut goes matters to gurux-dlms, which parses every segment of a
+# reply as it arrives: a first segment that ends inside the APDU's fixed
+# fields (tag, invoke-id, result, ...) makes it fail. So the last piece of
+# a reply is cut close to its end: before its last 2 bytes, else before its
+# last byte, else earlier. A reply made only of fixed fields (a short error
+# or status reply) has no cut gurux accepts: docs/dlms.md 8.2.
 from compat import const
-from dlms.hdlc_crc import GOOD_RESIDUE, update
 
-_FLAG = const(0x7E)
 _TRIES = const(16)
 
 
-def fcs_last_byte(data, start, end):
-    """The FCS byte sent last (high byte) of an I-frame carrying data[start:end]."""
-    return (update(GOOD_RESIDUE, data, start, end) ^ 0xFFFF) >> 8
+def safe(frame):
+    """True when no two 0x7E are adjacent in the frame (flags included)."""
+    return frame.find(b"\x7e\x7e") < 0
 
 
-def plan(data, size, flag_safe=True):
-    """End offsets of the segments of `data`, each at most `size` bytes.
-    With flag_safe no segment's frame ends in 7E 7E, unless 16 cuts in a
-    row would (negligible; then the plain cut is used)."""
-    total = len(data)
-    ends = []
-    pos = 0
-    while pos < total:
-        n = min(total - pos, size)
-        if flag_safe:
-            n = _safe_cut(data, pos, n, size)
-        pos += n
-        ends.append(pos)
-    return ends
-
-
-def _safe_cut(data, pos, n, size):
-    total = len(data)
-    for cut in range(n, max(0, n - _TRIES), -1):
-        end = pos + cut
-        if fcs_last_byte(data, pos, end) == _FLAG:
-            continue
-        # the rest must not be left as a single final frame ending in 7E
-        rest = total - end
-        if 0 < rest <= size and fcs_last_byte(data, end, total) == _FLAG:
-            continue
-        return cut
-    return n
+def cuts(data, start, n, last):
+    """Shorter lengths to try, best first, for a segment data[start:start+n]
+    whose frame is not safe; `last`: it would end the reply. First the cut
+    between the first 7E 7E of the segment (and just before it), then cuts
+    near the end: n-2, n-1, n-3, ... for the last piece, n-1, n-2, ... else."""
+    out = []
+    j = data.find(b"\x7e\x7e", start, start + n)
+    if j >= 0:
+        out.append(j + 1 - start)
+        if j > start:
+            out.append(j - start)
+    k = 1
+    if last and n > 2:
+        out.append(n - 2)
+        out.append(n - 1)
+        k = 3
+    while k < n and k < _TRIES:
+        out.append(n - k)
+        k += 1
+    return out

@@ -1,7 +1,9 @@
 # A minimal HDLC client for the tests: builds client frames with our own
-# builder and splits the server's output into parsed frames.
+# builder and splits the server's output into parsed frames; and helpers
+# that drive an HdlcLink with it.
 from dlms import hdlc_frame as hf
 from dlms import hdlc_address
+from dlms import hdlc_link as hl
 
 
 def frames_in(data):
@@ -52,3 +54,31 @@ class Client:
         assert frame.ns == self.vr, (frame.ns, self.vr)
         assert frame.nr == self.vs, (frame.nr, self.vs)
         self.vr = (self.vr + 1) & 7
+
+
+def feed(link, data, now=None):
+    """Feed bytes, collect all events; returns (events, output bytes)."""
+    link.receive_data(data, now)
+    events = []
+    while True:
+        e = link.next_event()
+        if e is None:
+            break
+        events.append(e)
+    return events, link.data_to_send()
+
+
+def connect(link, client):
+    ev, out = feed(link, client.snrm())
+    assert len(ev) == 1 and isinstance(ev[0], hl.Connected)
+    assert frames_in(out)[0].kind == hf.UA
+    return ev[0]
+
+
+def exchange(link, client, apdu, response):
+    """Client sends apdu in one I-frame; server answers; returns frames."""
+    ev, out = feed(link, client.i(hl.LLC_REQUEST + apdu))
+    assert len(ev) == 1 and isinstance(ev[0], hl.ApduReceived)
+    assert ev[0].apdu == apdu and out == b""
+    assert link.send_apdu(response)
+    return frames_in(link.data_to_send())

@@ -136,23 +136,47 @@ def test_truncated_frame_gives_way_to_the_next_good_frame():
     assert [f.kind for f in got] == [hf.I, hf.SNRM]
 
 
-def test_reader_is_bounded():
-    r = hf.FrameReader(64)
-    big = hf.build(b"\x21", b"\x03", 0x10, bytes(100))  # 111 bytes > 64
-    stream = big + A_SNRM
+def _read_all(r, stream, step=1000):
     got = []
     pos = 0
-    while pos < len(stream) or r.buffered():
+    while True:
         f = r.next_frame()
         if f is None:
-            n = r.feed(stream, pos)
+            n = r.feed(stream, pos, min(len(stream), pos + step))
             if n == 0 and pos >= len(stream):
-                break
+                return got
             pos += n
         else:
-            got.append(f.kind)
+            got.append(f)
         assert r.buffered() <= 64
-    assert got == [hf.SNRM]
+
+
+def test_reader_is_bounded_and_passes_a_frame_longer_than_its_buffer():
+    # A frame longer than the buffer is checked as it passes (HCS, running
+    # FCS) and comes out with too_long and no information field, so that
+    # the link can reject it (FRMR); the frame after it is found as usual.
+    r = hf.FrameReader(64)
+    big = hf.build(b"\x03", b"\x21", 0x10, bytes(range(100)), True)  # 113 bytes > 64
+    for step in (1000, 7, 1):
+        got = _read_all(r, big + A_SNRM, step)
+        assert [f.kind for f in got] == [hf.I, hf.SNRM], step
+        f = got[0]
+        assert f.too_long and f.info == b"" and not got[1].too_long
+        assert (f.dest, f.src, f.control, f.segmented) == (b"\x03", b"\x21", 0x10, True)
+        assert r.buffered() == 1  # the last closing flag: it may open a frame
+    # the same frame with a bad FCS, or a bad HCS, is dropped
+    for pos in (len(big) - 2, 7):
+        bad = bytearray(big)
+        bad[pos] ^= 1
+        got = _read_all(r, bytes(bad) + A_SNRM, 9)
+        assert [f.kind for f in got] == [hf.SNRM] and not got[0].too_long
+    # a sender that stops inside it: partial() until cleared (the link's
+    # partial-frame timeout)
+    r.clear()
+    r.feed(big[:80])
+    assert r.next_frame() is None and r.partial() and r.buffered() <= 64
+    r.clear()
+    assert not r.partial() and [f.kind for f in _read_all(r, A_SNRM)] == [hf.SNRM]
 
 
 def test_reader_drops_pure_garbage_and_clear():
