@@ -21,10 +21,13 @@ from dlms import hdlc_frame as hf
 from dlms import hdlc_link as hl
 from dlms import hdlc_params as hp
 import hdlc_captures as cap
+from hdlc_testclient import frames_in
 
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
 LONG_GET_RESPONSE = b"\xc4\x01\xc1\x00\x09\x82\x02\x58" + bytes(range(256)) * 2 + bytes(88)
+EK = bytes(range(16))  # the development keys (docs/dlms.md)
+AK = bytes(range(0xD0, 0xE0))
 
 
 def canned_app(apdu):
@@ -280,3 +283,154 @@ def test_gurux_keepalive_sequence_model_is_not_followed():
     f = hf.parse(out, 1, len(out) - 1)
     assert f.kind == hf.FRMR and f.info[2] == hl.FRMR_Z  # N(R) = V(S)+1 is invalid
     assert link.connected and link.errors == 0
+
+
+# -- the flag-safe cut with both clients (issue 12 item 5, dlms.md 8.2) -----
+#
+# Replies whose single frame would end in 7E 7E are sent in two segments.
+# Both clients must put every such reply back together: plain GET answers
+# of many lengths (values swept until the FCS triggers the cut), and
+# ciphered answers from the real DLMS server (every invocation counter
+# gives another ciphertext, so a few hundred reads trigger it several times).
+
+def _cut_replies(length, count):
+    """(value, reply) pairs: GET responses carrying an octet-string of
+    `length` bytes whose single frame would end in 7E 7E, whatever its
+    header (the FCS depends on the information field only)."""
+    out = []
+    k = 0
+    while len(out) < count:
+        value = k.to_bytes(3, "big") + bytes(length - 3) if length >= 3 else k.to_bytes(length, "big")
+        reply = b"\xc4\x01\xc1\x00\x09" + bytes((length,)) + value
+        data = hl.LLC_RESPONSE + reply
+        if hf.info_fcs(data, 0, len(data)) >> 8 == 0x7E:
+            out.append((value, reply))
+        k += 1
+    return out
+
+
+@pytest.mark.parametrize("length", [1, 2, 5, 14, 30, 61, 100, 118])
+def test_flag_safe_cut_of_plain_replies_with_both_clients(length):
+    ldn = GXDLMSData("0.0.42.0.0.255")
+    for value, reply in _cut_replies(length, 3 if length > 2 else 1):
+        app = lambda a, r=reply: cap.apdu_of(cap.A_AARE) if a[0] == 0x60 else r  # noqa: E731
+        # gurux-dlms
+        link = hl.HdlcLink([1])
+        c = GXDLMSClient(True, 16, 1, Authentication.NONE, None, InterfaceType.HDLC)
+        sent = []
+
+        def packet(data, r):
+            out = serve(link, bytes(data), app)
+            sent.extend(frames_in(out))
+            assert c.getData(GXByteBuffer(out), r, None)
+
+        reply_data = GXReplyData()
+        packet(c.snrmRequest(), reply_data)
+        c.parseUAResponse(reply_data.data)
+        reply_data = GXReplyData()
+        for f in c.aarqRequest():
+            packet(f, reply_data)
+        c.parseAareResponse(reply_data.data)
+        reply_data = GXReplyData()
+        del sent[:]
+        for f in c.read(ldn, 2):
+            packet(f, reply_data)
+            while reply_data.isMoreData():
+                packet(c.receiverReady(reply_data), reply_data)
+        assert bytes(reply_data.value) == value
+        sizes = [len(f.info) for f in sent]
+        assert len(sizes) >= 2 and sum(sizes) == len(reply) + 3 and sizes[-1] <= 3, sizes
+        # dlms-cosem
+        link = hl.HdlcLink([1])
+        t = HdlcTransport(16, 1, io=LinkIO(link, app=app))
+        t.connect()
+        assert bytes(t.send_request(b"\xc0\x01\xc1\x00\x01\x00\x00\x2a\x00\x00\xff\x02\x00")) == reply
+        t.disconnect()
+
+
+class ServerIO(LinkIO):
+    """The dlms-cosem IO interface into a whole DlmsServer."""
+
+    def send(self, data):
+        self.link.receive_data(bytes(data), 0)
+        self.rx += self.link.data_to_send()
+
+
+def _server():
+    import meter_fakes as mf
+    from dlms import server as srvmod
+    from dlmshelp import config
+    from meter.meter import Meter
+    from sts.state import StsState
+    sts = StsState(7, bytes(8), kt=2, krn=1, ti=1, sgc=123456, ken=255, base_date=2014,
+                   drn="66000002130")
+    m = Meter({}, mf.Store(), sts, mf.Clock(), mf.Relay(), None, mf.EventLog())
+    return srvmod.DlmsServer(m, config(), store=mf.Store(), wallclock=lambda: 848000000)
+
+
+def _count_cuts(server):
+    """Wrap data_to_send: count the server's segmented I-frames."""
+    seen = [0]
+    send = server.data_to_send
+
+    def data_to_send():
+        out = send()
+        seen[0] += sum(1 for f in frames_in(out) if f.kind == hf.I and f.segmented)
+        return out
+
+    server.data_to_send = data_to_send
+    return seen
+
+
+def test_flag_safe_cut_of_ciphered_replies_with_gurux():
+    from gurux_dlms.enums import Security
+    from gurux_dlms.secure import GXDLMSSecureClient
+    s = _server()
+    cuts = _count_cuts(s)
+    c = GXDLMSSecureClient(True, 1, 1, Authentication.HIGH_GMAC, None, InterfaceType.HDLC)
+    ci = c.ciphering
+    ci.security = Security.AUTHENTICATION_ENCRYPTION
+    ci.systemTitle, ci.blockCipherKey, ci.authenticationKey = b"ABCDEFGH", EK, AK
+    ci.invocationCounter = 1
+
+    def block(frames):
+        r = GXReplyData()
+        for f in frames:
+            s.receive_data(bytes(f), 0)
+            assert c.getData(GXByteBuffer(s.data_to_send()), r, None)
+            while r.isMoreData():
+                s.receive_data(bytes(c.receiverReady(r)), 0)
+                assert c.getData(GXByteBuffer(s.data_to_send()), r, None)
+        return r
+
+    c.parseUAResponse(block([c.snrmRequest()]).data)
+    c.parseAareResponse(block(c.aarqRequest()).data)
+    c.parseApplicationAssociationResponse(block(c.getApplicationAssociationRequest()).data)
+    ldn = GXDLMSData("0.0.42.0.0.255")
+    n = 0
+    while cuts[0] < 4:
+        assert bytes(block(c.read(ldn, 2)).value) == b"STS66000002130"
+        n += 1
+        assert n < 3000
+    assert s.link.errors == 0
+
+
+def test_flag_safe_cut_of_ciphered_replies_with_dlms_cosem():
+    from dlms_cosem import cosem, enumerations as en
+    from dlms_cosem.client import DlmsClient
+    from dlms_cosem.cosem import Obis
+    from dlms_cosem.security import HighLevelSecurityGmacAuthentication
+    s = _server()
+    cuts = _count_cuts(s)
+    t = HdlcTransport(1, 1, io=ServerIO(s))
+    client = DlmsClient(transport=t, authentication=HighLevelSecurityGmacAuthentication(challenge_length=16),
+                        encryption_key=EK, authentication_key=AK, client_system_title=b"DLMSCOSM",
+                        client_initial_invocation_counter=1)
+    ldn = cosem.CosemAttribute(en.CosemInterface.DATA, Obis(0, 0, 42, 0, 0), 2)
+    n = 0
+    with client.session() as session:
+        while cuts[0] < 4:
+            assert session.get(ldn)[2:] == b"STS66000002130"
+            n += 1
+            assert n < 3000
+    assert s.link.errors == 0
