@@ -56,8 +56,9 @@ def test_flash_then_wipe_on_a_littlefs_board(board, tmp_path):
                        "print(sorted(os.listdir('/')))")
     assert "stale.py" not in listing and "crc.mpy" in listing
     assert "'board.py'" in listing and "'data'" in listing
+    # every module but the board's native code (armv6m, refused by this host)
     names = [rel[:-3].replace("/", ".").replace(".__init__", "")
-             for rel, _ in deploy.firmware_sources()]
+             for rel, _ in deploy.firmware_sources() if rel != "dlms/native.py"]
     code = ("import sys; sys.path[:] = ['/', '.frozen', '/lib']\n"
             + "".join("import %s\n" % n for n in names)
             + "import board, sts.crc\nprint('booted', board.NAME, sts.crc.__file__,"

@@ -71,9 +71,9 @@ def request(w, cl, a):
     return f[0].info[3:]
 
 
-def management_session(s, token):
+def management_session(s, token, wire=None):
     """SNRM, AARQ (HLS-GMAC), HLS pass 3, enter, GET token_status, RLRQ, DISC."""
-    w = Wire(s)
+    w = (wire or Wire)(s)
     cl = Client(1, b"\x03")
     assert w.send(cl.snrm())[0].kind == hf.UA
     request(w, cl, apdu("aarq_hls"))  # the captured AARQ (IC 0xC8); StoC fixed by dlmshelp
@@ -102,6 +102,24 @@ def bench_session():
     assert m.account.credit[m.account.metered] == 10
 
 
+ROUNDS = 5  # CPU figures are the best of rounds: other work shares the machine
+
+
+def best_us(frames_of, rounds=ROUNDS):
+    """Best per-frame time over rounds: frames_of(k) -> (server, frames)
+    for round k; every frame is fed and its answer taken."""
+    best = None
+    for k in range(rounds):
+        s, frames = frames_of(k)
+        t0 = now_us()
+        for f in frames:
+            s.receive_data(f, 0)
+            s.data_to_send()
+        us = elapsed_us(t0) / len(frames)
+        best = us if best is None or us < best else best
+    return best
+
+
 def bench_cpu():
     n = 40 if MICROPYTHON else 300
     s, m = new_server()
@@ -111,12 +129,9 @@ def bench_cpu():
     s.data_to_send()
     s.receive_data(cl.i(LLC + apdu("aarq_public")), 0)
     s.data_to_send()
-    frames = [cl.i(LLC + apdu("get_ldn"), ns=(1 + k) & 7, nr=(1 + k) & 7) for k in range(8)]
-    t0 = now_us()
-    for k in range(n):
-        s.receive_data(frames[k & 7], 0)
-        s.data_to_send()
-    row(S, "server CPU per plain GET (HDLC frame in, frame out)", elapsed_us(t0) / n, "us/GET")
+    frames = [cl.i(LLC + apdu("get_ldn"), ns=(1 + k) & 7, nr=(1 + k) & 7) for k in range(8)] * (n // 8)
+    row(S, "server CPU per plain GET (HDLC frame in, frame out)", best_us(lambda k: (s, frames)),
+        "us/GET")
     s.receive_data(cl.disc(), 0)
     s.data_to_send()
     # management: ciphered GETs and token enters, frames prebuilt
@@ -130,28 +145,44 @@ def bench_cpu():
     get = b"\xc0\x01\xc1" + GW + b"\x06\x00"
     nk = 30 if MICROPYTHON else 200
     frames = []
-    for k in range(nk):
+    for k in range(nk * ROUNDS):
         frames.append(cl.i(LLC + c.wrap(get), ns=(2 + k) & 7, nr=(2 + k) & 7))
-    t0 = now_us()
-    for f in frames:
-        s.receive_data(f, 0)
-        s.data_to_send()
-    row(S, "server CPU per ciphered GET (decipher, dispatch, encipher)", elapsed_us(t0) / nk, "us/GET")
+    row(S, "server CPU per ciphered GET (decipher, dispatch, encipher)",
+        best_us(lambda k: (s, frames[k * nk:(k + 1) * nk])), "us/GET")
     nt = 6 if MICROPYTHON else 30
     frames = []
     for k, tok in enumerate(tokens(nt, 100)):
         enter = b"\xc3\x01\xc1" + GW + b"\x01\x01\x09\x14" + tok
-        frames.append(cl.i(LLC + c.wrap(enter), ns=(2 + nk + k) & 7, nr=(2 + nk + k) & 7))
+        frames.append(cl.i(LLC + c.wrap(enter), ns=(2 + nk * ROUNDS + k) & 7, nr=(2 + nk * ROUNDS + k) & 7))
     credit = m.account.credit[m.account.metered]
-    t0 = now_us()
-    for f in frames:
-        s.receive_data(f, 0)
-        s.data_to_send()
-    us = elapsed_us(t0) / nt
+    us = best_us(lambda k: (s, frames), 1)
     assert m.account.credit[m.account.metered] == credit + 10 * nt
     row(S, "server CPU per token enter (ciphered ACTION, STS EA07, commit to RAM store)", us / 1000.0,
         "ms/enter")
 
 
+def bench_session_cpu():
+    """Server CPU of a whole remote token session (SNRM .. DISC): the client's
+    frames of one session recorded, then replayed against fresh servers."""
+    log = []
+
+    class Rec(Wire):
+        def send(self, frame):
+            log.append(bytes(frame))
+            return Wire.send(self, frame)
+
+    w, _ = management_session(new_server()[0], tokens(1, 0)[0], Rec)
+    servers = [new_server() for _ in range(ROUNDS)]
+    us = best_us(lambda k: (servers[k][0], log)) * len(log)
+    for _, m in servers:
+        assert m.account.credit[m.account.metered] == 10
+    wire_ms = (w.up + w.down) * 10 * 1000.0 / BAUD
+    row(S, "server CPU per remote token session (recorded SNRM..DISC replayed, RAM store)", us / 1000.0,
+        "ms/session")
+    row(S, "server CPU per remote token session / its time on the wire at 9600 baud",
+        us / 10.0 / wire_ms, "%")
+
+
 bench_session()
 bench_cpu()
+bench_session_cpu()
