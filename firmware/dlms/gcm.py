@@ -20,8 +20,9 @@ from dlms import aes
 _CHUNK = const(64)  # key stream bytes per AES call
 
 # Reduction constants for the 4 bits shifted out per step (x^128 + x^7 + x^2 + x + 1).
-_LAST4 = array("H", (0x0000, 0x1C20, 0x3840, 0x2460, 0x7080, 0x6CA0, 0x48C0, 0x54E0,
-                     0xE100, 0xFD20, 0xD940, 0xC560, 0x9180, 0x8DA0, 0xA9C0, 0xB5E0))
+_R4 = (0x0000, 0x1C20, 0x3840, 0x2460, 0x7080, 0x6CA0, 0x48C0, 0x54E0,
+       0xE100, 0xFD20, 0xD940, 0xC560, 0x9180, 0x8DA0, 0xA9C0, 0xB5E0)
+_LAST4 = array("H", _R4)  # for the native loop (ptr16)
 
 try:
     from dlms import native as _native
@@ -37,10 +38,12 @@ class AuthenticationError(ValueError):
 
 def _ghash_table(h, xor):
     # M[i] = i * H for 4-bit i in GCM's reflected bit order; M[8] = H.
-    # xor: xor_py (offsets in words) or native.xor (offsets in bytes)
-    m = array("H", bytes(256))
+    # xor: xor_py (a list, offsets in words: the fastest to index from
+    # Python) or native.xor (an array("H") for viper's ptr16, offsets in bytes)
+    m = [0] * 128 if xor is xor_py else array("H", bytes(256))
     v = [(h[2 * i] << 8) | h[2 * i + 1] for i in range(8)]
-    m[64:72] = array("H", v)
+    for k in range(8):
+        m[64 + k] = v[k]
     i = 4
     while i:
         carry = v[7] & 1
@@ -63,7 +66,7 @@ def _ghash_table(h, xor):
 
 def ghash_py(y, data, start, end, m, last4):
     """y <- (y ^ X) * H for each 16-byte block X of data[start:end], the last
-    one zero-padded; m: _ghash_table(H), last4: _LAST4 (the portable loop)."""
+    one zero-padded; m: _ghash_table(H), last4: _R4 (the portable loop)."""
     off = start
     while off < end:
         stop = off + 16 if off + 16 < end else end
@@ -124,12 +127,12 @@ def _use_native(h):
     if _native_ok is None:
         _native_ok = False
         if _native is not None:
-            m = _ghash_table(h, xor_py)
-            if _ghash_table(h, _native.xor) == m:
+            m = _ghash_table(h, _native.xor)
+            if list(m) == _ghash_table(h, xor_py):
                 a = bytearray(16)
                 b = bytearray(16)
                 _native.ghash(a, h, 0, 16, m, _LAST4)
-                ghash_py(b, h, 0, 16, m, _LAST4)
+                ghash_py(b, h, 0, 16, m, _R4)
                 _native_ok = a == b
     return _native_ok
 
@@ -144,9 +147,11 @@ class Gcm:
         if not portable and _use_native(h):
             self._gh = _native.ghash
             self._xor = _native.xor
+            self._r4 = _LAST4
         else:
             self._gh = ghash_py
             self._xor = xor_py
+            self._r4 = _R4
         self._m = _ghash_table(h, self._xor)
         self._y = bytearray(16)      # GHASH accumulator
         self._j0 = bytearray(16)     # J0, then E(K, J0)
@@ -162,21 +167,22 @@ class Gcm:
         y = self._y
         m = self._m
         gh = self._gh
+        r4 = self._r4
         na = len(aad)
         if na and aad == self._aad:
             y[:] = self._y_aad
         else:
             y[:] = _ZERO
-            gh(y, aad, 0, na, m, _LAST4)
+            gh(y, aad, 0, na, m, r4)
             if na <= 32:
                 self._aad = bytes(aad)
                 self._y_aad[:] = y
         nc = len(ct)
-        gh(y, ct, 0, nc, m, _LAST4)
+        gh(y, ct, 0, nc, m, r4)
         # len(A) || len(C) as two 64-bit big-endian bit counts
         pack_into(">II", self._len, 4, na << 3, 0)
         pack_into(">I", self._len, 12, nc << 3)
-        gh(y, self._len, 0, 16, m, _LAST4)
+        gh(y, self._len, 0, 16, m, r4)
 
     # -- CTR --
 

@@ -183,6 +183,7 @@ def bench_session_cpu():
         us / 10.0 / wire_ms, "%")
 
 
-bench_session()
-bench_cpu()
-bench_session_cpu()
+if __name__ == "__main__":
+    bench_session()
+    bench_cpu()
+    bench_session_cpu()
