@@ -4,7 +4,9 @@
 #
 # GHASH uses Shoup's 4-bit tables: 16 multiples of H, each held as eight
 # 16-bit words (w0 = most significant), so every integer stays a small int on
-# 32-bit MicroPython ports. Tables (256 bytes) are built once per key.
+# 32-bit MicroPython ports. The table is built once per key (Gcm object):
+# 256 bytes as an array("H") for the native loop, a list of 128 small ints
+# (faster to index from Python) for the portable one.
 # The security header AAD (SC || AK, dlms.md 6.1) is the same for every APDU
 # of a key set: the GHASH state after it is kept and reused.
 # The key stream comes from one ECB call over up to 4 counter blocks.
