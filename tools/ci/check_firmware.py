@@ -66,6 +66,7 @@ LAYERS = {
     "binding": ("compat", "vocab", "dlms", "meter"),
     "hal": ("compat", "civil"),
     "provision": ("compat", "store", "sts", "dlms"),
+    "update": (),
     "app": ("compat", "vocab", "store", "meter", "dlms", "binding", "provision"),
     "runtime": ("hal",),
     "main": ("app", "provision", "runtime", "hal", "dlms"),

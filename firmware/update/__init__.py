@@ -1,0 +1,1 @@
+# Firmware update: image bundles, their signature check and the A/B slots (docs/update.md).
