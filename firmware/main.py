@@ -1,89 +1,67 @@
-# The boards' entry point: MicroPython runs /main.py at boot, with board.py
-# (pins and settings) and the firmware in /lib. This file only builds the
-# hardware adapters (firmware/hal) from board.py and hands them to the shared
-# parts: provision.load (first start), app.App (meter + DLMS server) and
-# runtime.Runtime (the asyncio tasks). The virtual meter (boards/host/vmeter.py)
-# uses start_meter() and runtime.Runtime too, with host stand-ins.
+# The boards' entry point: MicroPython runs /main.py at boot. With bootslot.py
+# it is the only firmware file outside the A/B slots (docs/update.md), so it
+# only chooses the slot: bootslot.select() counts a boot of a firmware on
+# trial and rolls back after too many, then the slot's folder replaces /lib
+# on sys.path and its start.run() builds the meter (start.py).
 #
-# Power cuts: nothing here keeps state. The meter loads its last committed
-# record (a cut mid-token leaves the old or the new record, never half of it;
-# CTS mode resumes from its reservation; after CTS exit the meter stays
-# locked, cts-mode CTS-18/19), provisioning finishes an interrupted step, and
-# the relay starts open until the meter has decided.
-#
-# Safe boot: hold D on the keypad while powering up: the meter and the
-# watchdog are not started, so mpremote can flash (docs/boards.md).
-import asyncio
-import os
+# A firmware on trial gets the watchdog from the first moment, and an
+# exception while it starts restarts the board: either way the boot counts,
+# and after bootslot.MAX_TRIES boots without confirming itself the previous
+# firmware runs again. A confirmed firmware that fails shows its traceback.
+import sys
 
-import app
-import provision
-import runtime
+import bootslot
 
 
-def start_meter(board, fs, uptime, wallclock, relay, display, random_bytes,
-                provision_path="/provision.json"):
-    """Provisioning + App; returns (app, provision source)."""
-    p, source = provision.load(fs, board.DATA_DIR, provision_path)
-    a = app.App(p, fs, uptime.seconds, wallclock, relay, random_bytes, display,
-                data_dir=board.DATA_DIR)
-    provision.finish(fs, provision_path)
-    if source == provision.DEV and display is not None:
-        display.show("DEV KEYS", 1)  # development keys (provision.DEV_PROVISION)
-    return a, source
+class RootFs:
+    """The root file system for bootslot (store/fs.py interface): the
+    board's, or a host folder `root` that plays it (the virtual meter)."""
+
+    def __init__(self, os, root=""):
+        self.os = os
+        self.root = root
+
+    def open(self, path, mode):
+        return open(self.root + path, mode)
+
+    def rename(self, a, b):
+        self.os.rename(self.root + a, self.root + b)
+
+    def remove(self, path):
+        self.os.remove(self.root + path)
+
+    def mkdir(self, path):
+        self.os.mkdir(self.root + path)
+
+    def stat(self, path):
+        return self.os.stat(self.root + path)
 
 
-def build(board, machine, fs=None):
-    """The meter on `board`'s hardware: (Runtime, tasks), or None on safe boot."""
-    import time
-    from hal import keypad, relay, led, display, pulse, ticker, watchdog, rtc, uart_port
-    from hal.fs import FileSystem
-    Pin = machine.Pin
-    rows, cols = keypad.make_pins(Pin, board.KEYPAD_ROWS, board.KEYPAD_COLS)
-    keys = keypad.Keypad(rows, cols, board.KEYPAD_MAP, None, board.KEYPAD_SCAN_MS,
-                         board.KEYPAD_DEBOUNCE)
-    if keys.is_down("D"):
-        print("safe boot: D held, meter and watchdog not started")
-        return None
-    rel = relay.make(Pin, board.RELAY_PIN, board.RELAY_ACTIVE_HIGH, board.RELAY_FEEDBACK_PIN,
-                     board.RELAY_FEEDBACK_ACTIVE_LOW)
-    leds = (led.make(Pin, board.LED_STATUS), led.make(Pin, board.LED_RELAY),
-            led.make(Pin, board.LED_ALARM))
-    disp = display.make(machine.I2C, Pin, board.DISPLAY_I2C, board.DISPLAY_SDA,
-                        board.DISPLAY_SCL, board.DISPLAY_ADDR, board.DISPLAY_COLS,
-                        board.DISPLAY_FREQ)
-    tick = ticker.Ticker(machine.Timer, board.TICK_MS, board.TICK_TIMER_ID)
-    tick.start()
-    up = runtime.Uptime(tick.take_ms)
-    clock = rtc.Clock(machine.RTC())
-    a, _ = start_meter(board, fs or FileSystem(""), up, clock.now, rel, disp, os.urandom)
-    counter = pulse.make(Pin, board.PULSE_PIN, board.PULSES_PER_KWH, board.PULSE_PULL,
-                         board.PULSE_MIN_GAP_MS)
-    wd = watchdog.Watchdog(machine.WDT, board.WDT_TIMEOUT_MS, tasks=3)
-    rt = runtime.Runtime(a, up, counter, None, leds, wd, board.TICK_MS)
-    keys.on_key = a.key
-    uart = uart_port.make(machine.UART, Pin, board.OPTICAL_UART, board.OPTICAL_TX,
-                          board.OPTICAL_RX, board.OPTICAL_BAUD, board.OPTICAL_RXBUF)
-    proto = a.server
-    if board.OPTICAL_MODE_E:
-        from dlms.iec62056_21 import ModeE
-        proto = app.ModeEPort(ModeE(a.meter.sts.drn), a.server)
-    port = uart_port.UartPort(uart, proto, board.OPTICAL_BAUD,
-                              ticks_ms=getattr(time, "ticks_ms", None))
-    return rt, (keys.run(rt.alive(1)), port.run(rt.alive(2)))
+def use_slot(path, sys_path):
+    """sys.path with the slot folder in place of /lib, ahead of the frozen
+    modules (a slot overrides firmware frozen into the image)."""
+    rest = [p for p in sys_path if p not in bootslot.SLOT_DIRS and p != ""]
+    return [""] + [path] + rest
 
 
-def run(board, machine=None):
-    if machine is None:
-        import machine
-    built = build(board, machine)
-    if built is None:
-        return None
-    rt, tasks = built
-    asyncio.run(rt.run(tasks))
-    return rt
+def boot():
+    import os
+    import machine
+    import board
+    fs = RootFs(os)
+    slot = bootslot.select(fs)
+    sys.path[:] = use_slot(bootslot.SLOT_DIRS[slot], sys.path)
+    trial = bootslot.read(fs).on_trial()
+    if trial:
+        machine.WDT(timeout=board.WDT_TIMEOUT_MS)
+    try:
+        import start
+        start.run(board, machine)
+    except Exception:
+        if trial:
+            machine.reset()
+        raise
 
 
 if __name__ == "__main__":
-    import board as _board
-    run(_board)
+    boot()

@@ -44,8 +44,12 @@ def test_compile_uses_the_board_arch_and_writes_every_module(name, tmp_path, mon
     monkeypatch.setattr(deploy.subprocess, "run", spy)
     board = deploy.hardware_board(name)
     files = deploy.compile_firmware(board, str(tmp_path))
-    assert len(files) == len(modules()) and len(calls) == len(modules())
+    calls = [c for c in calls if "mpy-cross" in c[0]]
+    # the slot's modules, and bootslot outside the slots (docs/update.md)
+    assert len(files) == len(modules()) and len(calls) == len(modules()) + 1
     assert all("-march=" + HARDWARE[name] in c for c in calls)
+    assert (tmp_path / "fs" / "bootslot.mpy").read_bytes()[:2] == b"M\x06"
+    assert (tmp_path / "fs" / "lib" / "INFO").read_text().startswith("id stsmeter-")
     for rel in modules():
         mpy = tmp_path / "fs" / "lib" / (rel[:-3] + ".mpy")
         head = mpy.read_bytes()[:2]
@@ -96,10 +100,12 @@ def test_flash_dry_run_prints_mpremote_commands(tmp_path):
     i = words.index("-r")
     srcs = words[i + 1:words.index(":lib")]
     pkgs, mods = deploy.top_level_entries()
-    assert sorted(srcs) == sorted(["lib/%s.mpy" % m for m in mods] + ["lib/" + p for p in pkgs])
+    assert sorted(srcs) == sorted(["lib/%s.mpy" % m for m in mods] + ["lib/" + p for p in pkgs]
+                                  + ["lib/INFO"])
     for s in srcs:  # every copied path exists in the build
         assert (tmp_path / "rpi_pico" / "fs" / s).exists(), s
     assert "fs cp board.py :board.py + reset" in cmd
+    assert "fs cp bootslot.mpy :bootslot.mpy" in cmd and "fs cp main.py :main.py" in cmd
     assert (tmp_path / "rpi_pico" / "prepare.py").exists()
 
 
@@ -107,8 +113,8 @@ def test_flash_frozen_copies_only_main_and_board(tmp_path):
     rc, out = run("flash", "--frozen", "--board", "esp32_devkitc", "--dry-run",
                   "--build", str(tmp_path))
     assert rc == 0, out
-    assert "connect PORT run ../prepare.py" in out and ":lib" not in out
-    assert "fs cp board.py :board.py" in out
+    assert "connect PORT run ../prepare.py" in out and "fs cp -r lib/INFO :lib" in out
+    assert "fs cp board.py :board.py" in out and "bootslot" not in out
 
 
 def test_refusals():
@@ -142,7 +148,8 @@ def exists(p):
         return False
 put('/lib/sts/old_module.py'); put('/lib/sts/crc.mpy'); put('/lib/compat.py')
 put('/lib/hal/sub/deep.mpy'); put('/lib/someone_elses.py'); put('/data/state.rec', 'credit')
-put('/data/log/events.bin'); put('/main.py')
+put('/data/log/events.bin'); put('/main.py'); put('/fw/boot', 'boot1 1 -1 0 0')
+put('/fw/b/INFO')
 """
 
 
@@ -161,6 +168,8 @@ def test_prepare_script_removes_only_our_old_packages(tmp_path):
 assert not exists('/lib/sts') and not exists('/lib/hal') and not exists('/lib/compat.py')
 assert exists('/lib') and exists('/lib/someone_elses.py')
 assert open('/data/state.rec').read() == 'credit' and exists('/data/log/events.bin')
+# the boot record goes: the board boots what was flashed into /lib (slot A)
+assert not exists('/fw/boot') and exists('/fw/b/INFO')
 print('prepared')
 """)
     assert "prepared" in out
@@ -215,7 +224,7 @@ def test_freeze_manifest_covers_the_firmware(name, tmp_path):
     assert "make -C ports/%s BOARD=%s FROZEN_MANIFEST=" % (board.MP_PORT, board.MP_BOARD) in text
     frozen, includes = eval_manifest(str(path))
     assert includes == [board.MP_BASE_MANIFEST]
-    assert sorted(f for f in frozen if f != "board.py") == sorted(modules())
+    assert sorted(f for f in frozen if f != "board.py") == sorted(modules() + ["bootslot.py"])
     assert "board.py" in frozen and "main.py" not in frozen
 
 
@@ -239,7 +248,7 @@ def test_freeze_manifest_works_from_a_moved_checkout(tmp_path):
     shutil.copytree(os.path.join(ROOT, "firmware", "sts"), moved / "firmware" / "sts",
                     ignore=shutil.ignore_patterns("__pycache__"))
     frozen, _ = eval_manifest(str(moved / "build" / "rpi_pico" / "manifest.py"))
-    assert sorted(f for f in frozen if f != "board.py") == sorted(modules())
+    assert sorted(f for f in frozen if f != "board.py") == sorted(modules() + ["bootslot.py"])
 
 
 def test_firmware_dry_run_prints_the_image_build(tmp_path):

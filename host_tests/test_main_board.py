@@ -1,4 +1,4 @@
-"""firmware/main.py on a board's pin map with the host machine stand-ins
+"""firmware/start.py (what main.py runs) on a board's pin map with the host machine stand-ins
 (boards/host/machine_stub.py): the hardware path builds, the keypad matrix
 reaches the meter, the relay pin follows the credit, the UART carries HDLC, a
 restart keeps the state, provision.json is committed and deleted, and holding
@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(ROOT, "firmware"))
 sys.path.insert(0, os.path.join(ROOT, "boards", "host"))
 
 import machine_stub  # noqa: E402
-import main  # noqa: E402
+import start as firmware_start  # noqa: E402  (firmware/start.py)
 from hal.fs import FileSystem  # noqa: E402
 from sts import vend  # noqa: E402
 
@@ -79,7 +79,7 @@ class Hw:
 
 def start(tmp_path, hw, b):
     hw.rows, hw.cols = b.KEYPAD_ROWS, b.KEYPAD_COLS
-    return main.build(b, hw, FileSystem(str(tmp_path)))
+    return firmware_start.build(b, hw, FileSystem(str(tmp_path)))
 
 
 async def drive(rt, tasks, hw, b, keys):

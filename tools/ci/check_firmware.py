@@ -13,7 +13,7 @@
 
 The rule set (docs/portability.md): no CPython-only modules (dataclasses,
 enum, typing, abc, functools, itertools, ...), no __slots__, no int.bit_length
-or bytes.hex(sep), no Exception.__init__(self, ...); and the pure layers (sts, dlms, meter, store) import none of
+or bytes.hex(sep), no Exception.__init__(self, ...); and the pure layers (sts, dlms, meter, store, update) import none of
 machine, socket, serial, select, os or time: I/O and clocks are injected.
 Architecture (docs/architecture.md): each part of firmware/ imports only the
 parts LAYERS allows it (and only hal and main import machine); no code touches
@@ -46,7 +46,7 @@ CPYTHON_ONLY = {
     "itertools", "contextlib", "pathlib", "threading", "logging", "decimal",
     "fractions", "secrets", "collections.abc", "__future__", "attr", "attrs",
 }
-PURE_LAYERS = ("sts", "dlms", "meter", "store")
+PURE_LAYERS = ("sts", "dlms", "meter", "store", "update")
 NO_IO_IN_PURE = {"machine", "socket", "serial", "select", "os", "uos", "time", "utime"}
 
 # The layer-direction table: the firmware parts (packages and top-level
@@ -66,10 +66,12 @@ LAYERS = {
     "binding": ("compat", "vocab", "dlms", "meter"),
     "hal": ("compat", "civil"),
     "provision": ("compat", "store", "sts", "dlms"),
+    "bootslot": (),
     "update": (),
     "app": ("compat", "vocab", "store", "meter", "dlms", "binding", "provision"),
     "runtime": ("hal",),
-    "main": ("app", "provision", "runtime", "hal", "dlms"),
+    "start": ("app", "provision", "runtime", "hal", "dlms"),
+    "main": ("bootslot", "start"),
 }
 MACHINE_PARTS = ("hal", "main")  # the only parts that touch machine
 
@@ -310,11 +312,11 @@ def import_one(mod, path, heap, mpy_dir):
     return None
 
 
-# The composition roots (app: the whole firmware; dlms.server: the whole DLMS
-# stack) load many modules at once; they get the heap of a
-# whole-firmware run (make bench measures what it really needs), every other
-# module the test heap cap.
-WHOLE_FIRMWARE = ("app", "dlms.server")
+# The composition roots (app and start, which imports it: the whole firmware;
+# dlms.server: the whole DLMS stack) load many modules at once; they get the
+# heap of a whole-firmware run (make bench measures what it really needs),
+# every other module the test heap cap.
+WHOLE_FIRMWARE = ("app", "start", "dlms.server")
 
 
 def check_import(paths, heap, app_heap):

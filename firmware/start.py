@@ -1,0 +1,86 @@
+# The meter on a board: builds the hardware adapters (firmware/hal) from
+# board.py and hands them to the shared parts: provision.load (first start),
+# app.App (meter + DLMS server) and runtime.Runtime (the asyncio tasks).
+# main.py calls run() once it has put the firmware slot on sys.path; this
+# module is in the slot, so an update replaces it (docs/update.md). The
+# virtual meter (boards/host/vmeter.py) uses start_meter() and
+# runtime.Runtime too, with host stand-ins.
+#
+# Power cuts: nothing here keeps state. The meter loads its last committed
+# record (a cut mid-token leaves the old or the new record, never half of it;
+# CTS mode resumes from its reservation; after CTS exit the meter stays
+# locked, cts-mode CTS-18/19), provisioning finishes an interrupted step, and
+# the relay starts open until the meter has decided.
+#
+# Safe boot: hold D on the keypad while powering up: the meter and the
+# watchdog are not started, so mpremote can flash (docs/boards.md).
+import asyncio
+import os
+
+import app
+import provision
+import runtime
+
+
+def start_meter(board, fs, uptime, wallclock, relay, display, random_bytes,
+                provision_path="/provision.json"):
+    """Provisioning + App; returns (app, provision source)."""
+    p, source = provision.load(fs, board.DATA_DIR, provision_path)
+    a = app.App(p, fs, uptime.seconds, wallclock, relay, random_bytes, display,
+                data_dir=board.DATA_DIR)
+    provision.finish(fs, provision_path)
+    if source == provision.DEV and display is not None:
+        display.show("DEV KEYS", 1)  # development keys (provision.DEV_PROVISION)
+    return a, source
+
+
+def build(board, machine, fs=None):
+    """The meter on `board`'s hardware: (Runtime, tasks), or None on safe boot."""
+    import time
+    from hal import keypad, relay, led, display, pulse, ticker, watchdog, rtc, uart_port
+    from hal.fs import FileSystem
+    Pin = machine.Pin
+    rows, cols = keypad.make_pins(Pin, board.KEYPAD_ROWS, board.KEYPAD_COLS)
+    keys = keypad.Keypad(rows, cols, board.KEYPAD_MAP, None, board.KEYPAD_SCAN_MS,
+                         board.KEYPAD_DEBOUNCE)
+    if keys.is_down("D"):
+        print("safe boot: D held, meter and watchdog not started")
+        return None
+    rel = relay.make(Pin, board.RELAY_PIN, board.RELAY_ACTIVE_HIGH, board.RELAY_FEEDBACK_PIN,
+                     board.RELAY_FEEDBACK_ACTIVE_LOW)
+    leds = (led.make(Pin, board.LED_STATUS), led.make(Pin, board.LED_RELAY),
+            led.make(Pin, board.LED_ALARM))
+    disp = display.make(machine.I2C, Pin, board.DISPLAY_I2C, board.DISPLAY_SDA,
+                        board.DISPLAY_SCL, board.DISPLAY_ADDR, board.DISPLAY_COLS,
+                        board.DISPLAY_FREQ)
+    tick = ticker.Ticker(machine.Timer, board.TICK_MS, board.TICK_TIMER_ID)
+    tick.start()
+    up = runtime.Uptime(tick.take_ms)
+    clock = rtc.Clock(machine.RTC())
+    a, _ = start_meter(board, fs or FileSystem(""), up, clock.now, rel, disp, os.urandom)
+    counter = pulse.make(Pin, board.PULSE_PIN, board.PULSES_PER_KWH, board.PULSE_PULL,
+                         board.PULSE_MIN_GAP_MS)
+    wd = watchdog.Watchdog(machine.WDT, board.WDT_TIMEOUT_MS, tasks=3)
+    rt = runtime.Runtime(a, up, counter, None, leds, wd, board.TICK_MS)
+    keys.on_key = a.key
+    uart = uart_port.make(machine.UART, Pin, board.OPTICAL_UART, board.OPTICAL_TX,
+                          board.OPTICAL_RX, board.OPTICAL_BAUD, board.OPTICAL_RXBUF)
+    proto = a.server
+    if board.OPTICAL_MODE_E:
+        from dlms.iec62056_21 import ModeE
+        proto = app.ModeEPort(ModeE(a.meter.sts.drn), a.server)
+    port = uart_port.UartPort(uart, proto, board.OPTICAL_BAUD,
+                              ticks_ms=getattr(time, "ticks_ms", None))
+    return rt, (keys.run(rt.alive(1)), port.run(rt.alive(2)))
+
+
+def run(board, machine):
+    """Build and run the meter; main.py hands in `machine` (only hal and main
+    import it: tools/ci/check_firmware.py LAYERS)."""
+    built = build(board, machine)
+    if built is None:
+        return None
+    rt, tasks = built
+    asyncio.run(rt.run(tasks))
+    return rt
+
