@@ -2,6 +2,8 @@
 # data (provision.py) and injected hardware. main.py calls it with the board's
 # hal objects; the virtual meter and the tests call it with stand-ins. No I/O
 # of its own beyond what the injected file system does.
+import bootslot
+import vocab
 from store.fs import ensure_dir
 from store.state import StateStore
 from store.eventlog import EventLog
@@ -9,6 +11,11 @@ from meter.meter import Meter
 from meter import keypad as kp
 
 EVENT_CAPACITY = 120
+# A firmware on trial after an update (bootslot) is confirmed once it has run
+# this many meter seconds: a stuck task would have had the watchdog restart
+# the board long before (docs/update.md).
+FIRMWARE_HEALTHY_S = 60
+RESTART_ROUNDS = 10  # runtime rounds between an activation and the restart (answer sent)
 
 
 # The boards' 4x4 keypad legends -> meter.keypad events (docs/sim.md):
@@ -30,6 +37,10 @@ class App:
         from dlms import obis
         self.clock = clock
         self.display = display
+        self.fs = fs
+        self._image_key = bytes.fromhex(prov.value(provision, "image_key"))
+        self._images = None
+        self._restart_in = None
         ensure_dir(fs, data_dir)
         self.eventlog = EventLog(fs, data_dir + "/events", EVENT_CAPACITY)
         self.store = StateStore(fs, data_dir + "/meter")
@@ -39,7 +50,7 @@ class App:
         self.server = binding.dlms_server(
             self.meter, prov.dlms_config(provision, random_bytes),
             tuple(prov.value(provision, "token_formats")),
-            prov.value(provision, "token_reject_is_error"),
+            prov.value(provision, "token_reject_is_error"), firmware=self,
             store=StateStore(fs, data_dir + "/dlms"), wallclock=wallclock,
             hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings,
             auth_store=StateStore(fs, data_dir + "/auth"),
@@ -47,6 +58,11 @@ class App:
         self.keypad = kp.Keypad(self.meter, display, meter_config.get("keypad"))
         self.gateway = self.server.model.find(115, obis.TOKEN_GATEWAY)  # shows meter.last_token
         self.keypad.show_idle()
+        rec = bootslot.read(fs)
+        if rec.note == bootslot.NOTE_ROLLED_BACK:
+            self.meter.log_event(vocab.EV_FW_ROLLED_BACK, 1 - rec.active, rec.active)
+            bootslot.rollback_logged(fs)
+        self.firmware_on_trial = rec.on_trial()
 
     def key(self, legend):
         """One key press on the meter's keypad (a board legend, see KEY_EVENTS).
@@ -65,6 +81,41 @@ class App:
         now = self.clock()
         self.meter.tick(now)
         self.keypad.tick(now)
+        if self.firmware_on_trial and now >= FIRMWARE_HEALTHY_S:
+            self.meter.log_event(vocab.EV_FW_CONFIRMED, bootslot.running(self.fs))
+            bootslot.confirm(self.fs)
+            self.firmware_on_trial = False
+
+    # -- the running firmware and its update (docs/update.md) --------------------
+    def firmware_info(self):
+        """(identifier, signature) of the running firmware, from its slot."""
+        info = bootslot.read_info(self.fs, bootslot.running(self.fs)) or {}
+        return info.get("id", "").encode(), bytes.fromhex(info.get("signature", ""))
+
+    def image_store(self):
+        """The image store behind the image transfer object, loaded on first use."""
+        if self._images is None:
+            import sys
+            from update import bundle, image
+            self._images = image.ImageStore(self.fs, self._image_key,
+                                            bundle.runnable_formats(sys.implementation),
+                                            self.meter.log_event)
+        return self._images
+
+    def work(self):
+        """Background work, called every runtime round: a slice of an image
+        check. True when the meter must restart now (an image was activated
+        and the answer has had RESTART_ROUNDS rounds to go out)."""
+        s = self._images
+        if s is None:
+            return False
+        if s.busy():
+            s.step()
+        if s.reset_due:
+            left = RESTART_ROUNDS if self._restart_in is None else self._restart_in
+            self._restart_in = left - 1
+            return left <= 1
+        return False
 
 
 class ModeEPort:

@@ -43,6 +43,10 @@ DEV_PROVISION = {
     # a refused STS token: False = ACTION success, outcome in token_status only;
     # True = also action-result other-reason (docs/dlms.md, dlms.md 10 item 2)
     "token_reject_is_error": False,
+    # the manufacturer's Ed25519 public key for firmware images (docs/update.md).
+    # TEST KEY: RFC 8032 7.1 TEST 1, whose secret key is published; the
+    # development images of tools/make_image.py are signed with it
+    "image_key": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
 }
 
 

@@ -44,10 +44,12 @@ class Runtime:
     take_wh() (hal.pulse) or None; power: callable -> W or None (then demand
     is estimated from pulses); leds: (status, relay, alarm) hal.led.Led or
     None; watchdog: hal.watchdog.Watchdog or None (bit 0 is the metering
-    task; boards give their other tasks bits 1, 2 ...)."""
+    task; boards give their other tasks bits 1, 2 ...); reset: restarts the
+    board (machine.reset) when App.work() asks for it after a firmware
+    activation; None: the runtime stops with restart_requested set."""
 
     def __init__(self, app, uptime, pulse=None, power=None, leds=None, watchdog=None,
-                 tick_ms=100, on_update=None):
+                 tick_ms=100, on_update=None, reset=None):
         self.app = app
         self.meter = app.meter
         self.uptime = uptime
@@ -57,6 +59,8 @@ class Runtime:
         self.watchdog = watchdog
         self.tick_ms = tick_ms
         self.on_update = on_update  # called after each metering round (the sim's screen)
+        self.reset = reset
+        self.restart_requested = False
         self.running = True
         self._last_s = -1
         self._win_wh = 0
@@ -96,6 +100,11 @@ class Runtime:
             self._last_s = now
             self.app.tick()
             self._idle_display(now)
+        if self.app.work():
+            self.restart_requested = True
+            if self.reset is not None:
+                self.reset()
+            self.stop()
         if self.leds is not None:
             self.leds[1].set(bool(m.relay_closed))
             self.leds[2].set(m.low_credit or m.fault or m.cts_ended() or m.account.tamper)

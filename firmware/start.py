@@ -61,7 +61,8 @@ def build(board, machine, fs=None):
     counter = pulse.make(Pin, board.PULSE_PIN, board.PULSES_PER_KWH, board.PULSE_PULL,
                          board.PULSE_MIN_GAP_MS)
     wd = watchdog.Watchdog(machine.WDT, board.WDT_TIMEOUT_MS, tasks=3)
-    rt = runtime.Runtime(a, up, counter, None, leds, wd, board.TICK_MS)
+    rt = runtime.Runtime(a, up, counter, None, leds, wd, board.TICK_MS,
+                         reset=getattr(machine, "reset", None))
     keys.on_key = a.key
     uart = uart_port.make(machine.UART, Pin, board.OPTICAL_UART, board.OPTICAL_TX,
                           board.OPTICAL_RX, board.OPTICAL_BAUD, board.OPTICAL_RXBUF)

@@ -84,4 +84,8 @@ EV_CTS_REFUSED = const(21)  # a = UUT asked, b = reason (meter.cts REFUSED_*)
 EV_DLMS_COUNTER_NEAR_END = const(22)  # a = client SAP, b = 1 its IC, 2 the meter's (dlms.keystore)
 EV_DLMS_AUTH_LOCKED = const(23)  # a = client SAP, b = seconds (dlms.auth_guard)
 EV_DLMS_KEYS_RENEWED = const(24)  # a = client SAP, b = 1 EK (counters reset) | 2 AK changed
-
+# firmware update (update.image, app.App; docs/update.md)
+EV_FW_REFUSED = const(25)  # a = reason (update.image REFUSED_*): image not activated
+EV_FW_ACTIVATING = const(26)  # a = slot switched to (on trial), b = slot it replaces
+EV_FW_CONFIRMED = const(27)  # a = slot now running confirmed (healthy)
+EV_FW_ROLLED_BACK = const(28)  # a = slot that failed its trial, b = slot running again

@@ -31,6 +31,8 @@ EVENTS = {
     v.EV_CTS_PROFILE: "CTS profile changed", v.EV_MANUAL_RECONNECT: "manual reconnect",
     v.EV_CTS_REFUSED: "CTS refused", v.EV_DLMS_COUNTER_NEAR_END: "DLMS counter near end",
     v.EV_DLMS_AUTH_LOCKED: "DLMS client locked out", v.EV_DLMS_KEYS_RENEWED: "DLMS keys renewed",
+    v.EV_FW_REFUSED: "firmware image refused", v.EV_FW_ACTIVATING: "firmware activating",
+    v.EV_FW_CONFIRMED: "firmware confirmed", v.EV_FW_ROLLED_BACK: "firmware rolled back",
 }
 
 RELAY_REASONS = {

@@ -228,6 +228,12 @@ class MeterClient:
         reply = self._block(self.client.method(obj, index, data, data_type), GXReplyData())
         return reply.value
 
+    def request(self, frames):
+        """Send what a gurux object helper made (e.g. GXDLMSImageTransfer's
+        imageVerify(client)) and return the reply's value; DlmsError on an
+        error result."""
+        return self._block(frames, GXReplyData()).value
+
 
 def add_connection_args(ap):
     ap.add_argument("--port", default=os.environ.get("METER_PORT", "socket://127.0.0.1:4059"),

@@ -1,4 +1,4 @@
-# The virtual meter: the firmware (main.start_meter, app.App, runtime.Runtime)
+# The virtual meter: the firmware (start.start_meter, app.App, runtime.Runtime)
 # on the `host` board, under CPython or the unix micropython executable.
 # Started by tools/sim.py (`make sim`, `make sim MP=1`); see docs/sim.md.
 #
@@ -9,7 +9,12 @@
 #                 line protocol on TCP (keys/status/load/quit) for scripts
 #   display       one line with the display text, relay, LEDs, load
 #   storage       a host directory (--data, default sim-data) that plays the
-#                 board's root file system: DATA_DIR, provision.json
+#                 board's root file system: DATA_DIR, provision.json, and the
+#                 firmware slots (docs/update.md): bootslot chooses the slot
+#                 as main.py does on a board; slot A is the source tree until
+#                 an update installs one. After an update's activation the
+#                 process exits with RESTART_EXIT (a board resets): start it
+#                 again (make sim does) to run the new firmware.
 #   clock         --speed N: the meter's uptime clock runs N times faster
 #   load          --load W: a simulated load drawn while the relay is closed,
 #                 as S0 pulses through hal.pulse (board PULSES_PER_KWH)
@@ -33,7 +38,34 @@ import machine_stub  # noqa: E402
 
 sys.modules["machine"] = machine_stub
 import board  # noqa: E402  (boards/host/board.py)
-import main  # noqa: E402  (firmware/main.py)
+import bootslot  # noqa: E402  (firmware/bootslot.py and main.py: outside the slots)
+import main  # noqa: E402
+
+RESTART_EXIT = 3
+
+
+def _select_slot(argv):
+    """bootslot's choice for the data folder in argv (--data), put first on
+    sys.path when that slot holds an installed image. Before any import of
+    the firmware: it must come from the slot."""
+    root = argv[argv.index("--data") + 1] if "--data" in argv[:-1] else board.SIM_ROOT
+    _mkdir(root)
+    fs = main.RootFs(os, root)
+    slot = bootslot.select(fs)
+    if bootslot.complete(fs, slot):
+        sys.path.insert(0, root + bootslot.SLOT_DIRS[slot])
+    return slot
+
+
+def _mkdir(path):
+    try:
+        os.mkdir(path)
+    except OSError:
+        pass
+
+
+SLOT = _select_slot(sys.argv[1:])
+import start  # noqa: E402  (firmware/start.py)
 import runtime  # noqa: E402
 import tcp_optical  # noqa: E402
 from hal import display as hdisplay, led as hled, pulse as hpulse, relay as hrelay  # noqa: E402
@@ -260,8 +292,8 @@ class Sim:
         rtc = machine_stub.RTC()
         from hal.rtc import Clock
         wall = Clock(rtc)
-        self.app, self.source = main.start_meter(board, fs, up, wall.now, self.relay,
-                                                 self.display, os.urandom)
+        self.app, self.source = start.start_meter(board, fs, up, wall.now, self.relay,
+                                                  self.display, os.urandom)
         wd = hwatchdog.Watchdog(machine_stub.WDT, board.WDT_TIMEOUT_MS, tasks=1)
         self.rt = runtime.Runtime(self.app, up, self.load.counter, self.load.power, self.leds,
                                   wd, board.TICK_MS, self.screen.update)
@@ -343,8 +375,9 @@ class Sim:
         o = self.opts
         tasks = []
         await tcp_optical.start(self.app.server, o["host"], o["port"], log=out)
-        msg = "virtual meter %s (%s keys): optical port tcp %s:%d" % (
-            self.app.meter.sts.drn, self.source, o["host"], o["port"])
+        msg = "virtual meter %s (%s keys, firmware %s in slot %s): optical port tcp %s:%d" % (
+            self.app.meter.sts.drn, self.source, self.app.firmware_info()[0].decode() or "-",
+            "AB"[SLOT], o["host"], o["port"])
         if o["control"]:
             try:
                 await asyncio.start_server(self.control, o["host"], o["control"])
@@ -371,13 +404,6 @@ def _isatty():
         return os.isatty(sys.stdin.fileno()) if CPYTHON else True
     except Exception:
         return False
-
-
-def _mkdir(path):
-    try:
-        os.mkdir(path)
-    except OSError:
-        pass
 
 
 def run(argv):
@@ -413,4 +439,6 @@ def run(argv):
 
 
 if __name__ == "__main__":
-    run(sys.argv[1:])
+    if run(sys.argv[1:]).rt.restart_requested:
+        out("RESTART (firmware activated)")
+        sys.exit(RESTART_EXIT)

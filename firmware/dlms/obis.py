@@ -27,6 +27,9 @@ MAX_POWER_LIMIT = ln(0, 128, 19, 50, 0)  # class 3, W, set by STS class 2 sub 0
 CTS_MODE = ln(0, 128, 96, 50, 0)  # class 1, STS 203-1 CTS test mode register (UUT)
 CTS_STATUS = ln(0, 128, 96, 50, 1)  # class 1, CTS state, UUT, timer, exit reason
 EVENT_LOG = ln(0, 128, 99, 98, 0)  # class 1, array of recent events
+IMAGE_TRANSFER = ln(0, 0, 44, 0, 0)  # class 18, firmware update (docs/update.md)
+FIRMWARE_ID = ln(1, 0, 0, 2, 0)  # class 1, active firmware identifier (IEC 62056-6-1, IDIS)
+FIRMWARE_SIGNATURE = ln(1, 0, 0, 2, 8)  # class 1, active firmware signature
 
 
 def to_text(name):

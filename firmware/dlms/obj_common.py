@@ -1,8 +1,9 @@
 # Common COSEM classes (dlms.md 7.1): Data, Register, Clock, Association LN,
-# SAP assignment, IEC HDLC setup, Security setup. Views over the server context.
+# SAP assignment, IEC HDLC setup, Security setup, Image transfer. Views over
+# the server context.
 from dlms import axdr, cosem_time
 from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, R2,
-                        R0W2, RW2, HIDDEN, MANAGEMENT, NOBODY, READ_WRITE_DENIED,
+                        R0W2, R1W2, RW2, HIDDEN, MANAGEMENT, NOBODY, READ_WRITE_DENIED,
                         TYPE_UNMATCHED, OTHER_REASON)
 
 OID_PREFIX = (2, 16, 756, 5, 8)  # joint-iso-ccitt(2) country(16) country-name(756) ... DLMS UA
@@ -210,3 +211,29 @@ class SecuritySetup(CosemObject):
             raise AccessError(READ_WRITE_DENIED)
         ek, ak = key_transfer.unwrap_keys(param, c.kek)
         ctx.server.keys.renew(sap, ek, ak)
+
+
+class ImageTransfer(CosemObject):
+    """Class 18 version 0 (dlms.md 7; docs/update.md): firmware images. The
+    protocol is in dlms.image_transfer and the image store behind it comes
+    from target() (a callable): both load on the first access beyond the
+    logical name, so a meter that is not being updated never loads them."""
+    class_id = 18
+    ATTRS = (R0, R1, R1, R1, R1W2, R1, R1)
+    METHODS = (MANAGEMENT,) * 4
+
+    def __init__(self, ln, target):
+        CosemObject.__init__(self, ln)
+        self._target = target
+
+    def read(self, attr, ctx):
+        from dlms import image_transfer
+        return image_transfer.read(self._target(), attr)
+
+    def write(self, attr, value, ctx):
+        from dlms import image_transfer
+        image_transfer.write(self._target(), attr, value)
+
+    def invoke(self, method, param, ctx):
+        from dlms import image_transfer
+        image_transfer.invoke(self._target(), method, param)

@@ -1,6 +1,6 @@
 # Portable: the session whose heap issue 10 budgets, in stages: boot
-# (`import app`, then main.py and the hal adapters), the meter built (app.App
-# on a RAM file system, as main.build makes it without the hardware), a keypad
+# (`import app`, then main.py, start.py and the hal adapters), the meter built (app.App
+# on a RAM file system, as start.build makes it without the hardware), a keypad
 # token, then a remote HLS-GMAC token session over HDLC (SNRM, AARQ, HLS pass
 # 3/4, ciphered ACTION enter, GET token_status, RLRQ, DISC).
 #
@@ -37,6 +37,9 @@ LAZY_FEATURES = {
     "token vending and key derivation (tools only)": ("sts.vend",),
     "DLMS key renewal (class 64 key_transfer, RFC 3394 key wrap)": ("dlms.key_transfer",
                                                                     "dlms.keywrap"),
+    "firmware update (class 18 image transfer, image store, Ed25519)": (
+        "dlms.image_transfer", "update.image", "update.bundle", "update.ed25519",
+        "update.sha512"),
 }
 
 # The development meter (provision.DEV_PROVISION) with the system title and the
@@ -46,9 +49,10 @@ PROVISION = {"system_title": "4142434445464748"}
 STOC = bytes((0x91, 0xC8, 0xE4, 0x72, 0x39, 0x1C, 0x8E, 0x47,
               0xA3, 0xD1, 0xE8, 0x74, 0xBA, 0xDD, 0x6E, 0x37))
 WALLCLOCK = 848000000  # 2026-11-15, seconds since 2000
-# What boot loads besides app: main.py and the hardware adapters that
-# main.build imports (their objects need a board; their bytecode counts).
-BOOT_MODULES = ("main", "hal.keypad", "hal.relay", "hal.led", "hal.display", "hal.pulse",
+# What boot loads besides app: main.py with bootslot (the slot choice),
+# start.py and the hardware adapters that start.build imports (their objects
+# need a board; their bytecode counts).
+BOOT_MODULES = ("main", "bootslot", "start", "hal.keypad", "hal.relay", "hal.led", "hal.display", "hal.pulse",
                 "hal.ticker", "hal.watchdog", "hal.rtc", "hal.uart_port", "hal.fs")
 _GW = b"\x00\x73\x00\x00\x13\x28\x00\xff"  # class 115 token gateway 0.0.19.40.0.255
 
