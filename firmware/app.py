@@ -59,10 +59,10 @@ class App:
         self.gateway = self.server.model.find(115, obis.TOKEN_GATEWAY)  # shows meter.last_token
         self.keypad.show_idle()
         rec = bootslot.read(fs)
-        if rec.note == bootslot.NOTE_ROLLED_BACK:
-            self.meter.log_event(vocab.EV_FW_ROLLED_BACK, 1 - rec.active, rec.active)
+        if rec[3] == bootslot.NOTE_ROLLED_BACK:
+            self.meter.log_event(vocab.EV_FW_ROLLED_BACK, 1 - rec[0], rec[0])
             bootslot.rollback_logged(fs)
-        self.firmware_on_trial = rec.on_trial()
+        self.firmware_on_trial = bootslot.on_trial(rec)
 
     def key(self, legend):
         """One key press on the meter's keypad (a board legend, see KEY_EVENTS).
@@ -89,7 +89,9 @@ class App:
     # -- the running firmware and its update (docs/update.md) --------------------
     def firmware_info(self):
         """(identifier, signature) of the running firmware, from its slot."""
-        info = bootslot.read_info(self.fs, bootslot.running(self.fs)) or {}
+        from update import bundle
+        info = bundle.read_info(self.fs, bootslot.SLOT_DIRS[bootslot.running(self.fs)] + "/"
+                                + bootslot.INFO)
         return info.get("id", "").encode(), bytes.fromhex(info.get("signature", ""))
 
     def image_store(self):
@@ -101,6 +103,11 @@ class App:
                                             bundle.runnable_formats(sys.implementation),
                                             self.meter.log_event)
         return self._images
+
+    def busy(self):
+        """True while background work waits (an image check): the runtime
+        then yields between rounds instead of sleeping."""
+        return self._images is not None and self._images.busy()
 
     def work(self):
         """Background work, called every runtime round: a slice of an image

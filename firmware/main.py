@@ -51,7 +51,7 @@ def boot():
     fs = RootFs(os)
     slot = bootslot.select(fs)
     sys.path[:] = use_slot(bootslot.SLOT_DIRS[slot], sys.path)
-    trial = bootslot.read(fs).on_trial()
+    trial = bootslot.on_trial(bootslot.read(fs))
     if trial:
         machine.WDT(timeout=board.WDT_TIMEOUT_MS)
     try:

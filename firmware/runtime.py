@@ -5,7 +5,8 @@
 #   metering   every tick_ms: uptime from the tick source, energy pulses ->
 #              Meter.consume, demand -> Meter.set_power, App.tick once per
 #              meter second (CTS-14 asks for at least every 5 s), relay/alarm
-#              LEDs, the idle display
+#              LEDs, the idle display, a slice of background work (App.work:
+#              a firmware image check; back to back while there is some)
 #   heartbeat  the status LED (a frozen loop freezes it)
 #   watchdog   fed only while every registered task checks in (hal.watchdog)
 #   + the board's own tasks: keypad scan, optical port (UART or TCP), ...
@@ -129,7 +130,9 @@ class Runtime:
             self.step()
             if alive is not None:
                 alive()
-            await sleep_ms(self.tick_ms)
+            # an image check in the background (App.work) runs a slice per
+            # round: then only yield to the other tasks between rounds
+            await sleep_ms(0 if self.app.busy() else self.tick_ms)
 
     async def run(self, tasks=()):
         """Start the metering, heartbeat and watchdog tasks and the board's

@@ -41,17 +41,17 @@ def free_port():
 
 
 class Sim:
-    def __init__(self, data, mp=False, hold=None):
+    def __init__(self, data, mp=False, hold=None, extra=()):
         self.port, self.cport = free_port(), free_port()
         cmd = [PY, SIM] + (["--mp"] if mp else []) + [
             "--headless", "--port", str(self.port), "--control", str(self.cport),
-            "--data", str(data), "--load", "0"] + (["--hold-at", hold] if hold else [])
+            "--data", str(data), "--load", "0"] + (["--hold-at", hold] if hold else []) + list(extra)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
         self.lines = queue.Queue()
         self.log = []
         threading.Thread(target=self._read, daemon=True).start()
-        self.wait_for("READY", 60)
+        self.ready = self.wait_for("READY", 60)
 
     def _read(self):
         for line in self.proc.stdout:

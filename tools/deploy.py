@@ -120,8 +120,11 @@ def firmware_version():
 
 
 def slot_info(identifier, version, signature=""):
-    """A slot's INFO file (firmware/bootslot.py info_text)."""
-    return "id %s\nversion %s\nsignature %s\n" % (identifier, version, signature)
+    """A slot's INFO file (firmware/update/bundle.py info_text)."""
+    if FIRMWARE not in sys.path:
+        sys.path.insert(0, FIRMWARE)
+    from update.bundle import info_text
+    return info_text(identifier, version, signature)
 
 
 def top_level_entries():

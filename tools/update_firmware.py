@@ -13,6 +13,7 @@ Examples:
   python tools/make_image.py --version 1.2.0 -o build/fw-1.2.0.img
   python tools/update_firmware.py build/fw-1.2.0.img --port /dev/ttyUSB0
   python tools/update_firmware.py build/fw-1.2.0.img --port socket://127.0.0.1:4059 --json
+  python tools/update_firmware.py --status --port /dev/ttyUSB0   # what runs, what is in transfer
 
 Exit status: 0 activated (or verified, with --no-activate), 1 the meter
 refused the image (its event log says why), 2 a usage or communication
@@ -29,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gurux_dlms import GXStructure, GXUInt32  # noqa: E402
 from gurux_dlms.enums import DataType  # noqa: E402
-from gurux_dlms.objects import GXDLMSImageTransfer  # noqa: E402
+from gurux_dlms.objects import GXDLMSData, GXDLMSImageTransfer  # noqa: E402
 
 from dlms import obis  # noqa: E402
 from meterclient import DlmsError, MeterError, add_connection_args, client_from_args  # noqa: E402
@@ -111,11 +112,25 @@ def update(m, image, identifier, activate=True, verify_timeout=600, quiet=False)
     return out
 
 
+def status(m):
+    """The running firmware (1.0.0.2.0.255, 1.0.0.2.8.255) and the transfer."""
+    fw = GXDLMSData(obis.to_text(obis.FIRMWARE_ID))
+    sig = GXDLMSData(obis.to_text(obis.FIRMWARE_SIGNATURE))
+    t = GXDLMSImageTransfer(obis.to_text(obis.IMAGE_TRANSFER))
+    code = int(m.read(t, 6))
+    return {"firmware": bytes(m.read(fw, 2) or b"").decode(errors="replace"),
+            "signature": bytes(m.read(sig, 2) or b"").hex(),
+            "transfer_status": code, "transfer": STATUS[code],
+            "first_not_transferred_block": int(m.read(t, 4))}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog=__doc__.split("\n\n", 1)[1],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("image", help="a bundle made by tools/make_image.py")
+    ap.add_argument("image", nargs="?", help="a bundle made by tools/make_image.py")
+    ap.add_argument("--status", action="store_true",
+                    help="only read the running firmware and the transfer status")
     ap.add_argument("--no-activate", action="store_true", help="transfer and verify only")
     ap.add_argument("--verify-timeout", type=int, default=600,
                     help="seconds to wait for the meter's check (default 600)")
@@ -123,6 +138,16 @@ def main(argv=None):
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     add_connection_args(ap)
     args = ap.parse_args(argv)
+    if args.status:
+        try:
+            with client_from_args(args) as m:
+                print(json.dumps(status(m)))
+        except (MeterError, OSError, Exception) as exc:
+            print("error: %s" % exc, file=sys.stderr)
+            return 2
+        return 0
+    if not args.image:
+        ap.error("give an IMAGE (or --status)")
     try:
         image = open(args.image, "rb").read()
         identifier = bundle.parse(image[:bundle.HEAD + bundle.MAX_MANIFEST]).id.encode()

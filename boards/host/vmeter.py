@@ -375,9 +375,8 @@ class Sim:
         o = self.opts
         tasks = []
         await tcp_optical.start(self.app.server, o["host"], o["port"], log=out)
-        msg = "virtual meter %s (%s keys, firmware %s in slot %s): optical port tcp %s:%d" % (
-            self.app.meter.sts.drn, self.source, self.app.firmware_info()[0].decode() or "-",
-            "AB"[SLOT], o["host"], o["port"])
+        msg = "virtual meter %s (%s keys, firmware slot %s): optical port tcp %s:%d" % (
+            self.app.meter.sts.drn, self.source, "AB"[SLOT], o["host"], o["port"])
         if o["control"]:
             try:
                 await asyncio.start_server(self.control, o["host"], o["control"])

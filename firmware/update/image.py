@@ -50,7 +50,7 @@ RECORD_DIR = "/fw/xfer"
 BLOCK_SIZE = const(448)  # an ACTION with one block stays inside the 512-byte PDU, ciphered
 MAX_IMAGE = const(1048576)
 MAX_ID = const(64)
-_CHUNK = const(2048)  # bytes hashed or copied per slice
+_CHUNK = const(1024)  # bytes hashed or copied per slice
 
 
 class ImageStore:
@@ -95,8 +95,8 @@ class ImageStore:
             return self._status
         rec = bootslot.read(self.fs)
         if bootslot.running(self.fs) == self.target:
-            return ACTIVATING if rec.on_trial() else ACTIVATED
-        if rec.note != bootslot.NOTE_NONE:
+            return ACTIVATING if bootslot.on_trial(rec) else ACTIVATED
+        if rec[3] != bootslot.NOTE_NONE:
             return ACTIVATE_FAILED
         return VERIFIED  # cut before the switch: the image can be activated again
 
@@ -141,17 +141,19 @@ class ImageStore:
 
     # -- methods 1..4 ------------------------------------------------------------
     def initiate(self, identifier, size):
-        """image_transfer_initiate. The same identifier and size as the image
-        on flash keeps its blocks (a transfer resumes at first_missing());
-        anything else starts over."""
+        """image_transfer_initiate. The same identifier and size as a transfer
+        in progress or a verified image keeps the blocks on flash (a transfer
+        resumes at first_missing()); anything else starts over, a refused
+        image too."""
         if not self.enabled or not 0 < size <= self.max_size or not 0 < len(identifier) <= MAX_ID:
             return False
-        if self.status == VERIFYING or self.reset_due or bootslot.read(self.fs).on_trial():
+        if self.status == VERIFYING or self.reset_due or bootslot.on_trial(bootslot.read(self.fs)):
             return None  # busy, or the running firmware is not confirmed yet
         free = getattr(self.fs, "free_bytes", None)
         if free is not None and (free("/") or 0) + self.received < size:
             return False
-        if bytes(identifier) != self.id or size != self.size:
+        if (bytes(identifier) != self.id or size != self.size
+                or self.status not in (INITIATED, VERIFIED)):
             self._discard()
         self.id, self.size, self.signature, self.then_activate = bytes(identifier), size, b"", False
         self._save(INITIATED)
@@ -234,9 +236,12 @@ class ImageStore:
         f = fs.open(IMAGE, "rb")
         try:
             head = f.read(bundle.HEAD)
+            h = hashlib.sha256(head)
             try:
-                head += f.read(bundle.manifest_length(head))
-                m = bundle.parse(head)
+                m = bundle.Manifest(bundle.manifest_length(head))
+                for line in bundle.lines(f.read, m.manifest_size, h.update):
+                    m.add(line)
+                m.check()
             except bundle.BundleError:
                 yield REFUSED_FORMAT
                 return
@@ -246,8 +251,7 @@ class ImageStore:
             if m.format not in self.formats:
                 yield REFUSED_TARGET
                 return
-            h = hashlib.sha256(head)
-            left = self.size - len(head) - bundle.SIGNATURE_SIZE
+            left = m.data_size
             while left:
                 chunk = f.read(min(_CHUNK, left))
                 if not chunk:
@@ -273,7 +277,9 @@ class ImageStore:
         yield 0
 
     def _install(self, m, signature):
-        """Generator: the manifest's files into the slot that does not run."""
+        """Generator: the manifest's files into the slot that does not run,
+        each read back against its SHA-256; the slot's INFO file last. The
+        manifest is read again a line at a time beside the data."""
         fs = self.fs
         slot = 1 - bootslot.running(fs)
         self.target = slot
@@ -282,10 +288,16 @@ class ImageStore:
         ensure_dir(fs, d)
         for _ in _clear(fs, d):
             yield
-        f = fs.open(IMAGE, "rb")
+        man = fs.open(IMAGE, "rb")
+        data = fs.open(IMAGE, "rb")
         try:
-            _skip(f, bundle.HEAD + m.manifest_size)
-            for path, size, digest in m.files:
+            man.read(bundle.HEAD)
+            _skip(data, bundle.HEAD + m.manifest_size)
+            for line in bundle.lines(man.read, m.manifest_size):
+                f = bundle.file_entry(line)
+                if f is None:
+                    continue
+                path, size, digest = f
                 full = d + "/" + path
                 if "/" in path:
                     ensure_dir(fs, full[:full.rfind("/")])
@@ -293,7 +305,7 @@ class ImageStore:
                 try:
                     left = size
                     while left:
-                        chunk = f.read(min(_CHUNK, left))
+                        chunk = data.read(min(_CHUNK, left))
                         if not chunk:
                             raise ValueError("image ends early")
                         out.write(chunk)
@@ -304,9 +316,10 @@ class ImageStore:
                     raise ValueError("%s reads back wrong" % full)
                 yield
         finally:
-            f.close()
+            man.close()
+            data.close()
         write_file(fs, d + "/" + bootslot.INFO,
-                   bootslot.info_text(m.id, m.version, _hex(signature)).encode())
+                   bundle.info_text(m.id, m.version, _hex(signature)).encode())
 
 
 def _hex(b):

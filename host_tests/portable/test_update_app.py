@@ -13,6 +13,7 @@ import vocab
 from dlms import axdr, cosem, obis
 from meter_ramfs import RamFs
 from store.fs import ensure_dir, write_file
+from update import bundle
 import update_samples as u
 
 IMG = u.image()
@@ -75,7 +76,7 @@ class Meter:
 def _board():
     fs = RamFs()
     ensure_dir(fs, "/lib")
-    write_file(fs, "/lib/INFO", bootslot.info_text("stsmeter-1.0", "1.0", "").encode())
+    write_file(fs, "/lib/INFO", bundle.info_text("stsmeter-1.0", "1.0", "").encode())
     return fs
 
 
@@ -128,7 +129,7 @@ def test_update_activate_restart_and_confirm():
     assert m.app.firmware_on_trial
     m.now = app.FIRMWARE_HEALTHY_S
     m.app.tick()
-    assert not m.app.firmware_on_trial and not bootslot.read(fs).on_trial()
+    assert not m.app.firmware_on_trial and not bootslot.on_trial(bootslot.read(fs))
     assert m.events()[-1] == (vocab.EV_FW_CONFIRMED, 1, 0) and m.get(6) == 6
     m = Meter(fs)
     assert m.slot == 1 and not m.app.firmware_on_trial
@@ -157,5 +158,5 @@ def test_a_tampered_image_is_refused_and_logged():
     assert m.get(6) == 4 and m.get(7) == []
     assert m.events() == [(vocab.EV_FW_REFUSED, 2, 0)]  # update.image.REFUSED_SIGNATURE
     assert m.act(4, (axdr.INTEGER, 0))[0] == cosem.OTHER_REASON
-    assert m.app.work() is False and bootslot.read_info(fs, 1) is None
+    assert m.app.work() is False and not bootslot.complete(fs, 1)
     assert Meter(fs).slot == 0

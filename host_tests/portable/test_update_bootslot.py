@@ -1,7 +1,7 @@
 # Portable: the boot record and the slot choice (firmware/bootslot.py): a new
 # firmware boots on trial, MAX_TRIES boots without confirming roll back to
 # the previous slot with a note to log, an incomplete slot never boots, and
-# a damaged record boots slot A.
+# a damaged record boots slot A. Records are [active, fallback, tries, note].
 import bootslot
 from meter_ramfs import RamFs
 from store.fs import ensure_dir, write_file
@@ -14,7 +14,7 @@ def _board(b_complete=True):
         d = bootslot.SLOT_DIRS[slot]
         ensure_dir(fs, d)
         if slot == 0 or b_complete:
-            write_file(fs, d + "/" + bootslot.INFO, bootslot.info_text("fw-%d" % slot, "1", "").encode())
+            write_file(fs, d + "/" + bootslot.INFO, b"id fw\n")
     bootslot._selected[0] = None  # a fresh boot
     return fs
 
@@ -28,20 +28,18 @@ def test_no_record_boots_slot_a_and_writes_nothing():
     fs = _board()
     writes = fs.writes
     assert _boot(fs) == 0 and fs.writes == writes
-    assert not bootslot.read(fs).on_trial()
+    assert not bootslot.on_trial(bootslot.read(fs))
 
 
 def test_activation_boots_the_new_slot_on_trial_until_confirmed():
     fs = _board()
     _boot(fs)
     bootslot.activate(fs, 1)
-    rec = bootslot.read(fs)
-    assert (rec.active, rec.fallback, rec.tries) == (1, 0, 0)
-    assert _boot(fs) == 1 and bootslot.read(fs).tries == 1
+    assert bootslot.read(fs) == [1, 0, 0, bootslot.NOTE_NONE]  # active B, fallback A, no tries
+    assert _boot(fs) == 1 and bootslot.read(fs)[2] == 1
     assert bootslot.running(fs) == 1
     assert bootslot.confirm(fs) is True
-    rec = bootslot.read(fs)
-    assert (rec.active, rec.fallback, rec.note) == (1, -1, bootslot.NOTE_NONE)
+    assert bootslot.read(fs) == [1, -1, 0, bootslot.NOTE_NONE]
     assert bootslot.confirm(fs) is False  # nothing on trial any more
     for _ in range(bootslot.MAX_TRIES + 2):  # a confirmed slot stays
         assert _boot(fs) == 1
@@ -54,13 +52,12 @@ def test_a_firmware_that_never_confirms_is_rolled_back_after_max_tries():
     for i in range(bootslot.MAX_TRIES):
         assert _boot(fs) == 1, i  # each boot counted ...
     assert _boot(fs) == 0  # ... then the previous slot again
-    rec = bootslot.read(fs)
-    assert (rec.active, rec.fallback, rec.note) == (0, -1, bootslot.NOTE_ROLLED_BACK)
+    assert bootslot.read(fs) == [0, -1, 0, bootslot.NOTE_ROLLED_BACK]
     bootslot.rollback_logged(fs)
-    assert bootslot.read(fs).note == bootslot.NOTE_ROLLBACK_LOGGED
+    assert bootslot.read(fs)[3] == bootslot.NOTE_ROLLBACK_LOGGED
     assert _boot(fs) == 0
     bootslot.activate(fs, 1)  # the next activation clears the note
-    assert bootslot.read(fs).note == bootslot.NOTE_NONE
+    assert bootslot.read(fs)[3] == bootslot.NOTE_NONE
 
 
 def test_an_incomplete_slot_never_boots():
@@ -68,8 +65,8 @@ def test_an_incomplete_slot_never_boots():
     _boot(fs)
     bootslot.activate(fs, 1)  # (an installer never does this: INFO comes last)
     assert _boot(fs) == 0
-    assert bootslot.read(fs).note == bootslot.NOTE_ROLLED_BACK
-    bootslot.write(fs, bootslot.Record(1, -1, 0, 0))  # confirmed but incomplete
+    assert bootslot.read(fs)[3] == bootslot.NOTE_ROLLED_BACK
+    bootslot.write(fs, [1, -1, 0, 0])  # confirmed but incomplete
     assert _boot(fs) == 0
 
 
@@ -89,12 +86,3 @@ def test_damaged_records_boot_slot_a():
                  b"boot1 x y z w\n", b"\xff\xfe\x00"):
         write_file(fs, bootslot.RECORD, text)
         assert _boot(fs) == 0, text
-
-
-def test_slot_info():
-    fs = _board()
-    write_file(fs, "/fw/b/INFO", bootslot.info_text("stsmeter-9", "9", "ab01").encode())
-    info = bootslot.read_info(fs, 1)
-    assert (info["id"], info["version"], info["signature"]) == ("stsmeter-9", "9", "ab01")
-    fs.remove("/fw/b/INFO")
-    assert bootslot.read_info(fs, 1) is None

@@ -6,7 +6,7 @@ import bootslot
 import vocab
 from meter_ramfs import RamFs
 from store.fs import ensure_dir, write_file
-from update import image as im
+from update import bundle, image as im
 import update_samples as u
 
 IMG = u.image()
@@ -15,7 +15,7 @@ IMG = u.image()
 def _board():
     fs = RamFs()
     ensure_dir(fs, "/lib")
-    write_file(fs, "/lib/INFO", bootslot.info_text("factory", "1", "").encode())
+    write_file(fs, "/lib/INFO", bundle.info_text("factory", "1", "").encode())
     write_file(fs, "/lib/app.py", b"VERSION = '1'\n")
     bootslot._selected[0] = None
     return fs
@@ -57,12 +57,11 @@ def test_transfer_verify_install_activate():
     assert s.to_activate() == [(len(IMG), u.ID.encode(), IMG[-64:])]
     for path, data in u.FILES:  # installed into slot B and read back
         assert fs.files["/fw/b/" + path] == data
-    info = bootslot.read_info(fs, 1)
+    info = bundle.read_info(fs, "/fw/b/INFO")
     assert info["id"] == u.ID and info["signature"] == IMG[-64:].hex()
-    assert not bootslot.read(fs).on_trial()  # nothing switched before image_activate
+    assert not bootslot.on_trial(bootslot.read(fs))  # nothing switched before image_activate
     assert s.activate() is True and s.reset_due
-    rec = bootslot.read(fs)
-    assert (rec.active, rec.fallback) == (1, 0)
+    assert bootslot.read(fs)[:2] == [1, 0]
     assert log == [(vocab.EV_FW_ACTIVATING, 1, 0)]
 
 
@@ -122,14 +121,16 @@ def _refused(data, reason, key=u.PUBLIC_KEY, formats=("py",), ident=u.ID):
     assert s.status == im.VERIFY_FAILED and s.to_activate() == []
     assert log == [(vocab.EV_FW_REFUSED, reason, 0)]
     assert s.activate() is False and not s.reset_due
-    assert bootslot.read(fs).text() == bootslot.Record().text()  # nothing switched
-    assert bootslot.read_info(fs, 1) is None  # no complete slot B
+    assert bootslot.read(fs) == [0, -1, 0, 0]  # nothing switched
+    assert not bootslot.complete(fs, 1)
     assert _reboot(fs) == 0
     return fs
 
 
 def test_tampered_file_data_is_refused():
-    _refused(u.tampered(-80), im.REFUSED_SIGNATURE)
+    fs = _refused(u.tampered(-80), im.REFUSED_SIGNATURE)
+    s = _store(fs)  # the same identifier again: the refused blocks are not kept
+    assert s.initiate(u.ID.encode(), len(IMG)) is True and s.first_missing() == 0
 
 
 def test_tampered_manifest_is_refused():
@@ -158,7 +159,7 @@ def test_activate_before_verify_verifies_first():
     s = _store(fs, log)  # a restart in the middle: the check starts over, then activates
     while s.busy():
         s.step()
-    assert s.status == im.ACTIVATING and s.reset_due and bootslot.read(fs).active == 1
+    assert s.status == im.ACTIVATING and s.reset_due and bootslot.read(fs)[0] == 1
 
 
 def test_status_after_the_restart():
@@ -192,3 +193,11 @@ def test_status_after_a_rollback_and_after_a_cut_before_the_switch():
     _reboot(fs)
     s = _store(fs)
     assert s.status == im.VERIFIED and s.activate() is True
+
+
+def test_slot_info_file():
+    fs = RamFs()
+    assert bundle.read_info(fs, "/fw/b/INFO") == {}
+    write_file(fs, "/fw/b/INFO", bundle.info_text("stsmeter-9", "9", "ab01").encode())
+    assert bundle.read_info(fs, "/fw/b/INFO") == {"id": "stsmeter-9", "version": "9",
+                                                   "signature": "ab01"}

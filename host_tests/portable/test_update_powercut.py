@@ -13,7 +13,7 @@ from blockdev import TEAR_GARBLE
 import bootslot
 from store.fs import ensure_dir, write_file
 from store.state import StateStore
-from update import image as im
+from update import bundle, image as im
 import update_samples as u
 
 IMG = u.image()
@@ -26,7 +26,7 @@ def _disk():
     fs = disk.mount()
     ensure_dir(fs, "/lib")
     write_file(fs, "/lib/app.py", b"VERSION = '1'\n")
-    write_file(fs, "/lib/INFO", bootslot.info_text("factory", "1", "").encode())
+    write_file(fs, "/lib/INFO", bundle.info_text("factory", "1", "").encode())
     StateStore(fs, "/data/meter").commit(METER)
     StateStore(fs, "/data/dlms").commit(KEYS)
     return disk, fs
@@ -77,7 +77,7 @@ def _finish(fs, check_blocks=0):
         assert s.activate() is True
     assert _boot(fs) == 1
     bootslot.confirm(fs)
-    assert not bootslot.read(fs).on_trial() and _store(fs).status == im.ACTIVATED
+    assert not bootslot.on_trial(bootslot.read(fs)) and _store(fs).status == im.ACTIVATED
     assert _intact(fs) == 1
 
 
@@ -142,7 +142,7 @@ def test_every_cut_during_the_activation_and_the_first_boots():
         if done:  # an acknowledged activation holds
             assert slot == 1
         if "confirmed" in done:
-            assert not bootslot.read(fs).on_trial()
+            assert not bootslot.on_trial(bootslot.read(fs))
         _finish(fs)
 
     assert blockdev.sweep(disk, _activate_and_boot, check, TEAR_GARBLE) > 3
@@ -161,7 +161,7 @@ def test_every_cut_during_a_rollback():
     def check(fs, done):
         _intact(fs)
         if len(done) == bootslot.MAX_TRIES + 1:
-            assert done[-1] == 0 and bootslot.read(fs).note == bootslot.NOTE_ROLLED_BACK
+            assert done[-1] == 0 and bootslot.read(fs)[3] == bootslot.NOTE_ROLLED_BACK
             assert _store(fs).status == im.ACTIVATE_FAILED
 
     assert blockdev.sweep(disk, run, check, TEAR_GARBLE) > bootslot.MAX_TRIES
