@@ -64,7 +64,8 @@ bench: $(STAMP) $(MP32_STAMP)
 ## heap SIM_HEAP (the whole firmware needs more than the 128k test heap, docs/sim.md)
 SIM_HEAP    ?= 512k
 sim: $(STAMP)
-	SIM_HEAP=$(SIM_HEAP) $(PY) tools/sim.py $(if $(MP),--mp) $(SIM_ARGS)
+	@while :; do SIM_HEAP=$(SIM_HEAP) $(PY) tools/sim.py $(if $(MP),--mp) $(SIM_ARGS); rc=$$?; \
+	  [ $$rc -eq 3 ] || exit $$rc; echo "(restarting into the activated firmware, docs/update.md)"; done
 
 ## make flash BOARD=rpi_pico PORT=/dev/ttyACM0 [DRY_RUN=1] [FROZEN=1]
 flash: $(STAMP)

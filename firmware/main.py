@@ -44,13 +44,15 @@ def use_slot(path, sys_path):
     return [""] + [path] + rest
 
 
-def boot():
+def boot(root=""):
+    """Choose the slot and run its firmware (root: "" on a board; a host
+    folder that plays the board's file system in the tests)."""
     import os
     import machine
     import board
-    fs = RootFs(os)
+    fs = RootFs(os, root)
     slot = bootslot.select(fs)
-    sys.path[:] = use_slot(bootslot.SLOT_DIRS[slot], sys.path)
+    sys.path[:] = use_slot(root + bootslot.SLOT_DIRS[slot], sys.path)
     trial = bootslot.on_trial(bootslot.read(fs))
     if trial:
         machine.WDT(timeout=board.WDT_TIMEOUT_MS)

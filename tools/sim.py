@@ -1,6 +1,6 @@
 """The virtual meter launcher (`make sim`, `make sim MP=1`).
 
-Runs boards/host/vmeter.py -- the firmware's main.start_meter, app.App and
+Runs boards/host/vmeter.py -- the firmware's start.start_meter, app.App and
 runtime.Runtime on the `host` board -- under this CPython, or with --mp under
 the `micropython` executable with a heap cap (the firmware precompiled to
 .mpy under build/sim-mpy/, as on a board). Every other option goes to the
