@@ -1,5 +1,5 @@
 # The composition root: builds the meter and its DLMS server from provisioning
-# data (provision.py) and injected hardware. main.py calls it with the board's
+# data (provision.py) and injected hardware. start.py calls it with the board's
 # hal objects; the virtual meter and the tests call it with stand-ins. No I/O
 # of its own beyond what the injected file system does.
 import bootslot

@@ -251,13 +251,8 @@ class ImageStore:
             if m.format not in self.formats:
                 yield REFUSED_TARGET
                 return
-            left = m.data_size
-            while left:
-                chunk = f.read(min(_CHUNK, left))
-                if not chunk:
-                    raise ValueError("image ends early")
+            for chunk in _chunks(f, m.data_size):
                 h.update(chunk)
-                left -= len(chunk)
                 yield None
             signature = f.read(bundle.SIGNATURE_SIZE)
         finally:
@@ -292,7 +287,8 @@ class ImageStore:
         data = fs.open(IMAGE, "rb")
         try:
             man.read(bundle.HEAD)
-            _skip(data, bundle.HEAD + m.manifest_size)
+            for _ in _chunks(data, bundle.HEAD + m.manifest_size):
+                pass
             for line in bundle.lines(man.read, m.manifest_size):
                 f = bundle.file_entry(line)
                 if f is None:
@@ -303,13 +299,8 @@ class ImageStore:
                     ensure_dir(fs, full[:full.rfind("/")])
                 out = fs.open(full, "wb")
                 try:
-                    left = size
-                    while left:
-                        chunk = data.read(min(_CHUNK, left))
-                        if not chunk:
-                            raise ValueError("image ends early")
+                    for chunk in _chunks(data, size):
                         out.write(chunk)
-                        left -= len(chunk)
                 finally:
                     out.close()
                 if _sha256_of(fs, full) != digest:
@@ -326,12 +317,14 @@ def _hex(b):
     return "".join("%02x" % x for x in b)
 
 
-def _skip(f, n):
+def _chunks(f, n):
+    """Generator: the next n bytes of file f, in pieces of at most _CHUNK."""
     while n:
-        k = len(f.read(min(_CHUNK, n)))
-        if not k:
+        chunk = f.read(min(_CHUNK, n))
+        if not chunk:
             raise ValueError("image ends early")
-        n -= k
+        n -= len(chunk)
+        yield chunk
 
 
 def _sha256_of(fs, path):
