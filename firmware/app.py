@@ -41,7 +41,10 @@ class App:
         self._image_key = bytes.fromhex(prov.value(provision, "image_key"))
         self._images = None
         self._restart_in = None
-        ensure_dir(fs, data_dir)
+        try:
+            ensure_dir(fs, data_dir)
+        except OSError:  # unwritable storage must not stop the start (the meter says so)
+            pass
         self.eventlog = EventLog(fs, data_dir + "/events", EVENT_CAPACITY)
         self.store = StateStore(fs, data_dir + "/meter")
         meter_config = prov.value(provision, "meter")
@@ -55,6 +58,10 @@ class App:
             hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings,
             auth_store=StateStore(fs, data_dir + "/auth"),
             auth_limits=prov.value(provision, "auth_lockout"), on_event=self.meter.log_event)
+        if provision and provision.get(prov.DAMAGED):
+            self.meter.set_fault(vocab.AT_PROVISION)
+        if self.eventlog.damaged:  # a file stood where the events folder should be
+            self.meter.log_event(vocab.EV_FAULT, vocab.FAULT_RECORD, vocab.AT_EVENTS)
         self.keypad = kp.Keypad(self.meter, display, meter_config.get("keypad"))
         self.gateway = self.server.model.find(115, obis.TOKEN_GATEWAY)  # shows meter.last_token
         self.keypad.show_idle()

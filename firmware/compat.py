@@ -15,3 +15,18 @@ except ImportError:
 # they stay small ints on every port; a difference of two readings is taken
 # modulo that, as time.ticks_diff does.
 TICKS_MASK = const(0x3FFFFFFF)
+
+
+def retry_on_memory(fn, *args):
+    """fn(*args); when the heap runs out, collect the garbage and call it once
+    more. A second MemoryError reaches the caller, which reports a resource
+    fault (vocab.RESOURCE / FAULT_MEMORY, docs/security.md "Failures"): never
+    silent, never mistaken for bad input or a damaged store. fn must leave
+    nothing half done when it raises."""
+    try:
+        return fn(*args)
+    except MemoryError:
+        pass
+    import gc
+    gc.collect()
+    return fn(*args)

@@ -18,6 +18,7 @@
 STORED = "stored"
 FILE = "file"
 DEV = "dev"
+DAMAGED = "damaged"  # the record is damaged and no file: never the development keys
 
 # DEVELOPMENT ONLY (docs/dlms.md, docs/boards.md): a fresh development board
 # is this meter. DRN 11111111115 (PAN 600727111111111153, the CTS vectors'
@@ -70,14 +71,16 @@ def dlms_config(p, random_bytes):
     ek, ak, kek = bytes.fromhex(g("ek")), bytes.fromhex(g("ak")), bytes.fromhex(g("kek"))
     read = (association.CONF_GET | association.CONF_BLOCK_GET
             | association.CONF_MULTIPLE_REFERENCES)
-    clients = {
-        16: association.ClientConfig(16, conformance=read),
+    clients = {16: association.ClientConfig(16, conformance=read)}
+    if p and p.get(DAMAGED):  # keys unknown: only the public client (docs/security.md)
+        return association.ServerConfig(bytes.fromhex(g("system_title")), clients, random_bytes)
+    clients.update({
         17: association.ClientConfig(17, acse.MECHANISM_LLS, secret=g("lls_password").encode(),
                                      conformance=read),
         1: association.ClientConfig(1, acse.MECHANISM_HLS_GMAC, ek=ek, ak=ak, kek=kek,
                                     policy=security.SC_AUTHENTICATED | security.SC_ENCRYPTED,
                                     contexts=(acse.CONTEXT_LN_CIPHERED,)),
-    }
+    })
     return association.ServerConfig(bytes.fromhex(g("system_title")), clients, random_bytes)
 
 
@@ -99,20 +102,26 @@ def _read_json(fs, path):
 
 
 def load(fs, data_dir, path="/provision.json"):
-    """(provision dict or None, source STORED/FILE/DEV). Commits a new file's
-    contents before returning them."""
+    """(provision dict or None, source STORED/FILE/DEV/DAMAGED). Commits a new
+    file's contents before returning them. A damaged record without a file
+    gives {DAMAGED: True}: app.App puts the meter in FAULT_STATE and the DLMS
+    server offers only the public client (never the development keys)."""
+    from compat import retry_on_memory
     from store.fs import exists
     from store.state import StateStore
     store = StateStore(fs, data_dir + "/prov")
+    damaged = False
     try:
-        rec = store.load()
-    except Exception:  # a damaged record: the meter state holds the STS keys
-        rec = None
+        rec = retry_on_memory(store.load)
+    except OSError:  # damaged (StoreCorruptError) or unreadable
+        rec, damaged = None, True
     if rec is not None:
         return rec, STORED
-    if exists(fs, data_dir + "/meter/a") or exists(fs, data_dir + "/meter/b"):
-        return None, DEV  # started before on the development keys: stays so
     p = _read_json(fs, path)
+    if damaged and p is None:
+        return {DAMAGED: True}, DAMAGED
+    if not damaged and (exists(fs, data_dir + "/meter/a") or exists(fs, data_dir + "/meter/b")):
+        return None, DEV  # started before on the development keys: stays so
     if p is None:
         return None, DEV
     store.commit(p)

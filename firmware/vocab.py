@@ -29,17 +29,19 @@ CRC = const(13)  # CRC wrong: wrong meter, wrong key or a typo
 MFR_CODE = const(14)  # class 1 manufacturer code is not ours
 LOCKOUT = const(15)  # keypad locked out after repeated rejects
 NOT_READY = const(16)  # token status not ready (virtual carrier)
+# The meter's own results past sts.md 9.5 (docs/security.md "Failures"):
+RESOURCE = const(17)  # out of memory even after a collection: nothing changed, enter it again
 
 # The display text per result 1..16, "|"-separated: the LCD word (sts.md 9.5
 # "typical LCD words"), shown with the two-digit code on the display and as
 # the token gateway's token_description. Long texts: vocab_names.RESULTS.
 _DISPLAY = const("Accept|KCT 1 ok|Key change|Overflow|Key type|Format|Range|Function|Old|Used|"
-                 "Key expired|DDTK|Reject|Mfr code|Lockout|Not ready")
+                 "Key expired|DDTK|Reject|Mfr code|Lockout|Not ready|No memory")
 
 
 def result_display(code):
     """What the meter shows for a result, e.g. 'Reject 13' (<= 14 characters)."""
-    word = _DISPLAY.split("|")[code - 1] if ACCEPT <= code <= NOT_READY else "Error"
+    word = _DISPLAY.split("|")[code - 1] if ACCEPT <= code <= RESOURCE else "Error"
     return "%s %02d" % (word, code)
 
 
@@ -56,7 +58,28 @@ REASON_COMMANDED = const(2)  # remote or manual disconnect (class 70 state)
 REASON_TAMPER = const(3)
 REASON_POWER_LIMIT = const(4)
 REASON_NO_CREDIT = const(5)
-REASON_FAULT = const(6)  # the stored state could not be read: no service, nothing accepted
+REASON_FAULT = const(6)  # a meter fault (FAULT_*): no service, nothing accepted
+
+# --- meter faults (Meter.fault, the FAULT event's a), shown as "Err n <word>"
+# (fault_display); docs/security.md "Storage damage and failures"
+FAULT_SAVE = const(1)  # storage cannot be written (read-only, full, failing): retried each minute
+FAULT_MEMORY = const(2)  # out of memory loading the state: retried at the next tick or token
+FAULT_STATE = const(3)  # the meter's state or provisioning record is damaged: service needed
+FAULT_RECORD = const(4)  # (event only) another record was damaged and replaced by its safe value
+_FAULTS = const("No save|Memory|Store|Record")
+# where (the FAULT event's b)
+AT_STATE = const(1)  # the meter state record (data/meter)
+AT_TOKEN = const(2)  # token processing
+AT_DLMS = const(3)  # a DLMS exchange
+AT_KEYS = const(4)  # the DLMS keys and counters record (data/dlms)
+AT_AUTH = const(5)  # the authentication failure record (data/auth)
+AT_EVENTS = const(6)  # the event log folder (data/events)
+AT_PROVISION = const(7)  # the provisioning record (data/prov)
+
+
+def fault_display(fault):
+    """What the meter shows in fault state, e.g. 'Err 3 Store'."""
+    return "Err %d %s" % (fault, _FAULTS.split("|")[fault - 1])
 
 # --- event codes of the meter's event log (store.eventlog: entries
 # (seq, time_s, code, a, b), all ints); a and b per code beside it
@@ -89,3 +112,6 @@ EV_FW_REFUSED = const(25)  # a = reason (update.image REFUSED_*): image not acti
 EV_FW_ACTIVATING = const(26)  # a = slot switched to (on trial), b = slot it replaces
 EV_FW_CONFIRMED = const(27)  # a = slot now running confirmed (healthy)
 EV_FW_ROLLED_BACK = const(28)  # a = slot that failed its trial, b = slot running again
+EV_FAULT = const(29)  # a = FAULT_*, b = AT_* (where)
+EV_FAULT_CLEARED = const(30)  # a = FAULT_* that ended (the meter recovered by itself)
+

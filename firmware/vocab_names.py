@@ -10,7 +10,7 @@ RESULTS = {
     v.RANGE: "Range error", v.FUNCTION: "Function error", v.OLD: "Old error",
     v.USED: "Used error", v.KEY_EXPIRED: "Key expired", v.DDTK: "DDTK error",
     v.CRC: "CRC error", v.MFR_CODE: "MfrCode error", v.LOCKOUT: "Token lockout active",
-    v.NOT_READY: "Token status not ready",
+    v.NOT_READY: "Token status not ready", v.RESOURCE: "Out of memory, enter it again",
 }
 
 
@@ -33,6 +33,7 @@ EVENTS = {
     v.EV_DLMS_AUTH_LOCKED: "DLMS client locked out", v.EV_DLMS_KEYS_RENEWED: "DLMS keys renewed",
     v.EV_FW_REFUSED: "firmware image refused", v.EV_FW_ACTIVATING: "firmware activating",
     v.EV_FW_CONFIRMED: "firmware confirmed", v.EV_FW_ROLLED_BACK: "firmware rolled back",
+    v.EV_FAULT: "fault", v.EV_FAULT_CLEARED: "fault cleared",
 }
 
 RELAY_REASONS = {

@@ -25,7 +25,7 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None):
         oc.HdlcSetup(obis.HDLC_SETUP),
         oc.IecLocalPortSetup(obis.IEC_LOCAL_PORT_SETUP),
         oc.Register(obis.ACTIVE_ENERGY_IMPORT,
-                    lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.account.consumed_wh & 0xFFFFFFFF),
+                    lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.published_energy_wh() & 0xFFFFFFFF),
                     0, 30),
         oc.Register(obis.MAX_POWER_LIMIT,
                     lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.account.mpl_w), 0, 27),

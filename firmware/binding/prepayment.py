@@ -7,7 +7,7 @@ import vocab
 from dlms import axdr, cosem_time
 from meter import cts as ctsmod
 from dlms.cosem import (CosemObject, AccessError, expect_int, R0, R1, MANAGEMENT, NOBODY,
-                        READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON)
+                        READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON, TEMPORARY_FAILURE)
 
 # token_status status_code (dlms.md 7.4)
 FORMAT_OK = const(0)
@@ -31,7 +31,7 @@ def token_status_code(code):
         # Lockout through the gateway: the meter executes no token (CTS mode
         # ended, or its state unreadable), whatever the token (docs/cts.md)
         return EXECUTION_FAILURE
-    if code == vocab.NOT_READY:
+    if code == vocab.NOT_READY or code == vocab.RESOURCE:
         return NOT_PROCESSED
     return VALIDATION_FAILURE
 
@@ -128,9 +128,11 @@ class TokenGateway(_Bound):
             raise AccessError(TYPE_UNMATCHED)
         try:
             code, _ = m.enter_token(digits, vocab.REMOTE, raw)
-        except Exception:  # the meter failed (a store error): not processed
+        except Exception:  # the meter failed (a store error): not processed, hardware-fault
             m.token_refused(vocab.REMOTE, vocab.NOT_READY, raw)
             raise
+        if code == vocab.RESOURCE:  # out of memory: nothing changed, send it again
+            raise AccessError(TEMPORARY_FAILURE)
         if self.reject_is_error and not vocab.accepted(code):
             raise AccessError(OTHER_REASON)
         return None

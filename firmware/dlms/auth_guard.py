@@ -10,7 +10,7 @@
 # own). A failure series is committed to the store when it grows, when a
 # closure runs out and when a success ends it, never on an ordinary success,
 # so a restart keeps the delay (its remaining time) and the lock-out.
-from compat import TICKS_MASK
+from compat import TICKS_MASK, retry_on_memory
 
 DEFAULT_LIMITS = {"after": 5, "base_s": 1, "lock_s": 900}
 
@@ -34,11 +34,15 @@ class AuthGuard:
         self.fails = {}  # SAP -> [failures in a row, closed until now_s]
         if store is not None:
             try:
-                d = store.load() or {}
-            except Exception:  # a damaged record must not stop the meter: start afresh
-                d = {}
-            for sap, rec in d.items():
-                self.fails[int(sap)] = [int(rec[0]), int(rec[1])]  # remaining s from now 0
+                d = retry_on_memory(store.load) or {}
+                for sap, rec in d.items():
+                    self.fails[int(sap)] = [int(rec[0]), int(rec[1])]  # remaining s from now 0
+            except Exception as e:  # damaged, or no memory: must not stop the meter
+                import vocab  # start afresh (docs/security.md "Storage damage")
+                self.fails = {}
+                if on_event is not None:
+                    on_event(vocab.EV_FAULT, vocab.FAULT_MEMORY if isinstance(e, MemoryError)
+                             else vocab.FAULT_RECORD, vocab.AT_AUTH)
 
     def advance(self, now_ms):
         """Time from the server (receive_data/tick); expires closures."""

@@ -3,7 +3,7 @@
 # (design.md): they keep no state beyond what the standard defines for them.
 #
 # Values cross this layer as A-XDR typed pairs (tag, value), see dlms.axdr.
-from compat import const
+from compat import const, retry_on_memory
 from dlms import axdr
 
 # Data-access-result / action-result codes: xdlms's (dlms.md 5.2).
@@ -81,10 +81,14 @@ def expect_int(value):
 class ObjectModel:
     """The logical device's objects, looked up by logical name. An unexpected
     exception inside an object (a bug, a store error) becomes hardware-fault
-    for that request and is counted in `errors`; it never reaches the link."""
+    for that request and is counted in `errors`; it never reaches the link.
+    Running out of memory is a resource fault: a GET is retried once after a
+    collection (compat.retry_on_memory), then, like a SET or ACTION that ran
+    out, answered temporary-failure and counted in `memory_faults`."""
 
     def __init__(self, objects):
         self.errors = 0
+        self.memory_faults = 0
         self.objects = list(objects)
         self._by_ln = {}
         for o in self.objects:
@@ -106,9 +110,12 @@ class ObjectModel:
                 return OBJECT_UNDEFINED, None
             if ctx.level < o.ATTRS[attr - 1][0]:
                 return READ_WRITE_DENIED, None
-            return SUCCESS, o.get(attr, ctx)
+            return SUCCESS, retry_on_memory(o.get, attr, ctx)
         except AccessError as e:
             return e.code, None
+        except MemoryError:
+            self.memory_faults += 1
+            return TEMPORARY_FAILURE, None
         except Exception:
             self.errors += 1
             return HARDWARE_FAULT, None
@@ -124,6 +131,9 @@ class ObjectModel:
             return SUCCESS
         except AccessError as e:
             return e.code
+        except MemoryError:
+            self.memory_faults += 1
+            return TEMPORARY_FAILURE
         except Exception:
             self.errors += 1
             return HARDWARE_FAULT
@@ -139,6 +149,9 @@ class ObjectModel:
             return SUCCESS, o.invoke(method, param, ctx)
         except AccessError as e:
             return e.code, None
+        except MemoryError:
+            self.memory_faults += 1
+            return TEMPORARY_FAILURE, None
         except Exception:
             self.errors += 1
             return HARDWARE_FAULT, None

@@ -12,14 +12,20 @@
 #   association ends and before a SET or ACTION runs), so no recorded
 #   command replays after a power cut;
 # - a renewal writes the new keys and the reset counters in one commit;
-# - an unchanged record is not written again (flash wear).
+# - an unchanged record is not written again (flash wear);
+# - the reservation moves only once it is durable: while the store cannot be
+#   written, tx stops at the stored reservation (next_tx gives None);
+# - a damaged record (counters unknown, issue 12 item 2) puts both counters at
+#   the start of the renewal reserve: no ordinary exchange can reuse a nonce
+#   or replay a command, and a key renewal (new EK) resets them (docs/security.md).
 #
 # Room (issue 12): an IC after which no IC is left would lock the client out
 # for good. The last IC_RESERVE counters are kept for a key renewal: an
 # ordinary request or response needs that much room after its IC, the steps
 # of a renewal only what the rest of the renewal needs (ROOM_*), and no IC
 # leaves less than 1, so the published next IC always fits in 32 bits.
-from compat import const
+from compat import const, retry_on_memory
+import vocab
 from dlms import gcm
 
 IC_MAX = 0xFFFFFFFF
@@ -45,7 +51,7 @@ class KeySet:
         self.ak = ak
         self.tx = tx
         self.rx_last = rx_last
-        self.reserved = tx  # the tx held by the store
+        self.reserved = IC_MAX + 1  # the tx held by the store (KeyStore); no limit without one
         self.renewed = False  # keys from a key transfer, not provisioning
         self.near_end = 0  # RX | TX: a counter passed IC_WARN (not reported yet)
         self._gcm = None
@@ -80,9 +86,9 @@ class KeySet:
 
     def next_tx(self, room=IC_RESERVE):
         """Take the next IC for sending; None when it would leave less than
-        `room` (then only a key renewal helps)."""
+        `room` (then only a key renewal helps) or is not reserved durably."""
         ic = self.tx
-        if ic > IC_MAX - room:
+        if ic > IC_MAX - room or ic >= self.reserved:
             return None
         if ic == IC_WARN:
             self.near_end |= TX
@@ -127,7 +133,16 @@ class KeyStore:
         self._saved = None
         self._pending = None
         if store is not None:
-            d = store.load()
+            for k in self.sets.values():
+                k.reserved = k.tx  # nothing is reserved before the first commit
+            try:
+                d = retry_on_memory(store.load)
+            except OSError:  # damaged (StoreCorruptError) or unreadable: counters unknown
+                d = None
+                for k in self.sets.values():
+                    k.tx = k.reserved = IC_MAX - IC_RESERVE + 1
+                    k.rx_last = IC_MAX - IC_RESERVE
+                self._event(vocab.FAULT_RECORD)
             for sap, k in self.sets.items():
                 rec = d.get(str(sap)) if d else None
                 if rec:
@@ -135,16 +150,30 @@ class KeyStore:
                     k.rx_last = rec[1]
                     if len(rec) >= 4:  # renewed over DLMS: overrides provisioning
                         k.ek, k.ak, k.renewed = bytes(rec[2]), bytes(rec[3]), True
+        try:
             self.save()
+        except OSError:  # storage cannot be written: no ciphered answer until it can
+            self._event(vocab.FAULT_SAVE)
+
+    def _event(self, fault):
+        if self.on_event is not None:
+            self.on_event(vocab.EV_FAULT, fault, vocab.AT_KEYS)
 
     def get(self, sap):
         return self.sets.get(sap)
 
     def save(self):
-        """Commit the counters if they changed, reserving tx ahead as needed."""
+        """Commit the counters if they changed, reserving tx ahead as needed.
+        Raises what the store raises; then the reservations stay as stored."""
+        held = [(k, k.reserved) for k in self.sets.values()]
         for k in self.sets.values():
             k.reserve()
-        self._commit(self._record())
+        try:
+            self._commit(self._record())
+        except Exception:
+            for k, r in held:
+                k.reserved = r
+            raise
 
     def after_apdu(self, sap):
         """After each APDU of client `sap`: store a new reservation when tx
@@ -152,11 +181,13 @@ class KeyStore:
         k = self.sets.get(sap)
         if k is None:
             return
-        if self.store is not None and k.tx + _MARGIN >= k.reserved:
-            self.save()
+        if k.tx + _MARGIN >= k.reserved:
+            try:
+                self.save()
+            except OSError:
+                self._event(vocab.FAULT_SAVE)  # tx stops at the reservation
         if k.near_end:
             if self.on_event is not None:
-                import vocab
                 self.on_event(vocab.EV_DLMS_COUNTER_NEAR_END, sap, k.near_end)
             k.near_end = 0
 
@@ -184,6 +215,7 @@ class KeyStore:
         if new.ek == k.ek:
             new.tx, new.rx_last, new.reserved = k.tx, k.rx_last, k.reserved
         else:
+            new.reserved = new.tx
             new.reserve()
         new.renewed = True
         self._commit(self._record(sap, new))
@@ -199,6 +231,5 @@ class KeyStore:
         changed = (1 if new.ek != k.ek else 0) | (2 if new.ak != k.ak else 0)
         k.take_renewal(new, changed & 1)
         if self.on_event is not None:
-            import vocab
             self.on_event(vocab.EV_DLMS_KEYS_RENEWED, sap, changed)
         return sap

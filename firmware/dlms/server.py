@@ -8,7 +8,15 @@
 # when an association ends and before any SET or ACTION runs, so that no
 # recorded command can be replayed after a power cut. Authentication failures
 # are rate-limited per client by dlms.auth_guard (docs/security.md).
-from dlms import axdr, cosem, hdlc_link, obis
+#
+# Failures (docs/security.md "Storage damage and failures"): when the counter
+# cannot be committed, a SET or ACTION is answered hardware-fault without
+# running; running out of memory is retried once after a collection, then
+# answered temporary-failure (inside an object) or exception-response
+# operation-not-possible, with a FAULT event. Neither drops the link.
+from compat import retry_on_memory
+import vocab
+from dlms import axdr, cosem, hdlc_link, obis, xdlms
 from dlms import association as assoc_mod
 from dlms import acse, auth_guard, keystore
 
@@ -56,6 +64,7 @@ class DlmsServer:
                  hdlc_addresses=(1,), hdlc_settings=None, levels=None,
                  auth_store=None, auth_limits=None, on_event=None):
         self.config = config
+        self.on_event = on_event
         self.keys = keystore.KeyStore(config.clients, store, on_event)
         self.guard = auth_guard.AuthGuard(auth_limits, auth_store, on_event)
         self.levels = levels or DEFAULT_LEVELS
@@ -91,13 +100,31 @@ class DlmsServer:
             if ev is None:
                 return
             if isinstance(ev, hdlc_link.ApduReceived):
-                resp = self.handle_apdu(ev.client_address, ev.apdu)
+                try:
+                    resp = retry_on_memory(self.handle_apdu, ev.client_address, ev.apdu)
+                except MemoryError:  # a retry after the IC was taken is answered D8 01 06
+                    self._fault(vocab.FAULT_MEMORY)
+                    resp = xdlms.exception_response(xdlms.STATE_SERVICE_NOT_ALLOWED,
+                                                    xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
                 if resp:
                     self.link.send_apdu(resp)
                 else:
                     self.link.acknowledge()
             elif isinstance(ev, hdlc_link.Disconnected):
                 self._release_all()
+
+    def _fault(self, fault):
+        if self.on_event is not None:
+            self.on_event(vocab.EV_FAULT, fault, vocab.AT_DLMS)
+
+    def _save_keys(self):
+        """Commit the client counters; False (and a FAULT event) if the store fails."""
+        try:
+            self.keys.save()
+            return True
+        except OSError:
+            self._fault(vocab.FAULT_SAVE)
+            return False
 
     # -- APDUs ----------------------------------------------------------------
     def _association(self, sap):
@@ -115,14 +142,23 @@ class DlmsServer:
         self.keys.after_apdu(sap)
         if ev.kind == assoc_mod.REPLY or ev.kind == assoc_mod.RELEASED:
             if ev.kind == assoc_mod.RELEASED:
-                self.keys.save()
+                self._save_keys()
             return ev.apdu
         ctx = Context(self, a, self.levels.get(sap, cosem.PUBLIC))
         req = ev.request
-        if ev.kind != assoc_mod.GET:
-            self.keys.save()
+        # no SET or ACTION runs unless its counter is durable (no replay after a cut)
+        saved = ev.kind == assoc_mod.GET or self._save_keys()
         m = self.model
-        if ev.kind == assoc_mod.GET:
+        faults = m.memory_faults
+        try:
+            return self._serve(a, ev.kind, req, ctx, saved)
+        finally:
+            if m.memory_faults != faults:
+                self._fault(vocab.FAULT_MEMORY)
+
+    def _serve(self, a, kind, req, ctx, saved):
+        m = self.model
+        if kind == assoc_mod.GET:
             results = []
             for r in req.refs:
                 if r.selector is not None:
@@ -131,10 +167,13 @@ class DlmsServer:
                 code, value = m.get(ctx, r.class_id, r.ln, r.index)
                 results.append(self._encode(value) if code == cosem.SUCCESS else code)
             return a.get_response(req, results)
-        if ev.kind == assoc_mod.SET:
-            dars = [m.set(ctx, r.class_id, r.ln, r.index, v) for r, v in zip(req.refs, req.values)]
+        if kind == assoc_mod.SET:
+            dars = [m.set(ctx, r.class_id, r.ln, r.index, v) if saved else cosem.HARDWARE_FAULT
+                    for r, v in zip(req.refs, req.values)]
             return a.set_response(req, dars)
         r = req.ref
+        if not saved:
+            return a.action_response(req, cosem.HARDWARE_FAULT)
         code, value = m.action(ctx, r.class_id, r.ln, r.index, req.value)
         data = self._encode(value) if value is not None else None
         if not isinstance(data, (bytes, bytearray)):
@@ -156,7 +195,7 @@ class DlmsServer:
     def _release_all(self):
         for a in self.associations.values():
             a.release()
-        self.keys.save()
+        self._save_keys()
 
     # -- COSEM views ------------------------------------------------------------
     def object_list(self, level):

@@ -4,7 +4,8 @@
 # with show(text)).
 #
 # An entry of exactly 20 digits + ENTER is a token; an entry of 1..4 digits +
-# ENTER is a short code (table SHORT_CODES); any other length is a Format error.
+# ENTER is a short code (table SHORT_CODES); any other length is a Format error
+# (the entry keeps up to 21 digits, so a 21-digit entry is one too).
 # Repeated rejects lock the keypad (sts.lockout, when that module is present).
 # After CTS test mode has ended, nothing is accepted (cts-mode.md CTS-19).
 from compat import const
@@ -95,7 +96,7 @@ class Keypad:
         self.tick(now_s)
         self.last_key_s = now_s
         if "0" <= k <= "9" and len(k) == 1:
-            if len(self.entry) < TOKEN_DIGITS:
+            if len(self.entry) <= TOKEN_DIGITS:  # a 21st digit makes the entry a Format error
                 self.entry += k
             self._show(grouped(self.entry))
         elif k == BACK or k == "B":
@@ -148,7 +149,8 @@ class Keypad:
                 code = vocab.FORMAT
                 self._show(vocab.result_display(code))
         except Exception:  # storage error: nothing was accepted, try again later
-            self._show(vocab.result_display(vocab.NOT_READY))
+            f = self.meter.fault
+            self._show(vocab.fault_display(f) if f else vocab.result_display(vocab.NOT_READY))
             return self._refused(text, vocab.NOT_READY)
         if self.lockout is not None:
             was = self.lockout.locked(now_s)

@@ -20,7 +20,17 @@
 # commit_interval_s has passed with some uncommitted, or credit ran out. A
 # power cut loses at most that uncommitted consumption (in the customer's
 # favour); board code that detects a brown-out may call power_down() to flush.
-from compat import const
+# The energy register is published as committed (published_energy_wh), so no
+# reading is ever above what a power cut leaves (issue 12 item 7).
+#
+# Faults (docs/security.md "Storage damage and failures"): `fault` is 0 or a
+# vocab.FAULT_*; in any fault the relay is open and nothing is accepted.
+# FAULT_STATE (the record is damaged or missing) stays until serviced and the
+# record is never overwritten; FAULT_MEMORY (out of memory loading it) and
+# FAULT_SAVE (storage cannot be written) are tried again and clear by
+# themselves. Running out of memory is retried once after a collection
+# (compat.retry_on_memory), then reported as vocab.RESOURCE, never as a reject.
+from compat import const, retry_on_memory
 import vocab
 from meter import account as ac
 from meter import cts as ctsmod
@@ -36,6 +46,9 @@ DEFAULTS = {
     "cts_persist_s": ctsmod.PERSIST_S,
     "cts_limit_s": ctsmod.LIMIT_S,
 }
+RETRY_S = const(60)  # FAULT_SAVE / FAULT_MEMORY: at most one new attempt a minute from tick()
+READ_COMMIT_S = const(60)
+_EVQ_MAX = const(12)  # events kept for the next commit while the flash cannot be written  # a register read commits pending energy at most this often
 
 
 def _get(config, key):
@@ -79,7 +92,8 @@ class Meter:
         # (source, result, units added, clock seconds, token as its carrier gave it)
         self.last_token = None
         self.keypad_lock = [0, 0]  # keypad lock-out kept over power cycles: [rejects, seconds left]
-        self.fault = False  # stored state unreadable: safe state, nothing accepted
+        self.fault = 0  # vocab.FAULT_*: safe state (relay open), nothing accepted
+        self._fault_at = 0
         self._evq = []  # events that go with the next commit
         self._log_seq = 0  # newest sequence number in the event ring
         self.uncommitted_wh = 0
@@ -90,6 +104,7 @@ class Meter:
         self.low_credit = False
         now = self.clock()
         self.last_commit_s = now
+        self._log_seq = self._log_newest()
         self._load(now)
         self.low_credit = self.account.low_credit()  # logged when it starts, not per boot
         self._log_now(now, vocab.EV_POWER_UP, 0, 0)
@@ -105,15 +120,48 @@ class Meter:
         }
 
     def _commit(self, now):
-        if self.fault:  # never overwrite a state we could not read
+        """Make the meter's record durable. A storage failure (OSError, the
+        store's errors included) sets FAULT_SAVE and is raised; a successful
+        commit ends it."""
+        if self.fault >= vocab.FAULT_MEMORY:  # never overwrite a state we could not read
             return
-        d = self._record()
-        self.store.commit(d)
+        try:
+            retry_on_memory(self.store.commit, self._record())
+        except OSError:
+            self._set_fault(now, vocab.FAULT_SAVE, vocab.AT_STATE)
+            raise
         self.last_commit_s = now
         self.uncommitted_wh = 0
         q, self._evq = self._evq, []
+        if self.fault:
+            self.fault = 0
+            q.append([now, vocab.EV_FAULT_CLEARED, vocab.FAULT_SAVE, 0])
         for e in q:
             self._append(e)
+
+    def _save(self, now):
+        """A metering commit: a storage failure is the FAULT_SAVE state (the
+        board's loop goes on), a MemoryError is tried again next time."""
+        try:
+            self._commit(now)
+        except OSError:
+            self._update_relay(now, False)
+        except MemoryError:
+            self._log_now(now, vocab.EV_FAULT, vocab.FAULT_MEMORY, vocab.AT_STATE)
+
+    def _set_fault(self, now, fault, where):
+        self._fault_at = now
+        if fault != self.fault:
+            self.fault = fault
+            self._log_now(now, vocab.EV_FAULT, fault, where)
+        if self.display is not None:
+            self.display.show(vocab.fault_display(fault))
+
+    def set_fault(self, where):
+        """A record the meter depends on (the provisioning record) is damaged:
+        FAULT_STATE, as for its own record (called by app.App)."""
+        self._set_fault(self.clock(), vocab.FAULT_STATE, where)
+        self._update_relay(self.clock(), False)
 
     def _transact(self, now, change, events):
         """The one way a decided change becomes real. `change` maps Meter
@@ -123,7 +171,7 @@ class Meter:
         store fails they are put back (the caller sees the exception, the
         meter stays as it was). With `change` None nothing is kept and the
         events are only logged. Metering commits (consume, tick, power_down)
-        keep what was measured and call _commit directly."""
+        keep what was measured and commit through _save."""
         if change is None:
             for e in events:
                 self._log_now(now, e[0], e[1], e[2])
@@ -132,6 +180,7 @@ class Meter:
         for k in change:
             before[k] = getattr(self, k)
             setattr(self, k, change[k])
+        n = len(self._evq)
         for e in events:
             self._event(now, e[0], e[1], e[2])
         try:
@@ -139,18 +188,30 @@ class Meter:
         except Exception:
             for k in before:
                 setattr(self, k, before[k])
-            self._evq = []
+            self._evq = self._evq[:n] + self._evq[n + len(events):]  # the fault's stay
+            if self.fault:
+                self._update_relay(now, False)
             raise
         self._update_relay(now, False)
 
     def _load(self, now):
         try:
-            d = self.store.load()
-        except Exception:  # no valid copy (store.fs.StoreCorruptError) or I/O error
-            self.fault = True
+            d = retry_on_memory(self.store.load)
+        except MemoryError:  # not damage: tried again (tick, token) or at the next boot
+            self._set_fault(now, vocab.FAULT_MEMORY, vocab.AT_STATE)
             return
-        if d is None:  # fresh meter: the factory state becomes the first record
-            self._commit(now)
+        except Exception:  # no valid copy (store.fs.StoreCorruptError) or I/O error
+            self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
+            return
+        if d is None:
+            if self._log_seq:  # the meter has a history, so its record was lost
+                self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
+                return
+            self.fault = 0  # fresh meter: the factory state becomes the first record
+            try:
+                self._commit(now)
+            except OSError:
+                pass  # FAULT_SAVE: tried again each minute
             return
         try:
             if d["v"] != RECORD_VERSION:
@@ -161,11 +222,16 @@ class Meter:
             self.last_result, self.last_tid = d["last"][0], d["last"][1]
             kl = d.get("kl") or [0, 0]
             self.keypad_lock = [int(kl[0]), int(kl[1])]
-        except Exception:
-            self.fault = True
+        except MemoryError:
+            self._set_fault(now, vocab.FAULT_MEMORY, vocab.AT_STATE)
             return
+        except Exception:
+            self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
+            return
+        if self.fault:
+            self.fault = 0
+            self._log_now(now, vocab.EV_FAULT_CLEARED, vocab.FAULT_MEMORY, 0)
         self.cts.load_record(d.get("cts"))  # missing/invalid -> ENDED (fail safe)
-        self._log_seq = self._log_newest()
         done = self._log_seq - d.get("evs", 0)
         q = d.get("evq") or []
         if done < 0:
@@ -185,6 +251,10 @@ class Meter:
 
     def _append(self, e):
         if self.eventlog is None:
+            return
+        if self.fault == vocab.FAULT_SAVE:  # the flash failed: the events go with the next commit
+            if len(self._evq) < _EVQ_MAX:
+                self._evq.append(e)
             return
         try:
             s = self.eventlog.append(int(e[0]), e[1], e[2], e[3])
@@ -234,23 +304,33 @@ class Meter:
         digits). Returns (result code, info dict). The result is final: an
         accepted token has been committed before this returns."""
         now = self.clock()
-        if self.cts.ended() or self.fault:  # CTS-19 (docs/cts.md: reported as Lockout)
+        if self.fault == vocab.FAULT_MEMORY:
+            self._load(now)  # the next attempt tries again
+        if self.cts.ended() or self.fault >= vocab.FAULT_MEMORY:  # CTS-19 (docs/cts.md: Lockout)
             self._log_now(now, vocab.EV_TOKEN_REJECTED, vocab.LOCKOUT, -1)
             code, info = vocab.LOCKOUT, {"reason": "cts ended" if not self.fault else "fault"}
         else:
-            from meter import token_entry
-            d = self._process(self.sts, text, None, self.sts_settings)
-            code, info, change, events = token_entry.outcome(d, self.account, self.effect,
-                                                             source == vocab.KEYPAD)
-            if change is None:  # rejected, or a test token: only the result is remembered
-                self.last_result = code
-            self._transact(now, change, events)
-            if change is not None:
-                info["credit"] = self.account.available()
+            try:
+                code, info = self._token(now, text, source)
+            except MemoryError:  # even after a collection: nothing changed
+                self._log_now(now, vocab.EV_FAULT, vocab.FAULT_MEMORY, vocab.AT_TOKEN)
+                code, info = vocab.RESOURCE, {"reason": "memory"}
         self.last_token = (source, code, info.get("units", 0), now,
                            text.encode() if token is None else token)
         if source != vocab.KEYPAD and self.display is not None:
             self.display.show(vocab.result_display(code))
+        return code, info
+
+    def _token(self, now, text, source):
+        from meter import token_entry
+        d = retry_on_memory(self._process, self.sts, text, None, self.sts_settings)
+        code, info, change, events = token_entry.outcome(d, self.account, self.effect,
+                                                         source == vocab.KEYPAD)
+        if change is None:  # rejected, or a test token: only the result is remembered
+            self.last_result = code
+        self._transact(now, change, events)
+        if change is not None:
+            info["credit"] = self.account.available()
         return code, info
 
     def token_refused(self, source, code, token):
@@ -263,7 +343,7 @@ class Meter:
     # --- metering -----------------------------------------------------------------------------
     def consume(self, wh):
         """Energy from the injected source (pulses or register increments, Wh)."""
-        if wh <= 0 or self.fault:
+        if wh <= 0 or self.fault >= vocab.FAULT_MEMORY:
             return
         now = self.clock()
         was_out = self.account.out_of_credit()
@@ -273,8 +353,9 @@ class Meter:
         if self.account.ec_active and not ec:
             self._event(now, vocab.EV_EMERGENCY_CREDIT, self.account.ec_amount)
         out = self.account.out_of_credit()
-        if self.uncommitted_wh >= self.commit_wh or (out and not was_out) or self._evq:
-            self._commit(now)
+        if not self.fault and (self.uncommitted_wh >= self.commit_wh or (out and not was_out)
+                               or self._evq):
+            self._save(now)  # in FAULT_SAVE only tick() tries again
         self._update_relay(now, False)
 
     def energy_register(self, total_wh, modulus=1 << 32):
@@ -286,6 +367,17 @@ class Meter:
         self._energy_last = total_wh
         if last is not None:
             self.consume((total_wh - last) % modulus)
+
+    def published_energy_wh(self):
+        """The cumulative energy register as published (Wh): the committed
+        value, never more, so no reading is above what the register shows after
+        a power cut (issue 12 item 7). Pending consumption is committed first
+        when the last commit is READ_COMMIT_S old (flash: at most one commit a
+        minute from reads; a head-end reading every 15 minutes adds <= 96 a day)."""
+        now = self.clock()
+        if self.uncommitted_wh and not self.fault and now - self.last_commit_s >= READ_COMMIT_S:
+            self._save(now)
+        return self.account.consumed_wh - self.uncommitted_wh
 
     def set_power(self, watts):
         """Instantaneous demand from the metering front end (W)."""
@@ -302,21 +394,31 @@ class Meter:
         if self.cts.tick(now):
             if self.cts.ended():
                 self._event(now, vocab.EV_CTS_EXITED, self.cts.exit_reason, self.cts.elapsed_s)
-            self._commit(now)
+            self._save(now)
+        elif self.fault:
+            if self.fault != vocab.FAULT_STATE and now - self._fault_at >= RETRY_S:
+                self._fault_at = now
+                if self.fault == vocab.FAULT_MEMORY:
+                    self._load(now)
+                else:
+                    self._save(now)
         elif self.uncommitted_wh and now - self.last_commit_s >= self.commit_interval_s:
-            self._commit(now)
+            self._save(now)
         self._update_relay(now, False)
 
     def power_down(self):
         """Brown-out warning from the board: flush uncommitted consumption."""
         now = self.clock()
         self._event(now, vocab.EV_POWER_DOWN)
-        self._commit(now)
+        self._save(now)
 
     # --- remote / manual switch commands (class 70 methods) ---------------------------------
     def _switch(self, cmd, code):
         now = self.clock()
         if self.fault:
+            return False
+        if self.cts.ended() and cmd != rp.REMOTE_DISCONNECT:  # CTS-19: nothing reconnects
+            self._log_now(now, code, 0, 0)
             return False
         new, ok = rp.command(self.control_state, self.control_mode, cmd)
         change = {"control_state": new} if new != self.control_state else None
@@ -344,8 +446,15 @@ class Meter:
 
     def log_event(self, code, a=0, b=0):
         """Log an event of another part of the meter (the DLMS server's
-        security events) at once, best effort, in the meter's event ring."""
-        self._log_now(self.clock(), code, a, b)
+        security and fault events) at once, best effort, in the meter's event
+        ring. When another record could not be saved, the meter tries its own
+        commit (at most once a minute): if the flash cannot be written it is in
+        FAULT_SAVE too, with the relay open and the fault on the display."""
+        now = self.clock()
+        self._log_now(now, code, a, b)
+        if code == vocab.EV_FAULT and a == vocab.FAULT_SAVE and not self.fault \
+                and now - self.last_commit_s >= RETRY_S:
+            self._save(now)
 
     def save_keypad_lock(self, rejects, remaining_s):
         """The keypad's lock-out (sts.lockout) made durable when it engages, so a
@@ -411,6 +520,9 @@ class Meter:
 
     # --- display texts ------------------------------------------------------------------------
     def credit_text(self):
+        """The idle display: the credit, or the fault while there is one."""
+        if self.fault:
+            return vocab.fault_display(self.fault)
         from meter.keypad import format_units
         a = self.account
         return "Cr %s%s%s" % (format_units(a.available(), a.metered), " EC" if a.ec_active else "",

@@ -56,7 +56,24 @@ class EventLog:
         self.per_segment = per_segment
         self.segments = (capacity + per_segment - 1) // per_segment + 1
         self.appends = 0
-        self._open()
+        self.damaged = False  # a file stood where the folder should be: removed
+        try:
+            self._open()
+        except OSError:  # damaged or unwritable storage must not stop the meter
+            self._repair()
+
+    def _repair(self):
+        """Remove a file standing in the log folder's place; the log then
+        starts empty. Anything else: opened again at the next append."""
+        self._stale = True
+        try:
+            if self.fs.stat(self.directory)[0] & 0x4000:
+                return
+            self.fs.remove(self.directory)
+            self.damaged = True
+            self._open()
+        except OSError:
+            pass
 
     def _path(self, i):
         return join(self.directory, str(i))

@@ -12,6 +12,7 @@ from compat import const
 ENOENT = const(2)
 EIO = const(5)
 EEXIST = const(17)
+EISDIR = const(21)
 ENOSPC = const(28)
 
 try:
@@ -33,8 +34,9 @@ except ImportError:  # ports built without binascii.crc32
         return crc ^ 0xFFFFFFFF
 
 
-class StoreError(Exception):
-    """Base class of the store's own errors."""
+class StoreError(OSError):
+    """Base class of the store's own errors: storage failures, like the
+    file system's OSErrors (the meter treats both alike)."""
 
 
 class StoreFullError(StoreError):

@@ -17,7 +17,7 @@ import struct
 
 from compat import const
 from store import codec
-from store.fs import (ENOSPC, StoreCorruptError, StoreFullError, crc32, errno_of,
+from store.fs import (EISDIR, ENOSPC, StoreCorruptError, StoreFullError, crc32, errno_of,
                       ensure_dir, join, read_file, write_file)
 
 MAGIC = b"SM"
@@ -27,6 +27,9 @@ HEADER_SIZE = const(12)
 OVERHEAD = const(16)
 SLOTS = ("a", "b")
 MAX_PAYLOAD = const(4096)
+_MISSING = const(0)
+_EMPTY = const(1)
+_DATA = const(2)
 
 
 def _newer(s, t):
@@ -83,19 +86,26 @@ class StateStore:
         return join(self.directory, SLOTS[i])
 
     def _read(self, i):
-        data = read_file(self.fs, self._path(i), self.max_payload + OVERHEAD + 1)
-        if not data:  # missing, or created but never written
-            return None, False
-        return unpack(data), True
+        """(seq, payload) or None, and what the slot holds: _MISSING, _EMPTY or
+        _DATA (anything else, also a slot that cannot be read, e.g. a folder)."""
+        try:
+            data = read_file(self.fs, self._path(i), self.max_payload + OVERHEAD + 1)
+        except OSError:
+            return None, _DATA
+        if data is None:
+            return None, _MISSING
+        return unpack(data), _DATA if data else _EMPTY
 
     def load(self):
         copies = []
         damaged = 0
+        held = []
         for i in (0, 1):
-            rec, present = self._read(i)
+            rec, what = self._read(i)
+            held.append(what)
             if rec is not None:
                 copies.append((rec[0], i, rec[1]))
-            elif present:
+            elif what != _MISSING:
                 damaged += 1
         if len(copies) == 2 and _newer(copies[0][0], copies[1][0]):
             copies.reverse()
@@ -114,7 +124,11 @@ class StateStore:
         self._scanned = True
         self._newest = None
         self.seq = 0
-        if damaged:
+        # A fresh store holds nothing, or only the first slot created by a
+        # first commit that a power cut interrupted before close (littlefs
+        # creates the file at open). Anything else, two empty slots too, is
+        # damage: never a fresh start (issue 12 item 2).
+        if damaged and held != [_EMPTY, _MISSING]:
             raise StoreCorruptError("no valid copy of the state in %s (%d damaged)"
                                     % (self.directory, damaged))
         self.recovered = False
@@ -139,7 +153,13 @@ class StateStore:
             if not self._dir_ok:
                 ensure_dir(self.fs, self.directory)
                 self._dir_ok = True
-            write_file(self.fs, self._path(target), record)
+            try:
+                write_file(self.fs, self._path(target), record)
+            except OSError as exc:
+                if errno_of(exc) != EISDIR:
+                    raise
+                self.fs.remove(self._path(target))  # a (damaged) folder in the slot's place
+                write_file(self.fs, self._path(target), record)
         except OSError as exc:
             if errno_of(exc) == ENOSPC:
                 raise StoreFullError("file system full: the %d-byte state record was not "

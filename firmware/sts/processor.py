@@ -1,7 +1,9 @@
 # The meter-side token processor, sts.md 9 (IEC 62055-41 7.3, 8.2).
 #
 # process(state, text) decides; it never mutates `state`, never does I/O and
-# never raises: any input ends in a result code (sts.md 9.5). When something
+# never raises for any input: it ends in a result code (sts.md 9.5). Only a
+# MemoryError passes through (nothing changed): the meter collects, retries
+# once and reports a resource fault (compat.retry_on_memory). When something
 # must change, Decision.state is the new StsState to commit atomically with
 # the effect (sts.effect), and Decision.state is None otherwise. The new
 # state may share its tids/kct lists with the old one: treat both as
@@ -44,8 +46,8 @@ def process(state, token_text, now_minutes=None, settings=None):
     s = settings if settings is not None else DEFAULT
     try:
         return _process(state, token_text, s)
-    except MemoryError:  # nothing changed; the same token may be entered again
-        return Decision(vocab.NOT_READY)
+    except MemoryError:  # not a reject: the caller reports the resource fault
+        raise
     except Exception:  # never raise: a bad state or setting ends as a reject
         return Decision(vocab.FORMAT)
 

@@ -139,7 +139,9 @@ def test_meter_24h_expiry_with_fast_clock_then_locked_forever():
     assert m.enter_token(f.make(0, 0, 11, 10), vocab.REMOTE)[0] == vocab.LOCKOUT
     assert m.cts_register_write(1) == cts.REFUSED_ENDED
     assert m.cts_register_write(0) == cts.REFUSED_ENDED
-    assert m.remote_reconnect() is True and not m.relay.closed
+    # issue 12: a remote reconnect is refused, not reported done with the relay open
+    assert m.remote_reconnect() is False and not m.relay.closed
+    assert m.manual_reconnect() is False and not m.relay.closed
     # still ended after a power cycle
     m2 = _meter(store=store, clock=f.Clock(0))
     assert m2.cts.ended() and not m2.relay.closed

@@ -48,8 +48,11 @@ def test_grouped_display_and_token_acceptance():
     assert d.text == tok[:4] + " " + tok[4:8] + " " + tok[8]
     _type(pad, tok[9:])
     assert d.text == " ".join((tok[0:4], tok[4:8], tok[8:12], tok[12:16], tok[16:20]))
-    _type(pad, "5")  # a 21st digit is ignored
-    assert pad.entry == tok
+    _type(pad, "5")  # a 21st digit is kept: the entry is no token (issue 12)
+    assert pad.entry == tok + "5"
+    _type(pad, "6")  # and no more than that
+    assert pad.entry == tok + "5"
+    _type(pad, kp.BACK)
     assert pad.key(kp.ENTER, 1) == vocab.ACCEPT
     assert d.text == "Accept 01" and m.account.credit[0] == 123
     assert _type(pad, tok + kp.ENTER, 2) == vocab.USED and d.text == "Used 10"
