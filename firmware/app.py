@@ -57,7 +57,8 @@ class App:
             store=StateStore(fs, data_dir + "/dlms"), wallclock=wallclock,
             hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings,
             auth_store=StateStore(fs, data_dir + "/auth"),
-            auth_limits=prov.value(provision, "auth_lockout"), on_event=self.meter.log_event)
+            auth_limits=prov.value(provision, "auth_lockout"), on_event=self.meter.log_event,
+            store_expected=not self.meter.fresh)
         if provision and provision.get(prov.DAMAGED):
             self.meter.set_fault(vocab.AT_PROVISION)
         if self.eventlog.damaged:  # a file stood where the events folder should be

@@ -121,9 +121,10 @@ class KeySet:
 class KeyStore:
     """clients: dict SAP -> association.ClientConfig (the provisioned keys);
     store: a StateStore (None: RAM only); on_event(code, a, b) for the
-    meter's event log, or None."""
+    meter's event log, or None; expected: the record must exist (the meter
+    is not new), so a missing one counts as damaged."""
 
-    def __init__(self, clients, store=None, on_event=None):
+    def __init__(self, clients, store=None, on_event=None, expected=False):
         self.store = store
         self.on_event = on_event
         self.sets = {}
@@ -137,7 +138,12 @@ class KeyStore:
                 k.reserved = k.tx  # nothing is reserved before the first commit
             try:
                 d = retry_on_memory(store.load)
+                # a damaged copy beside the valid one may have been newer: its
+                # counters may be ahead of the valid copy's, so both are unknown
+                lost = (d is None and expected) or getattr(store, "recovered", False)
             except OSError:  # damaged (StoreCorruptError) or unreadable: counters unknown
+                d, lost = None, True
+            if lost:
                 d = None
                 for k in self.sets.values():
                     k.tx = k.reserved = IC_MAX - IC_RESERVE + 1

@@ -58,14 +58,15 @@ class DlmsServer:
     invocation counters, auth_store one for the authentication failures
     (None: RAM only); auth_limits: the auth_guard limits (None: its
     defaults); on_event(code, a, b): an event log (the meter's; None: no
-    events); wallclock: callable -> seconds since 2000-01-01 UTC."""
+    events); wallclock: callable -> seconds since 2000-01-01 UTC;
+    store_expected: the keys record must exist (dlms.keystore)."""
 
     def __init__(self, config, objects, ldn, store=None, wallclock=None,
                  hdlc_addresses=(1,), hdlc_settings=None, levels=None,
-                 auth_store=None, auth_limits=None, on_event=None):
+                 auth_store=None, auth_limits=None, on_event=None, store_expected=False):
         self.config = config
         self.on_event = on_event
-        self.keys = keystore.KeyStore(config.clients, store, on_event)
+        self.keys = keystore.KeyStore(config.clients, store, on_event, store_expected)
         self.guard = auth_guard.AuthGuard(auth_limits, auth_store, on_event)
         self.levels = levels or DEFAULT_LEVELS
         self.link = hdlc_link.HdlcLink(hdlc_addresses, hdlc_settings)

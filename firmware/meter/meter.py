@@ -93,7 +93,9 @@ class Meter:
         self.last_token = None
         self.keypad_lock = [0, 0]  # keypad lock-out kept over power cycles: [rejects, seconds left]
         self.fault = 0  # vocab.FAULT_*: safe state (relay open), nothing accepted
+        self.fresh = False  # this start made the meter's first record
         self._fault_at = 0
+        self._probe_s = None  # when log_event last tried a commit for another record
         self._evq = []  # events that go with the next commit
         self._log_seq = 0  # newest sequence number in the event ring
         self.uncommitted_wh = 0
@@ -208,6 +210,7 @@ class Meter:
                 self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
                 return
             self.fault = 0  # fresh meter: the factory state becomes the first record
+            self.fresh = True
             try:
                 self._commit(now)
             except OSError:
@@ -231,6 +234,8 @@ class Meter:
         if self.fault:
             self.fault = 0
             self._log_now(now, vocab.EV_FAULT_CLEARED, vocab.FAULT_MEMORY, 0)
+        if getattr(self.store, "recovered", False):
+            self._recovered(now, d.get("evs", 0))
         self.cts.load_record(d.get("cts"))  # missing/invalid -> ENDED (fail safe)
         done = self._log_seq - d.get("evs", 0)
         q = d.get("evq") or []
@@ -238,6 +243,24 @@ class Meter:
             done = 0
         for e in q[done:]:
             self._append(e)
+
+    def _recovered(self, now, evs):
+        """The store fell back to the older copy: the damaged one may have been
+        newer. Tokens the event ring saw accepted after this copy are
+        remembered as Used, so none is accepted twice (their credit is lost
+        with the damaged copy; the FAULT event says so)."""
+        tids = list(self.sts.tids)
+        try:
+            for e in self.eventlog.entries():
+                if e[0] > evs and e[2] == vocab.EV_TOKEN_ACCEPTED and e[4] >= 0 \
+                        and e[4] not in tids:
+                    tids.append(e[4])
+        except Exception:
+            pass
+        if len(tids) != len(self.sts.tids):
+            from sts.state import TID_MEMORY_SIZE
+            self.sts = self.sts.derive(sorted(tids)[-TID_MEMORY_SIZE:], self.sts.kct)
+        self._log_now(now, vocab.EV_FAULT, vocab.FAULT_RECORD, vocab.AT_STATE)
 
     # --- event log -----------------------------------------------------------------
     def _log_newest(self):
@@ -453,7 +476,8 @@ class Meter:
         now = self.clock()
         self._log_now(now, code, a, b)
         if code == vocab.EV_FAULT and a == vocab.FAULT_SAVE and not self.fault \
-                and now - self.last_commit_s >= RETRY_S:
+                and (self._probe_s is None or now - self._probe_s >= RETRY_S):
+            self._probe_s = now
             self._save(now)
 
     def save_keypad_lock(self, rejects, remaining_s):

@@ -117,6 +117,8 @@ class StateStore:
             except codec.CodecError:
                 d = None
             if isinstance(d, dict):
+                if _MISSING in held and (i or seq != 1):  # only the first copy is ever alone
+                    damaged += 1
                 self.seq, self._newest, self._scanned = seq, i, True
                 self.recovered = damaged > 0
                 return d
@@ -153,13 +155,13 @@ class StateStore:
             if not self._dir_ok:
                 ensure_dir(self.fs, self.directory)
                 self._dir_ok = True
-            try:
-                write_file(self.fs, self._path(target), record)
-            except OSError as exc:
-                if errno_of(exc) != EISDIR:
-                    raise
-                self.fs.remove(self._path(target))  # a (damaged) folder in the slot's place
-                write_file(self.fs, self._path(target), record)
+            self._write(target, record)
+            if self._newest is None and seq == 1:
+                # the first copy is mirrored into the other slot, so that later
+                # a slot alone (the other one missing) is only ever a first
+                # commit cut short, never a deleted newer copy
+                target, seq = 1, 2
+                self._write(1, seal(record, seq))
         except OSError as exc:
             if errno_of(exc) == ENOSPC:
                 raise StoreFullError("file system full: the %d-byte state record was not "
@@ -168,6 +170,15 @@ class StateStore:
         self._newest, self.seq = target, seq
         self.commits += 1
         return seq
+
+    def _write(self, i, record):
+        try:
+            write_file(self.fs, self._path(i), record)
+        except OSError as exc:
+            if errno_of(exc) != EISDIR:
+                raise
+            self.fs.remove(self._path(i))  # a (damaged) folder in the slot's place
+            write_file(self.fs, self._path(i), record)
 
     def _scan(self):
         """Find the newest valid copy without decoding it (commit before load)."""

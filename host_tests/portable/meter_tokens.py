@@ -40,6 +40,9 @@ SPECS["b2000"] = (7, K1, 0, 0, {"tid": 2000, "value": 100})
 K_DEV = "9ca1fc37b27dac93"
 SPECS["dev_keypad"] = (7, K_DEV, 0, 0, {"tid": 3000, "value": 100})
 SPECS["dev_remote"] = (7, K_DEV, 0, 0, {"tid": 3001, "value": 100})
+# test_store_damage.py: more 10.0 kWh tokens for the development meter
+SPECS["dev_3002"] = (7, K_DEV, 0, 0, {"tid": 3002, "value": 100})
+SPECS["dev_3003"] = (7, K_DEV, 0, 0, {"tid": 3003, "value": 100})
 
 TOKENS = {
     "credit500": "43898688467767467245",
@@ -76,4 +79,6 @@ TOKENS = {
     "b2000": "40008189059963674879",
     "dev_keypad": "51352474199720836649",
     "dev_remote": "11063480517346926196",
+    "dev_3002": "55767691090310511504",
+    "dev_3003": "52201951837780894937",
 }
