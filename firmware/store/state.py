@@ -157,11 +157,11 @@ class StateStore:
                 self._dir_ok = True
             self._write(target, record)
             if self._newest is None and seq == 1:
-                # the first copy is mirrored into the other slot, so that later
-                # a slot alone (the other one missing) is only ever a first
-                # commit cut short, never a deleted newer copy
-                target, seq = 1, 2
-                self._write(1, seal(record, seq))
+                # the first copy goes into both slots, so that later a slot
+                # alone (the other one missing) is only ever a first commit
+                # cut short, never a deleted newer copy
+                target = 1
+                self._write(1, record)
         except OSError as exc:
             if errno_of(exc) == ENOSPC:
                 raise StoreFullError("file system full: the %d-byte state record was not "

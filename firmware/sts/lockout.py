@@ -24,8 +24,8 @@ class Lockout:
             self.until = 0
             return
         # Not a bad entry: a valid token that does not fit, or no verdict at all.
-        if code == vocab.OVERFLOW or code == vocab.LOCKOUT or code == vocab.NOT_READY:
-            return
+        if code == vocab.OVERFLOW or code == vocab.LOCKOUT or code >= vocab.NOT_READY:
+            return  # NOT_READY, RESOURCE: the meter gave no verdict
         s = self.settings
         self.rejects += 1
         over = self.rejects - s.lockout_after
