@@ -43,6 +43,8 @@ class AuthGuard:
                 if on_event is not None:
                     on_event(vocab.EV_FAULT, vocab.FAULT_MEMORY if isinstance(e, MemoryError)
                              else vocab.FAULT_RECORD, vocab.AT_AUTH)
+                if not isinstance(e, MemoryError):
+                    self._save()  # write the fresh record over the damaged one
 
     def advance(self, now_ms):
         """Time from the server (receive_data/tick); expires closures."""

@@ -47,8 +47,8 @@ DEFAULTS = {
     "cts_limit_s": ctsmod.LIMIT_S,
 }
 RETRY_S = const(60)  # FAULT_SAVE / FAULT_MEMORY: at most one new attempt a minute from tick()
-READ_COMMIT_S = const(60)
-_EVQ_MAX = const(12)  # events kept for the next commit while the flash cannot be written  # a register read commits pending energy at most this often
+READ_COMMIT_S = const(60)  # a register read commits pending energy at most this often
+_EVQ_MAX = const(12)  # events kept for the next commit while the flash cannot be written
 
 
 def _get(config, key):
@@ -231,9 +231,10 @@ class Meter:
         except Exception:
             self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
             return
-        if self.fault:
+        if self.fault:  # a retry after FAULT_MEMORY
             self.fault = 0
             self._log_now(now, vocab.EV_FAULT_CLEARED, vocab.FAULT_MEMORY, 0)
+            self._update_relay(now, False)
         if getattr(self.store, "recovered", False):
             self._recovered(now, d.get("evs", 0))
         self.cts.load_record(d.get("cts"))  # missing/invalid -> ENDED (fail safe)
