@@ -128,6 +128,9 @@ class TokenGateway(_Bound):
             raise AccessError(TYPE_UNMATCHED)
         try:
             code, _ = m.enter_token(digits, vocab.REMOTE, raw)
+        except MemoryError:  # out of memory outside the meter's own retry: temporary-failure
+            m.token_refused(vocab.REMOTE, vocab.RESOURCE, raw)
+            raise
         except Exception:  # the meter failed (a store error): not processed, hardware-fault
             m.token_refused(vocab.REMOTE, vocab.NOT_READY, raw)
             raise

@@ -13,7 +13,8 @@
 # cannot be committed, a SET or ACTION is answered hardware-fault without
 # running; running out of memory is retried once after a collection, then
 # answered temporary-failure (inside an object) or exception-response
-# operation-not-possible, with a FAULT event. Neither drops the link.
+# operation-not-possible, or in the link itself the frame is dropped (the
+# client repeats it), with a FAULT event. Neither drops the link.
 from compat import retry_on_memory
 import vocab
 from dlms import axdr, cosem, hdlc_link, obis, xdlms
@@ -82,15 +83,26 @@ class DlmsServer:
 
     # -- bytes in, bytes out ---------------------------------------------------
     def receive_data(self, data, now_ms=None):
-        if now_ms is not None:
-            self.guard.advance(now_ms)
-        self.link.receive_data(data, now_ms)
-        self._pump()
+        try:
+            if now_ms is not None:
+                self.guard.advance(now_ms)
+            self.link.receive_data(data, now_ms)
+            self._pump()
+        except MemoryError:  # in the link itself: the frame is lost, the client repeats it
+            self._out_of_memory()
 
     def tick(self, now_ms):
-        self.guard.advance(now_ms)
-        self.link.tick(now_ms)
-        self._pump()
+        try:
+            self.guard.advance(now_ms)
+            self.link.tick(now_ms)
+            self._pump()
+        except MemoryError:
+            self._out_of_memory()
+
+    def _out_of_memory(self):
+        import gc
+        gc.collect()
+        self._fault(vocab.FAULT_MEMORY)
 
     def data_to_send(self):
         return self.link.data_to_send()

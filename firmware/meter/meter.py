@@ -49,6 +49,7 @@ DEFAULTS = {
 RETRY_S = const(60)  # FAULT_SAVE / FAULT_MEMORY: at most one new attempt a minute from tick()
 READ_COMMIT_S = const(60)  # a register read commits pending energy at most this often
 _EVQ_MAX = const(12)  # events kept for the next commit while the flash cannot be written
+_NO_MEMORY = {"reason": "memory"}  # enter_token's info for RESOURCE (allocated at import)
 
 
 def _get(config, key):
@@ -290,7 +291,10 @@ class Meter:
         self._evq.append([now, code, a, b])
 
     def _log_now(self, now, code, a=0, b=0):
-        self._append([now, code, a, b])
+        try:
+            self._append([now, code, a, b])
+        except MemoryError:
+            pass  # best effort, like the log itself
 
     # --- relay ------------------------------------------------------------------------
     def _update_relay(self, now, queue):
@@ -337,8 +341,8 @@ class Meter:
             try:
                 code, info = self._token(now, text, source)
             except MemoryError:  # even after a collection: nothing changed
+                code, info = vocab.RESOURCE, _NO_MEMORY
                 self._log_now(now, vocab.EV_FAULT, vocab.FAULT_MEMORY, vocab.AT_TOKEN)
-                code, info = vocab.RESOURCE, {"reason": "memory"}
         self.last_token = (source, code, info.get("units", 0), now,
                            text.encode() if token is None else token)
         if source != vocab.KEYPAD and self.display is not None:

@@ -126,3 +126,28 @@ def test_the_meter_never_sends_an_ic_it_could_not_reserve():
     s2, _ = _server(store)  # a restart starts at the stored reservation: nothing reused
     assert s2.keys.get(1).tx >= k.tx
 
+
+
+class _MeterRaising(Meter):
+    def enter_token(self, text, source=vocab.REMOTE, token=None):
+        raise MemoryError()
+
+
+def test_a_token_whose_meter_call_runs_out_of_memory_never_reads_not_ready():
+    s, log = _server(meter=_MeterRaising())
+    g = _open(s, 0x10)
+    assert _call(s, g, ENTER, 0x12) == b"\xc7\x01\xc1\x02\x00"  # temporary-failure
+    assert _call(s, g, STATUS, 0x13)[-1] == vocab.RESOURCE  # data_value 17, not 16
+    assert (vocab.EV_FAULT, vocab.FAULT_MEMORY, vocab.AT_DLMS) in log
+
+
+def test_the_link_out_of_memory_loses_the_frame_not_the_meter():
+    s, log = _server()
+    cl = _public(s)
+    real = s.link.receive_data
+    s.link.receive_data = Flaky(real, 1)
+    s.receive_data(cl.i(b"\xe6\xe6\x00" + LDN), 0)  # lost: no answer, no exception
+    assert s.data_to_send() == b"" and log == [(vocab.EV_FAULT, vocab.FAULT_MEMORY, vocab.AT_DLMS)]
+    s.link.receive_data = real
+    cl.vs = (cl.vs - 1) & 7  # the client sends the same frame again
+    assert exchange(s, cl, LDN)[:4] == b"\xc4\x01\xc1\x00"
