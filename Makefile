@@ -40,7 +40,7 @@ test: $(STAMP) $(MP32_STAMP)
 	$(PY) tools/ci/check_firmware.py import --heap $(MP_HEAP)
 	$(PY) tools/ci/run_portable.py --heap $(MP_HEAP)
 	$(PY) tools/ci/run_portable.py --port wasm32
-	$(PY) -m pytest -q -n 2 host_tests $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n 2 --dist loadgroup host_tests $(PYTEST_ARGS)
 
 check-compile: $(STAMP)
 	$(PY) tools/ci/check_firmware.py compile
@@ -53,7 +53,7 @@ test-mp: $(STAMP) $(MP32_STAMP)
 	$(PY) tools/ci/run_portable.py --port wasm32
 
 test-py: $(STAMP) $(MP32_STAMP)
-	$(PY) -m pytest -q -n 2 host_tests $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n 2 --dist loadgroup host_tests $(PYTEST_ARGS)
 
 ## make bench: speed and memory figures for docs/benchmarks.md
 bench: $(STAMP) $(MP32_STAMP)

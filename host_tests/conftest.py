@@ -1,5 +1,7 @@
 # pytest (CPython) sees the same import paths the MicroPython runner sets up:
-# firmware/ (the code under test) and host_tests/portable/ (shared helpers).
+# firmware/ (the code under test) and host_tests/portable/ (shared helpers);
+# and after them the checkout (boards.host) and tools/ (the PC tools' package
+# pctools, and deploy.py; tools/ last: its sts.py is a command line).
 import os
 import sys
 
@@ -8,6 +10,8 @@ ROOT = os.path.dirname(HERE)
 for p in (os.path.join(ROOT, "firmware"), os.path.join(HERE, "portable"), ROOT):
     if p not in sys.path:
         sys.path.insert(0, p)
+if os.path.join(ROOT, "tools") not in sys.path:
+    sys.path.append(os.path.join(ROOT, "tools"))
 
 
 def pytest_terminal_summary(terminalreporter):

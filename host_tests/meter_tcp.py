@@ -1,64 +1,52 @@
-"""CPython test helper: the whole meter (firmware/app.App) behind the host
+"""CPython test helper: a host meter (boards/host/hostmeter) behind the host
 board's HDLC-over-TCP adapter (boards/host/tcp_optical) on a free loopback
-port, in a background asyncio thread; and STS tokens from tools/sts.py vend
-for the meter's development keys (provision.DEV_PROVISION)."""
+port, in a background asyncio thread; and STS tokens from tools/sts.py vend (its
+code, in this process) for the meter's development keys (provision.DEV_PROVISION)."""
 import asyncio
-import os
-import subprocess
-import sys
+import contextlib
+import io
 import threading
-import time
 
-import app as appmod
 import provision
 from boards.host import tcp_optical
-from hal.fs import FileSystem
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STS_TOOL = os.path.join(ROOT, "tools", "sts.py")
-EPOCH_2000 = 946684800
-
-
-class Relay:
-    def __init__(self):
-        self.closed = None
-        self.history = []
-
-    def set(self, closed):
-        self.closed = closed
-        self.history.append(closed)
+from boards.host.hostmeter import HostMeter
+from pctools import tokens
+from pctools.gateway import pack  # noqa: F401 (for the tests)
 
 
 class MeterTcp:
-    """App + tcp_optical on 127.0.0.1:<free port>. `restart()` rebuilds the
-    App on the same data directory (a power cycle). port_options go to
-    tcp_optical.OpticalPort (pre_snrm_ms, max_waiting, log)."""
+    """A HostMeter on data_dir (its other options in host: provision, clock,
+    wallclock ...) served on 127.0.0.1:<free port>, ticked every tick_s
+    seconds like a board (None: never). `restart()` builds a new HostMeter on
+    the same folder (a power cycle). port_options go to tcp_optical.OpticalPort
+    (pre_snrm_ms, max_waiting, log)."""
 
-    def __init__(self, data_dir, provision=None, **port_options):
+    def __init__(self, data_dir, provision=None, tick_s=None, port_options=None, **host):
         self.data_dir = data_dir
-        self.provision = provision
-        self.port_options = port_options
+        self.host_options = dict(host, provision=provision)
+        self.tick_s = tick_s
+        self.port_options = port_options or {}
         self.loop = None
         self.thread = None
         self.start()
 
-    def _build(self):
-        self.relay = Relay()
-        t0 = time.monotonic()
-        self.app = appmod.App(self.provision, FileSystem(self.data_dir),
-                              clock=lambda: int(time.monotonic() - t0),
-                              wallclock=lambda: int(time.time()) - EPOCH_2000,
-                              relay=self.relay, random_bytes=os.urandom)
-
     def start(self):
-        self._build()
+        self.host = HostMeter(self.data_dir, **self.host_options)
+        self.host.app  # built here, not on the server's thread
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
+
+        async def ticker():  # the board's tick (Meter.tick: CTS timer, relay)
+            while True:
+                await asyncio.sleep(self.tick_s)
+                self.host.tick()
 
         async def main():
             self._srv = await tcp_optical.start(self.app.server, "127.0.0.1", 0,
                                                 **self.port_options)
             self.port = self._srv.sockets[0].getsockname()[1]
+            if self.tick_s:
+                self._ticker = asyncio.ensure_future(ticker())
             ready.set()
 
         def run():
@@ -71,7 +59,13 @@ class MeterTcp:
         assert ready.wait(5), "tcp_optical did not start"
 
     def stop(self):
+        """Stop serving (a power cut); once stopped, nothing more happens."""
+        if self.loop is None:
+            return
+
         async def close():
+            if self.tick_s:
+                self._ticker.cancel()
             self._srv.close()  # also closes the connections: the server releases the link
             await self._srv.wait_closed()
 
@@ -83,6 +77,7 @@ class MeterTcp:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         self.loop.close()
+        self.loop = None
 
     def restart(self):
         self.stop()
@@ -99,8 +94,16 @@ class MeterTcp:
         return "socket://127.0.0.1:%d" % self.port
 
     @property
+    def app(self):
+        return self.host.app
+
+    @property
     def meter(self):
         return self.app.meter
+
+    @property
+    def relay(self):
+        return self.host.relay
 
     def credit(self):
         a = self.app.meter.account
@@ -113,23 +116,17 @@ def vend(amount="10", minute=0, **kw):
     2026-01-01 00:10, as 20 digits."""
     p = provision.DEV_PROVISION
     h, m = divmod(10 + minute, 60)
-    cmd = [sys.executable, STS_TOOL, "vend", "--key", p["key"], "--ea", "07", "--class", "0",
-           "--subclass", "0", "--base-date", str(p["base_date"]),
-           "--date", "2026-01-01 %02d:%02d" % (h, m), "--amount", amount]
+    argv = ["vend", "--key", p["key"], "--ea", "07", "--class", "0", "--subclass", "0",
+            "--base-date", str(p["base_date"]), "--date", "2026-01-01 %02d:%02d" % (h, m),
+            "--amount", amount]
     for k, v in kw.items():
-        cmd += ["--" + k.replace("_", "-"), str(v)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.split()
+        argv += ["--" + k.replace("_", "-"), str(v)]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):  # the command line's code, in this process
+        assert tokens.main(argv) == 0
+    out = out.getvalue().split()
     assert len(out[0]) == 20 and out[0].isdigit(), out
     return out[0]
-
-
-def pack(digits, encoding):
-    """20 digits -> the octet-string for `enter` (docs/dlms.md)."""
-    if encoding == "ascii":
-        return digits.encode()
-    if encoding == "bcd":
-        return bytes.fromhex(digits)
-    return int(digits).to_bytes(9, "big")
 
 
 class ApduLog:

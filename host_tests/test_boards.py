@@ -9,7 +9,6 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
 import deploy  # noqa: E402
 
 HARDWARE = ("rpi_pico", "rpi_pico_w", "esp32_devkitc")

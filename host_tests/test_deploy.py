@@ -12,12 +12,15 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPLOY = os.path.join(ROOT, "tools", "deploy.py")
-sys.path.insert(0, os.path.join(ROOT, "tools"))
 import deploy  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
 import check_firmware  # noqa: E402
 from mp_ram_root import mount_ram_root  # noqa: E402
+
+# one worker runs this module under `pytest -n 2 --dist loadgroup` (make test), so
+# its module fixtures (a compiled build per board, one flash dry run) are made once
+pytestmark = pytest.mark.xdist_group("deploy")
 
 HARDWARE = {"rpi_pico": "armv6m", "rpi_pico_w": "armv6m", "esp32_devkitc": "xtensawin"}
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
@@ -32,18 +35,42 @@ def modules():
     return [rel for rel, _ in deploy.firmware_sources()]
 
 
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    """compile_firmware once per board for the whole module: board name ->
+    (build folder, files written, mpy-cross command lines run)."""
+    done = {}
+
+    def build(name):
+        if name not in done:
+            out = tmp_path_factory.mktemp(name)
+            calls = []
+            real = subprocess.run
+
+            def spy(cmd, **kw):
+                calls.append(cmd)
+                return real(cmd, **kw)
+
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(deploy.subprocess, "run", spy)
+                files = deploy.compile_firmware(deploy.hardware_board(name), str(out))
+            done[name] = (out, files, calls)
+        return done[name]
+    return build
+
+
+@pytest.fixture(scope="module")
+def pico_flash_dry_run(tmp_path_factory):
+    """`deploy.py flash --board rpi_pico --dry-run`, once: (build folder, exit status, output)."""
+    out = tmp_path_factory.mktemp("flash")
+    rc, text = run("flash", "--board", "rpi_pico", "--port", "/dev/ttyACM0", "--dry-run",
+                   "--build", str(out))
+    return out, rc, text
+
+
 @pytest.mark.parametrize("name", sorted(HARDWARE))
-def test_compile_uses_the_board_arch_and_writes_every_module(name, tmp_path, monkeypatch):
-    calls = []
-    real = subprocess.run
-
-    def spy(cmd, **kw):
-        calls.append(cmd)
-        return real(cmd, **kw)
-
-    monkeypatch.setattr(deploy.subprocess, "run", spy)
-    board = deploy.hardware_board(name)
-    files = deploy.compile_firmware(board, str(tmp_path))
+def test_compile_uses_the_board_arch_and_writes_every_module(name, compiled):
+    tmp_path, files, calls = compiled(name)
     calls = [c for c in calls if "mpy-cross" in c[0]]
     # the slot's modules, and bootslot outside the slots (docs/update.md)
     assert len(files) == len(modules()) and len(calls) == len(modules()) + 1
@@ -60,8 +87,8 @@ def test_compile_uses_the_board_arch_and_writes_every_module(name, tmp_path, mon
         os.path.join(ROOT, "firmware", "main.py"))
 
 
-def test_compiled_build_imports_under_micropython(tmp_path):
-    deploy.compile_firmware(deploy.hardware_board("rpi_pico"), str(tmp_path))
+def test_compiled_build_imports_under_micropython(compiled):
+    tmp_path = compiled("rpi_pico")[0]
     fs = tmp_path / "fs"
     # native code (dlms/native.py) is the board's (armv6m): this host refuses
     # it, and its importers fall back to their portable loops
@@ -88,9 +115,8 @@ def test_compiled_build_imports_under_micropython(tmp_path):
     assert not list((fs / "lib").rglob("*.py"))
 
 
-def test_flash_dry_run_prints_mpremote_commands(tmp_path):
-    rc, out = run("flash", "--board", "rpi_pico", "--port", "/dev/ttyACM0",
-                  "--dry-run", "--build", str(tmp_path))
+def test_flash_dry_run_prints_mpremote_commands(pico_flash_dry_run):
+    tmp_path, rc, out = pico_flash_dry_run
     assert rc == 0, out
     line = [l for l in out.splitlines() if "mpremote" in l][0]
     cwd, _, cmd = line.partition(" && ")
@@ -160,8 +186,8 @@ def _on_board(script_text, checks):
     return p.stdout
 
 
-def test_prepare_script_removes_only_our_old_packages(tmp_path):
-    rc, out = run("flash", "--board", "rpi_pico", "--dry-run", "--build", str(tmp_path))
+def test_prepare_script_removes_only_our_old_packages(pico_flash_dry_run):
+    tmp_path, rc, out = pico_flash_dry_run
     assert rc == 0, out
     script = (tmp_path / "rpi_pico" / "prepare.py").read_text()
     out = _on_board(script, """

@@ -13,7 +13,6 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPLOY = os.path.join(ROOT, "tools", "deploy.py")
 BIN = os.path.dirname(sys.executable)
-sys.path.insert(0, os.path.join(ROOT, "tools"))
 import deploy  # noqa: E402
 from mp_ram_root import mount_ram_root, pty_board  # noqa: E402
 

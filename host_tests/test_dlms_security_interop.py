@@ -4,9 +4,6 @@ gurux-dlms' GXDLMSSecuritySetup.globalKeyTransfer and with dlms-cosem's
 wrap_key plus a plain ACTION; an invocation counter of 0xFFFFFFFF; LLS
 guessing refused and locked across a restart; the keypad lock-out across a
 restart of the App on a real file system. docs/security.md."""
-import os
-import sys
-
 import pytest
 from dlms_cosem import cosem as dc_cosem, enumerations as en, utils
 from dlms_cosem.client import DlmsClient
@@ -14,19 +11,15 @@ from dlms_cosem.cosem import Obis
 from dlms_cosem.io import BlockingTcpIO, HdlcTransport
 from dlms_cosem.security import (HighLevelSecurityGmacAuthentication, NoSecurityAuthentication,
                                  SecurityControlField, wrap_key)
-from gurux_dlms import GXReplyData
 from gurux_dlms.objects import GXDLMSData, GXDLMSSecuritySetup
 from gurux_dlms.objects.enums import GlobalKeyType
 
-import app as appmod
 import provision
 from dlms import obis
-from hal.fs import FileSystem
 import vocab
-from meter_tcp import MeterTcp, Relay, meter, vend  # noqa: F401 (fixture)
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
-from meterclient import MANAGEMENT, READER, MeterClient  # noqa: E402
+from boards.host.hostmeter import HostMeter
+from meter_tcp import MeterTcp, meter, vend  # noqa: F401 (fixture)
+from pctools.meterclient import MANAGEMENT, READER, MeterClient
 
 T = obis.to_text
 KEK = bytes.fromhex(provision.DEV_PROVISION["kek"])
@@ -50,9 +43,9 @@ def ldn(c):
 def test_gurux_global_key_transfer_renews_keys_which_outlive_a_restart(meter):
     with MeterClient(meter.url, client=MANAGEMENT) as c:
         ss = GXDLMSSecuritySetup(T(obis.SECURITY_SETUP))
-        reply = GXReplyData()
-        c._block(ss.globalKeyTransfer(c.client, KEK, [(GlobalKeyType.UNICAST_ENCRYPTION, EK2),
-                                                      (GlobalKeyType.AUTHENTICATION, AK2)]), reply)
+        reply = c.exchange(ss.globalKeyTransfer(c.client, KEK,
+                                                [(GlobalKeyType.UNICAST_ENCRYPTION, EK2),
+                                                 (GlobalKeyType.AUTHENTICATION, AK2)]))
         assert reply.error == 0
     assert [e[3:] for e in events_of(meter, vocab.EV_DLMS_KEYS_RENEWED)] == [(1, 3)]
     assert published_ic(meter) == 0  # the counters start again with the new keys
@@ -120,8 +113,7 @@ def test_lls_guessing_is_refused_and_the_lock_out_survives_a_restart(tmp_path):
 
 def test_keypad_lock_out_survives_a_restart_of_the_meter(tmp_path):
     def build():
-        return appmod.App(None, FileSystem(str(tmp_path)), clock=lambda: 100, wallclock=lambda: 0,
-                          relay=Relay(), random_bytes=os.urandom)
+        return HostMeter(str(tmp_path), clock=lambda: 100, wallclock=lambda: 0).app
 
     def type_in(a, digits):
         for d in digits:

@@ -15,8 +15,7 @@ from gurux_dlms.objects import (GXDLMSAssociationLogicalName, GXDLMSClock, GXDLM
 from dlms import cosem, obis
 from meter_tcp import ApduLog, MeterTcp, meter, pack, vend  # noqa: F401 (fixture)
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
-from meterclient import MANAGEMENT, PUBLIC, READER, DlmsError, MeterClient  # noqa: E402
+from pctools.meterclient import MANAGEMENT, PUBLIC, READER, DlmsError, MeterClient  # noqa: E402
 
 T = obis.to_text
 EXECUTED, FORMAT_FAILURE, VALIDATION_FAILURE = 3, 4, 6

@@ -10,12 +10,10 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.append(os.path.join(os.path.dirname(HERE), "tools"))
+from pctools import fleet, stskeys
+from sts import vend
 
-import fleet  # noqa: E402
-import stskeys  # noqa: E402
-from sts import vend  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 N = 50
 
@@ -104,7 +102,7 @@ def test_list_formats():
 def test_fifty_meters_take_a_token_each_over_tcp(tmp_path):
     from gurux_dlms.enums import DataType
     from gurux_dlms.objects import GXDLMSCredit, GXDLMSData, GXDLMSTokenGateway
-    from meterclient import MeterClient
+    from pctools.meterclient import MeterClient
 
     ft = FleetThread(N, str(tmp_path))
     try:
@@ -150,7 +148,7 @@ def test_one_port_addressed_by_hdlc_server_address(tmp_path):
     import socket
     from gurux_dlms.enums import DataType
     from gurux_dlms.objects import GXDLMSCredit, GXDLMSData, GXDLMSTokenGateway
-    from meterclient import MeterClient
+    from pctools.meterclient import MeterClient
 
     ft = FleetThread(5, str(tmp_path), one_port=True)
     try:

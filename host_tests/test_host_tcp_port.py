@@ -16,18 +16,16 @@ import time
 
 import pytest
 
-import app as appmod
 from dlms import hdlc_frame as hf
 from dlmsdata import apdu
-from hal.fs import FileSystem
 from hdlc_testclient import Client, frames_in
-from meter_tcp import MeterTcp, Relay
+from meter_tcp import MeterTcp
 from test_sim_e2e import Sim
 
 from boards.host import tcp_optical
+from boards.host.hostmeter import HostMeter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.append(os.path.join(ROOT, "tools"))
 PRE = 1000  # pre-SNRM timeout of the arbitration tests (ms of the injected clock)
 
 
@@ -53,8 +51,7 @@ class Conn:
 
 @pytest.fixture
 def port(tmp_path):
-    a = appmod.App(None, FileSystem(str(tmp_path)), clock=lambda: 0, wallclock=lambda: 848000000,
-                   relay=Relay(), random_bytes=os.urandom)
+    a = HostMeter(str(tmp_path), clock=lambda: 0, wallclock=lambda: 848000000).app
     lines = []
     p = tcp_optical.OpticalPort(a.server, pre_snrm_ms=PRE, max_waiting=3, log=lines.append)
     p.lines = lines
@@ -168,7 +165,7 @@ def eof_within(sock, seconds):
 
 def test_silent_client_does_not_block_a_gurux_read(tmp_path):
     from gurux_dlms.objects import GXDLMSData
-    from meterclient import PUBLIC, MeterClient
+    from pctools.meterclient import PUBLIC, MeterClient
     m = MeterTcp(str(tmp_path))
     try:
         silent = silent_socket(m.port)
@@ -181,7 +178,8 @@ def test_silent_client_does_not_block_a_gurux_read(tmp_path):
 
 def test_sockets_bounded_queue_pre_snrm_and_inactivity(tmp_path):
     lines = []
-    m = MeterTcp(str(tmp_path), pre_snrm_ms=300, max_waiting=2, log=lines.append)
+    m = MeterTcp(str(tmp_path), port_options={"pre_snrm_ms": 300, "max_waiting": 2,
+                                                "log": lines.append})
     try:
         a, b = silent_socket(m.port), silent_socket(m.port)
         refused = silent_socket(m.port)
@@ -203,7 +201,7 @@ def test_sockets_bounded_queue_pre_snrm_and_inactivity(tmp_path):
 
 def test_sockets_hang_up_logs_one_line(tmp_path):
     lines = []
-    m = MeterTcp(str(tmp_path), log=lines.append)
+    m = MeterTcp(str(tmp_path), port_options={"log": lines.append})
     try:
         s = silent_socket(m.port)
         s.sendall(Client(16).snrm())

@@ -1,9 +1,13 @@
 """End to end: the virtual meter (tools/sim.py) in a subprocess, tokens sent with
-tools/send_token.py over TCP and typed on the simulated keypad (control socket),
-registers read with tools/read_meter.py, and SIGKILL in the middle of token
+tools/send_token.py over TCP (its code in this process, or a process of its
+own where the meter is killed under it) and typed on the simulated keypad
+(control socket), registers read with tools/read_meter.py (its code, in this
+process), and SIGKILL in the middle of token
 acceptance followed by a restart: no credit lost or duplicated. The same
 scenario runs with the virtual meter on the micropython executable (heap
 tools/sim.py DEFAULT_MP_HEAP, docs/sim.md)."""
+import contextlib
+import io
 import json
 import os
 import queue
@@ -16,14 +20,16 @@ import time
 
 import pytest
 
+import provision
+from sts import vend
+from pctools import read_meter, send_token
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "firmware"))
-from sts import vend  # noqa: E402
 
 PY = sys.executable
 SIM = os.path.join(ROOT, "tools", "sim.py")
 MICROPYTHON = os.path.join(os.path.dirname(PY), "micropython")
-DEV_KEY = bytes.fromhex("9ca1fc37b27dac93")  # provision.DEV_PROVISION decoder key
+DEV_KEY = bytes.fromhex(provision.DEV_PROVISION["key"])
 
 
 def token(minute, value):
@@ -90,20 +96,22 @@ class Sim:
         assert self.proc.wait(20) == 0
 
 
-def tool(name, *args):
-    p = subprocess.run([PY, os.path.join(ROOT, "tools", name)] + list(args),
-                       capture_output=True, text=True, timeout=60)
-    js = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]  # gurux prints notes
-    assert js, "%s failed (%d): %s %s" % (name, p.returncode, p.stdout, p.stderr)
+def tool(module, *args):
+    """A command line's main(argv) in this process; its JSON output."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = module.main(list(args))
+    js = [ln for ln in out.getvalue().splitlines() if ln.startswith("{")]
+    assert js, "%s failed (%d): %s %s" % (module.__name__, rc, out.getvalue(), err.getvalue())
     return json.loads(js[-1])
 
 
 def send(sim, tok):
-    return tool("send_token.py", tok, "--port", sim.url(), "--json")
+    return tool(send_token, tok, "--port", sim.url(), "--json")
 
 
 def read(sim):
-    return tool("read_meter.py", "--port", sim.url(), "--json", "--events", "200")
+    return tool(read_meter, "--port", sim.url(), "--json", "--events", "200")
 
 
 def accepted_tids(d):
@@ -222,7 +230,7 @@ def test_sim_speed_load_and_pty(tmp_path):
             time.sleep(0.2)
         assert st["relay"] is False and st["available"] <= 0
         assert 2000 <= st["energy_wh"] <= 3000  # at most a round or two beyond
-        d = tool("read_meter.py", "--port", pty_dev, "--json")
+        d = tool(read_meter, "--port", pty_dev, "--json")
         assert d["relay"]["closed"] is False and d["energy_wh"] == st["energy_wh"]
         assert d["account"]["out_of_credit"] is True
         assert sim.ctl("quit") == "OK bye"

@@ -1,10 +1,9 @@
-"""tools/sts.py and tools/stskeys.py (CPython): every vector through the CLI.
+"""tools/sts.py (pctools.tokens) and pctools.stskeys (CPython): every vector through the CLI.
 
 All rows run in-process through main(argv) (argument parsing, output and exit
 status included); a representative subset also runs as real subprocesses.
 """
 import contextlib
-import importlib.util
 import io
 import json
 import os
@@ -15,15 +14,10 @@ import sys
 import pytest
 
 import vectors
+from pctools import stskeys, tokens as cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(ROOT, "tools", "sts.py")
-sys.path.append(os.path.join(ROOT, "tools"))
-import stskeys  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("sts_cli", CLI)
-cli = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cli)
 
 TOKENS = list(vectors.rows("token"))
 KEYS = list(vectors.rows("decoder_key"))

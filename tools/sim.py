@@ -32,7 +32,7 @@ MPY_DIR = os.path.join(ROOT, "build", "sim-mpy")
 DEFAULT_MP_HEAP = "512k"  # docs/sim.md: the whole firmware does not fit 128k on 64-bit unix
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
-from check_firmware import has_native_code  # noqa: E402 (native modules: -march=host)
+from check_firmware import MPY_CROSS, has_native_code  # noqa: E402 (native modules: -march=host)
 
 
 def tool(name):
@@ -43,7 +43,7 @@ def tool(name):
 def compile_mpy(out_dir=MPY_DIR):
     """mpy-cross every firmware and host-board module (not the runner) into
     out_dir, skipping up-to-date files. Returns out_dir."""
-    cross = tool("mpy-cross")
+    cross = MPY_CROSS
     for base in (FIRMWARE, HOST):
         for dirpath, dirs, files in os.walk(base):
             dirs[:] = [d for d in dirs if d != "__pycache__"]

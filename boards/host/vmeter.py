@@ -1,5 +1,6 @@
 # The virtual meter: the firmware (start.start_meter, app.App, runtime.Runtime)
-# on the `host` board, under CPython or the unix micropython executable.
+# on the `host` board, under CPython or the unix micropython executable. The
+# meter is built as every PC meter is (hostmeter.HostMeter).
 # Started by tools/sim.py (`make sim`, `make sim MP=1`); see docs/sim.md.
 #
 #   optical port  HDLC over TCP on 127.0.0.1:4059 (--port), and with --pty a
@@ -65,7 +66,7 @@ def _mkdir(path):
 
 
 SLOT = _select_slot(sys.argv[1:])
-import start  # noqa: E402  (firmware/start.py)
+import hostmeter  # noqa: E402  (after the slot: it imports the firmware)
 import runtime  # noqa: E402
 import tcp_optical  # noqa: E402
 from hal import display as hdisplay, led as hled, pulse as hpulse, relay as hrelay  # noqa: E402
@@ -287,13 +288,13 @@ class Sim:
         self.load = SimLoad(opts["load"], self.relay)
         up = runtime.Uptime(ScaledClock(opts["speed"], self.load).take_ms)
         root = opts["data"]
-        _mkdir(root)
-        fs = HoldFS(root, opts["hold"]) if opts["hold"] else FileSystem(root)
-        rtc = machine_stub.RTC()
+        fs = HoldFS(root, opts["hold"]) if opts["hold"] else None
         from hal.rtc import Clock
-        wall = Clock(rtc)
-        self.app, self.source = start.start_meter(board, fs, up, wall.now, self.relay,
-                                                  self.display, os.urandom)
+        wall = Clock(machine_stub.RTC())
+        # as the board starts (start.start_meter), on the host's stand-ins
+        self.host = hostmeter.HostMeter(root, board=board, clock=up.seconds, wallclock=wall.now,
+                                        relay=self.relay, display=self.display, fs=fs)
+        self.app, self.source = self.host.app, self.host.source
         wd = hwatchdog.Watchdog(machine_stub.WDT, board.WDT_TIMEOUT_MS, tasks=1)
         self.rt = runtime.Runtime(self.app, up, self.load.counter, self.load.power, self.leds,
                                   wd, board.TICK_MS, self.screen.update)

@@ -88,17 +88,13 @@ BREAKDOWN = """
 import gc, os
 gc.collect(); a0 = gc.mem_alloc()
 import asyncio
-import app, main, runtime, provision
+import app, main, runtime, provision, hostmeter
 from sts import processor, lockout
 from dlms import server, obj_common, gcm, aes, hdlc_link, association
 from binding import prepayment
 from meter import token_entry, cts_control, account, keypad
 gc.collect(); a1 = gc.mem_alloc()
-from hal.fs import FileSystem
-class R:
-    def set(self, c):
-        pass
-A = app.App(None, FileSystem(%r), lambda: 0, lambda: 0, R(), os.urandom)
+A = hostmeter.HostMeter(%r, clock=lambda: 0, wallclock=lambda: 0).app
 gc.collect(); a2 = gc.mem_alloc()
 print(a1 - a0, a2 - a1)
 """

@@ -25,10 +25,9 @@ from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = os.path.join(ROOT, "tools")
-sys.path.insert(0, os.path.join(ROOT, "firmware"))
 sys.path.append(TOOLS)
 
-import fleet  # noqa: E402
+from pctools import fleet  # noqa: E402
 from benchutil import row  # noqa: E402
 
 SEC = "Virtual meter fleet"
@@ -100,7 +99,7 @@ def get_rate(tmp, base, pid, client):
     authenticated encryption; client 16: public, no security) to a different
     meter of the fleet in turn, reading a register for GET_SECONDS in total."""
     from gurux_dlms.objects import GXDLMSCredit, GXDLMSData
-    from meterclient import MeterClient
+    from pctools.meterclient import MeterClient
     stop = time.monotonic() + GET_SECONDS
     counts = [0] * CLIENTS
     sessions = [0] * CLIENTS
@@ -151,7 +150,7 @@ def start_fleet(tmp):
 
 
 def suite_time(tmp):
-    import cts
+    from pctools import cts
     vm = fleet.VirtualMeter(os.path.join(tmp, "cts"), {})
     loop = asyncio.new_event_loop()
     ready = threading.Event()

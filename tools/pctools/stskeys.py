@@ -67,3 +67,20 @@ def dkga04(vending_key, pan, kt, sgc, ti, krn, ea, base_date):
     m = dkga04_message(pan, kt, sgc, ti, krn, ea, base_date)
     mac = hmac.new(bytes(vending_key), m, hashlib.sha256).digest()
     return mac[:8] if ea == 7 else mac[:16]
+
+
+def luhn_digit(digits):
+    """The Luhn check digit for a string of decimal digits (the DRN and the
+    MeterPAN end with one, sts.md 4.4)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)  # the rightmost digit and every second one
+        total += d - 9 if d > 9 else d
+    return str((10 - total % 10) % 10)
+
+
+def pan_of(drn):
+    """MeterPAN of a DRN: IIN 600727 for an 11-digit DRN, 0000 for a 13-digit
+    one, then the Luhn check digit (sts.md 4.4)."""
+    body = ("600727" if len(drn) == 11 else "0000") + drn
+    return body + luhn_digit(body)

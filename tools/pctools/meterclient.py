@@ -9,13 +9,14 @@ management client 1 (HLS-GMAC with authenticated encryption, security suite 0).
     with MeterClient("socket://127.0.0.1:4059", client=1) as m:
         print(m.read(TokenGateway(), 6))
 """
+import argparse
 import os
 import socket
 import sys
 import time
 
-from gurux_dlms import GXByteBuffer, GXReplyData
-from gurux_dlms.enums import Authentication, InterfaceType, Security
+from gurux_dlms import GXByteBuffer, GXDLMSException, GXReplyData
+from gurux_dlms.enums import AssociationResult, Authentication, InterfaceType, Security
 from gurux_dlms.objects import GXDLMSData
 from gurux_dlms.secure import GXDLMSSecureClient
 import gurux_dlms.GXDLMSChippering  # noqa: E402,F401 (the module, for the line below)
@@ -27,21 +28,26 @@ import gurux_dlms.GXDLMSChippering  # noqa: E402,F401 (the module, for the line 
 # clients in several threads (the fleet tests and bench).
 sys.modules["gurux_dlms.GXDLMSChippering"].print = lambda *args, **kwargs: None
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "firmware"))
-from dlms import obis  # noqa: E402
+from dlms import obis  # noqa: E402  (firmware/, put on sys.path by pctools)
+from provision import DEV_PROVISION  # noqa: E402
 
-# Development defaults (docs/dlms.md): the widely used Gurux demo keys. A real
-# deployment provisions its own; never ship these.
-DEV_BLOCK_CIPHER_KEY = bytes(range(16))
-DEV_AUTHENTICATION_KEY = bytes(range(0xD0, 0xE0))
-DEV_CLIENT_SYSTEM_TITLE = b"ABCDEFGH"
-DEV_LLS_PASSWORD = b"Gurux"
+# Development defaults (docs/dlms.md): the meter's development keys and
+# password (provision.DEV_PROVISION, the widely used Gurux demo values). A
+# real deployment provisions its own; never ship these.
+DEV_BLOCK_CIPHER_KEY = bytes.fromhex(DEV_PROVISION["ek"])
+DEV_AUTHENTICATION_KEY = bytes.fromhex(DEV_PROVISION["ak"])
+DEV_LLS_PASSWORD = DEV_PROVISION["lls_password"].encode()
+DEV_CLIENT_SYSTEM_TITLE = b"ABCDEFGH"  # the client's own (Gurux's demo client)
 
 PUBLIC, READER, MANAGEMENT = 16, 17, 1
 
 
 class MeterError(Exception):
     pass
+
+
+class AssociationRefused(MeterError):
+    """The meter answered the association request with a rejection."""
 
 
 class DlmsError(MeterError):
@@ -107,11 +113,13 @@ class MeterClient:
                  block_cipher_key=DEV_BLOCK_CIPHER_KEY,
                  authentication_key=DEV_AUTHENTICATION_KEY,
                  system_title=DEV_CLIENT_SYSTEM_TITLE, invocation_counter=None,
-                 timeout=5.0, baudrate=9600, trace=False):
+                 timeout=5.0, baudrate=9600, trace=False, tap=None):
+        """trace: print every chunk in hex on stderr; tap: or hand each to
+        tap(direction, data), direction "TX" (to the meter) or "RX"."""
         self.port = port
         self.timeout = timeout
         self.baudrate = baudrate
-        self.trace = trace
+        self.tap = tap or (_print_chunk if trace else None)
         self.io = None
         if client == MANAGEMENT:
             auth = Authentication.HIGH_GMAC
@@ -124,9 +132,9 @@ class MeterClient:
         if auth == Authentication.HIGH_GMAC:
             c = self.client.ciphering
             c.security = Security.AUTHENTICATION_ENCRYPTION
-            c.systemTitle = system_title
-            c.blockCipherKey = block_cipher_key
-            c.authenticationKey = authentication_key
+            c.systemTitle = check_length("client system title", system_title, 8)
+            c.blockCipherKey = check_length("block cipher key (EK)", block_cipher_key, 16)
+            c.authenticationKey = check_length("authentication key (AK)", authentication_key, 16)
             # The invocation counter must grow across sessions. Unless given,
             # read the one the meter expects from 0.0.43.1.0.255 as the public
             # client first (the IDIS convention, dlms.md 6.2).
@@ -138,8 +146,8 @@ class MeterClient:
         if data is None:
             return
         data = bytes(data)
-        if self.trace:
-            print("TX", data.hex(" "), file=sys.stderr)
+        if self.tap:
+            self.tap("TX", data)
         self.io.write(data)
 
     def _packet(self, data, reply):
@@ -153,8 +161,8 @@ class MeterClient:
                 raise MeterError("no answer from the meter within %.1f s" % self.timeout)
             chunk = self.io.read_some()
             if chunk:
-                if self.trace:
-                    print("RX", chunk.hex(" "), file=sys.stderr)
+                if self.tap:
+                    self.tap("RX", bytes(chunk))
                 buf.set(chunk)
 
     def _block(self, frames, reply, check=True):
@@ -175,7 +183,7 @@ class MeterClient:
         if getattr(self, "_read_ic", False):
             with MeterClient(self.port, client=PUBLIC, server=self.client.serverAddress,
                              timeout=self.timeout, baudrate=self.baudrate,
-                             trace=self.trace) as pub:
+                             tap=self.tap) as pub:
                 ic = GXDLMSData(obis.to_text(obis.INVOCATION_COUNTER))
                 self.client.ciphering.invocationCounter = int(pub.read(ic, 2))
         self.io = open_link(self.port, self.baudrate, self.timeout)
@@ -183,13 +191,7 @@ class MeterClient:
             reply = GXReplyData()
             self._packet(self.client.snrmRequest(), reply)
             self.client.parseUAResponse(reply.data)
-            reply = GXReplyData()
-            self._block(self.client.aarqRequest(), reply)
-            self.client.parseAareResponse(reply.data)
-            if self.client.getIsAuthenticationRequired():
-                reply = GXReplyData()
-                self._block(self.client.getApplicationAssociationRequest(), reply)
-                self.client.parseApplicationAssociationResponse(reply.data)
+            self._associate()
         except Exception:  # refused (wrong keys, stale counter ...): hang up the port
             try:
                 self._packet(self.client.disconnectRequest(), GXReplyData())
@@ -199,6 +201,35 @@ class MeterClient:
             self.io = None
             raise
         return self
+
+    def _associate(self):
+        try:
+            reply = GXReplyData()
+            self._block(self.client.aarqRequest(), reply)
+            self.client.parseAareResponse(reply.data)
+            if self.client.getIsAuthenticationRequired():
+                reply = GXReplyData()
+                self._block(self.client.getApplicationAssociationRequest(), reply)
+                self.client.parseApplicationAssociationResponse(reply.data)
+        except GXDLMSException as exc:
+            raise AssociationRefused(self._refusal(exc)) from exc
+
+    def _refusal(self, exc):
+        """What a rejected association means for the user (docs/security.md)."""
+        who = {MANAGEMENT: "management client 1 (HLS-GMAC)",
+               READER: "reader client 17 (LLS)"}.get(self.client.clientAddress,
+                                                     "client %d" % self.client.clientAddress)
+        if self.client.authentication == Authentication.NONE:
+            why = "the meter does not accept this client"
+        elif self.client.authentication == Authentication.LOW:
+            why = "authentication failed: wrong password"
+        else:
+            why = "authentication failed: the keys (--ek, --ak) do not match the meter's"
+        if getattr(exc, "result", None) == AssociationResult.TRANSIENT_REJECTED:
+            why += ("; or the meter has closed this client for a while after failed attempts "
+                    "(guessing limit, docs/security.md): wait and try again")
+        return "the meter refused the association as %s: %s (meter's answer: %s)" % (
+            who, why, " ".join(str(exc).split()))
 
     def close(self):
         if self.io is None:
@@ -224,6 +255,11 @@ class MeterClient:
     def write(self, obj, attribute):
         self._block(self.client.write(obj, attribute), GXReplyData())
 
+    def exchange(self, frames):
+        """Send a request a gurux helper made (e.g. client.read(obj, 2)) and
+        return gurux's reply, its result unchecked (reply.error)."""
+        return self._block(frames, GXReplyData(), check=False)
+
     def method(self, obj, index, data, data_type):
         reply = self._block(self.client.method(obj, index, data, data_type), GXReplyData())
         return reply.value
@@ -235,21 +271,50 @@ class MeterClient:
         return self._block(frames, GXReplyData()).value
 
 
+def check_length(what, value, n):
+    """value (bytes) when it has n bytes, else ValueError naming it."""
+    value = bytes(value)
+    if len(value) != n:
+        raise ValueError("the %s is %d bytes (%d hex digits), not %d"
+                         % (what, n, 2 * n, len(value)))
+    return value
+
+
+def _hex_bytes(what, n):
+    """argparse type: n bytes in hex."""
+    def parse(text):
+        try:
+            return check_length(what, bytes.fromhex(text), n).hex()
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(
+                str(exc) if "bytes" in str(exc) else "%s: not hex: %r" % (what, text))
+    return parse
+
+
+def _print_chunk(direction, data):
+    print(direction, data.hex(" "), file=sys.stderr)
+
+
 def add_connection_args(ap):
     ap.add_argument("--port", default=os.environ.get("METER_PORT", "socket://127.0.0.1:4059"),
                     help="serial device of the optical probe (9600 8N1), or socket://HOST:PORT "
                          "for the virtual meter (default %(default)s)")
     ap.add_argument("--server", type=int, default=1, help="HDLC server (logical device) address")
     ap.add_argument("--timeout", type=float, default=5.0)
-    ap.add_argument("--ek", default=DEV_BLOCK_CIPHER_KEY.hex(), help="block cipher key (hex)")
-    ap.add_argument("--ak", default=DEV_AUTHENTICATION_KEY.hex(), help="authentication key (hex)")
+    ap.add_argument("--ek", default=DEV_BLOCK_CIPHER_KEY.hex(),
+                    type=_hex_bytes("block cipher key (EK)", 16),
+                    help="block cipher key (hex, 16 bytes)")
+    ap.add_argument("--ak", default=DEV_AUTHENTICATION_KEY.hex(),
+                    type=_hex_bytes("authentication key (AK)", 16),
+                    help="authentication key (hex, 16 bytes)")
     ap.add_argument("--system-title", default=DEV_CLIENT_SYSTEM_TITLE.hex(),
+                    type=_hex_bytes("client system title", 8),
                     help="client system title (hex, 8 bytes)")
     ap.add_argument("--trace", action="store_true", help="print every frame in hex on stderr")
 
 
-def client_from_args(args, client=MANAGEMENT):
+def client_from_args(args, client=MANAGEMENT, tap=None):
     return MeterClient(args.port, client=client, server=args.server, timeout=args.timeout,
                        block_cipher_key=bytes.fromhex(args.ek),
                        authentication_key=bytes.fromhex(args.ak),
-                       system_title=bytes.fromhex(args.system_title), trace=args.trace)
+                       system_title=bytes.fromhex(args.system_title), trace=args.trace, tap=tap)
