@@ -29,7 +29,10 @@ def from_date(base_date, y, m, d, hh=0, mm=0):
     _check_base(base_date)
     if not (1 <= m <= 12 and 1 <= d <= 31 and 0 <= hh < 24 and 0 <= mm < 60):
         raise ValueError("bad date or time")
-    days = days_from_civil(y, m, d) - days_from_civil(base_date, 1, 1)
+    days = days_from_civil(y, m, d)
+    if civil_from_days(days) != (y, m, d):  # e.g. 02-30 would count on into March
+        raise ValueError("no such date: %04d-%02d-%02d" % (y, m, d))
+    days -= days_from_civil(base_date, 1, 1)
     t = days * MINUTES_PER_DAY + hh * 60 + mm
     if t < 0 or t > TID_MAX:
         raise ValueError("date outside the 24-bit TID range of base date %d" % base_date)

@@ -78,6 +78,20 @@ def test_tid_base_dates_and_rollover():
     assert not tid.is_stid(tid.from_date(1993, 2004, 3, 29, 0, 2))
 
 
+def test_tid_of_a_day_the_calendar_does_not_have_is_refused():
+    # issue 12: 2026-02-30 used to give the TID of 2026-03-02
+    assert tid.format_date(2014, tid.from_date(2014, 2024, 2, 29, 10, 0)) == "2024-02-29 10:00"
+    assert tid.format_date(2014, tid.from_date(2014, 2026, 4, 30, 0, 0)) == "2026-04-30 00:00"
+    for y, m, d in ((2026, 2, 30), (2026, 2, 29), (2100, 2, 29), (2026, 4, 31), (2026, 6, 31),
+                    (2026, 1, 0), (2026, 13, 1)):
+        try:
+            tid.from_date(2014, y, m, d, 10, 0)
+        except ValueError as e:
+            assert "date" in str(e), e
+            continue
+        assert False, (y, m, d)
+
+
 def test_every_token_decodes_to_its_plain_block_and_fields():
     n = 0
     for row in vectors.rows("token"):
