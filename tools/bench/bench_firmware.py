@@ -26,9 +26,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "firmware"))
 import sim  # noqa: E402
+import provision  # noqa: E402
 from sts import vend  # noqa: E402
 
-KEY = bytes.fromhex("9ca1fc37b27dac93")
+KEY = bytes.fromhex(provision.DEV_PROVISION["key"])
 
 
 def port():

@@ -28,6 +28,7 @@ TOOLS = os.path.join(ROOT, "tools")
 sys.path.append(TOOLS)
 
 from pctools import fleet  # noqa: E402
+from provision import DEV_PROVISION as DEV  # noqa: E402
 from benchutil import row  # noqa: E402
 
 SEC = "Virtual meter fleet"
@@ -166,8 +167,9 @@ def suite_time(tmp):
     ready.wait(10)
     port = box["srv"].sockets[0].getsockname()[1]
     args = cts.build_parser().parse_args([
-        "--port", "socket://127.0.0.1:%d" % port, "--quiet", "--key", "9ca1fc37b27dac93",
-        "--vending-key", "abababababababab", "--sgc", "123456", "--base-date", "2014"])
+        "--port", "socket://127.0.0.1:%d" % port, "--quiet", "--key", DEV["key"],
+        "--vending-key", "abababababababab", "--sgc", str(DEV["sgc"]),
+        "--base-date", str(DEV["base_date"])])
     t0 = time.monotonic()
     code, rep = cts.run(args)
     dt = time.monotonic() - t0

@@ -23,11 +23,12 @@ from gurux_dlms.objects import (GXDLMSAccount, GXDLMSCredit, GXDLMSData, GXDLMSD
 
 import vocab
 from dlms import obis
+from meter import cts as ctsmod
 from vocab_names import EVENTS, RELAY_REASONS
 from pctools.meterclient import MeterError, add_connection_args, client_from_args
 
 CONTROL_STATES = {0: "disconnected", 1: "connected", 2: "ready for reconnection"}
-CTS_STATES = {0: "never entered", 1: "active", 2: "ended"}
+CTS_STATES = {ctsmod.NOT_ENTERED: "never entered", ctsmod.ACTIVE: "active", ctsmod.ENDED: "ended"}
 
 
 def _int(v):

@@ -222,7 +222,7 @@ def build_parser():
     k.add_argument("--ti", type=int, required=True, help="tariff index 0..99")
     k.add_argument("--krn", type=int, required=True, help="key revision number 1..9")
     k.add_argument("--ea", type=ea_arg, help="07 or 11 (DKGA04)")
-    k.add_argument("--base-date", type=int, choices=(1993, 2014, 2035), help="(DKGA04)")
+    k.add_argument("--base-date", type=int, choices=tidmod.BASE_DATES, help="(DKGA04)")
     k.set_defaults(func=cmd_key)
 
     v = subs.add_parser("vend", help="make a token", epilog=VEND_EXAMPLES, formatter_class=raw,
@@ -234,7 +234,7 @@ def build_parser():
     g = v.add_mutually_exclusive_group()
     g.add_argument("--tid", type=int, help="token identifier, minutes since the base date")
     g.add_argument("--date", metavar='"YYYY-MM-DD HH:MM"', help="issue time (00:01 becomes 00:02)")
-    v.add_argument("--base-date", type=int, choices=(1993, 2014, 2035))
+    v.add_argument("--base-date", type=int, choices=tidmod.BASE_DATES)
     v.add_argument("--rnd", type=int, default=0, help="random nibble 0..15 (default 0)")
     a = v.add_mutually_exclusive_group()
     a.add_argument("--amount", metavar="X", help="class 0: 25.6 (kWh, m3, time) or 12.50 (currency)")
@@ -260,7 +260,7 @@ def build_parser():
                         formatter_class=raw, description="Decode one token; prints one JSON object.")
     d.add_argument("--key", type=hexkey, metavar="HEX")
     d.add_argument("--ea", type=ea_arg)
-    d.add_argument("--base-date", type=int, choices=(1993, 2014, 2035))
+    d.add_argument("--base-date", type=int, choices=tidmod.BASE_DATES)
     d.add_argument("--tables", choices=("real", "sample"), default="real", help="EA07 STA tables")
     d.add_argument("token", nargs="+", help="20 digits, spaces or dashes allowed")
     d.set_defaults(func=cmd_decode)
