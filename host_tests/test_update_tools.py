@@ -20,7 +20,6 @@ from Crypto.PublicKey import ECC
 from Crypto.Signature import eddsa
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
 import make_image  # noqa: E402
 import bootslot  # noqa: E402  (firmware/)
 import main as boot_main  # noqa: E402  (firmware/main.py)
