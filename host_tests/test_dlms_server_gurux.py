@@ -1,4 +1,4 @@
-"""Interop (issue 5): gurux-dlms, unmodified (through tools/meterclient.py,
+"""Interop (issue 5): gurux-dlms, unmodified (through tools/pctools/meterclient.py,
 which only moves bytes), against the whole meter: app.App behind the host
 board's HDLC-over-TCP adapter on a loopback port (host_tests/meter_tcp.py)."""
 import datetime

@@ -1,5 +1,5 @@
 """tools/fleet.py: 50 virtual meters in one asyncio process, each driven with
-a credit token over TCP by gurux-dlms (tools/meterclient.py), vended with that
+a credit token over TCP by gurux-dlms (tools/pctools/meterclient.py), vended with that
 meter's own DKGA02 key; identities unique with valid Luhn digits."""
 import asyncio
 import io

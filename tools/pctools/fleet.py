@@ -23,7 +23,7 @@ Printed (stdout or --list) as CSV (or JSON):
 One port for all (--one-port P): a connection's first HDLC frame picks the
 meter by its destination address: upper (logical) 1, lower (physical) 16 + n,
 i.e. the 4-byte server address hdlc_server = 1 << 14 | (16 + n) as gurux's
-GXDLMSClient.getServerAddress(1, 16 + n) gives it (tools/meterclient.py
+GXDLMSClient.getServerAddress(1, 16 + n) gives it (pctools/meterclient.py
 --server). Sessions of different meters run at once over that one port; a
 connection that addresses no meter, or sends no frame within 3 s, is closed.
 
