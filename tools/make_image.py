@@ -39,7 +39,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "ci"))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "firmware"))
 import deploy  # noqa: E402
-from check_firmware import has_native_code  # noqa: E402
+from check_firmware import MPY_CROSS, has_native_code  # noqa: E402
 from update import bundle  # noqa: E402
 
 # DEVELOPMENT TEST KEY, for tests and development boards only: the secret key
@@ -53,7 +53,7 @@ def mpy_format():
     with tempfile.TemporaryDirectory() as d:
         src, out = os.path.join(d, "x.py"), os.path.join(d, "x.mpy")
         open(src, "w").close()
-        subprocess.run([deploy.tool("mpy-cross"), "-o", out, src], check=True)
+        subprocess.run([MPY_CROSS, "-o", out, src], check=True)
         head = open(out, "rb").read(2)
     return "mpy %d" % head[1]
 
@@ -70,7 +70,7 @@ def slot_files(fmt, tree=deploy.FIRMWARE, arch="host"):
             dst = os.path.join(d, rel[:-3] + ".mpy")
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             march = ["-march=" + arch] if has_native_code(full) else []
-            subprocess.run([deploy.tool("mpy-cross")] + march + ["-s", rel, "-o", dst, full],
+            subprocess.run([MPY_CROSS] + march + ["-s", rel, "-o", dst, full],
                            check=True)
             out.append((rel[:-3] + ".mpy", open(dst, "rb").read()))
     return out
