@@ -23,6 +23,7 @@ import os
 import sys
 import time
 
+from meter import cts_profiles
 from sts.tid import BASE_DATES
 from pctools import stskeys
 from pctools.gateway import ENCODINGS
@@ -121,7 +122,7 @@ def build_parser():
     g.add_argument("--sgc", type=int, default=123456)
     g.add_argument("--ken", type=int, default=255)
     g.add_argument("--base-date", type=int, choices=BASE_DATES, default=2014)
-    g.add_argument("--uut", type=int, choices=(1, 2, 3, 4),
+    g.add_argument("--uut", type=int, choices=sorted(cts_profiles.PROFILES),
                    help="the meter is in CTS test mode with this UUT profile")
     g.add_argument("--enter-cts", action="store_true",
                    help="write --uut to the CTS register first (reserved DRNs only)")
