@@ -4,6 +4,7 @@
 # of its own beyond what the injected file system does.
 import bootslot
 import vocab
+from compat import unload
 from store.fs import ensure_dir
 from store.state import StateStore
 from store.eventlog import EventLog
@@ -71,6 +72,7 @@ class App:
             self.meter.log_event(vocab.EV_FW_ROLLED_BACK, 1 - rec[0], rec[0])
             bootslot.rollback_logged(fs)
         self.firmware_on_trial = bootslot.on_trial(rec)
+        unload("provision")  # only the build reads it: its code is freed
 
     def key(self, legend):
         """One key press on the meter's keypad (a board legend, see KEY_EVENTS).

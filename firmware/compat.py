@@ -30,3 +30,17 @@ def retry_on_memory(fn, *args):
     import gc
     gc.collect()
     return fn(*args)
+
+
+def unload(*names):
+    """Forget the modules `names`, which served one phase (provisioning at
+    boot, ...): their code is freed once nothing refers to it any more, and
+    the next import loads them again (docs/benchmarks.md, heap). The caller
+    makes sure none of their objects outlives the phase."""
+    import sys
+    for name in names:
+        if sys.modules.pop(name, None) is not None:
+            pkg, _, leaf = name.rpartition(".")
+            parent = sys.modules.get(pkg)
+            if parent is not None and getattr(parent, leaf, None) is not None:
+                delattr(parent, leaf)  # `import pkg.mod` keeps it on the package too

@@ -18,13 +18,13 @@ import asyncio
 import os
 
 import app
-import provision
 import runtime
 
 
 def start_meter(board, fs, uptime, wallclock, relay, display, random_bytes,
                 provision_path="/provision.json"):
     """Provisioning + App; returns (app, provision source)."""
+    import provision  # boot only: app.App unloads it once the meter is built
     p, source = provision.load(fs, board.DATA_DIR, provision_path)
     a = app.App(p, fs, uptime.seconds, wallclock, relay, random_bytes, display,
                 data_dir=board.DATA_DIR)

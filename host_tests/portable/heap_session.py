@@ -204,9 +204,10 @@ def sampler(out, probe_largest):
     return sample
 
 
-def main(probe_largest=False):
+def main(probe_largest=False, modules=False):
     """Run the session from session_data.py (written by tools/ci/heap32.py)
-    and print one line per stage for it to read. On the WebAssembly port
+    and print one line per stage for it to read (with `modules`, also the
+    modules each stage loaded: for make bench). On the WebAssembly port
     gc.collect() only asks for a collection at the next return to
     JavaScript, so there main() returns a step function for the script to
     name mp32_step: tools/ci/mp32.mjs calls it once per stage, each call a
@@ -215,6 +216,14 @@ def main(probe_largest=False):
     import session_data
     rows, out = [], [None, None]
     sample = sampler(rows, probe_largest)
+    if modules:  # which modules each stage loads (this bookkeeping costs heap too)
+        seen, heap = set(sys.modules), sample
+
+        def sample(stage):
+            heap(stage)
+            new = [m for m in sys.modules if m not in seen]
+            seen.update(new)
+            print("LOADED %s|%s" % (stage, ",".join(new)))
     gen = stages(session_data.EXCHANGES, session_data.KEYPAD, meter_ramfs.RamFs(), out)
 
     def report():

@@ -25,6 +25,7 @@ the class that owns `_name`).
 import argparse
 import ast
 import os
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -269,10 +270,20 @@ def check_compile(paths):
     return 1 if problems else 0
 
 
+# The source name each .mpy records is its path inside firmware/ (mpy-cross
+# -s), as tools/deploy.py builds a board's files: tracebacks read the same and
+# the heap holds the same names (tools/ci/heap32.py measures these files).
+# A change of these flags rebuilds everything.
+MPY_FLAGS = "-s firmware-relative"
+
+
 def build_mpy(root):
     """firmware/**/*.py -> build/mpy/**/*.mpy (bytecode), only what changed."""
     src_top = os.path.join(root, "firmware")
     dst_top = os.path.join(root, "build", "mpy")
+    stamp = os.path.join(dst_top, ".flags")
+    if os.path.isdir(dst_top) and _read(stamp) != MPY_FLAGS:
+        shutil.rmtree(dst_top)
     jobs, wanted = [], set()
     for dirpath, dirnames, files in os.walk(src_top):
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
@@ -287,12 +298,12 @@ def build_mpy(root):
     for dirpath, _, files in os.walk(dst_top):
         for f in files:
             p = os.path.join(dirpath, f)
-            if p not in wanted:
+            if p not in wanted and p != stamp:
                 os.remove(p)  # its source is gone
 
     def compile_one(job):
         os.makedirs(os.path.dirname(job[1]), exist_ok=True)
-        cmd = [MPY_CROSS, "-o", job[1], job[0]]
+        cmd = [MPY_CROSS, "-o", job[1], "-s", os.path.relpath(job[0], src_top), job[0]]
         if has_native_code(job[0]):
             cmd.insert(1, "-march=host")
         p = subprocess.run(cmd, capture_output=True, text=True)
@@ -302,7 +313,18 @@ def build_mpy(root):
         errors = [e for e in pool.map(compile_one, jobs) if e]
     for src, out in errors:
         print("FAIL mpy-cross %s\n%s" % (src, out))
+    if not errors:
+        with open(stamp, "w") as f:
+            f.write(MPY_FLAGS)
     return dst_top, not errors
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def importable_modules(paths):

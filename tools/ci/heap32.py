@@ -65,38 +65,24 @@ def session_data(exchanges, keypad):
         keypad, "".join("    %r,\n" % (e,) for e in exchanges))
 
 
-def run_port(port, timeout=300):
+def run_port(port, timeout=300, modules=False):
     """The per-stage lines of heap_session.main() on `port`."""
-    mpy, ok = build_mpy(ROOT)
-    if not ok:
-        raise RuntimeError("mpy-cross failed")
-    with tempfile.TemporaryDirectory() as tmp:
-        with open(os.path.join(tmp, "session_data.py"), "w") as f:
-            f.write(session_data(*record()))
-        script = os.path.join(tmp, "heap_main.py")
-        with open(script, "w") as f:
-            f.write("import heap_session\nmp32_step = heap_session.main(%s)\n" % (port != "wasm32"))
-        if port == "wasm32":
-            cmd = mp32_command([(mpy, "/fw"), (PORTABLE, "/portable"), (tmp, "/session")],
-                               ["/session", "/fw", "/portable"], "/", script)
-            env = None
-        else:
-            cmd = [venv_tool("micropython"), "-X", "heapsize=" + UNIX_HEAP, script]
-            env = dict(os.environ, MICROPYPATH=os.pathsep.join([tmp, mpy, PORTABLE, ".frozen"]))
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    if p.returncode:
-        raise RuntimeError("heap session failed on %s:\n%s%s" % (port, p.stdout, p.stderr))
-    return p.stdout
+    return _run_script(port, "import heap_session\nmp32_step = heap_session.main(%s, %s)\n"
+                       % (port != "wasm32", modules), timeout)
 
 
 def parse(text):
     """{'stages': [(stage, alloc, largest or None, live)], 'keypad': n,
-    'lazy': [modules], 'peak': (stage, live)}"""
-    stages, keypad, lazy = [], None, []
+    'lazy': [modules], 'peak': (stage, live), 'loaded': {stage: [modules
+    first loaded in it]}}"""
+    stages, keypad, lazy, loaded = [], None, [], {}
     for line in text.splitlines():
         if line.startswith("STAGE "):
             stage, used, big = line[6:].rsplit("|", 2)
             stages.append((stage, int(used), None if big == "-" else int(big)))
+        elif line.startswith("LOADED "):
+            stage, mods = line[7:].rsplit("|", 1)
+            loaded[stage] = [x for x in mods.split(",") if x]
         elif line.startswith("KEYPAD "):
             keypad = int(line.split()[1])
         elif line.startswith("LAZY"):
@@ -106,11 +92,164 @@ def parse(text):
     base = stages[0][1]
     rows = [(s, u, b, u - base) for s, u, b in stages]
     peak = max(rows[1:], key=lambda r: r[3])
-    return {"stages": rows, "keypad": keypad, "lazy": lazy, "peak": (peak[0], peak[3])}
+    return {"stages": rows, "keypad": keypad, "lazy": lazy, "peak": (peak[0], peak[3]),
+            "loaded": loaded}
 
 
-def measure(port="wasm32"):
-    return parse(run_port(port))
+def measure(port="wasm32", modules=False):
+    return parse(run_port(port, modules=modules))
+
+
+# -- which modules and objects make up the heap (make bench) ------------------
+
+def _module_imports(name):
+    """Firmware modules that module `name` imports when it is imported
+    (its top-level import statements, those in a top-level try included)."""
+    import ast
+    fw = os.path.join(ROOT, "firmware")
+    base = os.path.join(fw, *name.split("."))
+    path = base + ".py" if os.path.exists(base + ".py") else os.path.join(base, "__init__.py")
+    if not os.path.exists(path):
+        return []  # the port's own (asyncio, binascii, ...)
+    with open(path) as f:
+        tree = ast.parse(f.read())
+    body = []
+    for node in tree.body:
+        body += node.body + [h for h in node.handlers for h in h.body] \
+            if isinstance(node, ast.Try) else [node]
+
+    def known(mod):
+        b = os.path.join(fw, *mod.split("."))
+        return os.path.exists(b + ".py") or os.path.exists(os.path.join(b, "__init__.py"))
+
+    out = []
+    for node in body:
+        mods = []
+        if isinstance(node, ast.Import):
+            mods = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            mods = [node.module] + [node.module + "." + a.name for a in node.names]
+        for m in mods:
+            parts = m.split(".")
+            for i in range(1, len(parts) + 1):  # a package before its modules
+                sub = ".".join(parts[:i])
+                if known(sub) and sub != name and sub not in out:
+                    out.append(sub)
+    return out
+
+
+def import_order(names):
+    """`names` ordered so that each module comes after the firmware modules
+    it imports at import time (importing them in turn loads one at a time)."""
+    done, out = set(), []
+
+    def visit(n, seen):
+        if n in done or n in seen:
+            return
+        for d in _module_imports(n):
+            visit(d, seen | {n})
+        done.add(n)
+        if n in wanted:
+            out.append(n)
+
+    wanted = set(names)
+    for n in sorted(names):
+        visit(n, frozenset())
+    return out
+
+
+BREAKDOWN = """import gc, sys, micropython
+import heap_session, meter_ramfs, session_data
+PRELOAD = %r
+ORDER = %r
+
+
+def steps():
+    out = [None, None]
+    gen = heap_session.stages(session_data.EXCHANGES, session_data.KEYPAD, meter_ramfs.RamFs(), out)
+    yield next(gen)
+    for stage in ORDER[1:]:
+        for m in PRELOAD.get(stage, ()):
+            if m not in sys.modules:
+                try:
+                    __import__(m)
+                except Exception:  # a native module this port cannot load: its importer falls back
+                    pass
+                yield "module " + m
+        yield "stage " + next(gen)
+
+
+gen, last = steps(), [None]
+
+
+def step():
+    if last[0] is not None:
+        gc.collect()
+        print("STEP %%s|%%d" %% (last[0], gc.mem_alloc()))
+        micropython.qstr_info()
+    last[0] = next(gen, None)
+    return last[0] is not None
+
+
+if sys.platform != "webassembly":
+    while step():
+        pass
+else:
+    mp32_step = step
+"""
+
+
+def _run_script(port, text, timeout=300):
+    mpy, ok = build_mpy(ROOT)
+    if not ok:
+        raise RuntimeError("mpy-cross failed")
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "session_data.py"), "w") as f:
+            f.write(session_data(*record()))
+        script = os.path.join(tmp, "heap_main.py")
+        with open(script, "w") as f:
+            f.write(text)
+        if port == "wasm32":
+            cmd = mp32_command([(mpy, "/fw"), (PORTABLE, "/portable"), (tmp, "/session")],
+                               ["/session", "/fw", "/portable"], "/", script)
+            env = None
+        else:
+            cmd = [venv_tool("micropython"), "-X", "heapsize=" + UNIX_HEAP, script]
+            env = dict(os.environ, MICROPYPATH=os.pathsep.join([tmp, mpy, PORTABLE, ".frozen"]))
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    if p.returncode:
+        raise RuntimeError("heap script failed on %s:\n%s%s" % (port, p.stdout, p.stderr))
+    return p.stdout
+
+
+def breakdown(port="wasm32"):
+    """What each stage of the session adds, module by module: the modules a
+    stage loads are imported one at a time before it runs (dependencies
+    first), then the stage runs and what it adds is its objects. Returns
+    [(label, bytes, new qstrs, their string bytes, qstr pool growth)] where
+    label is "module NAME" or "stage NAME"; bytes include the qstrs' strings
+    and any qstr pool the step had to allocate (pool growth: the port adds a
+    pool twice the size of the last when one is full)."""
+    import re
+    m = measure(port, modules=True)
+    order = [s[0] for s in m["stages"]]
+    preload = dict((stage, import_order(mods)) for stage, mods in m["loaded"].items())
+    text = _run_script(port, BREAKDOWN % (preload, order))
+    rows, cur = [], None
+    for line in text.splitlines():
+        if line.startswith("STEP "):
+            label, used = line[5:].rsplit("|", 1)
+            cur = [label, int(used)]
+        elif line.startswith("qstr pool:") and cur is not None:
+            d = dict(re.findall(r"(\w+)=(\d+)", line))
+            cur += [int(d["n_qstr"]), int(d["n_str_data_bytes"]), int(d["n_total_bytes"])]
+            rows.append(cur)
+            cur = None
+    out = []
+    for prev, r in zip(rows, rows[1:]):
+        pool = (r[4] - r[3]) - (prev[4] - prev[3])
+        out.append((r[0], r[1] - prev[1], r[2] - prev[2], r[3] - prev[3], pool))
+    return out
 
 
 SAME_CALL = """import gc
