@@ -5,12 +5,13 @@
 # decrypt lookup tables from it.
 #
 # Decrypt, sts.md 6.2:  16 x { block = Pinv(block); nibble n -> S1inv if key
-# bit (4n + round) is 1 else S2inv }. Regrouped as Pinv, 15 x (S then Pinv),
-# then S alone, so each round is 16 lookups in one combined table
-#   T[n][sel][v] = Pinv(Ssel(v) << 4n)
-# held as four 16-bit halfwords (a = bits 63..48 ... d = bits 15..0). Every
-# value stays below 2^16: no big integers on a 32-bit port, no allocation in
-# the rounds. Tables: 4 KB (T) + 2 KB (Pinv alone) of array('H') per set, built once.
+# bit (4n + round) is 1 else S2inv }. The block is four 16-bit halfwords
+# (a = bits 63..48 ... d = bits 15..0): every value stays below 2^16, no big
+# integers on a 32-bit port, no allocation in the rounds. Pinv is one lookup
+# per nibble in P[n][v] = Pinv(v << 4n), held as four halfwords: 2 KB of
+# array('H') per table set, built once. The S-boxes are one 32-byte table.
+# (Folding each S-box into the next Pinv would halve the lookups for 4 KB
+# more of the board's heap, which the meter needs more: docs/benchmarks.md.)
 from array import array
 
 
@@ -34,23 +35,18 @@ def _inverse(seq):
     return inv
 
 
-def sp_table(sbox0, sbox1, perm):
-    """Combined S-box + permutation table, index ((n*2 + sel)*16 + v)*4 + w.
-
-    Entry = perm(sbox_sel(v) << 4n) as halfwords w = 0 (bits 63..48) .. 3;
-    perm[i] is the output bit of input bit i. sbox None = identity.
-    """
-    t = _zeros(2048)
+def p_table(perm):
+    """The permutation per nibble, index (n*16 + v)*4 + w: halfword w
+    (0 = bits 63..48 .. 3) of perm(v << 4n); perm[i] is the output bit of
+    input bit i (bit 0 = least significant)."""
+    t = _zeros(1024)
     for n in range(16):
-        for sel in range(2):
-            sb = sbox1 if sel else sbox0
-            for v in range(16):
-                x = sb[v] if sb is not None else v
-                base = ((n * 2 + sel) * 16 + v) * 4
-                for bit in range(4):
-                    if (x >> bit) & 1:
-                        j = perm[4 * n + bit]
-                        t[base + 3 - (j >> 4)] |= 1 << (j & 15)
+        for v in range(16):
+            base = (n * 16 + v) * 4
+            for bit in range(4):
+                if (v >> bit) & 1:
+                    j = perm[4 * n + bit]
+                    t[base + 3 - (j >> 4)] |= 1 << (j & 15)
     return t
 
 
@@ -64,21 +60,12 @@ class StaTables:
         _check_perm(p, 64, "P")
         self.name = name
         self.data = (tuple(s1), tuple(s2), tuple(p))
-        s1inv, s2inv = _inverse(s1), _inverse(s2)
-        pinv = _inverse(p)
-        # decrypt selector: key bit 1 -> S1inv, key bit 0 -> S2inv (sts.md 6.2)
-        self.t = sp_table(s2inv, s1inv, pinv)
-        # Pinv alone (identity S-boxes), kept compact: index (n*16 + v)*4 + w
-        full = sp_table(None, None, pinv)
-        self.p = _zeros(1024)
-        for n in range(16):
-            for i in range(64):
-                self.p[n * 64 + i] = full[n * 128 + i]
-        self.s = bytes(s2inv) + bytes(s1inv)
+        self.p = p_table(_inverse(p))
+        # decrypt S-box by key bit, s[16 * bit + v]: 1 -> S1inv, 0 -> S2inv (sts.md 6.2)
+        self.s = bytes(_inverse(s2)) + bytes(_inverse(s1))
 
 
 _default = None
-_ks_tables = None
 _ks_key = None
 _ks = None
 
@@ -93,28 +80,24 @@ def default_tables():
 
 
 def key_schedule(key):
-    """Per-round nibble offsets into StaTables.t for an 8-byte decoder key.
-
-    Round s, nibble n selects with key bit (4n + s) mod 64 (bit 0 = LSB of the
-    big-endian key, sts.md 1); offset = (n*2 + sel) * 64.
-    """
+    """The S-box of each round and nibble for an 8-byte decoder key:
+    ks[16 * round + n] = 16 * key bit (4n + round) mod 64 (bit 0 = LSB of the
+    big-endian key, sts.md 1), an offset into StaTables.s."""
     if len(key) != 8:
         raise ValueError("EA07 decoder key must be 8 bytes")
-    ks = _zeros(256)
+    ks = bytearray(256)
     for s in range(16):
         for n in range(16):
             bit = (4 * n + s) & 63
-            sel = (key[7 - (bit >> 3)] >> (bit & 7)) & 1
-            ks[s * 16 + n] = (n * 2 + sel) * 64
+            ks[s * 16 + n] = ((key[7 - (bit >> 3)] >> (bit & 7)) & 1) << 4
     return ks
 
 
-def _schedule(tables, key):
+def _schedule(key):
     # one-entry cache: a meter decrypts with one key; bytes compare is cheap
-    global _ks_tables, _ks_key, _ks
-    if _ks is None or _ks_tables is not tables or _ks_key != key:
+    global _ks_key, _ks
+    if _ks is None or _ks_key != key:
         _ks = key_schedule(key)
-        _ks_tables = tables
         _ks_key = bytes(key)
     return _ks
 
@@ -123,101 +106,55 @@ def decrypt_words(key, a, b, c, d, tables=None):
     """Decrypt the block (a, b, c, d) of 16-bit halfwords, a = bits 63..48."""
     if tables is None:
         tables = default_tables()
-    ks = _schedule(tables, key)
-    t = tables.t
+    ks = _schedule(key)
     p = tables.p
-    # initial Pinv
-    na = nb = nc = nd = 0
-    o = ((d << 2) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 64 + ((d >> 2) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 128 + ((d >> 6) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 192 + ((d >> 10) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 256 + ((c << 2) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 320 + ((c >> 2) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 384 + ((c >> 6) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 448 + ((c >> 10) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 512 + ((b << 2) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 576 + ((b >> 2) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 640 + ((b >> 6) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 704 + ((b >> 10) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 768 + ((a << 2) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 832 + ((a >> 2) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 896 + ((a >> 6) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    o = 960 + ((a >> 10) & 60)
-    na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-    a = na; b = nb; c = nc; d = nd
-    # rounds 0..14: S-box then Pinv of the next round, combined
-    i = 0
-    while i < 240:
-        na = nb = nc = nd = 0
-        o = ks[i] + ((d << 2) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 1] + ((d >> 2) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 2] + ((d >> 6) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 3] + ((d >> 10) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 4] + ((c << 2) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 5] + ((c >> 2) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 6] + ((c >> 6) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 7] + ((c >> 10) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 8] + ((b << 2) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 9] + ((b >> 2) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 10] + ((b >> 6) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 11] + ((b >> 10) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 12] + ((a << 2) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 13] + ((a >> 2) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 14] + ((a >> 6) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        o = ks[i + 15] + ((a >> 10) & 60)
-        na |= t[o]; nb |= t[o + 1]; nc |= t[o + 2]; nd |= t[o + 3]
-        a = na; b = nb; c = nc; d = nd
-        i += 16
-    # round 15: S-boxes alone
     s = tables.s
-    nd = (s[((ks[240] >> 2) & 16) | (d & 15)]
-          | s[((ks[241] >> 2) & 16) | ((d >> 4) & 15)] << 4
-          | s[((ks[242] >> 2) & 16) | ((d >> 8) & 15)] << 8
-          | s[((ks[243] >> 2) & 16) | (d >> 12)] << 12)
-    nc = (s[((ks[244] >> 2) & 16) | (c & 15)]
-          | s[((ks[245] >> 2) & 16) | ((c >> 4) & 15)] << 4
-          | s[((ks[246] >> 2) & 16) | ((c >> 8) & 15)] << 8
-          | s[((ks[247] >> 2) & 16) | (c >> 12)] << 12)
-    nb = (s[((ks[248] >> 2) & 16) | (b & 15)]
-          | s[((ks[249] >> 2) & 16) | ((b >> 4) & 15)] << 4
-          | s[((ks[250] >> 2) & 16) | ((b >> 8) & 15)] << 8
-          | s[((ks[251] >> 2) & 16) | (b >> 12)] << 12)
-    na = (s[((ks[252] >> 2) & 16) | (a & 15)]
-          | s[((ks[253] >> 2) & 16) | ((a >> 4) & 15)] << 4
-          | s[((ks[254] >> 2) & 16) | ((a >> 8) & 15)] << 8
-          | s[((ks[255] >> 2) & 16) | (a >> 12)] << 12)
-    return na, nb, nc, nd
+    i = 0
+    while i < 256:  # 16 rounds of 16 nibbles
+        na = nb = nc = nd = 0  # Pinv
+        o = (d << 2) & 60
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 64 + ((d >> 2) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 128 + ((d >> 6) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 192 + ((d >> 10) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 256 + ((c << 2) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 320 + ((c >> 2) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 384 + ((c >> 6) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 448 + ((c >> 10) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 512 + ((b << 2) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 576 + ((b >> 2) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 640 + ((b >> 6) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 704 + ((b >> 10) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 768 + ((a << 2) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 832 + ((a >> 2) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 896 + ((a >> 6) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        o = 960 + ((a >> 10) & 60)
+        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
+        # the S-boxes the key selects for this round
+        d = (s[ks[i] | (nd & 15)] | s[ks[i + 1] | ((nd >> 4) & 15)] << 4
+             | s[ks[i + 2] | ((nd >> 8) & 15)] << 8 | s[ks[i + 3] | (nd >> 12)] << 12)
+        c = (s[ks[i + 4] | (nc & 15)] | s[ks[i + 5] | ((nc >> 4) & 15)] << 4
+             | s[ks[i + 6] | ((nc >> 8) & 15)] << 8 | s[ks[i + 7] | (nc >> 12)] << 12)
+        b = (s[ks[i + 8] | (nb & 15)] | s[ks[i + 9] | ((nb >> 4) & 15)] << 4
+             | s[ks[i + 10] | ((nb >> 8) & 15)] << 8 | s[ks[i + 11] | (nb >> 12)] << 12)
+        a = (s[ks[i + 12] | (na & 15)] | s[ks[i + 13] | ((na >> 4) & 15)] << 4
+             | s[ks[i + 14] | ((na >> 8) & 15)] << 8 | s[ks[i + 15] | (na >> 12)] << 12)
+        i += 16
+    return a, b, c, d
 
 
 def decrypt(key, block, tables=None):
