@@ -9,7 +9,7 @@ import sys
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dlms import association, axdr, obis
+from dlms import association, axdr, cosem, obis
 from dlms import hdlc_frame as hf
 from dlms import hdlc_link as hl
 import binding
@@ -91,7 +91,7 @@ def session(h, cl, apdus):
     h.feed(cl.disc())
 
 
-OBJECTS = [(o.class_id, o.ln) for o in binding.objects(None)]
+OBJECTS = [(o.class_id, o.ln) for o in cosem.ObjectModel(binding.objects(None)).objects]
 LNS = [ln for _, ln in OBJECTS] + [bytes(6), obis.ln(1, 2, 3, 4, 5)]
 CLASSES = [1, 3, 8, 15, 17, 23, 64, 70, 111, 112, 115, 0, 999]
 # mostly real (class, logical name) pairs, sometimes anything

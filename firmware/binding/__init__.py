@@ -9,41 +9,46 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None):
     formats: token encodings the gateway accepts (None: all); reject_is_error:
     a refused token is also action-result other-reason (docs/dlms.md);
     firmware: what offers firmware_info() and image_store() (app.App;
-    docs/update.md), or None for a meter without the update objects."""
+    docs/update.md), or None for a meter without the update objects.
+    The Association LN and the token gateway are made now; the others are
+    entries (class_id, ln, module, class, args) that dlms.cosem.ObjectModel
+    makes on first access, so their code loads only when a client reads them."""
     from dlms import axdr, obis
-    from dlms import obj_common as oc
-    from binding import prepayment as pp
+    from dlms.association_ln import AssociationLN
+    from binding.prepayment import TokenGateway
+    oc, mo = "dlms.obj_common", "binding.meter_objects"
     objs = [
-        oc.AssociationLN(obis.ASSOCIATION_LN),
-        oc.SapAssignment(obis.SAP_ASSIGNMENT),
-        oc.Data(obis.LOGICAL_DEVICE_NAME, lambda c: (axdr.OCTET_STRING, c.server.ldn)),
-        oc.Data(obis.DEVICE_ID, lambda c: (axdr.VISIBLE_STRING, meter.sts.drn.encode())),
-        oc.Clock(obis.CLOCK),
-        oc.SecuritySetup(obis.SECURITY_SETUP),
-        oc.Data(obis.INVOCATION_COUNTER,
-                lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.server.expected_ic(1))),
-        oc.HdlcSetup(obis.HDLC_SETUP),
-        oc.IecLocalPortSetup(obis.IEC_LOCAL_PORT_SETUP),
-        oc.Register(obis.ACTIVE_ENERGY_IMPORT,
-                    lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.published_energy_wh() & 0xFFFFFFFF),
-                    0, 30),
-        oc.Register(obis.MAX_POWER_LIMIT,
-                    lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.account.mpl_w), 0, 27),
-        pp.DisconnectControl(obis.DISCONNECT_CONTROL, meter),
-        pp.Account(obis.ACCOUNT, meter, (obis.CREDIT_TOKEN, obis.CREDIT_EMERGENCY)),
-        pp.Credit(obis.CREDIT_TOKEN, meter),
-        pp.Credit(obis.CREDIT_EMERGENCY, meter, emergency=True),
-        pp.TokenGateway(obis.TOKEN_GATEWAY, meter, formats, reject_is_error),
-        pp.CtsMode(obis.CTS_MODE, meter),
-        pp.CtsStatus(obis.CTS_STATUS, meter),
-        pp.EventLog(obis.EVENT_LOG, meter),
+        AssociationLN(obis.ASSOCIATION_LN),
+        (17, obis.SAP_ASSIGNMENT, oc, "SapAssignment", ()),
+        (1, obis.LOGICAL_DEVICE_NAME, oc, "Data", (lambda c: (axdr.OCTET_STRING, c.server.ldn),)),
+        (1, obis.DEVICE_ID, oc, "Data",
+         (lambda c: (axdr.VISIBLE_STRING, meter.sts.drn.encode()),)),
+        (8, obis.CLOCK, oc, "Clock", ()),
+        (64, obis.SECURITY_SETUP, oc, "SecuritySetup", ()),
+        (1, obis.INVOCATION_COUNTER, oc, "Data",
+         (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, c.server.expected_ic(1)),)),
+        (23, obis.HDLC_SETUP, oc, "HdlcSetup", ()),
+        (19, obis.IEC_LOCAL_PORT_SETUP, oc, "IecLocalPortSetup", ()),
+        (3, obis.ACTIVE_ENERGY_IMPORT, oc, "Register",
+         (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.published_energy_wh() & 0xFFFFFFFF), 0, 30)),
+        (3, obis.MAX_POWER_LIMIT, oc, "Register",
+         (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.account.mpl_w), 0, 27)),
+        (70, obis.DISCONNECT_CONTROL, mo, "DisconnectControl", (meter,)),
+        (111, obis.ACCOUNT, mo, "Account", (meter, (obis.CREDIT_TOKEN, obis.CREDIT_EMERGENCY))),
+        (112, obis.CREDIT_TOKEN, mo, "Credit", (meter,)),
+        (112, obis.CREDIT_EMERGENCY, mo, "Credit", (meter, True)),
+        TokenGateway(obis.TOKEN_GATEWAY, meter, formats, reject_is_error),
+        (1, obis.CTS_MODE, mo, "CtsMode", (meter,)),
+        (1, obis.CTS_STATUS, mo, "CtsStatus", (meter,)),
+        (1, obis.EVENT_LOG, mo, "EventLog", (meter,)),
     ]
     if firmware is not None:
         objs += [
-            oc.Data(obis.FIRMWARE_ID, lambda c: (axdr.OCTET_STRING, firmware.firmware_info()[0])),
-            oc.Data(obis.FIRMWARE_SIGNATURE,
-                    lambda c: (axdr.OCTET_STRING, firmware.firmware_info()[1])),
-            oc.ImageTransfer(obis.IMAGE_TRANSFER, firmware.image_store),
+            (1, obis.FIRMWARE_ID, oc, "Data",
+             (lambda c: (axdr.OCTET_STRING, firmware.firmware_info()[0]),)),
+            (1, obis.FIRMWARE_SIGNATURE, oc, "Data",
+             (lambda c: (axdr.OCTET_STRING, firmware.firmware_info()[1]),)),
+            (18, obis.IMAGE_TRANSFER, oc, "ImageTransfer", (firmware.image_store,)),
         ]
     return objs
 

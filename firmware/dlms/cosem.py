@@ -79,7 +79,11 @@ def expect_int(value):
 
 
 class ObjectModel:
-    """The logical device's objects, looked up by logical name. An unexpected
+    """The logical device's objects, looked up by logical name. `objects`
+    lists them in object-list order: CosemObject instances, or entries
+    (class_id, ln, module, class name, args) of objects made on first access
+    as module.name(ln, *args), so a meter loads the code of objects nobody
+    reads only when someone does (docs/dlms.md "Objects"). An unexpected
     exception inside an object (a bug, a store error) becomes hardware-fault
     for that request and is counted in `errors`; it never reaches the link.
     Running out of memory is a resource fault: a GET is retried once after a
@@ -89,18 +93,32 @@ class ObjectModel:
     def __init__(self, objects):
         self.errors = 0
         self.memory_faults = 0
-        self.objects = list(objects)
-        self._by_ln = {}
-        for o in self.objects:
-            self._by_ln[bytes(o.ln)] = o
+        self._list = list(objects)
+        self._by_ln = {}  # logical name -> index in _list
+        for i, o in enumerate(self._list):
+            self._by_ln[bytes(o[1] if type(o) is tuple else o.ln)] = i
+
+    @property
+    def objects(self):
+        """Every object in object-list order (made now where not yet)."""
+        return [self._made(i) for i in range(len(self._list))]
+
+    def _made(self, i):
+        o = self._list[i]
+        if type(o) is tuple:  # an entry: load its class, make the object once
+            import sys
+            __import__(o[2])
+            o = self._list[i] = getattr(sys.modules[o[2]], o[3])(o[1], *o[4])
+        return o
 
     def find(self, class_id, ln):
-        o = self._by_ln.get(bytes(ln))
-        if o is None:
+        i = self._by_ln.get(bytes(ln))
+        if i is None:
             raise AccessError(OBJECT_UNDEFINED)
-        if o.class_id != class_id:
+        o = self._list[i]
+        if (o[0] if type(o) is tuple else o.class_id) != class_id:
             raise AccessError(OBJECT_CLASS_INCONSISTENT)
-        return o
+        return self._made(i)
 
     def get(self, ctx, class_id, ln, attr):
         """-> (result, typed value or None). Never raises for bad input."""
@@ -160,7 +178,7 @@ class ObjectModel:
         """Association LN attribute 2 for an association of `level`: every
         object with its access rights as that association sees them."""
         out = []
-        for o in self.objects:
+        for o in self.objects:  # makes them all: a client reads this list once
             attrs = []
             for i, (r, w) in enumerate(o.ATTRS):
                 mode = (1 if level >= r else 0) | (2 if level >= w else 0)

@@ -1,12 +1,12 @@
-# Common COSEM classes (dlms.md 7.1): Data, Register, Clock, Association LN,
-# SAP assignment, IEC HDLC setup, Security setup, Image transfer. Views over
-# the server context.
+# Common COSEM classes (dlms.md 7.1): Data, Register, Clock, SAP assignment,
+# IEC HDLC setup, IEC local port setup, Security setup, Image transfer. Views
+# over the server context. A meter's objects of these classes are made on
+# first access (binding.objects): this module loads when a client first
+# reaches one. The Association LN object, which every association needs, is
+# dlms.association_ln.
 from dlms import axdr, cosem_time
-from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, R2,
-                        R0W2, R1W2, RW2, HIDDEN, MANAGEMENT, NOBODY, READ_WRITE_DENIED,
-                        TYPE_UNMATCHED, OTHER_REASON)
-
-OID_PREFIX = (2, 16, 756, 5, 8)  # joint-iso-ccitt(2) country(16) country-name(756) ... DLMS UA
+from dlms.cosem import (CosemObject, AccessError, expect, R0, R1, R0W2, R1W2, HIDDEN,
+                        MANAGEMENT, NOBODY, READ_WRITE_DENIED, OTHER_REASON)
 
 
 class Data(CosemObject):
@@ -74,51 +74,6 @@ class Clock(CosemObject):
         except axdr.DecodeError:
             raise AccessError(OTHER_REASON)
         ctx.server.set_wall_seconds(t)
-
-
-def _oid(last, arc):
-    return (axdr.STRUCTURE, [(axdr.UNSIGNED, 2), (axdr.UNSIGNED, 16), (axdr.LONG_UNSIGNED, 756),
-                             (axdr.UNSIGNED, 5), (axdr.UNSIGNED, 8), (axdr.UNSIGNED, arc),
-                             (axdr.UNSIGNED, last)])
-
-
-class AssociationLN(CosemObject):
-    """Class 15 version 1, the current association (0.0.40.0.0.255)."""
-    class_id = 15
-    version = 1
-    ATTRS = (R0, R0, R0, R0, R0, R0, HIDDEN, R0, R0)
-    METHODS = (0, NOBODY, NOBODY, NOBODY)  # reply_to_HLS_authentication: any level
-
-    def read(self, attr, ctx):
-        a = ctx.association
-        if attr == 2:
-            return ctx.server.object_list(ctx.level)
-        if attr == 3:
-            return (axdr.STRUCTURE, [(axdr.INTEGER, a.client_sap), (axdr.LONG_UNSIGNED, a.server_sap)])
-        if attr == 4:
-            return _oid(a.context_id, 1)
-        if attr == 5:
-            conf = a.conformance
-            return (axdr.STRUCTURE, [
-                axdr.bit_string(24, bytes(((conf >> 16) & 0xFF, (conf >> 8) & 0xFF, conf & 0xFF))),
-                (axdr.LONG_UNSIGNED, a.max_receive_pdu), (axdr.LONG_UNSIGNED, a.max_send_pdu),
-                (axdr.UNSIGNED, 6), (axdr.INTEGER, 0), (axdr.OCTET_STRING, b"")])
-        if attr == 6:
-            return _oid(a.mechanism, 2)
-        if attr == 8:
-            return (axdr.ENUM, 2 if a.associated else 1)
-        if attr == 9:
-            return (axdr.OCTET_STRING, ctx.server.security_setup_ln)
-        raise AccessError(READ_WRITE_DENIED)
-
-    def invoke(self, method, param, ctx):
-        # reply_to_HLS_authentication (dlms.md 6.3): the association checks f(StoC)
-        # and answers f(CtoS); a wrong reply leaves it unassociated.
-        b = expect(param, axdr.OCTET_STRING)
-        reply = ctx.association.reply_to_hls(bytes(b))
-        if reply is None:
-            raise AccessError(OTHER_REASON)
-        return (axdr.OCTET_STRING, reply)
 
 
 class SapAssignment(CosemObject):

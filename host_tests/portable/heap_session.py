@@ -40,6 +40,8 @@ LAZY_FEATURES = {
     "firmware update (class 18 image transfer, image store, Ed25519)": (
         "dlms.image_transfer", "update.image", "update.bundle", "update.ed25519",
         "update.sha512"),
+    "COSEM objects made on first access (all but the Association LN and the token gateway)": (
+        "dlms.obj_common", "binding.meter_objects", "dlms.cosem_time"),
 }
 
 # The development meter (provision.DEV_PROVISION) with the system title and the

@@ -1,0 +1,201 @@
+# COSEM objects that show the meter (dlms.md 7.2-7.3): disconnect control
+# (70), account (111), the token and emergency credits (112), the CTS test
+# mode register and status, and the newest events. binding.objects makes
+# them on first access, so this module loads only when a client reads one.
+# Each is given the meter.meter.Meter it shows and calls; none keeps state
+# of its own.
+from dlms import axdr, cosem_time
+from meter import cts as ctsmod
+from dlms.cosem import (CosemObject, AccessError, expect_int, R0, R1, MANAGEMENT, NOBODY,
+                        READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON)
+
+
+class _Bound(CosemObject):
+    """A COSEM object that shows and calls `meter` (meter.meter.Meter)."""
+
+    def __init__(self, ln, meter, methods=None):
+        CosemObject.__init__(self, ln, None, methods)
+        self.meter = meter
+
+
+class DisconnectControl(_Bound):
+    """Class 70 version 0 at 0.0.96.3.10.255 (dlms.md 7.2); the decisions are in
+    meter.relay_policy, reached through Meter.remote_disconnect/reconnect."""
+    class_id = 70
+    ATTRS = (R0, R0, R0, R0)
+    METHODS = (MANAGEMENT, MANAGEMENT)
+
+    def read(self, attr, ctx):
+        m = self.meter
+        if attr == 2:
+            return (axdr.BOOLEAN, bool(m.relay_closed))
+        if attr == 3:
+            return (axdr.ENUM, m.control_state_view())
+        return (axdr.ENUM, m.control_mode)
+
+    def invoke(self, method, param, ctx):
+        if param is not None and param[0] != axdr.INTEGER:
+            raise AccessError(TYPE_UNMATCHED)
+        m = self.meter
+        ok = m.remote_disconnect() if method == 1 else m.remote_reconnect()
+        if not ok:
+            raise AccessError(OTHER_REASON)  # refused by the control mode
+        return None
+
+
+def _credit_status_bits(acct):
+    """Account attribute 4 current_credit_status: b0 in credit, b1 low credit,
+    b6 out of credit (bit 0 = most significant bit of the octet)."""
+    v = 0
+    if acct.available() > 0:
+        v |= 0x80
+    if acct.low_credit():
+        v |= 0x40
+    if acct.out_of_credit():
+        v |= 0x02
+    return axdr.bit_string(8, bytes((v,)))
+
+
+_UNIT_NAMES = ("kWh", "m3 water", "m3 gas", "time", "currency", "currency", "currency", "currency")
+
+
+class Account(_Bound):
+    """Class 111 version 0 at 0.0.19.0.0.255. Amounts are in the metered credit
+    register's token units; attribute 15 says which (scale -1: 0.1 kWh)."""
+    class_id = 111
+    ATTRS = (R0,) + (R1,) * 18
+    METHODS = (NOBODY, NOBODY, NOBODY)
+
+    def __init__(self, ln, meter, credit_lns):
+        _Bound.__init__(self, ln, meter)
+        self.credit_lns = credit_lns
+
+    def read(self, attr, ctx):
+        a = self.meter.account
+        if attr == 2:
+            return (axdr.STRUCTURE, [(axdr.ENUM, 2), (axdr.ENUM, a.payment_mode)])
+        if attr == 3:
+            return (axdr.UNSIGNED, 1 if a.ec_active else 0)
+        if attr == 4:
+            return _credit_status_bits(a)
+        if attr == 5:
+            return (axdr.DOUBLE_LONG, a.available())
+        if attr in (6, 7, 17):
+            return (axdr.DOUBLE_LONG, 0)
+        if attr == 8:
+            debt = -a.credit[a.metered] if a.credit[a.metered] < 0 else 0
+            return (axdr.DOUBLE_LONG, debt)
+        if attr == 9:
+            return (axdr.ARRAY, [(axdr.OCTET_STRING, ln) for ln in self.credit_lns])
+        if attr in (10, 11):
+            return (axdr.ARRAY, [])
+        if attr == 12:
+            return (axdr.ARRAY, [(axdr.STRUCTURE, [(axdr.OCTET_STRING, self.credit_lns[0]),
+                                                   (axdr.UNSIGNED, 100)])])
+        if attr in (13, 14):
+            return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
+        if attr == 15:
+            currency = a.metered >= 4
+            return (axdr.STRUCTURE, [
+                (axdr.VISIBLE_STRING, _UNIT_NAMES[a.metered].encode()),
+                (axdr.INTEGER, -5 if currency else -1), (axdr.ENUM, 2 if currency else 1)])
+        if attr == 16:
+            return (axdr.DOUBLE_LONG, a.low_threshold)
+        if attr == 18:
+            return (axdr.LONG_UNSIGNED, 0)
+        return (axdr.DOUBLE_LONG_UNSIGNED, 0)
+
+
+class Credit(_Bound):
+    """Class 112 version 0: the token credit (0.0.19.10.0.255) or the emergency
+    credit (0.0.19.10.1.255). Emergency credit can be invoked (method 3) by the
+    management client; the keypad offers the same through a short code."""
+    class_id = 112
+    ATTRS = (R0,) + (R1,) * 10
+    METHODS = (NOBODY, NOBODY, MANAGEMENT)
+
+    def __init__(self, ln, meter, emergency=False):
+        # only the emergency credit offers invoke_credit (the object list says so)
+        _Bound.__init__(self, ln, meter, None if emergency else (NOBODY,) * 3)
+        self.emergency = emergency
+
+    def read(self, attr, ctx):
+        a = self.meter.account
+        if attr == 2:
+            if self.emergency:
+                return (axdr.DOUBLE_LONG, a.ec_amount)
+            return (axdr.DOUBLE_LONG, a.credit[a.metered])
+        if attr == 3:
+            return (axdr.ENUM, 2 if self.emergency else 0)
+        if attr == 4:
+            return (axdr.UNSIGNED, 2 if self.emergency else 1)
+        if attr == 5:
+            return (axdr.DOUBLE_LONG, a.low_threshold)
+        if attr in (6, 9, 10):
+            return (axdr.DOUBLE_LONG, 0)
+        if attr == 7:  # b4 receives credit from tokens; b2 paid back (emergency)
+            return axdr.bit_string(5, bytes((0x20 if self.emergency else 0x08,)))
+        if attr == 8:
+            if self.emergency:
+                return (axdr.ENUM, 3 if a.ec_active else (1 if a.ec_invokable() else 0))
+            return (axdr.ENUM, 4 if a.credit[a.metered] <= 0 else 3)
+        return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
+
+    def invoke(self, method, param, ctx):
+        if not self.emergency or method != 3:
+            raise AccessError(READ_WRITE_DENIED)
+        if not self.meter.invoke_emergency_credit():
+            raise AccessError(OTHER_REASON)
+        return None
+
+
+class CtsMode(_Bound):
+    """STS 203-1 CTS test mode register (Data, manufacturer OBIS). Read: the
+    UUT number in use, 0 when not in CTS mode. Write an unsigned 1..99 to enter
+    or change profile, 0 to leave (cts-mode.md CTS-9; Meter.cts_register_write);
+    a value outside 0..99 is other-reason, a refused one read-write-denied."""
+    class_id = 1
+    ATTRS = (R0, (R0[0], MANAGEMENT))
+
+    def read(self, attr, ctx):
+        state, uut, _, _ = self.meter.cts_register_read()
+        return (axdr.UNSIGNED, uut if state == ctsmod.ACTIVE else 0)
+
+    def write(self, attr, value, ctx):
+        r = self.meter.cts_register_write(expect_int(value))
+        if r == ctsmod.REFUSED_RANGE:
+            raise AccessError(OTHER_REASON)
+        if r not in (ctsmod.ENTERED, ctsmod.CHANGED):
+            raise AccessError(READ_WRITE_DENIED)
+
+
+class CtsStatus(_Bound):
+    """CTS status (Data, manufacturer OBIS): structure {state enum (0 never
+    entered, 1 active, 2 ended), uut unsigned, powered-up timer seconds
+    double-long-unsigned, exit reason enum}."""
+    class_id = 1
+    ATTRS = (R0, R0)
+
+    def read(self, attr, ctx):
+        state, uut, elapsed, reason = self.meter.cts_register_read()
+        return (axdr.STRUCTURE, [(axdr.ENUM, state), (axdr.UNSIGNED, uut),
+                                 (axdr.DOUBLE_LONG_UNSIGNED, elapsed), (axdr.ENUM, reason)])
+
+
+class EventLog(_Bound):
+    """The newest entries of the meter's event ring (Data, manufacturer OBIS):
+    array of structure {seq, time (s since power-up clock), code, a, b}."""
+    class_id = 1
+    ATTRS = (R0, R1)
+
+    def __init__(self, ln, meter, count=24):
+        _Bound.__init__(self, ln, meter)
+        self.count = count
+
+    def read(self, attr, ctx):
+        log = self.meter.eventlog
+        rows = log.entries()[-self.count:] if log is not None else []
+        return (axdr.ARRAY, [(axdr.STRUCTURE, [
+            (axdr.DOUBLE_LONG_UNSIGNED, e[0]), (axdr.DOUBLE_LONG_UNSIGNED, e[1] & 0xFFFFFFFF),
+            (axdr.LONG_UNSIGNED, e[2]), (axdr.DOUBLE_LONG, e[3]), (axdr.DOUBLE_LONG, e[4])])
+            for e in rows])
