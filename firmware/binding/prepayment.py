@@ -11,7 +11,7 @@ from dlms.cosem import (CosemObject, AccessError, R0, R1, MANAGEMENT, TYPE_UNMAT
                         OTHER_REASON, TEMPORARY_FAILURE)
 
 # token_status status_code (dlms.md 7.4)
-FORMAT_OK = const(0)
+_FORMAT_OK = const(0)
 EXECUTED = const(3)
 FORMAT_FAILURE = const(4)
 AUTHENTICATION_FAILURE = const(5)
@@ -107,7 +107,7 @@ class TokenGateway(CosemObject):
         if attr == 5:
             return (axdr.ENUM, t[0] if t else vocab.REMOTE)
         code = t[1] if t else 0
-        return (axdr.STRUCTURE, [(axdr.ENUM, token_status_code(code) if t else FORMAT_OK),
+        return (axdr.STRUCTURE, [(axdr.ENUM, token_status_code(code) if t else _FORMAT_OK),
                                  axdr.bit_string(8, bytes((code & 0xFF,)))])
 
     def invoke(self, method, param, ctx):

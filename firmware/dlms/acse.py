@@ -13,9 +13,9 @@ RLRE = const(0x63)
 
 # application context names {2 16 756 5 8 1 cc}, 4.1
 CONTEXT_LN = const(1)
-CONTEXT_SN = const(2)
+_CONTEXT_SN = const(2)
 CONTEXT_LN_CIPHERED = const(3)
-CONTEXT_SN_CIPHERED = const(4)
+_CONTEXT_SN_CIPHERED = const(4)
 
 # mechanism names {2 16 756 5 8 2 mm}
 MECHANISM_LOWEST = const(0)
@@ -38,10 +38,10 @@ DIAG_AUTHENTICATION_REQUIRED = const(14)
 
 # xDLMS
 INITIATE_REQUEST = const(0x01)
-INITIATE_RESPONSE = const(0x08)
-CONFIRMED_SERVICE_ERROR = const(0x0E)
+_INITIATE_RESPONSE = const(0x08)
+_CONFIRMED_SERVICE_ERROR = const(0x0E)
 DLMS_VERSION = const(6)
-VAA_NAME_LN = const(0x0007)
+_VAA_NAME_LN = const(0x0007)
 # initiate error values, 4.4
 INITIATE_OTHER = const(0)
 INITIATE_VERSION_TOO_LOW = const(1)
@@ -191,14 +191,14 @@ def parse_initiate_request(data):
 
 
 def build_initiate_response(conformance, max_pdu, version=DLMS_VERSION):
-    return bytes((INITIATE_RESPONSE, 0x00, version, 0x5F, 0x1F, 0x04, 0x00,
+    return bytes((_INITIATE_RESPONSE, 0x00, version, 0x5F, 0x1F, 0x04, 0x00,
                   (conformance >> 16) & 255, (conformance >> 8) & 255, conformance & 255,
-                  (max_pdu >> 8) & 255, max_pdu & 255, VAA_NAME_LN >> 8, VAA_NAME_LN & 255))
+                  (max_pdu >> 8) & 255, max_pdu & 255, _VAA_NAME_LN >> 8, _VAA_NAME_LN & 255))
 
 
 def build_initiate_error(error):
     """ConfirmedServiceError: initiateError, service-error initiate (6), 4.4."""
-    return bytes((CONFIRMED_SERVICE_ERROR, 0x01, 0x06, error))
+    return bytes((_CONFIRMED_SERVICE_ERROR, 0x01, 0x06, error))
 
 
 def _element(out, tag, value):

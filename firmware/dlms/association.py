@@ -28,25 +28,25 @@ ACTION = const(4)
 RELEASED = const(5)
 
 # conformance bits, dlms.md 4.4
-CONF_GENERAL_PROTECTION = const(0x400000)
-CONF_GENERAL_BLOCK_TRANSFER = const(0x200000)
+_CONF_GENERAL_PROTECTION = const(0x400000)
+_CONF_GENERAL_BLOCK_TRANSFER = const(0x200000)
 CONF_BLOCK_GET = const(0x001000)
-CONF_BLOCK_SET = const(0x000800)
-CONF_BLOCK_ACTION = const(0x000400)
+_CONF_BLOCK_SET = const(0x000800)
+_CONF_BLOCK_ACTION = const(0x000400)
 CONF_MULTIPLE_REFERENCES = const(0x000200)
 CONF_GET = const(0x000010)
-CONF_SET = const(0x000008)
-CONF_SELECTIVE_ACCESS = const(0x000004)
-CONF_ACTION = const(0x000001)
+_CONF_SET = const(0x000008)
+_CONF_SELECTIVE_ACCESS = const(0x000004)
+_CONF_ACTION = const(0x000001)
 # What this server implements. Never general-block-transfer (dlms.md 8.2 #3),
 # no SET/ACTION with blocks.
 CONF_IMPLEMENTED = const(0x40121D)
 
 ASSOCIATION_LN = b"\x00\x00\x28\x00\x00\xFF"  # 0.0.40.0.0.255, current association
-CLASS_ASSOCIATION_LN = const(15)
-REPLY_TO_HLS = const(1)
+_CLASS_ASSOCIATION_LN = const(15)
+_REPLY_TO_HLS = const(1)
 SECURITY_SETUP_LN = b"\x00\x00\x2B\x00\x00\xFF"  # 0.0.43.0.0.255
-CLASS_SECURITY_SETUP = const(64)
+_CLASS_SECURITY_SETUP = const(64)
 KEY_TRANSFER = const(2)
 
 _OVERHEAD_GLO = const(21)      # tag, len(3), SC, IC(4), GCM tag(12)
@@ -108,9 +108,9 @@ def _is_action(req, class_id, ln, method):
 def _room(req):
     """Counters a request must leave after its IC (dlms.keystore): the steps
     of a key renewal may use the reserve, nothing else may."""
-    if _is_action(req, CLASS_ASSOCIATION_LN, ASSOCIATION_LN, REPLY_TO_HLS):
+    if _is_action(req, _CLASS_ASSOCIATION_LN, ASSOCIATION_LN, _REPLY_TO_HLS):
         return keystore.ROOM_HLS
-    if _is_action(req, CLASS_SECURITY_SETUP, SECURITY_SETUP_LN, KEY_TRANSFER):
+    if _is_action(req, _CLASS_SECURITY_SETUP, SECURITY_SETUP_LN, KEY_TRANSFER):
         return keystore.ROOM_KEY_TRANSFER
     return keystore.IC_RESERVE
 
@@ -286,8 +286,8 @@ class Association:
             if isinstance(req, xdlms.Unsupported):
                 return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_NOT_SUPPORTED)
             raise req
-        if self.state == PENDING and _is_action(req, CLASS_ASSOCIATION_LN, ASSOCIATION_LN,
-                                                REPLY_TO_HLS):
+        if self.state == PENDING and _is_action(req, _CLASS_ASSOCIATION_LN, ASSOCIATION_LN,
+                                                _REPLY_TO_HLS):
             return self._reply_to_hls(req)
         if not self._step(aa.SERVICE):
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
@@ -300,14 +300,14 @@ class Association:
                 need = CONF_GET | CONF_MULTIPLE_REFERENCES
             kind = GET
         elif isinstance(req, xdlms.SetRequest):
-            need = CONF_SET | (CONF_MULTIPLE_REFERENCES if req.kind != xdlms.NORMAL else 0)
+            need = _CONF_SET | (CONF_MULTIPLE_REFERENCES if req.kind != xdlms.NORMAL else 0)
             kind = SET
         else:
-            need = CONF_ACTION
+            need = _CONF_ACTION
             kind = ACTION
         if conf & need != need:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_NOT_SUPPORTED)
-        if kind != ACTION and not conf & CONF_SELECTIVE_ACCESS:
+        if kind != ACTION and not conf & _CONF_SELECTIVE_ACCESS:
             for r in req.refs or ():
                 if r.selector is not None:
                     return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_NOT_SUPPORTED)

@@ -19,7 +19,7 @@ NULL = const(0x00)
 ARRAY = const(0x01)
 STRUCTURE = const(0x02)
 BOOLEAN = const(0x03)
-BIT_STRING = const(0x04)
+_BIT_STRING = const(0x04)
 DOUBLE_LONG = const(0x05)
 DOUBLE_LONG_UNSIGNED = const(0x06)
 OCTET_STRING = const(0x09)
@@ -30,16 +30,16 @@ INTEGER = const(0x0F)
 LONG = const(0x10)
 UNSIGNED = const(0x11)
 LONG_UNSIGNED = const(0x12)
-COMPACT_ARRAY = const(0x13)
+_COMPACT_ARRAY = const(0x13)
 LONG64 = const(0x14)
 LONG64_UNSIGNED = const(0x15)
 ENUM = const(0x16)
 FLOAT32 = const(0x17)
-FLOAT64 = const(0x18)
+_FLOAT64 = const(0x18)
 DATE_TIME = const(0x19)
-DATE = const(0x1A)
-TIME = const(0x1B)
-DONT_CARE = const(0xFF)
+_DATE = const(0x1A)
+_TIME = const(0x1B)
+_DONT_CARE = const(0xFF)
 RAW = const(-1)
 
 MAX_DEPTH = const(12)
@@ -52,7 +52,7 @@ _INTS = {
     LONG64: (8, True), LONG64_UNSIGNED: (8, False),
 }
 # tag -> byte width for fixed-size opaque types (kept as raw bytes)
-_FIXED = {FLOAT32: 4, FLOAT64: 8, DATE_TIME: 12, DATE: 5, TIME: 4}
+_FIXED = {FLOAT32: 4, _FLOAT64: 8, DATE_TIME: 12, _DATE: 5, _TIME: 4}
 _STRINGS = (OCTET_STRING, VISIBLE_STRING, UTF8_STRING)
 
 
@@ -181,13 +181,13 @@ def _put(buf, item, depth):
     elif tag == BOOLEAN:
         buf.append(BOOLEAN)
         buf.append(1 if v else 0)
-    elif tag == NULL or tag == DONT_CARE:
+    elif tag == NULL or tag == _DONT_CARE:
         buf.append(tag)
-    elif tag == BIT_STRING:
+    elif tag == _BIT_STRING:
         nbits, bits = v
         if len(bits) != (nbits + 7) // 8:
             raise EncodeError("bit-string size")
-        buf.append(BIT_STRING)
+        buf.append(_BIT_STRING)
         put_length(buf, nbits)
         buf.extend(bits)
     elif tag in _FIXED:
@@ -201,7 +201,7 @@ def _put(buf, item, depth):
 
 def bit_string(nbits, bits):
     """A bit-string value: bit 0 is the MSB of the first byte (dlms.md 5.3)."""
-    return (BIT_STRING, (nbits, bytes(bits)))
+    return (_BIT_STRING, (nbits, bytes(bits)))
 
 
 # ---- decoding ----
@@ -261,14 +261,14 @@ def _get(data, pos, end, depth):
         if pos >= end:
             raise DecodeError("boolean truncated")
         return (BOOLEAN, data[pos] != 0), pos + 1
-    if tag == NULL or tag == DONT_CARE:
+    if tag == NULL or tag == _DONT_CARE:
         return (tag, None), pos
-    if tag == BIT_STRING:
+    if tag == _BIT_STRING:
         nbits, pos = _bit_length(data, pos, end)
         nbytes = (nbits + 7) // 8
         if pos + nbytes > end:
             raise DecodeError("bit-string truncated")
-        return (BIT_STRING, (nbits, bytes(data[pos:pos + nbytes]))), pos + nbytes
+        return (_BIT_STRING, (nbits, bytes(data[pos:pos + nbytes]))), pos + nbytes
     if tag in _FIXED:
         n = _FIXED[tag]
         if pos + n > end:

@@ -7,7 +7,7 @@ from dlms import aa_state as aa
 from dlms import acse, keystore, security, xdlms
 from dlms.axdr import DecodeError
 
-MIN_CLIENT_PDU = const(64)
+_MIN_CLIENT_PDU = const(64)
 
 
 class Decision:
@@ -131,7 +131,7 @@ def _negotiate(c, ini, ciphered):
     """An initiate error (4.4), or None."""
     if ini.version < acse.DLMS_VERSION:
         return acse.INITIATE_VERSION_TOO_LOW
-    if ini.max_pdu < MIN_CLIENT_PDU:
+    if ini.max_pdu < _MIN_CLIENT_PDU:
         return acse.INITIATE_PDU_TOO_SHORT
     if not ini.conformance & c.conformance:
         return acse.INITIATE_INCOMPATIBLE_CONFORMANCE

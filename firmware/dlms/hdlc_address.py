@@ -7,8 +7,8 @@
 from compat import const
 
 NO_LOWER = const(-1)  # a 1-byte server address carries no lower address
-ALL_STATION_1 = const(0x7F)
-ALL_STATION_2 = const(0x3FFF)
+_ALL_STATION_1 = const(0x7F)
+_ALL_STATION_2 = const(0x3FFF)
 
 
 def client(sap):

@@ -11,7 +11,7 @@ from dlms.hdlc_crc import GOOD_RESIDUE, TABLE, put, run, update
 
 FLAG = const(0x7E)
 MAX_LENGTH = const(0x7FF)  # 11-bit frame length field
-MIN_LENGTH = const(7)  # format 2 + dest 1 + src 1 + control 1 + FCS 2
+_MIN_LENGTH = const(7)  # format 2 + dest 1 + src 1 + control 1 + FCS 2
 _MAX_HEADER = const(13)  # format 2 + dest 4 + src 4 + control 1 + HCS 2
 _FORMAT_TYPE_3 = const(0xA000)
 _SEGMENT = const(0x0800)
@@ -21,7 +21,7 @@ I = const(0x00)
 RR = const(0x01)
 RNR = const(0x05)
 REJ = const(0x09)
-SREJ = const(0x0D)
+_SREJ = const(0x0D)
 UI = const(0x03)
 SNRM = const(0x83)
 DISC = const(0x43)
@@ -102,7 +102,7 @@ def _header(buf, p, q):
 def parse(buf, p, q):
     """Parse the frame content buf[p:q] (the bytes between the flags).
     Returns a Frame, or None when lengths, addresses, HCS or FCS are wrong."""
-    if q - p < MIN_LENGTH:
+    if q - p < _MIN_LENGTH:
         return None
     f = buf[p] << 8 | buf[p + 1]
     if f & 0xF000 != _FORMAT_TYPE_3 or (f & MAX_LENGTH) != q - p:
@@ -258,7 +258,7 @@ class FrameReader:
                     return fr
                 continue  # it was bad: scan on
             s, e = self._s, self._e
-            if e - s < MIN_LENGTH + 2 and (s == e or b[s] == FLAG):
+            if e - s < _MIN_LENGTH + 2 and (s == e or b[s] == FLAG):
                 if s == e:
                     self._s = self._e = 0
                 return None  # no complete frame yet
@@ -273,7 +273,7 @@ class FrameReader:
                 return None
             f = b[i + 1] << 8 | b[i + 2]
             n = f & MAX_LENGTH
-            if f & 0xF000 != _FORMAT_TYPE_3 or n < MIN_LENGTH:
+            if f & 0xF000 != _FORMAT_TYPE_3 or n < _MIN_LENGTH:
                 self._skip(i + 1)
                 continue
             if n + 2 > cap:  # longer than the buffer: pass it if its header is good
@@ -358,7 +358,7 @@ class FrameReader:
         j = i + 1
         while True:
             j = b.find(b"\x7e", j, e)
-            if j < 0 or e - j < MIN_LENGTH + 2:
+            if j < 0 or e - j < _MIN_LENGTH + 2:
                 return False
             f = b[j + 1] << 8 | b[j + 2]
             end = j + (f & MAX_LENGTH) + 2  # one past the closing flag

@@ -22,11 +22,11 @@ LOCAL = const(4)  # the upper layer called disconnect()
 INTERNAL = const(5)  # a bug caught by the guard; counted in .errors
 
 NDM = const(0)  # normal disconnected mode
-NRM = const(1)  # normal response mode (connected)
+_NRM = const(1)  # normal response mode (connected)
 
 # FRMR reason bits, ISO/IEC 13239 (dlms.md 10: content not verified)
 FRMR_W = const(1)  # control field undefined or not implemented
-FRMR_X = const(2)  # information field not permitted
+_FRMR_X = const(2)  # information field not permitted
 FRMR_Y = const(4)  # information field too long
 FRMR_Z = const(8)  # invalid N(R)
 
@@ -110,7 +110,7 @@ class HdlcLink:
 
     @property
     def connected(self):
-        return self.state == NRM
+        return self.state == _NRM
 
     @property
     def sending(self):
@@ -179,7 +179,7 @@ class HdlcLink:
         if (s.partial_frame_timeout_ms and self._reader.partial()
                 and (now_ms - self._last_rx) & TICKS_MASK >= s.partial_frame_timeout_ms):
             self._reader.clear()
-        if (self.state == NRM and s.inactivity_timeout_ms
+        if (self.state == _NRM and s.inactivity_timeout_ms
                 and (now_ms - self._last_activity) & TICKS_MASK >= s.inactivity_timeout_ms):
             c = self.client_address
             self._to_ndm()
@@ -198,7 +198,7 @@ class HdlcLink:
         """Answer the last ApduReceived: LLC E6 E7 00 + apdu, segmented to
         the negotiated max information length; further segments go out as
         the client's RR arrive. Returns False when no request awaits."""
-        if self.state != NRM or not self._awaiting:
+        if self.state != _NRM or not self._awaiting:
             return False
         self._awaiting = False
         self._tx_data = LLC_RESPONSE + apdu
@@ -208,7 +208,7 @@ class HdlcLink:
 
     def acknowledge(self):
         """Answer the last ApduReceived with RR only (no response APDU)."""
-        if self.state != NRM or not self._awaiting:
+        if self.state != _NRM or not self._awaiting:
             return False
         self._awaiting = False
         self._send_s(RR)
@@ -217,7 +217,7 @@ class HdlcLink:
     def disconnect(self):
         """Drop to NDM locally (no frame is sent; the client's next command
         gets DM)."""
-        if self.state == NRM:
+        if self.state == _NRM:
             c = self.client_address
             self._to_ndm()
             self._events.append(Disconnected(LOCAL, c))
@@ -232,7 +232,7 @@ class HdlcLink:
         return None
 
     def _on_frame(self, fr):
-        connected = (self.state == NRM and fr.dest == self._dest and fr.src == self._client)
+        connected = (self.state == _NRM and fr.dest == self._dest and fr.src == self._client)
         if not connected:
             if len(fr.src) != 1:
                 return  # client addresses are 1 byte (2.2)
@@ -281,17 +281,17 @@ class HdlcLink:
 
     def _on_snrm(self, fr, server):
         proposal = hdlc_params.parse(fr.info)
-        busy = (self.state == NRM and not self.settings.snrm_takeover
+        busy = (self.state == _NRM and not self.settings.snrm_takeover
                 and (fr.src != self._client or fr.dest != self._dest))
         if proposal is None or busy:
             self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
             return
-        if self.state == NRM:
+        if self.state == _NRM:
             c = self.client_address
             self._to_ndm()
             self._events.append(Disconnected(LINK_RESET, c))
         values = hdlc_params.negotiate(proposal, self.settings)
-        self.state = NRM
+        self.state = _NRM
         self._client = fr.src
         self._dest = fr.dest
         self.client_address = fr.src[0] >> 1

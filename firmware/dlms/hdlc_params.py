@@ -7,15 +7,15 @@
 # size receive, each from the sender's point of view. Absent -> 128/128/1/1.
 from compat import const
 
-MAX_INFO_TX = const(0x05)
-MAX_INFO_RX = const(0x06)
-WINDOW_TX = const(0x07)
-WINDOW_RX = const(0x08)
+_MAX_INFO_TX = const(0x05)
+_MAX_INFO_RX = const(0x06)
+_WINDOW_TX = const(0x07)
+_WINDOW_RX = const(0x08)
 DEFAULT_INFO = const(128)
-DEFAULT_WINDOW = const(1)
+_DEFAULT_WINDOW = const(1)
 # The 11-bit frame length leaves at most 2047 - 13 (4-byte server address)
 # bytes of information; 2030 is the usual round limit (dlms.md 2.5).
-LIMIT_INFO = const(2030)
+_LIMIT_INFO = const(2030)
 
 
 class Settings:
@@ -24,7 +24,7 @@ class Settings:
     always answers with window 1 (it sends one frame per poll)."""
 
     def __init__(self, max_info_tx=DEFAULT_INFO, max_info_rx=DEFAULT_INFO,
-                 window_tx=DEFAULT_WINDOW, window_rx=DEFAULT_WINDOW,
+                 window_tx=_DEFAULT_WINDOW, window_rx=_DEFAULT_WINDOW,
                  inactivity_timeout_ms=120000, partial_frame_timeout_ms=1000,
                  max_apdu=2048, flag_safe_fcs=True, snrm_takeover=True):
         self.max_info_tx = max_info_tx
@@ -48,7 +48,7 @@ def parse(info):
     """Proposal of an SNRM information field as a 4-list [max_info_tx,
     max_info_rx, window_tx, window_rx] from the client's point of view,
     defaults for absent values; None when the field is malformed."""
-    out = [DEFAULT_INFO, DEFAULT_INFO, DEFAULT_WINDOW, DEFAULT_WINDOW]
+    out = [DEFAULT_INFO, DEFAULT_INFO, _DEFAULT_WINDOW, _DEFAULT_WINDOW]
     n = len(info)
     if n == 0:
         return out
@@ -66,8 +66,8 @@ def parse(info):
         for k in range(ln):
             v = v << 8 | info[p + k]
         p += ln
-        if MAX_INFO_TX <= pid <= WINDOW_RX:
-            out[pid - MAX_INFO_TX] = v
+        if _MAX_INFO_TX <= pid <= _WINDOW_RX:
+            out[pid - _MAX_INFO_TX] = v
     return out
 
 
@@ -76,8 +76,8 @@ def negotiate(proposal, settings):
     (max_info_tx, max_info_rx, window_tx, window_rx). Each is the minimum of
     our capability and the client's proposal (2.5), at least 1."""
     c_tx, c_rx, c_wtx, c_wrx = proposal
-    tx = max(1, min(c_rx, settings.max_info_tx, LIMIT_INFO))
-    rx = max(1, min(c_tx, settings.max_info_rx, LIMIT_INFO))
+    tx = max(1, min(c_rx, settings.max_info_tx, _LIMIT_INFO))
+    rx = max(1, min(c_tx, settings.max_info_rx, _LIMIT_INFO))
     wtx = max(1, min(c_wrx, settings.window_tx, 1))
     wrx = max(1, min(c_wtx, settings.window_rx, 7))
     return tx, rx, wtx, wrx
@@ -99,9 +99,9 @@ def encode(values, variant=0):
     wide_len = variant & 1
     wsize = 1 if variant & 2 else 4
     out = bytearray(b"\x81\x80\x00")
-    _put(out, MAX_INFO_TX, tx, 2 if wide_len or tx > 255 else 1)
-    _put(out, MAX_INFO_RX, rx, 2 if wide_len or rx > 255 else 1)
-    _put(out, WINDOW_TX, wtx, wsize)
-    _put(out, WINDOW_RX, wrx, wsize)
+    _put(out, _MAX_INFO_TX, tx, 2 if wide_len or tx > 255 else 1)
+    _put(out, _MAX_INFO_RX, rx, 2 if wide_len or rx > 255 else 1)
+    _put(out, _WINDOW_TX, wtx, wsize)
+    _put(out, _WINDOW_RX, wrx, wsize)
     out[2] = len(out) - 3
     return bytes(out)

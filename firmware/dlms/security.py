@@ -16,19 +16,19 @@ from dlms.xdlms import (SERVICE_OPERATION_NOT_POSSIBLE, SERVICE_NOT_SUPPORTED,
 
 SC_AUTHENTICATED = const(0x10)
 SC_ENCRYPTED = const(0x20)
-SC_BROADCAST_KEY = const(0x40)
-SC_COMPRESSED = const(0x80)
-SC_SUITE_MASK = const(0x0F)
+_SC_BROADCAST_KEY = const(0x40)
+_SC_COMPRESSED = const(0x80)
+_SC_SUITE_MASK = const(0x0F)
 
-TAG_LEN = const(12)
+_TAG_LEN = const(12)
 
 FORM_GLO = const(1)
 FORM_DED = const(2)
 FORM_GENERAL_GLO = const(3)
 FORM_GENERAL_DED = const(4)
 
-GENERAL_GLO_CIPHERING = const(0xDB)
-GENERAL_DED_CIPHERING = const(0xDC)
+_GENERAL_GLO_CIPHERING = const(0xDB)
+_GENERAL_DED_CIPHERING = const(0xDC)
 
 # plain xDLMS tag -> (glo tag, ded tag), dlms.md 6.1
 _WRAP = {
@@ -51,7 +51,7 @@ for _p, (_g, _d) in _WRAP.items():
 
 
 def is_protected(tag):
-    return tag in _GLO or tag in _DED or tag == GENERAL_GLO_CIPHERING or tag == GENERAL_DED_CIPHERING
+    return tag in _GLO or tag in _DED or tag == _GENERAL_GLO_CIPHERING or tag == _GENERAL_DED_CIPHERING
 
 
 class Protected:
@@ -75,8 +75,8 @@ def parse(apdu):
     tag = apdu[0]
     title = None
     pos = 1
-    if tag == GENERAL_GLO_CIPHERING or tag == GENERAL_DED_CIPHERING:
-        form = FORM_GENERAL_GLO if tag == GENERAL_GLO_CIPHERING else FORM_GENERAL_DED
+    if tag == _GENERAL_GLO_CIPHERING or tag == _GENERAL_DED_CIPHERING:
+        form = FORM_GENERAL_GLO if tag == _GENERAL_GLO_CIPHERING else FORM_GENERAL_DED
         plain_tag = None
         tlen, pos = get_length(apdu, pos)
         if tlen != 8:
@@ -107,18 +107,18 @@ def decipher(p, cipher, ak, system_title):
     """Check and decipher a parsed APDU with a Gcm for the right key.
     Returns the plaintext APDU; raises gcm.AuthenticationError or DecodeError."""
     sc = p.sc
-    if sc & (SC_SUITE_MASK | SC_COMPRESSED | SC_BROADCAST_KEY):
+    if sc & (_SC_SUITE_MASK | _SC_COMPRESSED | _SC_BROADCAST_KEY):
         raise DecodeError("unsupported security control")
     iv = _iv(system_title, p.ic)
     body = memoryview(p.payload)
     head = bytes((sc,)) + ak
     if sc & SC_AUTHENTICATED:
-        if len(body) < TAG_LEN:
+        if len(body) < _TAG_LEN:
             raise DecodeError("tag missing")
-        data, tag = body[:-TAG_LEN], body[-TAG_LEN:]
+        data, tag = body[:-_TAG_LEN], body[-_TAG_LEN:]
         if sc & SC_ENCRYPTED:
             return cipher.decrypt(iv, data, head, tag)
-        if not gcm.equal(cipher.gmac(iv, head + data, TAG_LEN), tag):
+        if not gcm.equal(cipher.gmac(iv, head + data, _TAG_LEN), tag):
             raise gcm.AuthenticationError("tag mismatch")
         return bytes(data)
     if sc & SC_ENCRYPTED:
@@ -134,10 +134,10 @@ def encipher(plain, sc, ic, cipher, ak, system_title):
     head = bytes((sc,)) + ak
     if sc & SC_AUTHENTICATED:
         if sc & SC_ENCRYPTED:
-            ct, tag = cipher.encrypt(iv, plain, head, TAG_LEN)
+            ct, tag = cipher.encrypt(iv, plain, head, _TAG_LEN)
             out.extend(ct)
         else:
-            tag = cipher.gmac(iv, head + bytes(plain), TAG_LEN)
+            tag = cipher.gmac(iv, head + bytes(plain), _TAG_LEN)
             out.extend(plain)
         out.extend(tag)
     elif sc & SC_ENCRYPTED:
@@ -152,7 +152,7 @@ def wrap(plain, form, sc, ic, cipher, ak, system_title):
     body = encipher(plain, sc, ic, cipher, ak, system_title)
     out = bytearray()
     if form == FORM_GENERAL_GLO or form == FORM_GENERAL_DED:
-        out.append(GENERAL_GLO_CIPHERING if form == FORM_GENERAL_GLO else GENERAL_DED_CIPHERING)
+        out.append(_GENERAL_GLO_CIPHERING if form == FORM_GENERAL_GLO else _GENERAL_DED_CIPHERING)
         out.append(8)
         out.extend(system_title)
     else:
@@ -211,13 +211,13 @@ def unprotect(apdu, keys, policy, title, plain_tags, dedicated=None):
 def hls_f(cipher, ak, system_title, ic, challenge, sc=SC_AUTHENTICATED):
     """f(challenge) = SC || IC || GMAC(IV = title || IC, AAD = SC || AK || challenge)."""
     iv = _iv(system_title, ic)
-    tag = cipher.gmac(iv, bytes((sc,)) + bytes(ak) + bytes(challenge), TAG_LEN)
+    tag = cipher.gmac(iv, bytes((sc,)) + bytes(ak) + bytes(challenge), _TAG_LEN)
     return bytes((sc,)) + iv[8:12] + tag
 
 
 def hls_check(cipher, ak, system_title, f, challenge):
     """Verify a peer's f(challenge); the IC is the one carried inside f."""
-    if len(f) != 5 + TAG_LEN or f[0] != SC_AUTHENTICATED:
+    if len(f) != 5 + _TAG_LEN or f[0] != SC_AUTHENTICATED:
         return False
     ic = (f[1] << 24) | (f[2] << 16) | (f[3] << 8) | f[4]
     return gcm.equal(hls_f(cipher, ak, system_title, ic, challenge), f)

@@ -11,9 +11,9 @@ from dlms.axdr import DecodeError
 GET_REQUEST = const(0xC0)
 SET_REQUEST = const(0xC1)
 ACTION_REQUEST = const(0xC3)
-GET_RESPONSE = const(0xC4)
-SET_RESPONSE = const(0xC5)
-ACTION_RESPONSE = const(0xC7)
+_GET_RESPONSE = const(0xC4)
+_SET_RESPONSE = const(0xC5)
+_ACTION_RESPONSE = const(0xC7)
 EXCEPTION_RESPONSE = const(0xD8)
 
 # request / response sub-types (CHOICE index)
@@ -21,7 +21,7 @@ NORMAL = const(1)
 NEXT = const(2)          # get-request-next / get-response-with-datablock
 WITH_LIST = const(3)     # GET with-list
 SET_WITH_LIST = const(4)  # set-request-with-list / set-response-with-list is 5
-SET_RESPONSE_WITH_LIST = const(5)
+_SET_RESPONSE_WITH_LIST = const(5)
 
 # data-access-result / action-result, 5.2
 SUCCESS = const(0)
@@ -33,10 +33,10 @@ OBJECT_CLASS_INCONSISTENT = const(9)
 OBJECT_UNAVAILABLE = const(11)
 TYPE_UNMATCHED = const(12)
 SCOPE_OF_ACCESS_VIOLATED = const(13)
-DATA_BLOCK_UNAVAILABLE = const(14)
+_DATA_BLOCK_UNAVAILABLE = const(14)
 LONG_GET_ABORTED = const(15)
 NO_LONG_GET_IN_PROGRESS = const(16)
-DATA_BLOCK_NUMBER_INVALID = const(19)
+_DATA_BLOCK_NUMBER_INVALID = const(19)
 OTHER_REASON = const(250)
 
 # exception-response, 5.2
@@ -211,8 +211,8 @@ def get_response_normal(invoke, data):
     """GET-response-normal with encoded Data, or with a data-access-result
     when `data` is an int."""
     if isinstance(data, int):
-        return bytes((GET_RESPONSE, NORMAL, invoke, 1, data))
-    out = bytearray((GET_RESPONSE, NORMAL, invoke, 0))
+        return bytes((_GET_RESPONSE, NORMAL, invoke, 1, data))
+    out = bytearray((_GET_RESPONSE, NORMAL, invoke, 0))
     out.extend(data)
     return bytes(out)
 
@@ -233,14 +233,14 @@ def get_result_list(results):
 
 
 def get_response_with_list(invoke, results):
-    out = bytearray((GET_RESPONSE, WITH_LIST, invoke))
+    out = bytearray((_GET_RESPONSE, WITH_LIST, invoke))
     out.extend(get_result_list(results))
     return bytes(out)
 
 
 def get_response_block(invoke, last, block_number, raw):
     """GET-response-with-datablock carrying a slice of the encoded result."""
-    out = bytearray((GET_RESPONSE, NEXT, invoke, 1 if last else 0,
+    out = bytearray((_GET_RESPONSE, NEXT, invoke, 1 if last else 0,
                      (block_number >> 24) & 255, (block_number >> 16) & 255,
                      (block_number >> 8) & 255, block_number & 255, 0))
     axdr.put_length(out, len(raw))
@@ -249,7 +249,7 @@ def get_response_block(invoke, last, block_number, raw):
 
 
 def get_response_block_error(invoke, block_number, dar):
-    return bytes((GET_RESPONSE, NEXT, invoke, 1, (block_number >> 24) & 255,
+    return bytes((_GET_RESPONSE, NEXT, invoke, 1, (block_number >> 24) & 255,
                   (block_number >> 16) & 255, (block_number >> 8) & 255,
                   block_number & 255, 1, dar))
 
@@ -258,11 +258,11 @@ BLOCK_HEADER = const(12)  # C4 02 iid last bn(4) 00 len(up to 3)
 
 
 def set_response_normal(invoke, dar):
-    return bytes((SET_RESPONSE, NORMAL, invoke, dar))
+    return bytes((_SET_RESPONSE, NORMAL, invoke, dar))
 
 
 def set_response_with_list(invoke, dars):
-    out = bytearray((SET_RESPONSE, SET_RESPONSE_WITH_LIST, invoke))
+    out = bytearray((_SET_RESPONSE, _SET_RESPONSE_WITH_LIST, invoke))
     axdr.put_length(out, len(dars))
     out.extend(bytes(dars))
     return bytes(out)
@@ -272,10 +272,10 @@ def action_response_normal(invoke, result, data=None):
     """ACTION-response-normal; `data` is encoded return Data, or an int
     data-access-result for the Get-Data-Result dar choice, or None."""
     if data is None:
-        return bytes((ACTION_RESPONSE, NORMAL, invoke, result, 0))
+        return bytes((_ACTION_RESPONSE, NORMAL, invoke, result, 0))
     if isinstance(data, int):
-        return bytes((ACTION_RESPONSE, NORMAL, invoke, result, 1, 1, data))
-    out = bytearray((ACTION_RESPONSE, NORMAL, invoke, result, 1, 0))
+        return bytes((_ACTION_RESPONSE, NORMAL, invoke, result, 1, 1, data))
+    out = bytearray((_ACTION_RESPONSE, NORMAL, invoke, result, 1, 0))
     out.extend(data)
     return bytes(out)
 

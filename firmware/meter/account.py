@@ -16,8 +16,8 @@ PREPAYMENT = const(2)  # dlms.md 7.3 Account payment_mode 2
 POSTPAYMENT = const(1)  # payment_mode 1 "credit"
 
 REGISTER_MAX = const(0x7FFFFFFF)  # double-long (DLMS Credit current_credit_amount)
-REGISTER_MIN = const(-0x7FFFFFFF)
-NO_REGISTERS = const(8)
+_REGISTER_MIN = const(-0x7FFFFFFF)
+_NO_REGISTERS = const(8)
 ALL = const(0xFFFF)  # ClearCredit register "all" (sts.md 3.3)
 
 # result of add_credit
@@ -56,7 +56,7 @@ class Account:
         self.mpl_reconnect_s = config_value(config, "mpl_reconnect_s")
         if self.metered not in self.supported:
             self.supported = self.supported + (self.metered,)
-        self.credit = [0] * NO_REGISTERS
+        self.credit = [0] * _NO_REGISTERS
         self.remainder = 0  # consumption below one register unit, numerator
         self.consumed_wh = 0  # total energy metered (Wh), for the record
         self.ec_active = False
@@ -74,7 +74,7 @@ class Account:
         return register in self.supported
 
     def can_add(self, register, units):
-        if register < 0 or register >= NO_REGISTERS or not self.supports(register):
+        if register < 0 or register >= _NO_REGISTERS or not self.supports(register):
             return UNSUPPORTED
         if units < 0 or self.credit[register] + units > REGISTER_MAX:
             return OVERFLOW
@@ -93,9 +93,9 @@ class Account:
 
     def clear_credit(self, register):
         if register == ALL:
-            for i in range(NO_REGISTERS):
+            for i in range(_NO_REGISTERS):
                 self.credit[i] = 0
-        elif 0 <= register < NO_REGISTERS:
+        elif 0 <= register < _NO_REGISTERS:
             self.credit[register] = 0
         else:
             return False
@@ -148,8 +148,8 @@ class Account:
         self.remainder -= units * den
         if units:
             c = self.credit[self.metered] - units
-            if c < REGISTER_MIN:
-                c = REGISTER_MIN
+            if c < _REGISTER_MIN:
+                c = _REGISTER_MIN
             self.credit[self.metered] = c
             if self.ec_auto and not self.ec_active and c <= 0:
                 self.invoke_ec()
@@ -208,7 +208,7 @@ class Account:
 
     def load_record(self, d):
         c = d["c"]
-        if len(c) != NO_REGISTERS:
+        if len(c) != _NO_REGISTERS:
             raise ValueError("credit registers")
         self.credit = [int(x) for x in c]
         self.remainder = int(d["r"])

@@ -22,11 +22,11 @@ BY_SHORT_CODE = const(1)
 BY_REGISTER = const(2)
 
 # exit reasons
-EXIT_NONE = const(0)
+_EXIT_NONE = const(0)
 EXIT_TIMER = const(1)
 EXIT_SHORT_CODE = const(2)
 EXIT_REGISTER = const(3)
-EXIT_CORRUPT = const(4)  # record missing or invalid
+_EXIT_CORRUPT = const(4)  # record missing or invalid
 
 # enter() results
 ENTERED = const(0)
@@ -74,7 +74,7 @@ class Cts:
         self.uut = 0
         self.elapsed_s = 0  # powered-up seconds counted so far
         self.reserved_s = 0  # value in the last commit (>= elapsed_s when active)
-        self.exit_reason = EXIT_NONE
+        self.exit_reason = _EXIT_NONE
         self._last = None  # last clock value seen since power-up (RAM only)
 
     def copy(self):
@@ -161,7 +161,7 @@ class Cts:
             if st not in (NOT_ENTERED, ACTIVE, ENDED) or t < 0:
                 raise ValueError("cts record")
         except Exception:
-            self.state, self.exit_reason, self.elapsed_s = ENDED, EXIT_CORRUPT, self.limit_s
+            self.state, self.exit_reason, self.elapsed_s = ENDED, _EXIT_CORRUPT, self.limit_s
             return
         self.state, self.uut, self.exit_reason = st, uut, x
         self.elapsed_s = self.reserved_s = t if t < self.limit_s else self.limit_s

@@ -18,7 +18,7 @@ CLEAR = "C"  # clear the entry
 ENTER = "#"  # enter ("E" too); "A" and "D" are not used
 
 TOKEN_DIGITS = const(20)
-SHORT_MAX = const(4)
+_SHORT_MAX = const(4)
 
 # short codes (docs/meter.md)
 SC_CREDIT = "01"
@@ -143,7 +143,7 @@ class Keypad:
         try:
             if len(text) == TOKEN_DIGITS:
                 code = self.meter.enter_token(text, vocab.KEYPAD)[0]
-            elif len(text) <= SHORT_MAX:
+            elif len(text) <= _SHORT_MAX:
                 code = self._short_code(text)
             else:
                 code = vocab.FORMAT

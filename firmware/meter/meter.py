@@ -36,7 +36,7 @@ from meter import account as ac
 from meter import cts as ctsmod
 from meter import relay_policy as rp
 
-RECORD_VERSION = const(1)
+_RECORD_VERSION = const(1)
 
 DEFAULTS = {
     "control_mode": 1,  # class 70 control mode (relay_policy.py)
@@ -116,7 +116,7 @@ class Meter:
     # --- persistence -------------------------------------------------------------
     def _record(self):
         return {
-            "v": RECORD_VERSION, "sts": self.sts.to_record(), "acct": self.account.to_record(),
+            "v": _RECORD_VERSION, "sts": self.sts.to_record(), "acct": self.account.to_record(),
             "cts": self.cts.to_record(), "cs": self.control_state,
             "last": [self.last_result, self.last_tid], "evq": self._evq, "evs": self._log_seq,
             "kl": self.keypad_lock,
@@ -218,7 +218,7 @@ class Meter:
                 pass  # FAULT_SAVE: tried again each minute
             return
         try:
-            if d["v"] != RECORD_VERSION:
+            if d["v"] != _RECORD_VERSION:
                 raise StateError("record version")
             self.sts = type(self.sts).from_record(d["sts"])
             self.account.load_record(d["acct"])

@@ -10,8 +10,8 @@
 from compat import const
 
 ENOENT = const(2)
-EIO = const(5)
-EEXIST = const(17)
+_EIO = const(5)
+_EEXIST = const(17)
 EISDIR = const(21)
 ENOSPC = const(28)
 
@@ -77,7 +77,7 @@ def ensure_dir(fs, directory):
         try:
             fs.mkdir(path)
         except OSError as exc:
-            if errno_of(exc) != EEXIST:
+            if errno_of(exc) != _EEXIST:
                 raise
 
 

@@ -23,8 +23,8 @@ from store.fs import (EISDIR, ENOSPC, StoreCorruptError, StoreFullError, crc32, 
 MAGIC = b"SM"
 VERSION = const(1)
 _HEADER = "<2sBBII"
-HEADER_SIZE = const(12)
-OVERHEAD = const(16)
+_HEADER_SIZE = const(12)
+_OVERHEAD = const(16)
 SLOTS = ("a", "b")
 MAX_PAYLOAD = const(4096)
 _MISSING = const(0)
@@ -39,28 +39,28 @@ def _newer(s, t):
 
 def pack(seq, d):
     """The stored copy of dict `d` as one bytearray (one allocation)."""
-    return seal(codec.encode(d, HEADER_SIZE, 4), seq)
+    return seal(codec.encode(d, _HEADER_SIZE, 4), seq)
 
 
 def seal(rec, seq):
     """Fill in the header and CRC of an encoding made with room for them."""
     end = len(rec) - 4
-    struct.pack_into(_HEADER, rec, 0, MAGIC, VERSION, 0, seq, end - HEADER_SIZE)
+    struct.pack_into(_HEADER, rec, 0, MAGIC, VERSION, 0, seq, end - _HEADER_SIZE)
     struct.pack_into("<I", rec, end, crc32(memoryview(rec)[:end]))
     return rec
 
 
 def unpack(data):
     """(seq, payload) of a stored copy, or None if it is not a valid copy."""
-    if data is None or len(data) < OVERHEAD:
+    if data is None or len(data) < _OVERHEAD:
         return None
     magic, ver, flags, seq, length = struct.unpack_from(_HEADER, data, 0)
-    if magic != MAGIC or ver != VERSION or length != len(data) - OVERHEAD:
+    if magic != MAGIC or ver != VERSION or length != len(data) - _OVERHEAD:
         return None
-    end = HEADER_SIZE + length
+    end = _HEADER_SIZE + length
     if crc32(memoryview(data)[:end]) != struct.unpack_from("<I", data, end)[0]:
         return None
-    return seq, memoryview(data)[HEADER_SIZE:end]
+    return seq, memoryview(data)[_HEADER_SIZE:end]
 
 
 class StateStore:
@@ -89,7 +89,7 @@ class StateStore:
         """(seq, payload) or None, and what the slot holds: _MISSING, _EMPTY or
         _DATA (anything else, also a slot that cannot be read, e.g. a folder)."""
         try:
-            data = read_file(self.fs, self._path(i), self.max_payload + OVERHEAD + 1)
+            data = read_file(self.fs, self._path(i), self.max_payload + _OVERHEAD + 1)
         except OSError:
             return None, _DATA
         if data is None:
@@ -143,9 +143,9 @@ class StateStore:
         StoreFullError if the file system is full (the old state is kept)."""
         if not isinstance(d, dict):
             raise ValueError("state must be a dict")
-        record = codec.encode(d, HEADER_SIZE, 4)
-        if len(record) - OVERHEAD > self.max_payload:
-            raise ValueError("state is %d bytes, limit %d" % (len(record) - OVERHEAD, self.max_payload))
+        record = codec.encode(d, _HEADER_SIZE, 4)
+        if len(record) - _OVERHEAD > self.max_payload:
+            raise ValueError("state is %d bytes, limit %d" % (len(record) - _OVERHEAD, self.max_payload))
         if not self._scanned:
             self._scan()
         target = 0 if self._newest is None else 1 - self._newest

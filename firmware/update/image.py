@@ -32,7 +32,7 @@ from update import bundle
 # image_transfer_status (DLMS UA 1000-1 class 18 attribute 6)
 NOT_INITIATED = const(0)
 INITIATED = const(1)
-VERIFYING = const(2)
+_VERIFYING = const(2)
 VERIFIED = const(3)
 VERIFY_FAILED = const(4)
 ACTIVATING = const(5)
@@ -43,13 +43,13 @@ ACTIVATE_FAILED = const(7)
 REFUSED_FORMAT = const(1)  # not a bundle, or its manifest does not match the transfer
 REFUSED_SIGNATURE = const(2)  # wrong, missing or tampered: the signature does not verify
 REFUSED_TARGET = const(3)  # built for another interpreter (bundle format)
-REFUSED_ERROR = const(4)  # not checked or installed: flash (full, read-back) or memory error
+_REFUSED_ERROR = const(4)  # not checked or installed: flash (full, read-back) or memory error
 
 IMAGE = "/fw/image"
 RECORD_DIR = "/fw/xfer"
-BLOCK_SIZE = const(448)  # an ACTION with one block stays inside the 512-byte PDU, ciphered
+_BLOCK_SIZE = const(448)  # an ACTION with one block stays inside the 512-byte PDU, ciphered
 MAX_IMAGE = const(1048576)
-MAX_ID = const(64)
+_MAX_ID = const(64)
 _CHUNK = const(1024)  # bytes hashed or copied per slice
 
 
@@ -58,7 +58,7 @@ class ImageStore:
     bytes); formats: the bundle formats this interpreter runs
     (bundle.runnable_formats); on_event(code, a, b): the meter's event log."""
 
-    def __init__(self, fs, public_key, formats, on_event=None, block_size=BLOCK_SIZE,
+    def __init__(self, fs, public_key, formats, on_event=None, block_size=_BLOCK_SIZE,
                  max_size=MAX_IMAGE):
         self.fs = fs
         self.public_key = bytes(public_key)
@@ -133,7 +133,7 @@ class ImageStore:
         return []
 
     def set_enabled(self, on):
-        if self.status in (VERIFYING, ACTIVATING) and not on:
+        if self.status in (_VERIFYING, ACTIVATING) and not on:
             return None
         self.enabled = bool(on)
         self._save(self._status)
@@ -145,9 +145,9 @@ class ImageStore:
         in progress or a verified image keeps the blocks on flash (a transfer
         resumes at first_missing()); anything else starts over, a refused
         image too."""
-        if not self.enabled or not 0 < size <= self.max_size or not 0 < len(identifier) <= MAX_ID:
+        if not self.enabled or not 0 < size <= self.max_size or not 0 < len(identifier) <= _MAX_ID:
             return False
-        if self.status == VERIFYING or self.reset_due or bootslot.on_trial(bootslot.read(self.fs)):
+        if self.status == _VERIFYING or self.reset_due or bootslot.on_trial(bootslot.read(self.fs)):
             return None  # busy, or the running firmware is not confirmed yet
         free = getattr(self.fs, "free_bytes", None)
         if free is not None and (free("/") or 0) + self.received < size:
@@ -179,11 +179,11 @@ class ImageStore:
         """image_verify: starts the background check (step())."""
         if self.status == VERIFIED:
             return True
-        if self.status == VERIFYING:
+        if self.status == _VERIFYING:
             return None
         if self.status != INITIATED or self.received != self.size:
             return False
-        self._save(VERIFYING)
+        self._save(_VERIFYING)
         return None
 
     def activate(self):
@@ -196,26 +196,26 @@ class ImageStore:
             self._log(vocab.EV_FW_ACTIVATING, self.target, running)
             self.reset_due = True
             return True
-        if self.status in (INITIATED, VERIFYING) and self.received == self.size:
+        if self.status in (INITIATED, _VERIFYING) and self.received == self.size:
             self.then_activate = True
-            self._save(VERIFYING)
+            self._save(_VERIFYING)
             return None
         return False
 
     # -- the background job ------------------------------------------------------
     def busy(self):
-        return self.status == VERIFYING
+        return self.status == _VERIFYING
 
     def step(self):
         """One slice of the verification job; call while busy()."""
-        if self.status != VERIFYING:
+        if self.status != _VERIFYING:
             return
         if self._job is None:
             self._job = self._verify()
         try:
             reason = next(self._job)
         except (OSError, ValueError, MemoryError):
-            reason = REFUSED_ERROR
+            reason = _REFUSED_ERROR
         if reason is None:
             return
         self._job = None
