@@ -51,10 +51,12 @@ class App:
         meter_config = prov.value(provision, "meter")
         self.meter = Meter(meter_config, self.store, prov.sts_state(provision), clock, relay,
                            display, self.eventlog)
+        self.keypad = kp.Keypad(self.meter, display, meter_config.get("keypad"))
         self.server = binding.dlms_server(
             self.meter, prov.dlms_config(provision, random_bytes),
             tuple(prov.value(provision, "token_formats")),
-            prov.value(provision, "token_reject_is_error"), firmware=self,
+            prov.value(provision, "token_reject_is_error"), firmware=self, keypad=self.keypad,
+            manufacturer=prov.value(provision, "manufacturer"),
             store=StateStore(fs, data_dir + "/dlms"), wallclock=wallclock,
             hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings,
             auth_store=StateStore(fs, data_dir + "/auth"),
@@ -64,7 +66,6 @@ class App:
             self.meter.set_fault(vocab.AT_PROVISION)
         if self.eventlog.damaged:  # a file stood where the events folder should be
             self.meter.log_event(vocab.EV_FAULT, vocab.FAULT_RECORD, vocab.AT_EVENTS)
-        self.keypad = kp.Keypad(self.meter, display, meter_config.get("keypad"))
         self.gateway = self.server.model.find(115, obis.TOKEN_GATEWAY)  # shows meter.last_token
         self.keypad.show_idle()
         rec = bootslot.read(fs)
@@ -98,11 +99,12 @@ class App:
 
     # -- the running firmware and its update (docs/update.md) --------------------
     def firmware_info(self):
-        """(identifier, signature) of the running firmware, from its slot."""
+        """(identifier, signature, version) of the running firmware, from its slot."""
         from update import bundle
         info = bundle.read_info(self.fs, bootslot.SLOT_DIRS[bootslot.running(self.fs)] + "/"
                                 + bootslot.INFO)
-        return info.get("id", "").encode(), bytes.fromhex(info.get("signature", ""))
+        return (info.get("id", "").encode(), bytes.fromhex(info.get("signature", "")),
+                info.get("version", "").encode())
 
     def image_store(self):
         """The image store behind the image transfer object, loaded on first use."""

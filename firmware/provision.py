@@ -32,6 +32,7 @@ DEV_PROVISION = {
     "key": "9ca1fc37b27dac93",
     "kt": 2, "krn": 1, "ti": 1, "sgc": 123456, "ken": 255, "base_date": 2014,
     "system_title": "5354530000000001",  # "STS" 00 00 00 00 01
+    "manufacturer": "stsmeter",  # Device ID 2, 0.0.96.1.1.255 (docs/dlms.md)
     "ek": "000102030405060708090a0b0c0d0e0f",
     "ak": "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf",
     "kek": "101112131415161718191a1b1c1d1e1f",  # key_transfer (docs/security.md)

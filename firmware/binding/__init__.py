@@ -3,13 +3,16 @@
 # DLMS; this package joins them. The classes are in prepayment.py.
 
 
-def objects(meter, formats=None, reject_is_error=False, firmware=None):
+def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=None,
+            manufacturer=""):
     """The meter's object list (docs/dlms.md): the logical device's own
     objects and the prepayment objects bound to `meter` (meter.meter.Meter).
     formats: token encodings the gateway accepts (None: all); reject_is_error:
     a refused token is also action-result other-reason (docs/dlms.md);
     firmware: what offers firmware_info() and image_store() (app.App;
-    docs/update.md), or None for a meter without the update objects.
+    docs/update.md), or None for a meter without the update objects;
+    keypad: the meter.keypad.Keypad whose lock-out the STS attributes show
+    (None: no keypad); manufacturer: the name published as Device ID 2.
     The Association LN and the token gateway are made now; the others are
     entries (class_id, ln, module, class, args) that dlms.cosem.ObjectModel
     makes on first access, so their code loads only when a client reads them."""
@@ -23,6 +26,7 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None):
         (1, obis.LOGICAL_DEVICE_NAME, oc, "Data", (lambda c: (axdr.OCTET_STRING, c.server.ldn),)),
         (1, obis.DEVICE_ID, oc, "Data",
          (lambda c: (axdr.VISIBLE_STRING, meter.sts.drn.encode()),)),
+        (1, obis.MANUFACTURER, oc, "Data", (lambda c: (axdr.VISIBLE_STRING, manufacturer),)),
         (8, obis.CLOCK, oc, "Clock", ()),
         (64, obis.SECURITY_SETUP, oc, "SecuritySetup", ()),
         (1, obis.INVOCATION_COUNTER, oc, "Data",
@@ -41,6 +45,7 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None):
         (1, obis.CTS_MODE, mo, "CtsMode", (meter,)),
         (1, obis.CTS_STATUS, mo, "CtsStatus", (meter,)),
         (1, obis.EVENT_LOG, mo, "EventLog", (meter,)),
+        (1, obis.STS_ATTRIBUTES, "binding.sts_attributes", "StsAttributes", (meter, keypad)),
     ]
     if firmware is not None:
         objs += [
@@ -48,15 +53,19 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None):
              (lambda c: (axdr.OCTET_STRING, firmware.firmware_info()[0]),)),
             (1, obis.FIRMWARE_SIGNATURE, oc, "Data",
              (lambda c: (axdr.OCTET_STRING, firmware.firmware_info()[1]),)),
+            (1, obis.FIRMWARE_VERSION, oc, "Data",
+             (lambda c: (axdr.OCTET_STRING, firmware.firmware_info()[2]),)),
             (18, obis.IMAGE_TRANSFER, oc, "ImageTransfer", (firmware.image_store,)),
         ]
     return objs
 
 
-def dlms_server(meter, config, formats=None, reject_is_error=False, firmware=None, **kw):
+def dlms_server(meter, config, formats=None, reject_is_error=False, firmware=None, keypad=None,
+                manufacturer="", **kw):
     """The DLMS server of `meter`: objects() and the logical device name
     "STS" + DRN; config is a dlms.association.ServerConfig (provision.dlms_config),
     kw go to dlms.server.DlmsServer (store, wallclock, hdlc_addresses, ...)."""
     from dlms.server import DlmsServer
     ldn = (b"STS" + meter.sts.drn.encode())[:16]
-    return DlmsServer(config, objects(meter, formats, reject_is_error, firmware), ldn, **kw)
+    return DlmsServer(config, objects(meter, formats, reject_is_error, firmware, keypad,
+                                      manufacturer), ldn, **kw)

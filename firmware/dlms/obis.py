@@ -11,7 +11,8 @@ def ln(a, b, c, d, e, f=255):
 ASSOCIATION_LN = ln(0, 0, 40, 0, 0)  # class 15, the current association
 SAP_ASSIGNMENT = ln(0, 0, 41, 0, 0)  # class 17
 LOGICAL_DEVICE_NAME = ln(0, 0, 42, 0, 0)  # class 1
-DEVICE_ID = ln(0, 0, 96, 1, 0)  # class 1, the meter number (DRN)
+DEVICE_ID = ln(0, 0, 96, 1, 0)  # class 1, Device ID 1 (serial): the DRN
+MANUFACTURER = ln(0, 0, 96, 1, 1)  # class 1, Device ID 2: manufacturer name
 CLOCK = ln(0, 0, 1, 0, 0)  # class 8
 SECURITY_SETUP = ln(0, 0, 43, 0, 0)  # class 64
 INVOCATION_COUNTER = ln(0, 0, 43, 1, 0)  # class 1, server IC read before ciphering
@@ -30,6 +31,8 @@ EVENT_LOG = ln(0, 128, 99, 98, 0)  # class 1, array of recent events
 IMAGE_TRANSFER = ln(0, 0, 44, 0, 0)  # class 18, firmware update (docs/update.md)
 FIRMWARE_ID = ln(1, 0, 0, 2, 0)  # class 1, active firmware identifier (IEC 62056-6-1, IDIS)
 FIRMWARE_SIGNATURE = ln(1, 0, 0, 2, 8)  # class 1, active firmware signature
+FIRMWARE_VERSION = ln(0, 0, 0, 2, 1)  # class 1, active firmware version
+STS_ATTRIBUTES = ln(0, 128, 96, 51, 0)  # class 1, STS status (not the STS 201-2 class)
 
 
 def to_text(name):

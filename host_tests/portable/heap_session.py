@@ -42,6 +42,7 @@ LAZY_FEATURES = {
         "update.sha512"),
     "COSEM objects made on first access (all but the Association LN and the token gateway)": (
         "dlms.obj_common", "binding.meter_objects", "dlms.cosem_time"),
+    "STS attributes object (0.128.96.51.0.255)": ("binding.sts_attributes", "meter.sts_status"),
 }
 
 # The development meter (provision.DEV_PROVISION) with the system title and the

@@ -4,7 +4,11 @@ Associates as the management client (HLS-GMAC, as tools/send_token.py) and
 reads: the meter number, active energy import (Wh), token credit, emergency
 credit, account status and available credit, the maximum power limit, the
 disconnect control (relay output state, control state, mode), the CTS test
-mode register and status, and the newest entries of the event log. Objects:
+mode register and status, the newest entries of the event log, the
+identification (logical device name, serial, manufacturer, firmware
+identifier, version and signature) and the STS status (DRN, EA, SGC, TI, KRN,
+KT, KEN and key expiry, base date, last TID, TID memory, CTS, keypad lock-out;
+never a key). Objects:
 firmware/dlms/obis.py; event codes and names: firmware/vocab.py, vocab_names.py.
 
 Examples:
@@ -22,10 +26,11 @@ from gurux_dlms.objects import (GXDLMSAccount, GXDLMSCredit, GXDLMSData, GXDLMSD
                                 GXDLMSRegister)
 
 import vocab
-from dlms import obis
+from dlms import axdr, obis
+from dlms.xdlms import OBJECT_UNDEFINED
 from meter import cts as ctsmod
 from vocab_names import EVENTS, RELAY_REASONS
-from pctools.meterclient import MeterError, add_connection_args, client_from_args
+from pctools.meterclient import DlmsError, MeterError, add_connection_args, client_from_args
 
 CONTROL_STATES = {0: "disconnected", 1: "connected", 2: "ready for reconnection"}
 CTS_STATES = {ctsmod.NOT_ENTERED: "never entered", ctsmod.ACTIVE: "active", ctsmod.ENDED: "ended"}
@@ -79,6 +84,8 @@ def read_all(m, events=24):
                            "exit_reason": int(cts[3])})
     rows = _list(m.read(GXDLMSData(obis.to_text(obis.EVENT_LOG)), 2))
     out["events"] = [_event(r) for r in rows[-events:]] if events else []
+    out["identification"] = read_identification(m)
+    out["sts"] = read_sts_status(m)
     return out
 
 
@@ -123,11 +130,107 @@ def print_text(d):
     c = d["cts"]
     print("CTS test mode      %s, UUT %s, timer %s s, exit reason %s" % (
         c.get("state_text", "?"), c.get("uut"), c.get("timer_s"), c.get("exit_reason")))
+    print_identification(d["identification"])
+    print_sts_status(d["sts"])
     print("event log (newest last):")
     for e in d["events"]:
         extra = (" (%s)" % e["reason"]) if "reason" in e else ""
         print("  %5d  t=%-8d %-20s a=%d b=%d%s" % (e["seq"], e["time_s"], e["event"], e["a"],
                                                    e["b"], extra))
+
+
+# --- identification and STS status (docs/dlms.md "Identification", "STS attributes") ---
+IDENTIFICATION = (("logical_device_name", obis.LOGICAL_DEVICE_NAME), ("serial", obis.DEVICE_ID),
+                  ("manufacturer", obis.MANUFACTURER), ("firmware_id", obis.FIRMWARE_ID),
+                  ("firmware_version", obis.FIRMWARE_VERSION),
+                  ("firmware_signature", obis.FIRMWARE_SIGNATURE))
+# the elements of the STS attributes structure, in order (meter.sts_status names)
+STS_FIELDS = ("drn", "ea", "sgc", "ti", "krn", "kt", "ken", "key_expiry", "base_date", "last_tid",
+              "last_tid_date", "tids_used", "tids_size", "cts_state", "cts_timer_s",
+              "keypad_locked", "keypad_lock_s", "keypad_rejects")
+KEY_TYPES = {0: "DITK", 1: "DDTK", 2: "DUTK", 3: "DCTK"}  # sts.md 4.4
+
+
+def read_identification(m):
+    """The identification objects (public): texts, the signature in hex;
+    None for an object the meter does not have."""
+    out = {}
+    for key, ln in IDENTIFICATION:
+        try:
+            v = m.read(GXDLMSData(obis.to_text(ln)), 2)
+        except DlmsError as e:  # e.g. a meter without the firmware update objects
+            if e.code != OBJECT_UNDEFINED:
+                raise
+            out[key] = None
+            continue
+        v = bytes(v) if isinstance(v, (bytes, bytearray)) else str(v).encode()
+        out[key] = v.hex() if key == "firmware_signature" else v.decode("ascii", "replace")
+    return out
+
+
+def _minute(v):
+    """A COSEM date-time (octets or gurux's GXDateTime) -> "YYYY-MM-DD hh:mm",
+    None when not specified (or null)."""
+    if v is None:
+        return None
+    if not isinstance(v, (bytes, bytearray)):
+        v = v.value if hasattr(v, "value") else v
+        return v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") else str(v)
+    y, mo, d, _, hh, mm = axdr.parse_date_time(bytes(v))[:6]
+    if y == 0xFFFF:
+        return None
+    return "%04d-%02d-%02d %02d:%02d" % (y, mo, d, hh, mm)
+
+
+def read_sts_status(m):
+    """The STS attributes object (reader and management clients) as a dict
+    of STS_FIELDS; None when the meter has no such object."""
+    try:
+        v = _list(m.read(GXDLMSData(obis.to_text(obis.STS_ATTRIBUTES)), 2))
+    except DlmsError as e:
+        if e.code != OBJECT_UNDEFINED:
+            raise
+        return None
+    if len(v) != len(STS_FIELDS):
+        raise MeterError("STS attributes: %d elements, expected %d" % (len(v), len(STS_FIELDS)))
+    d = dict(zip(STS_FIELDS, v))
+    for k in ("key_expiry", "last_tid_date"):
+        d[k] = _minute(d[k])
+    d["drn"] = bytes(d["drn"]).decode() if isinstance(d["drn"], (bytes, bytearray)) else str(d["drn"])
+    d["keypad_locked"] = bool(d["keypad_locked"])
+    for k in STS_FIELDS:
+        if k not in ("drn", "key_expiry", "last_tid_date", "keypad_locked") and d[k] is not None:
+            d[k] = int(d[k])
+    d["kt_text"] = KEY_TYPES.get(d["kt"], "?")
+    d["cts_state_text"] = CTS_STATES.get(d["cts_state"], "?")
+    return d
+
+
+def print_identification(i):
+    print("identification     %s, serial %s, manufacturer %s" % (
+        i["logical_device_name"], i["serial"], i["manufacturer"]))
+    sig = i["firmware_signature"]
+    print("firmware           %s, version %s, signature %s" % (
+        i["firmware_id"], i["firmware_version"],
+        ("%s...%s" % (sig[:16], sig[-16:])) if sig else "none"))
+
+
+def print_sts_status(s):
+    if s is None:
+        print("STS status         (the meter has no STS attributes object)")
+        return
+    print("STS                DRN %s, EA%02d, SGC %d, TI %d, KRN %d, KT %d %s" % (
+        s["drn"], s["ea"], s["sgc"], s["ti"], s["krn"], s["kt"], s["kt_text"]))
+    print("STS key            KEN %d, expires %s, base date %d" % (
+        s["ken"], s["key_expiry"] or "never", s["base_date"]))
+    print("STS TIDs           last accepted %s%s, memory %d of %d" % (
+        "none" if s["last_tid"] is None else s["last_tid"],
+        " (%s)" % s["last_tid_date"] if s["last_tid_date"] else "", s["tids_used"],
+        s["tids_size"]))
+    print("STS CTS / keypad   CTS %s, timer %d s; keypad %s, %d rejects in a row" % (
+        s["cts_state_text"], s["cts_timer_s"],
+        ("locked %d s" % s["keypad_lock_s"]) if s["keypad_locked"] else "not locked",
+        s["keypad_rejects"]))
 
 
 def event_count(text):
