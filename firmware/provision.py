@@ -14,7 +14,8 @@
 #   {"drn": "...", "ea": 7, "key": "<decoder key hex>", "kt": 2, "krn": 1,
 #    "ti": 1, "sgc": 123456, "base_date": 2014, "system_title": "<16 hex>",
 #    "ek": "<32 hex>", "ak": "<32 hex>", "kek": "<32 hex>", "lls_password": "...",
-#    "auth_lockout": {"after": 5, "base_s": 1, "lock_s": 900}, "meter": {}}
+#    "auth_lockout": {"after": 5, "base_s": 1, "lock_s": 900}, "meter": {},
+#    "manufacturer": "..."}
 STORED = "stored"
 FILE = "file"
 DEV = "dev"
