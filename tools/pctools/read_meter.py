@@ -169,13 +169,10 @@ def read_identification(m):
 
 
 def _minute(v):
-    """A COSEM date-time (octets or gurux's GXDateTime) -> "YYYY-MM-DD hh:mm",
-    None when not specified (or null)."""
+    """A COSEM date-time (12 octets) -> "YYYY-MM-DD hh:mm", None when not
+    specified (or null-data)."""
     if v is None:
         return None
-    if not isinstance(v, (bytes, bytearray)):
-        v = v.value if hasattr(v, "value") else v
-        return v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") else str(v)
     y, mo, d, _, hh, mm = axdr.parse_date_time(bytes(v))[:6]
     if y == 0xFFFF:
         return None
@@ -196,7 +193,7 @@ def read_sts_status(m):
     d = dict(zip(STS_FIELDS, v))
     for k in ("key_expiry", "last_tid_date"):
         d[k] = _minute(d[k])
-    d["drn"] = bytes(d["drn"]).decode() if isinstance(d["drn"], (bytes, bytearray)) else str(d["drn"])
+    d["drn"] = str(d["drn"])  # gurux gives a visible-string as str
     d["keypad_locked"] = bool(d["keypad_locked"])
     for k in STS_FIELDS:
         if k not in ("drn", "key_expiry", "last_tid_date", "keypad_locked") and d[k] is not None:
