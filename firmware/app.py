@@ -97,6 +97,16 @@ class App:
             bootslot.confirm(self.fs)
             self.firmware_on_trial = False
 
+    def mode_e_port(self, **options):
+        """The optical port's protocol with IEC 62056-21 mode E in front of
+        the server (dlms.md 3; options go to dlms.iec62056_21.ModeE): the
+        identification is the DRN, and the IEC local port setup object
+        (class 19) reports mode E as the port's default mode."""
+        from dlms import obis
+        from dlms.iec62056_21 import ModeE, ModeEPort
+        self.server.model.find(19, obis.IEC_LOCAL_PORT_SETUP).mode_e = True
+        return ModeEPort(ModeE(self.meter.sts.drn, **options), self.server)
+
     # -- the running firmware and its update (docs/update.md) --------------------
     def firmware_info(self):
         """(identifier, signature, version) of the running firmware, from its slot."""
@@ -135,40 +145,3 @@ class App:
             self._restart_in = left - 1
             return left <= 1
         return False
-
-
-class ModeEPort:
-    """IEC 62056-21 mode E in front of the DLMS server on one optical port
-    (dlms.md 3): sign-on bytes go to `mode_e`, HDLC bytes to `server`; `line`
-    follows mode E (hal.uart_port re-initialises the UART). When the HDLC link
-    is disconnected the port goes back to sign-on at 300 baud."""
-
-    def __init__(self, mode_e, server):
-        self.mode_e = mode_e
-        self.server = server
-        self._was_connected = False
-
-    @property
-    def line(self):
-        return self.mode_e.line
-
-    def receive_data(self, data, now_ms=None):
-        hdlc = self.mode_e.receive_data(data)
-        if hdlc:
-            self.server.receive_data(hdlc, now_ms)
-            self._follow()
-
-    def tick(self, now_ms):
-        self.mode_e.tick(now_ms)
-        self.server.tick(now_ms)
-        self._follow()
-
-    def _follow(self):
-        up = self.server.link.connected
-        if self._was_connected and not up:
-            self.mode_e.reset()  # the HDLC session ended: sign-on again
-        self._was_connected = up
-
-    def data_to_send(self):
-        return self.mode_e.data_to_send() + self.server.data_to_send()
-

@@ -66,10 +66,7 @@ def build(board, machine, fs=None):
     keys.on_key = a.key
     uart = uart_port.make(machine.UART, Pin, board.OPTICAL_UART, board.OPTICAL_TX,
                           board.OPTICAL_RX, board.OPTICAL_BAUD, board.OPTICAL_RXBUF)
-    proto = a.server
-    if board.OPTICAL_MODE_E:
-        from dlms.iec62056_21 import ModeE
-        proto = app.ModeEPort(ModeE(a.meter.sts.drn), a.server)
+    proto = a.mode_e_port() if board.OPTICAL_MODE_E else a.server
     port = uart_port.UartPort(uart, proto, board.OPTICAL_BAUD,
                               ticks_ms=getattr(time, "ticks_ms", None))
     return rt, (keys.run(rt.alive(1)), port.run(rt.alive(2)))

@@ -19,13 +19,16 @@ class MeterTcp:
     wallclock ...) served on 127.0.0.1:<free port>, ticked every tick_s
     seconds like a board (None: never). `restart()` builds a new HostMeter on
     the same folder (a power cycle). port_options go to tcp_optical.OpticalPort
-    (pre_snrm_ms, max_waiting, log)."""
+    (pre_snrm_ms, max_waiting, log); mode_e: the port starts with the IEC
+    62056-21 mode E sign-on (app.App.mode_e_port, as vmeter --mode-e)."""
 
-    def __init__(self, data_dir, provision=None, tick_s=None, port_options=None, **host):
+    def __init__(self, data_dir, provision=None, tick_s=None, port_options=None, mode_e=False,
+                 **host):
         self.data_dir = data_dir
         self.host_options = dict(host, provision=provision)
         self.tick_s = tick_s
         self.port_options = port_options or {}
+        self.mode_e = mode_e
         self.loop = None
         self.thread = None
         self.start()
@@ -42,8 +45,10 @@ class MeterTcp:
                 self.host.tick()
 
         async def main():
-            self._srv = await tcp_optical.start(self.app.server, "127.0.0.1", 0,
-                                                **self.port_options)
+            opts = dict(self.port_options)
+            if self.mode_e:
+                opts["mode_e"] = self.app.mode_e_port()
+            self._srv = await tcp_optical.start(self.app.server, "127.0.0.1", 0, **opts)
             self.port = self._srv.sockets[0].getsockname()[1]
             if self.tick_s:
                 self._ticker = asyncio.ensure_future(ticker())

@@ -13,6 +13,8 @@ virtual meter; see docs/sim.md:
   --headless     no terminal keypad; print display/relay changes as lines
   --control N    line protocol on TCP port N: keys 1234#, status, load W, quit
   --pty          also a pseudo-terminal for serial tools (CPython only)
+  --mode-e       the optical port starts with the IEC 62056-21 mode E sign-on
+                 (300 baud, then HDLC at 9600), as a board's does
 
 Examples:
   make sim

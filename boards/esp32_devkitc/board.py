@@ -28,7 +28,7 @@ OPTICAL_TX = 17
 OPTICAL_RX = 16
 OPTICAL_BAUD = 9600
 OPTICAL_RXBUF = 512
-OPTICAL_MODE_E = False
+OPTICAL_MODE_E = True  # IEC 62056-21 sign-on first; False: direct HDLC (rpi_pico board.py)
 
 DISPLAY_I2C = 0
 DISPLAY_SDA = 21

@@ -10,6 +10,11 @@
 # pre_snrm_ms. A silent connection never takes the port: the first waiting
 # connection that has sent bytes does. docs/sim.md explains the choice.
 #
+# With mode_e (app.App.mode_e_port(); vmeter --mode-e) each connection is a
+# probe that signs on first (IEC 62056-21 mode E, dlms.md 3): the baud rates
+# are nominal, a sign-on step counts as activity for pre_snrm_ms, and the
+# next connection starts again at the sign-on.
+#
 # OpticalPort is the arbitration, with time passed in; the front ends below
 # are thin: an asyncio.Protocol on CPython (no task or timer per read) and
 # asyncio streams with one reading task per connection on MicroPython.
@@ -46,10 +51,14 @@ class OpticalPort:
     connections. A connection object has write(bytes), close() (idempotent)
     and name; the port keeps its own fields on it (port, t, rx). The front
     end calls accept, received and closed (the peer went away; err is the
-    exception or None), and tick while busy() is true."""
+    exception or None), and tick while busy() is true. mode_e: an
+    iec62056_21.ModeEPort in front of `server`, or None for direct HDLC."""
 
-    def __init__(self, server, pre_snrm_ms=PRE_SNRM_MS, max_waiting=MAX_WAITING, log=None):
+    def __init__(self, server, pre_snrm_ms=PRE_SNRM_MS, max_waiting=MAX_WAITING, log=None,
+                 mode_e=None):
         self.server = server
+        self.mode_e = mode_e
+        self.proto = mode_e or server  # what the bytes and the time go to
         self.pre_snrm_ms = pre_snrm_ms
         self.max_waiting = max_waiting
         self.log = log or _stderr
@@ -94,11 +103,11 @@ class OpticalPort:
         """Time to the server, and the timeouts. Returns busy()."""
         a = self.active
         if a is not None:
-            s = self.server
-            if s.link.connected:  # in session until now at least
+            if self.server.link.connected:  # in session until now at least
                 a.t = now
-            s.tick(now)
-            out = s.data_to_send()
+            p = self.proto
+            p.tick(now)
+            out = p.data_to_send()
             if out:
                 a.write(out)
         for c in ([a] if a is not None else []) + self.waiting:
@@ -109,14 +118,14 @@ class OpticalPort:
         return self.busy()
 
     def _feed(self, data, now):
-        s = self.server
-        was = s.link.connected
-        s.receive_data(data, now)
-        out = s.data_to_send()
+        link, p = self.server.link, self.proto
+        was = link.connected
+        p.receive_data(data, now)
+        out = p.data_to_send()
         if out:
             self.active.write(out)
-        if was or s.link.connected:  # in session until now at least
-            self.active.t = now
+        if was or link.connected or (self.mode_e is not None and not self.mode_e.idle()):
+            self.active.t = now  # in session (or signing on) until now at least
 
     def _next(self, now):
         """The port is free: the first waiting connection with bytes gets it."""
@@ -138,6 +147,8 @@ class OpticalPort:
             self.active = None
             self.server.link.disconnect()
             self.server.tick(now)  # lets the server release the association
+            if self.mode_e is not None:
+                self.mode_e.reset()  # the next probe signs on
             self._next(now)
         elif conn in self.waiting:
             self.waiting.remove(conn)
@@ -324,6 +335,6 @@ async def listen(host, port, target):
 
 async def start(server, host="127.0.0.1", port=4059, **options):
     """Serve the DLMS server on host:port through one OpticalPort (options:
-    pre_snrm_ms, max_waiting, log). The Listener's .target() is the port."""
+    pre_snrm_ms, max_waiting, log, mode_e). The Listener's .target() is the port."""
     p = OpticalPort(server, **options)
     return await listen(host, port, lambda: p)

@@ -4,7 +4,8 @@
 # Started by tools/sim.py (`make sim`, `make sim MP=1`); see docs/sim.md.
 #
 #   optical port  HDLC over TCP on 127.0.0.1:4059 (--port), and with --pty a
-#                 pseudo-terminal through hal.uart_port (CPython only)
+#                 pseudo-terminal through hal.uart_port (CPython only); with
+#                 --mode-e both start with the IEC 62056-21 mode E sign-on
 #   keypad        the terminal: 0-9, # or Enter = Enter, * or B = back,
 #                 C = clear, A = credit, q = quit; with --control PORT also a
 #                 line protocol on TCP (keys/status/load/quit) for scripts
@@ -75,7 +76,7 @@ from hal.fs import FileSystem  # noqa: E402
 
 CPYTHON = sys.implementation.name == "cpython"
 USAGE = """usage: vmeter.py [--port N] [--host H] [--data DIR] [--speed N] [--load W]
-       [--headless] [--control PORT] [--pty] [--hold-at PATH:N]"""
+       [--headless] [--control PORT] [--pty] [--mode-e] [--hold-at PATH:N]"""
 
 _ticks_ms, _ticks_diff = tcp_optical.ticks_ms, tcp_optical.ticks_diff  # (CPython shims there)
 
@@ -90,15 +91,15 @@ def out(line):
 def parse(argv):
     o = {"port": board.TCP_PORT, "host": board.TCP_HOST, "data": board.SIM_ROOT,
          "speed": board.SIM_SPEED, "load": board.SIM_LOAD_W, "headless": False,
-         "control": None, "pty": False, "hold": None}
+         "control": None, "pty": False, "mode_e": False, "hold": None}
     i = 0
     while i < len(argv):
         a = argv[i]
         if a in ("-h", "--help"):
             out(USAGE)
             sys.exit(0)
-        if a in ("--headless", "--pty"):
-            o[a[2:]] = True
+        if a in ("--headless", "--pty", "--mode-e"):
+            o[a[2:].replace("-", "_")] = True
             i += 1
             continue
         if i + 1 >= len(argv):
@@ -375,9 +376,11 @@ class Sim:
     async def start(self):
         o = self.opts
         tasks = []
-        await tcp_optical.start(self.app.server, o["host"], o["port"], log=out)
-        msg = "virtual meter %s (%s keys, firmware slot %s): optical port tcp %s:%d" % (
-            self.app.meter.sts.drn, self.source, "AB"[SLOT], o["host"], o["port"])
+        mode_e = self.app.mode_e_port if o["mode_e"] else lambda: None
+        await tcp_optical.start(self.app.server, o["host"], o["port"], log=out, mode_e=mode_e())
+        msg = "virtual meter %s (%s keys, firmware slot %s): optical port%s tcp %s:%d" % (
+            self.app.meter.sts.drn, self.source, "AB"[SLOT], " (mode E)" if o["mode_e"] else "",
+            o["host"], o["port"])
         if o["control"]:
             try:
                 await asyncio.start_server(self.control, o["host"], o["control"])
@@ -390,7 +393,7 @@ class Sim:
                 raise SystemExit("--pty needs CPython")
             from hal.uart_port import UartPort
             pu = PtyUart()
-            tasks.append(UartPort(pu, self.app.server, ticks_ms=_ticks_ms).run())
+            tasks.append(UartPort(pu, mode_e() or self.app.server, ticks_ms=_ticks_ms).run())
             msg += ", serial %s" % pu.name
         out("READY " + msg)
         if self.interactive:

@@ -32,9 +32,10 @@ LED_ALARM = 19  # low credit, tamper, CTS ended
 OPTICAL_UART = 0
 OPTICAL_TX = 0
 OPTICAL_RX = 1
-OPTICAL_BAUD = 9600  # direct HDLC, 8N1 (dlms.md 3)
+OPTICAL_BAUD = 9600  # HDLC, 8N1 (dlms.md 3)
 OPTICAL_RXBUF = 512  # bytes of UART receive buffer
-OPTICAL_MODE_E = False  # True: IEC 62056-21 sign-on at 300 baud 7E1 first (dlms.md 3)
+OPTICAL_MODE_E = True  # IEC 62056-21 mode E: sign-on at 300 baud 7E1, then HDLC at 9600;
+#                        False: direct HDLC at OPTICAL_BAUD (a bench USB serial adapter, dlms.md 3)
 
 # Optional HD44780 character display behind a PCF8574 I2C backpack.
 DISPLAY_I2C = 0  # I2C bus id, or None for no display (console only)

@@ -28,7 +28,7 @@ OPTICAL_TX = 0
 OPTICAL_RX = 1
 OPTICAL_BAUD = 9600
 OPTICAL_RXBUF = 512
-OPTICAL_MODE_E = False
+OPTICAL_MODE_E = True  # IEC 62056-21 sign-on first; False: direct HDLC (rpi_pico board.py)
 
 DISPLAY_I2C = 0
 DISPLAY_SDA = 16

@@ -32,7 +32,6 @@ WASM_BUDGET_KB = BOARD_BUDGET_KB * WASM_PER_BOARD_PCT // 100
 # must be loaded lazily"). A new lazily loaded feature adds its modules here;
 # the budget test checks none of them is in sys.modules after run().
 LAZY_FEATURES = {
-    "IEC 62056-21 mode E": ("dlms.iec62056_21",),
     "CTS mode control and profiles": ("meter.cts_control", "meter.cts_profiles"),
     "token vending and key derivation (tools only)": ("sts.vend",),
     "DLMS key renewal (class 64 key_transfer, RFC 3394 key wrap)": ("dlms.key_transfer",
@@ -53,10 +52,11 @@ STOC = bytes((0x91, 0xC8, 0xE4, 0x72, 0x39, 0x1C, 0x8E, 0x47,
               0xA3, 0xD1, 0xE8, 0x74, 0xBA, 0xDD, 0x6E, 0x37))
 WALLCLOCK = 848000000  # 2026-11-15, seconds since 2000
 # What boot loads besides app: main.py with bootslot (the slot choice),
-# start.py and the hardware adapters that start.build imports (their objects
-# need a board; their bytecode counts).
+# start.py and the hardware adapters that start.build imports, and mode E
+# (their objects need a board; their bytecode counts).
 BOOT_MODULES = ("main", "bootslot", "start", "hal.keypad", "hal.relay", "hal.led", "hal.display", "hal.pulse",
-                "hal.ticker", "hal.watchdog", "hal.rtc", "hal.uart_port", "hal.fs")
+                "hal.ticker", "hal.watchdog", "hal.rtc", "hal.uart_port", "hal.fs",
+                "dlms.iec62056_21")  # the boards' optical port starts in mode E (OPTICAL_MODE_E)
 _GW = b"\x00\x73\x00\x00\x13\x28\x00\xff"  # class 115 token gateway 0.0.19.40.0.255
 
 

@@ -2,7 +2,8 @@
 
 It talks HDLC to any meter: a serial port / optical probe (`/dev/ttyUSB0`,
 9600 8N1, through pyserial) or the virtual meter (`socket://127.0.0.1:4059`,
-a plain TCP socket: pyserial's socket:// close sleeps 0.3 s). Associations
+a plain TCP socket: pyserial's socket:// close sleeps 0.3 s). With mode_e
+(--mode-e) it first signs on as IEC 62056-21 mode E (sign_on). Associations
 follow docs/dlms.md: public client 16 (no authentication), reader 17 (LLS),
 management client 1 (HLS-GMAC with authenticated encryption, security suite 0).
 
@@ -29,6 +30,7 @@ import gurux_dlms.GXDLMSChippering  # noqa: E402,F401 (the module, for the line 
 sys.modules["gurux_dlms.GXDLMSChippering"].print = lambda *args, **kwargs: None
 
 from dlms import obis  # noqa: E402  (firmware/, put on sys.path by pctools)
+from dlms.iec62056_21 import BAUD  # noqa: E402
 from provision import DEV_PROVISION  # noqa: E402
 
 # Development defaults (docs/dlms.md): the meter's development keys and
@@ -60,7 +62,9 @@ class DlmsError(MeterError):
 
 
 class SocketLink:
-    """socket://HOST:PORT on a plain TCP socket."""
+    """socket://HOST:PORT on a plain TCP socket (line settings are nominal)."""
+
+    switch_wait = 0  # the byte stream keeps its order
 
     def __init__(self, url, timeout):
         host, _, port = url[len("socket://"):].rstrip("/").rpartition(":")
@@ -81,6 +85,12 @@ class SocketLink:
             raise MeterError("the meter closed the connection")
         return data
 
+    def set_line(self, baudrate, bits, parity):
+        pass
+
+    def drain(self):
+        pass
+
     def close(self):
         self.sock.close()
 
@@ -88,9 +98,30 @@ class SocketLink:
 class SerialLink:
     """A serial port (optical probe) or another pyserial URL."""
 
+    # After the option select: the meter needs a moment to re-initialise its
+    # UART at the new rate (Gurux's reader waits 1 s; dlms.md 3 step 4).
+    switch_wait = 0.3
+
     def __init__(self, url, baudrate):
         import serial
         self.port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.05)
+        self.pty = os.path.realpath(url).startswith("/dev/pts/")
+
+    def set_line(self, baudrate, bits, parity):
+        """parity "N" or "E"."""
+        p = self.port
+        try:
+            p.parity, p.bytesize, p.baudrate = parity, bits, baudrate
+        except Exception:  # termios.error on POSIX
+            if not self.pty:
+                raise
+            # A pseudo-terminal (the virtual meter's --pty) only carries bytes,
+            # and some kernels refuse parity on it: keep 8N1 there.
+            p.parity = "N"
+            p.baudrate = baudrate
+
+    def drain(self):
+        self.port.flush()  # until the output has left at the current rate
 
     def write(self, data):
         self.port.write(data)
@@ -113,12 +144,16 @@ class MeterClient:
                  block_cipher_key=DEV_BLOCK_CIPHER_KEY,
                  authentication_key=DEV_AUTHENTICATION_KEY,
                  system_title=DEV_CLIENT_SYSTEM_TITLE, invocation_counter=None,
-                 timeout=5.0, baudrate=9600, trace=False, tap=None):
+                 timeout=5.0, baudrate=9600, trace=False, tap=None, mode_e=False):
         """trace: print every chunk in hex on stderr; tap: or hand each to
-        tap(direction, data), direction "TX" (to the meter) or "RX"."""
+        tap(direction, data), direction "TX" (to the meter) or "RX";
+        mode_e: sign on as IEC 62056-21 mode E before HDLC (then baudrate is
+        the meter's choice)."""
         self.port = port
         self.timeout = timeout
         self.baudrate = baudrate
+        self.mode_e = mode_e
+        self.identification = None  # the meter's mode E identification message
         self.tap = tap or (_print_chunk if trace else None)
         self.io = None
         if client == MANAGEMENT:
@@ -128,7 +163,9 @@ class MeterClient:
             password = password or DEV_LLS_PASSWORD
         else:
             auth = Authentication.NONE
-        self.client = GXDLMSSecureClient(True, client, server, auth, password, InterfaceType.HDLC)
+        self.client = GXDLMSSecureClient(
+            True, client, server, auth, password,
+            InterfaceType.HDLC_WITH_MODE_E if mode_e else InterfaceType.HDLC)
         if auth == Authentication.HIGH_GMAC:
             c = self.client.ciphering
             c.security = Security.AUTHENTICATION_ENCRYPTION
@@ -183,11 +220,13 @@ class MeterClient:
         if getattr(self, "_read_ic", False):
             with MeterClient(self.port, client=PUBLIC, server=self.client.serverAddress,
                              timeout=self.timeout, baudrate=self.baudrate,
-                             tap=self.tap) as pub:
+                             tap=self.tap, mode_e=self.mode_e) as pub:
                 ic = GXDLMSData(obis.to_text(obis.INVOCATION_COUNTER))
                 self.client.ciphering.invocationCounter = int(pub.read(ic, 2))
         self.io = open_link(self.port, self.baudrate, self.timeout)
         try:
+            if self.mode_e:
+                self._sign_on()
             reply = GXReplyData()
             self._packet(self.client.snrmRequest(), reply)
             self.client.parseUAResponse(reply.data)
@@ -201,6 +240,43 @@ class MeterClient:
             self.io = None
             raise
         return self
+
+    def _sign_on(self):
+        """IEC 62056-21 mode E (dlms.md 3), as the Gurux reader does it: the
+        request at 300 baud 7E1, the identification (an echo of the request
+        is skipped), the option select for HDLC at the meter's rate, then
+        8N1 at that rate."""
+        io = self.io
+        io.set_line(300, 7, "E")
+        request = b"/?!\r\n"
+        self._write(request)
+        deadline = time.monotonic() + self.timeout
+        ident = self._line(deadline)
+        if ident.startswith(request):  # a probe that echoes what it sends
+            ident = ident[len(request):] or self._line(deadline)
+        if len(ident) < 7 or ident[:1] != b"/" or not 0x30 <= ident[4] < 0x30 + len(BAUD):
+            raise MeterError("no IEC 62056-21 identification from the meter (mode E): %r"
+                             % ident)
+        z = ident[4]
+        self._write(bytes((0x06, 0x32, z, 0x32, 0x0D, 0x0A)))  # ACK, mode E, rate, binary
+        io.drain()
+        io.set_line(BAUD[z - 0x30], 8, "N")
+        time.sleep(io.switch_wait)
+        self.identification = ident.decode("ascii", "replace").strip()
+
+    def _line(self, deadline):
+        """One CR LF terminated line from the meter."""
+        line = b""
+        while not line.endswith(b"\n"):
+            if time.monotonic() > deadline:
+                raise MeterError("no IEC 62056-21 identification from the meter within %.1f s "
+                                 "(is it in mode E? got %r)" % (self.timeout, line))
+            c = self.io.read_some()
+            if c:
+                if self.tap:
+                    self.tap("RX", bytes(c))
+                line += c
+        return line
 
     def _associate(self):
         try:
@@ -311,10 +387,14 @@ def add_connection_args(ap):
                     type=_hex_bytes("client system title", 8),
                     help="client system title (hex, 8 bytes)")
     ap.add_argument("--trace", action="store_true", help="print every frame in hex on stderr")
+    ap.add_argument("--mode-e", action="store_true",
+                    help="sign on as IEC 62056-21 mode E first (300 baud 7E1, then HDLC at the "
+                         "meter's rate): an optical port in mode E, or the virtual meter's --mode-e")
 
 
 def client_from_args(args, client=MANAGEMENT, tap=None):
     return MeterClient(args.port, client=client, server=args.server, timeout=args.timeout,
                        block_cipher_key=bytes.fromhex(args.ek),
                        authentication_key=bytes.fromhex(args.ak),
-                       system_title=bytes.fromhex(args.system_title), trace=args.trace, tap=tap)
+                       system_title=bytes.fromhex(args.system_title), trace=args.trace, tap=tap,
+                       mode_e=args.mode_e)
