@@ -9,7 +9,7 @@
 # data_to_send() at the current line settings, then applies `line` when it
 # changed (after the UART has drained). Bytes that belong to HDLC are returned
 # by receive_data(). Time comes in through tick(). Which boards and links use
-# it: docs/dlms.md "Physical layer".
+# it: docs/dlms.md "Optical port and mode E".
 #
 # The meter answers a request no sooner than 20 ms after it (the reaction
 # time tr; a lower-case third letter of the manufacturer id announces 20 ms
