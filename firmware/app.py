@@ -102,9 +102,8 @@ class App:
         the server (dlms.md 3; options go to dlms.iec62056_21.ModeE): the
         identification is the DRN, and the IEC local port setup object
         (class 19) reports mode E as the port's default mode."""
-        from dlms import obis
         from dlms.iec62056_21 import ModeE, ModeEPort
-        self.server.model.find(19, obis.IEC_LOCAL_PORT_SETUP).mode_e = True
+        self.server.mode_e = True
         return ModeEPort(ModeE(self.meter.sts.drn, **options), self.server)
 
     # -- the running firmware and its update (docs/update.md) --------------------

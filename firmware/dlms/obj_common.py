@@ -114,23 +114,23 @@ class HdlcSetup(CosemObject):
 
 class IecLocalPortSetup(CosemObject):
     """Class 19 version 1 at 0.0.20.0.0.255 (dlms.md 7.1): the optical port
-    (read only). default_mode 1 = DLMS/COSEM (direct HDLC, the default) or
-    0 = IEC 62056-21 mode E sign-on; 300 baud to start, 9600 proposed;
-    passwords (7-9) are not offered."""
+    (read only). default_mode 0 = IEC 62056-21 mode E sign-on at 300 baud
+    when the server's port has it (server.mode_e), else 1 = DLMS/COSEM
+    (direct HDLC at 9600); 9600 proposed; passwords (7-9) are not offered."""
     class_id = 19
     version = 1
     ATTRS = (R0, R0, R0, R0, R0, R0, HIDDEN, HIDDEN, HIDDEN)
 
-    def __init__(self, ln, mode_e=False, device_address=b""):
+    def __init__(self, ln, device_address=b""):
         CosemObject.__init__(self, ln)
-        self.mode_e = mode_e
         self.device_address = device_address
 
     def read(self, attr, ctx):
+        mode_e = ctx.server.mode_e
         if attr == 2:
-            return (axdr.ENUM, 0 if self.mode_e else 1)
+            return (axdr.ENUM, 0 if mode_e else 1)
         if attr == 3:
-            return (axdr.ENUM, 0 if self.mode_e else _BAUD_ENUM[9600])
+            return (axdr.ENUM, 0 if mode_e else _BAUD_ENUM[9600])
         if attr == 4:
             return (axdr.ENUM, _BAUD_ENUM[9600])
         if attr == 5:

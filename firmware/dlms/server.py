@@ -77,6 +77,7 @@ class DlmsServer:
         self.ldn = ldn
         self.system_title = config.system_title
         self.security_setup_ln = obis.SECURITY_SETUP
+        self.mode_e = False  # the port signs on with IEC 62056-21 mode E first (class 19)
         self._wall = wallclock
         self._wall_offset = 0
         self.associations = {}
