@@ -3,7 +3,7 @@
 It talks HDLC to any meter: a serial port / optical probe (`/dev/ttyUSB0`,
 9600 8N1, through pyserial) or the virtual meter (`socket://127.0.0.1:4059`,
 a plain TCP socket: pyserial's socket:// close sleeps 0.3 s). With mode_e
-(--mode-e) it first signs on as IEC 62056-21 mode E (sign_on). Associations
+(--mode-e) it first signs on as IEC 62056-21 mode E. Associations
 follow docs/dlms.md: public client 16 (no authentication), reader 17 (LLS),
 management client 1 (HLS-GMAC with authenticated encryption, security suite 0).
 
@@ -228,7 +228,13 @@ class MeterClient:
             if self.mode_e:
                 self._sign_on()
             reply = GXReplyData()
-            self._packet(self.client.snrmRequest(), reply)
+            try:
+                self._packet(self.client.snrmRequest(), reply)
+            except MeterError as exc:
+                if self.mode_e:
+                    raise
+                raise MeterError("%s (an optical port in IEC 62056-21 mode E needs --mode-e)"
+                                 % exc)
             self.client.parseUAResponse(reply.data)
             self._associate()
         except Exception:  # refused (wrong keys, stale counter ...): hang up the port
