@@ -43,7 +43,7 @@ BOARDS = os.path.join(ROOT, "boards")
 # Firmware files outside the slots, in the board's root: no update replaces them
 ROOT_FILES = ("main.py", "bootslot.py")
 sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
-from check_firmware import MPY_CROSS  # noqa: E402
+from check_firmware import MPY_CROSS, mpy_options  # noqa: E402
 
 # Settings every hardware board's board.py defines (tests check them too).
 REQUIRED = (
@@ -158,7 +158,7 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
     for rel, src in firmware_sources():
         dst = os.path.join(lib, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        cmd = [MPY_CROSS, "-march=" + board.ARCH, "-s", rel, "-o", dst]
+        cmd = [MPY_CROSS, "-march=" + board.ARCH, "-o", dst] + mpy_options(rel)
         if compat:  # the package's script picks the binary for that version
             cmd[:1] = [tool("mpy-cross"), "-c", compat]
         if opt is not None:
@@ -176,8 +176,8 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
         raise DeployError("mpy-cross failed:\n" + "\n".join(errors))
     boot = os.path.join(FIRMWARE, "bootslot.py")
     if os.path.isfile(boot):
-        cmd = [MPY_CROSS, "-march=" + board.ARCH, "-s", "bootslot.py",
-               "-o", os.path.join(fs, "bootslot.mpy"), boot]
+        cmd = [MPY_CROSS, "-march=" + board.ARCH, "-o", os.path.join(fs, "bootslot.mpy")] + \
+            mpy_options("bootslot.py") + [boot]
         err = run((cmd, None))
         if err:
             raise DeployError("mpy-cross failed:\n" + err)
@@ -382,7 +382,7 @@ def main(argv=None):
     ap.add_argument("--resume", action="store_true",
                     help="no soft reset on connect (a unix-port `micropython` as the device)")
     ap.add_argument("--no-reset", action="store_true", help="flash: do not reset the board after")
-    ap.add_argument("-O", dest="opt", type=int, default=None, help="mpy-cross optimisation level")
+    ap.add_argument("-O", dest="opt", type=int, default=None, help="mpy-cross optimisation level (default 3, check_firmware.mpy_options: no line numbers; 0 keeps them)")
     args = ap.parse_args(argv)
     try:
         board = hardware_board(args.board)

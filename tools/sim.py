@@ -34,7 +34,7 @@ MPY_DIR = os.path.join(ROOT, "build", "sim-mpy")
 DEFAULT_MP_HEAP = "512k"  # docs/sim.md: the whole firmware does not fit 128k on 64-bit unix
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
-from check_firmware import MPY_CROSS, has_native_code  # noqa: E402 (native modules: -march=host)
+from check_firmware import build_mpy  # noqa: E402
 
 
 def tool(name):
@@ -42,25 +42,15 @@ def tool(name):
     return exe if os.path.exists(exe) else name
 
 
-def compile_mpy(out_dir=MPY_DIR):
+def compile_mpy():
     """mpy-cross every firmware and host-board module (not the runner) into
-    out_dir, skipping up-to-date files. Returns out_dir."""
-    cross = MPY_CROSS
-    for base in (FIRMWARE, HOST):
-        for dirpath, dirs, files in os.walk(base):
-            dirs[:] = [d for d in dirs if d != "__pycache__"]
-            for f in files:
-                if not f.endswith(".py") or f == "vmeter.py":
-                    continue
-                src = os.path.join(dirpath, f)
-                rel = os.path.relpath(src, base)
-                dst = os.path.join(out_dir, rel[:-3] + ".mpy")
-                if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
-                    continue
-                os.makedirs(os.path.dirname(dst), exist_ok=True)
-                march = ["-march=host"] if has_native_code(src) else []
-                subprocess.run([cross] + march + ["-o", dst, "-s", rel, src], check=True)
-    return out_dir
+    build/sim-mpy as a board's are compiled (check_firmware.mpy_options),
+    skipping up-to-date files. Returns that folder."""
+    out, ok = build_mpy(ROOT, ("firmware", os.path.join("boards", "host")),
+                        os.path.relpath(MPY_DIR, ROOT), skip=("vmeter.py",))
+    if not ok:
+        raise SystemExit("mpy-cross failed")
+    return out
 
 
 def command(args, mp=False, heap=DEFAULT_MP_HEAP):
