@@ -73,7 +73,9 @@ class App:
             self.meter.log_event(vocab.EV_FW_ROLLED_BACK, 1 - rec[0], rec[0])
             bootslot.rollback_logged(fs)
         self.firmware_on_trial = bootslot.on_trial(rec)
-        unload("provision")  # only the build reads it: its code is freed
+        # only the build reads the provisioning (and the ACSE names of its
+        # client configuration): their code is freed
+        unload("provision", "dlms.acse")
 
     def key(self, legend):
         """One key press on the meter's keypad (a board legend, see KEY_EVENTS).

@@ -32,11 +32,20 @@ def retry_on_memory(fn, *args):
     return fn(*args)
 
 
+def not_loaded(names):
+    """Those of the modules `names` that are not loaded yet: the ones a job
+    about to load them unloads when it ends (unload). A module someone loaded
+    before stays, as they may hold it (a second copy would cost twice)."""
+    import sys
+    return [n for n in names if n not in sys.modules]
+
+
 def unload(*names):
-    """Forget the modules `names`, which served one phase (provisioning at
-    boot, ...): their code is freed once nothing refers to it any more, and
-    the next import loads them again (docs/benchmarks.md, heap). The caller
-    makes sure none of their objects outlives the phase."""
+    """Forget the modules `names`, which served one job (provisioning at
+    boot, a token, an association's set-up): their code is freed once nothing
+    refers to it any more, and the next import loads them again
+    (docs/benchmarks.md, heap). The caller makes sure none of their objects
+    outlives the job."""
     import sys
     for name in names:
         if sys.modules.pop(name, None) is not None:

@@ -15,11 +15,22 @@
 # AARQ is dlms.establish.accept_aarq; keys and invocation counters live in
 # dlms.keystore. Access rights per object are the COSEM dispatcher's job.
 
-from compat import const
+from compat import const, not_loaded, unload
 from dlms import aa_state as aa
-from dlms import acse, axdr, establish, gcm, keystore, security, xdlms
+from dlms import axdr, gcm, keystore, security, xdlms
 from dlms.aa_state import IDLE, PENDING, ASSOCIATED  # noqa: F401 (the association's states)
 from dlms.axdr import DecodeError
+
+# The ACSE codec (dlms.acse) and the AARQ decision (dlms.establish) load for
+# an AARQ or RLRQ and are unloaded after it: an association is set up once and
+# then serves many requests (docs/benchmarks.md, heap). The ACSE values needed
+# in between:
+_ACSE_CODE = ("dlms.acse", "dlms.establish")
+_AARQ = const(0x60)  # acse.AARQ
+_RLRQ = const(0x62)  # acse.RLRQ
+_CONTEXT_LN = const(1)  # acse.CONTEXT_LN
+_CONTEXT_LN_CIPHERED = const(3)  # acse.CONTEXT_LN_CIPHERED
+_MECHANISM_LOWEST = const(0)  # acse.MECHANISM_LOWEST
 
 REPLY = const(1)
 GET = const(2)
@@ -71,8 +82,8 @@ class ClientConfig:
     0x30); contexts: application contexts accepted; conformance: services
     offered; system_title: the client's expected title, None = any."""
 
-    def __init__(self, sap, mechanism=acse.MECHANISM_LOWEST, secret=None, ek=None, ak=None,
-                 policy=0, contexts=(acse.CONTEXT_LN,), conformance=CONF_IMPLEMENTED,
+    def __init__(self, sap, mechanism=_MECHANISM_LOWEST, secret=None, ek=None, ak=None,
+                 policy=0, contexts=(_CONTEXT_LN,), conformance=CONF_IMPLEMENTED,
                  system_title=None, kek=None):
         self.sap = sap
         self.mechanism = mechanism
@@ -220,10 +231,12 @@ class Association:
         if len(apdu) > self.config.max_pdu and self.state != IDLE:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_PDU_TOO_LONG)
         tag = apdu[0]
-        if tag == acse.AARQ:
-            return self._aarq(apdu)
-        if tag == acse.RLRQ:
-            return self._rlrq(apdu)
+        if tag == _AARQ or tag == _RLRQ:
+            loads = not_loaded(_ACSE_CODE)
+            try:
+                return self._aarq(apdu) if tag == _AARQ else self._rlrq(apdu)
+            finally:
+                unload(*loads)
         if self.state == IDLE or self.client is None:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
         if security.is_protected(tag):
@@ -239,7 +252,7 @@ class Association:
 
     def _unprotect(self, apdu, plain_tags):
         """Return (plaintext, security.Protected) or an exception Event."""
-        if self.context != acse.CONTEXT_LN_CIPHERED or self.keys is None:
+        if self.context != _CONTEXT_LN_CIPHERED or self.keys is None:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
         r = security.unprotect(apdu, self.keys, self.client.policy, self.client_title, plain_tags,
                                self._cipher(True))
@@ -394,6 +407,7 @@ class Association:
     # -- ACSE, dlms.md 4 --
 
     def _aarq(self, apdu):
+        from dlms import acse, establish
         self._step(aa.RELEASE)  # an AARQ always restarts the association
         try:
             q = acse.parse_aarq(apdu)
@@ -439,13 +453,16 @@ class Association:
             responding_ap_title=self.config.system_title if show_title else None,
             mechanism=d.mechanism, stoc=self.stoc, user_information=response))
 
-    def _aare_refused(self, event, context, diagnostic, user_information=None,
-                      result=acse.REJECTED_PERMANENT):
+    def _aare_refused(self, event, context, diagnostic, user_information=None, result=None):
+        from dlms import acse
         self._step(event)
+        if result is None:
+            result = acse.REJECTED_PERMANENT
         return Event(REPLY, acse.build_aare(context or acse.CONTEXT_LN, result, diagnostic,
                                             user_information=user_information))
 
     def _rlrq(self, apdu):
+        from dlms import acse
         try:
             q = acse.parse_rlrq(apdu)
         except DecodeError:

@@ -15,11 +15,13 @@
 # answered temporary-failure (inside an object) or exception-response
 # operation-not-possible, or in the link itself the frame is dropped (the
 # client repeats it), with a FAULT event. Neither drops the link.
-from compat import retry_on_memory
+from compat import const, retry_on_memory
 import vocab
 from dlms import axdr, cosem, hdlc_link, obis, xdlms
 from dlms import association as assoc_mod
-from dlms import acse, auth_guard, keystore
+from dlms import auth_guard, keystore
+
+_CONTEXT_LN = const(1)  # acse.CONTEXT_LN (dlms.acse loads only for an AARQ or RLRQ)
 
 # client SAP -> association level (docs/dlms.md)
 DEFAULT_LEVELS = {16: cosem.PUBLIC, 17: cosem.READER, 1: cosem.MANAGEMENT}
@@ -31,7 +33,7 @@ class _AssociationView:
     def __init__(self, server, a):
         self.client_sap = a.sap
         self.server_sap = server.logical_device
-        self.context_id = a.context or acse.CONTEXT_LN
+        self.context_id = a.context or _CONTEXT_LN
         self.mechanism = a.mechanism or 0
         self.conformance = a.conformance
         self.max_receive_pdu = server.config.max_pdu

@@ -30,8 +30,9 @@
 # FAULT_SAVE (storage cannot be written) are tried again and clear by
 # themselves. Running out of memory is retried once after a collection
 # (compat.retry_on_memory), then reported as vocab.RESOURCE, never as a reject.
-from compat import const, retry_on_memory
+from compat import const, not_loaded, retry_on_memory, unload
 import vocab
+import sts
 from meter import account as ac
 from meter import cts as ctsmod
 from meter import relay_policy as rp
@@ -50,6 +51,9 @@ RETRY_S = const(60)  # FAULT_SAVE / FAULT_MEMORY: at most one new attempt a minu
 READ_COMMIT_S = const(60)  # a register read commits pending energy at most this often
 _EVQ_MAX = const(12)  # events kept for the next commit while the flash cannot be written
 _NO_MEMORY = {"reason": "memory"}  # enter_token's info for RESOURCE (allocated at import)
+# What a token loads, the STS engine and token_entry, is unloaded after it: a
+# meter is nearly always without a token (docs/benchmarks.md, heap).
+_TOKEN_CODE = sts.ENGINE + ("meter.token_entry",)
 
 
 def _get(config, key):
@@ -75,10 +79,7 @@ class Meter:
         self.commit_wh = _get(config, "commit_wh")
         self.commit_interval_s = _get(config, "commit_interval_s")
         self.sts_settings = config.get("sts_settings")
-        self._process = config.get("process")
-        if self._process is None:
-            from sts import processor
-            self._process = processor.process
+        self._process = config.get("process")  # None: sts.processor.process, loaded per token
         self.effect = config.get("effect")
         if self.effect is None:
             from sts import effect
@@ -350,10 +351,17 @@ class Meter:
         return code, info
 
     def _token(self, now, text, source):
-        from meter import token_entry
-        d = retry_on_memory(self._process, self.sts, text, None, self.sts_settings)
-        code, info, change, events = token_entry.outcome(d, self.account, self.effect,
-                                                         source == vocab.KEYPAD)
+        loads = not_loaded(_TOKEN_CODE)
+        try:
+            from meter import token_entry
+            process = self._process
+            if process is None:
+                from sts.processor import process
+            d = retry_on_memory(process, self.sts, text, None, self.sts_settings)
+            code, info, change, events = token_entry.outcome(d, self.account, self.effect,
+                                                             source == vocab.KEYPAD)
+        finally:
+            unload(*loads)
         if change is None:  # rejected, or a test token: only the result is remembered
             self.last_result = code
         self._transact(now, change, events)

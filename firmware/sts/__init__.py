@@ -1,3 +1,8 @@
 # STS token engine (IEC 62055-41/51): carrier, CRC, ciphers, fields, processor.
 # Import the submodule you need; nothing is imported here so that the meter
 # pulls in only what it uses.
+
+# The token engine a meter loads for a token (sts.processor and what it
+# imports, the cipher of its EA included) and unloads after it (meter.meter).
+ENGINE = ("sts.processor", "sts.token", "sts.carrier", "sts.crc", "sts.amount", "sts.errors",
+          "sts.sta", "sts.sta_tables", "sts.misty1")
