@@ -73,9 +73,10 @@ class App:
             self.meter.log_event(vocab.EV_FW_ROLLED_BACK, 1 - rec[0], rec[0])
             bootslot.rollback_logged(fs)
         self.firmware_on_trial = bootslot.on_trial(rec)
-        # only the build reads the provisioning (and the ACSE names of its
-        # client configuration): their code is freed
-        unload("provision", "dlms.acse")
+        # only the build reads the provisioning, the ACSE names of its client
+        # configuration, the objects' logical names and the stored records:
+        # their code is freed
+        unload("provision", "dlms.acse", "dlms.obis", "store.codec_read")
 
     def key(self, legend):
         """One key press on the meter's keypad (a board legend, see KEY_EVENTS).

@@ -17,7 +17,7 @@
 # client repeats it), with a FAULT event. Neither drops the link.
 from compat import const, retry_on_memory
 import vocab
-from dlms import axdr, cosem, hdlc_link, obis, xdlms
+from dlms import axdr, cosem, hdlc_link, xdlms
 from dlms import association as assoc_mod
 from dlms import auth_guard, keystore
 
@@ -78,7 +78,8 @@ class DlmsServer:
         self.model = cosem.ObjectModel(objects)
         self.ldn = ldn
         self.system_title = config.system_title
-        self.security_setup_ln = obis.SECURITY_SETUP
+        from dlms.obis import SECURITY_SETUP  # the names are needed to build the server only
+        self.security_setup_ln = SECURITY_SETUP
         self.mode_e = False  # the port signs on with IEC 62056-21 mode E first (class 19)
         self._wall = wallclock
         self._wall_offset = 0

@@ -289,11 +289,6 @@ def exception_response(state_error, service_error, invocation_counter=None):
     return bytes((EXCEPTION_RESPONSE, state_error, service_error))
 
 
-def confirmed_service_error(service, error_class, error):
-    """ConfirmedServiceError (0x0E): service choice, ServiceError choice, value."""
-    return bytes((0x0E, service, error_class, error))
-
-
 class LongGet:
     """A GET result too long for one APDU, sent as numbered data blocks
     (dlms.md 5.2 'Block-transfer behaviour'): block 1 goes with the

@@ -4,5 +4,5 @@
 
 # The token engine a meter loads for a token (sts.processor and what it
 # imports, the cipher of its EA included) and unloads after it (meter.meter).
-ENGINE = ("sts.processor", "sts.token", "sts.carrier", "sts.crc", "sts.amount", "sts.errors",
-          "sts.sta", "sts.sta_tables", "sts.misty1")
+ENGINE = ("sts.processor", "sts.key_change", "sts.token", "sts.digits", "sts.crc", "sts.amount",
+          "sts.errors", "sts.sta", "sts.sta_tables", "sts.misty1")

@@ -6,12 +6,6 @@ from sts import amount
 # class 2 sub-classes that carry no TID: the key change tokens (sts.md 3.3)
 KCT_SUBCLASSES = (3, 4, 8, 9)
 
-_NAMES0 = ("electricity", "water", "gas", "time",
-           "electricity currency", "water currency", "gas currency", "time currency")
-_NAMES2 = ("SetMaximumPowerLimit", "ClearCredit", "SetTariffRate", "Set1stSectionDecoderKey",
-           "Set2ndSectionDecoderKey", "ClearTamperCondition", "SetMaximumPhasePowerUnbalanceLimit",
-           "SetWaterMeterFactor", "Set3rdSectionDecoderKey", "Set4thSectionDecoderKey", "SetFlag")
-
 
 class Token:
     """cls, subclass, tid (None for class 1 and key change tokens), fields (dict)."""
@@ -34,22 +28,12 @@ class Token:
 
     @property
     def name(self):
+        from sts.names import name  # for the PC tools: the meter never names a token
         return name(self.cls, self.subclass)
 
     def __repr__(self):
         return "Token(class %d/%d %s, tid=%s, %r)" % (
             self.cls, self.subclass, self.name, self.tid, self.fields)
-
-
-def name(cls, sub):
-    if cls == 0:
-        return "TransferCredit " + (_NAMES0[sub] if sub < 8 else "reserved")
-    if cls == 1:
-        return ("InitiateMeterTest/Display (2-digit MfrCode)", "InitiateMeterTest/Display (4-digit MfrCode)",
-                "Extended token read")[sub] if sub < 3 else "InitiateMeterTest reserved"
-    if cls == 2:
-        return _NAMES2[sub] if sub < 11 else "Management reserved"
-    return "reserved class"
 
 
 def from_words(cls, a, b, c, d):
@@ -131,9 +115,9 @@ def decrypt_words(ea, key, a, b, c, d, tables=None):
 def decode(text, ea=None, key=None, tables=None):
     """Text -> (Token, crc_ok). Class 1 needs no key. Raises FormatError for
     text that is not a token, ValueError for a missing/bad key or EA."""
-    from sts import carrier, crc
+    from sts import crc, digits
     from sts.errors import FormatError
-    cls, a, b, c, d = carrier.parse_words(text)
+    cls, a, b, c, d = digits.parse_words(text)
     if cls == 3:
         raise FormatError("token class 3 is reserved")
     if cls != 1:

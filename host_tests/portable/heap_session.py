@@ -28,22 +28,6 @@ BOARD_BLOCK_MIN_KB = 32  # with a largest free block of at least this (issue 10)
 WASM_PER_BOARD_PCT = 108
 WASM_BUDGET_KB = BOARD_BUDGET_KB * WASM_PER_BOARD_PCT // 100
 
-# Features a basic session must not load (issue 10: "every later feature
-# must be loaded lazily"). A new lazily loaded feature adds its modules here;
-# the budget test checks none of them is in sys.modules after run().
-LAZY_FEATURES = {
-    "CTS mode control and profiles": ("meter.cts_control", "meter.cts_profiles"),
-    "token vending and key derivation (tools only)": ("sts.vend",),
-    "DLMS key renewal (class 64 key_transfer, RFC 3394 key wrap)": ("dlms.key_transfer",
-                                                                    "dlms.keywrap"),
-    "firmware update (class 18 image transfer, image store, Ed25519)": (
-        "dlms.image_transfer", "update.image", "update.bundle", "update.ed25519",
-        "update.sha512"),
-    "COSEM objects made on first access (all but the Association LN and the token gateway)": (
-        "dlms.obj_common", "binding.meter_objects", "dlms.cosem_time"),
-    "STS attributes object (0.128.96.51.0.255)": ("binding.sts_attributes", "meter.sts_status"),
-}
-
 # The development meter (provision.DEV_PROVISION) with the system title and the
 # server challenge StoC of the captured HLS-GMAC session (dlms.md appendix B),
 # so the captured AARQ and pass 3 are valid for it.
@@ -79,12 +63,7 @@ def keypad_token(a, token):
     return a.key("#")
 
 
-def loaded_lazy():
-    """The LAZY_FEATURES modules that are loaded: (feature, module) pairs."""
-    return [(f, m) for f, mods in LAZY_FEATURES.items() for m in mods if m in sys.modules]
-
-
-def stages(exchanges, keypad, fs, out, timings=None):
+def stages(exchanges, keypad, fs, out, timings=None, keep=False):
     """The measured session, one stage per step: yields each stage's name
     once it is done, so the caller samples the heap in between (run(), or
     main() on the WebAssembly port, where only a return to JavaScript
@@ -95,13 +74,15 @@ def stages(exchanges, keypad, fs, out, timings=None):
     The firmware unloads the code of a job when the job ends (compat.unload:
     the token engine after a token, the ACSE codec after an AARQ), inside a
     stage. Here that unloading waits until the stage has been sampled, so a
-    stage is measured with the code it loaded: its peak."""
+    stage is measured with the code it loaded: its peak. With `keep`
+    nothing is unloaded (tools/ci/heap32.py breakdown: each module counts
+    once)."""
     if timings is not None:
         from time import ticks_us, ticks_diff
     yield "baseline"
     import compat
     unload, held = compat.unload, []
-    compat.unload = lambda *names: held.extend(names)  # before any module takes it
+    compat.unload = lambda *names: None if keep else held.extend(names)  # before any module takes it
     import app  # noqa: F401
     yield "import app"
     for m in BOOT_MODULES:
@@ -247,7 +228,7 @@ def main(probe_largest=False, modules=False):
         for stage, used, big in rows:
             print("STAGE %s|%d|%s" % (stage, used, "-" if big is None else big))
         print("KEYPAD %d" % out[0])
-        print("LAZY %s" % ",".join(m for _, m in loaded_lazy()))
+        print("MODULES %s" % ",".join(sys.modules))  # for LAZY_FEATURES (test_heap_budget.py)
 
     if sys.platform != "webassembly":
         for stage in gen:

@@ -89,7 +89,7 @@ def test_objects_are_listed():
     assert m.get(2, 1, obis.FIRMWARE_ID, READER) == b"stsmeter-1.0"  # the running slot A
     assert m.get(2, 1, obis.FIRMWARE_SIGNATURE, READER) == b""  # installed by cable: unsigned
     # (that a basic session loads none of the update code is checked with
-    # heap_session.LAZY_FEATURES by host_tests/test_heap_budget.py)
+    # LAZY_FEATURES in host_tests/test_heap_budget.py)
     assert m.get(6) == 0 and m.get(5) is True and m.get(2) == 448
 
 

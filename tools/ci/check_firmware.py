@@ -101,12 +101,16 @@ MPY_CROSS = mpy_cross()
 def mpy_options(rel):
     """How every firmware .mpy is compiled: a board's (tools/deploy.py), the
     virtual meter's (tools/sim.py) and the measured ones (build_mpy) alike.
-    rel is the module's path inside firmware/, the source name it records
-    (tracebacks name it). -O3 leaves the line-number tables out: 7 % less
-    bytecode, about 5 KB of heap on the 32-bit port (docs/benchmarks.md);
-    tracebacks still name module and function. -O also drops `assert`, which
-    lint() refuses in firmware for that reason."""
-    return ["-O3", "-s", rel]
+    rel is the module's path inside firmware/ (dlms/cosem.py). -O3 leaves the
+    line-number tables out: 7 % less bytecode, about 5 KB of heap on the
+    32-bit port (docs/benchmarks.md); it also drops `assert`, which lint()
+    refuses in firmware. The source name recorded (and shown by tracebacks)
+    is the module's name (dlms.cosem), a string the board holds anyway: one
+    qstr less per module."""
+    name = rel[:-3].replace(os.sep, ".").replace("/", ".")
+    if name.endswith(".__init__"):
+        name = name[:-9]
+    return ["-O3", "-s", name]
 
 
 def py_files(paths):
@@ -286,7 +290,7 @@ def check_compile(paths):
 # build/mpy holds the firmware compiled as a board's is (mpy_options): the
 # heap measurement (tools/ci/heap32.py) loads these files. A change of the
 # options rebuilds everything.
-MPY_FLAGS = " ".join(mpy_options("firmware-relative"))
+MPY_FLAGS = " ".join(mpy_options(os.path.join("pkg", "mod.py")))  # the stamp: "-O3 -s pkg.mod"
 
 
 def build_mpy(root, tops=("firmware",), out="build/mpy", skip=()):

@@ -73,9 +73,9 @@ def run_port(port, timeout=300, modules=False):
 
 def parse(text):
     """{'stages': [(stage, alloc, largest or None, live)], 'keypad': n,
-    'lazy': [modules], 'peak': (stage, live), 'loaded': {stage: [modules
-    first loaded in it]}}"""
-    stages, keypad, lazy, loaded = [], None, [], {}
+    'modules': [loaded at the end], 'peak': (stage, live), 'loaded':
+    {stage: [modules first loaded in it]}}"""
+    stages, keypad, modules, loaded = [], None, [], {}
     for line in text.splitlines():
         if line.startswith("STAGE "):
             stage, used, big = line[6:].rsplit("|", 2)
@@ -85,14 +85,14 @@ def parse(text):
             loaded[stage] = [x for x in mods.split(",") if x]
         elif line.startswith("KEYPAD "):
             keypad = int(line.split()[1])
-        elif line.startswith("LAZY"):
-            lazy = [m for m in line[5:].split(",") if m]
+        elif line.startswith("MODULES"):
+            modules = [m for m in line[8:].split(",") if m]
     if not stages or stages[0][0] != "baseline" or keypad is None:
         raise RuntimeError("no heap stages in the output:\n" + text)
     base = stages[0][1]
     rows = [(s, u, b, u - base) for s, u, b in stages]
     peak = max(rows[1:], key=lambda r: r[3])
-    return {"stages": rows, "keypad": keypad, "lazy": lazy, "peak": (peak[0], peak[3]),
+    return {"stages": rows, "keypad": keypad, "modules": modules, "peak": (peak[0], peak[3]),
             "loaded": loaded}
 
 
@@ -166,7 +166,8 @@ ORDER = %r
 
 def steps():
     out = [None, None]
-    gen = heap_session.stages(session_data.EXCHANGES, session_data.KEYPAD, meter_ramfs.RamFs(), out)
+    gen = heap_session.stages(session_data.EXCHANGES, session_data.KEYPAD, meter_ramfs.RamFs(), out,
+                              keep=True)
     yield next(gen)
     for stage in ORDER[1:]:
         for m in PRELOAD.get(stage, ()):
@@ -225,7 +226,9 @@ def _run_script(port, text, timeout=300):
 def breakdown(port="wasm32"):
     """What each stage of the session adds, module by module: the modules a
     stage loads are imported one at a time before it runs (dependencies
-    first), then the stage runs and what it adds is its objects. Returns
+    first), then the stage runs and what it adds is its objects. Nothing is
+    unloaded here, so each module counts once, in the stage that first
+    loads it. Returns
     [(label, bytes, new qstrs, their string bytes, qstr pool growth)] where
     label is "module NAME" or "stage NAME"; bytes include the qstrs' strings
     and any qstr pool the step had to allocate (pool growth: the port adds a
