@@ -33,7 +33,7 @@ class App:
 
     def __init__(self, provision, fs, clock, wallclock, relay, random_bytes, display=None,
                  data_dir="data", hdlc_settings=None, hdlc_addresses=(1,)):
-        import binding
+        from binding.object_list import dlms_server
         import provision as prov
         from dlms import obis
         self.clock = clock
@@ -52,7 +52,7 @@ class App:
         self.meter = Meter(meter_config, self.store, prov.sts_state(provision), clock, relay,
                            display, self.eventlog)
         self.keypad = kp.Keypad(self.meter, display, meter_config.get("keypad"))
-        self.server = binding.dlms_server(
+        self.server = dlms_server(
             self.meter, prov.dlms_config(provision, random_bytes),
             tuple(prov.value(provision, "token_formats")),
             prov.value(provision, "token_reject_is_error"), firmware=self, keypad=self.keypad,
@@ -74,9 +74,9 @@ class App:
             bootslot.rollback_logged(fs)
         self.firmware_on_trial = bootslot.on_trial(rec)
         # only the build reads the provisioning, the ACSE names of its client
-        # configuration, the objects' logical names and the stored records:
-        # their code is freed
-        unload("provision", "dlms.acse", "dlms.obis", "store.codec_read")
+        # configuration, the objects' logical names, their list and the stored
+        # records: their code is freed
+        unload("provision", "dlms.acse", "dlms.obis", "binding.object_list", "store.codec_read")
 
     def key(self, legend):
         """One key press on the meter's keypad (a board legend, see KEY_EVENTS).

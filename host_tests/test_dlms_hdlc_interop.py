@@ -358,7 +358,7 @@ class ServerIO(LinkIO):
 
 def _server():
     import meter_fakes as mf
-    from binding import dlms_server
+    from binding.object_list import dlms_server
     from dlmshelp import config
     from meter.meter import Meter
     from sts.state import StsState

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from dlms import association, axdr, cosem, obis
 from dlms import hdlc_frame as hf
 from dlms import hdlc_link as hl
-import binding
+from binding import object_list
 import provision
 import vocab
 
@@ -51,7 +51,7 @@ class Harness:
         self.meter.enter_token, self.meter.invoke_emergency_credit = enter_token, invoke
         cfg = provision.dlms_config(None, os.urandom)
         cfg.clients[16] = association.ClientConfig(16)  # all implemented services
-        self.server = binding.dlms_server(self.meter, cfg, store=mf.Store(),
+        self.server = object_list.dlms_server(self.meter, cfg, store=mf.Store(),
                                           wallclock=lambda: 848000000,
                                           levels={16: 2, 17: 1, 1: 2})
         self.credit = list(self.meter.account.credit)
@@ -91,7 +91,7 @@ def session(h, cl, apdus):
     h.feed(cl.disc())
 
 
-OBJECTS = [(o.class_id, o.ln) for o in cosem.ObjectModel(binding.objects(None)).objects]
+OBJECTS = [(o.class_id, o.ln) for o in cosem.ObjectModel(object_list.objects(None)).objects]
 LNS = [ln for _, ln in OBJECTS] + [bytes(6), obis.ln(1, 2, 3, 4, 5)]
 CLASSES = [1, 3, 8, 15, 17, 23, 64, 70, 111, 112, 115, 0, 999]
 # mostly real (class, logical name) pairs, sometimes anything

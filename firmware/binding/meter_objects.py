@@ -1,10 +1,12 @@
 # COSEM objects that show the meter (dlms.md 7.2-7.3): disconnect control
 # (70), account (111), the token and emergency credits (112), the CTS test
-# mode register and status, and the newest events. binding.objects makes
-# them on first access, so this module loads only when a client reads one.
+# mode register and status, the newest events, and the data and registers
+# of single facts (Fact). binding.object_list.objects makes them on first access, so this
+# module loads only when a client reads one.
 # Each is given the meter.meter.Meter it shows and calls; none keeps state
 # of its own.
 from dlms import axdr, cosem_time
+from dlms.obj_common import Data, Register
 from meter import cts as ctsmod
 from dlms.cosem import (CosemObject, AccessError, expect_int, R0, R1, MANAGEMENT, NOBODY,
                         READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON)
@@ -16,6 +18,52 @@ class _Bound(CosemObject):
     def __init__(self, ln, meter, methods=None):
         CosemObject.__init__(self, ln, None, methods)
         self.meter = meter
+
+
+def _fact(what, src, ctx):
+    """The typed value of the fact `what` (binding.object_list.objects names them) of
+    src: the Meter, the firmware (app.App) or the manufacturer's name."""
+    if what == "ldn":
+        return (axdr.OCTET_STRING, ctx.server.ldn)
+    if what == "ic":  # the management client's next invocation counter
+        return (axdr.DOUBLE_LONG_UNSIGNED, ctx.server.expected_ic(1))
+    if what == "drn":
+        return (axdr.VISIBLE_STRING, src.sts.drn.encode())
+    if what == "manufacturer":
+        return (axdr.VISIBLE_STRING, src)
+    if what == "energy":
+        return (axdr.DOUBLE_LONG_UNSIGNED, src.published_energy_wh() & 0xFFFFFFFF)
+    if what == "mpl":
+        return (axdr.DOUBLE_LONG_UNSIGNED, src.account.mpl_w)
+    info = src.firmware_info()  # (identifier, signature, version)
+    return (axdr.OCTET_STRING, info[("firmware id", "firmware signature",
+                                     "firmware version").index(what)])
+
+
+class Fact(Data):
+    """Class 1 showing one fact (_fact)."""
+
+    def __init__(self, ln, what, src=None):
+        Data.__init__(self, ln, None)
+        self.what = what
+        self.src = src
+
+    def read(self, attr, ctx):
+        return _fact(self.what, self.src, ctx)
+
+
+class FactRegister(Register):
+    """Class 3 showing one fact (_fact) with its scaler and unit."""
+
+    def __init__(self, ln, what, src, scaler, unit):
+        Register.__init__(self, ln, None, scaler, unit)
+        self.what = what
+        self.src = src
+
+    def read(self, attr, ctx):
+        if attr == 2:
+            return _fact(self.what, self.src, ctx)
+        return Register.read(self, attr, ctx)
 
 
 class DisconnectControl(_Bound):

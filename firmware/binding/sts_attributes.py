@@ -1,7 +1,7 @@
 # The "STS attributes" object (issue 13 item 3): a manufacturer-specific class 1
 # object whose value is one structure of the meter's STS status
 # (meter.sts_status). NOT the ratified STS 201-2 COSEM class, whose contents
-# are not public (docs/dlms.md "STS attributes"). binding.objects makes it on
+# are not public (docs/dlms.md "STS attributes"). binding.object_list.objects makes it on
 # first access: this module loads only when a client reads it.
 from dlms import axdr
 from dlms.cosem import CosemObject, R0, R1

@@ -1,7 +1,7 @@
 # Common COSEM classes (dlms.md 7.1): Data, Register, Clock, SAP assignment,
 # IEC HDLC setup, IEC local port setup, Security setup, Image transfer. Views
 # over the server context. A meter's objects of these classes are made on
-# first access (binding.objects): this module loads when a client first
+# first access (binding.object_list.objects): this module loads when a client first
 # reaches one. The Association LN object, which every association needs, is
 # dlms.association_ln.
 from dlms import axdr, cosem_time

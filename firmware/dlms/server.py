@@ -56,7 +56,7 @@ class Context:
 
 class DlmsServer:
     """config: dlms.association.ServerConfig; objects: the COSEM objects
-    (dlms.cosem.CosemObject; a meter's are binding.objects); ldn: the
+    (dlms.cosem.CosemObject; a meter's are binding.object_list.objects); ldn: the
     logical device name (bytes); store: a StateStore for the keys and
     invocation counters, auth_store one for the authentication failures
     (None: RAM only); auth_limits: the auth_guard limits (None: its

@@ -2,7 +2,7 @@
 # Portable: a DLMS exchange that runs out of memory, or whose counters cannot
 # be saved, answers with a readable status and keeps the link (issue 10 item 7,
 # issue 12 item 2). Heap: the composed server from source, as test_dlms_server.
-import binding
+from binding import object_list
 import vocab
 from dlmsdata import apdu
 from dlmshelp import config
@@ -28,7 +28,7 @@ class Flaky:
 
 def _server(store=None, meter=None):
     log = []
-    s = binding.dlms_server(meter or Meter(), config(TITLE), store=store or Store(),
+    s = object_list.dlms_server(meter or Meter(), config(TITLE), store=store or Store(),
                             wallclock=lambda: 848000000,
                             on_event=lambda code, a, b: log.append((code, a, b)))
     return s, log

@@ -5,7 +5,7 @@
 # object 0.128.96.51.0.255 (binding.sts_attributes) of a Meter with the real STS
 # engine and keypad lock-out: every element, as a client reads it through the
 # object model, for the reader; refused to the public client; never the key.
-import binding
+from binding import object_list
 import vocab
 from dlms import axdr, cosem, obis
 from dlms.cosem import ObjectModel
@@ -28,7 +28,7 @@ def _rig(**sts):
                                       drn="00000000000", **sts),
               clock, f.Relay(), f.Display(), f.EventLog())
     pad = keypad.Keypad(m, f.Display())
-    return m, pad, clock, ObjectModel(binding.objects(m, keypad=pad))
+    return m, pad, clock, ObjectModel(object_list.objects(m, keypad=pad))
 
 
 def _read(model, level=cosem.READER):
@@ -115,6 +115,6 @@ def test_the_public_client_may_not_read_it():
 
 def test_a_meter_without_a_keypad():
     m, pad, clock, model = _rig()
-    model = ObjectModel(binding.objects(m))
+    model = ObjectModel(object_list.objects(m))
     assert _read(model)[1][1][15:] == [(axdr.BOOLEAN, False), (axdr.DOUBLE_LONG_UNSIGNED, 0),
                                        (axdr.UNSIGNED, 0)]

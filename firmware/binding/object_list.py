@@ -1,0 +1,64 @@
+# The meter's COSEM object list and its DLMS server (docs/dlms.md). The list
+# is data: no code of this module lives on in it, so app.App unloads the
+# module once the server is built (docs/benchmarks.md, heap).
+
+
+def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=None,
+            manufacturer=""):
+    """The meter's object list (docs/dlms.md): the logical device's own
+    objects and the prepayment objects bound to `meter` (meter.meter.Meter).
+    formats: token encodings the gateway accepts (None: all); reject_is_error:
+    a refused token is also action-result other-reason (docs/dlms.md);
+    firmware: what offers firmware_info() and image_store() (app.App;
+    docs/update.md), or None for a meter without the update objects;
+    keypad: the meter.keypad.Keypad whose lock-out the STS attributes show
+    (None: no keypad); manufacturer: the name published as Device ID 2.
+    The Association LN and the token gateway are made now; the others are
+    entries (class_id, ln, module, class, args) that dlms.cosem.ObjectModel
+    makes on first access, so their code loads only when a client reads them."""
+    from dlms import obis
+    from dlms.association_ln import AssociationLN
+    from binding.prepayment import TokenGateway
+    oc, mo = "dlms.obj_common", "binding.meter_objects"
+    objs = [
+        AssociationLN(obis.ASSOCIATION_LN),
+        (17, obis.SAP_ASSIGNMENT, oc, "SapAssignment", ()),
+        (1, obis.LOGICAL_DEVICE_NAME, mo, "Fact", ("ldn",)),
+        (1, obis.DEVICE_ID, mo, "Fact", ("drn", meter)),
+        (1, obis.MANUFACTURER, mo, "Fact", ("manufacturer", manufacturer)),
+        (8, obis.CLOCK, oc, "Clock", ()),
+        (64, obis.SECURITY_SETUP, oc, "SecuritySetup", ()),
+        (1, obis.INVOCATION_COUNTER, mo, "Fact", ("ic",)),
+        (23, obis.HDLC_SETUP, oc, "HdlcSetup", ()),
+        (19, obis.IEC_LOCAL_PORT_SETUP, oc, "IecLocalPortSetup", ()),
+        (3, obis.ACTIVE_ENERGY_IMPORT, mo, "FactRegister", ("energy", meter, 0, 30)),  # Wh
+        (3, obis.MAX_POWER_LIMIT, mo, "FactRegister", ("mpl", meter, 0, 27)),  # W
+        (70, obis.DISCONNECT_CONTROL, mo, "DisconnectControl", (meter,)),
+        (111, obis.ACCOUNT, mo, "Account", (meter, (obis.CREDIT_TOKEN, obis.CREDIT_EMERGENCY))),
+        (112, obis.CREDIT_TOKEN, mo, "Credit", (meter,)),
+        (112, obis.CREDIT_EMERGENCY, mo, "Credit", (meter, True)),
+        TokenGateway(obis.TOKEN_GATEWAY, meter, formats, reject_is_error),
+        (1, obis.CTS_MODE, mo, "CtsMode", (meter,)),
+        (1, obis.CTS_STATUS, mo, "CtsStatus", (meter,)),
+        (1, obis.EVENT_LOG, mo, "EventLog", (meter,)),
+        (1, obis.STS_ATTRIBUTES, "binding.sts_attributes", "StsAttributes", (meter, keypad)),
+    ]
+    if firmware is not None:
+        objs += [
+            (1, obis.FIRMWARE_ID, mo, "Fact", ("firmware id", firmware)),
+            (1, obis.FIRMWARE_SIGNATURE, mo, "Fact", ("firmware signature", firmware)),
+            (1, obis.FIRMWARE_VERSION, mo, "Fact", ("firmware version", firmware)),
+            (18, obis.IMAGE_TRANSFER, oc, "ImageTransfer", (firmware.image_store,)),
+        ]
+    return objs
+
+
+def dlms_server(meter, config, formats=None, reject_is_error=False, firmware=None, keypad=None,
+                manufacturer="", **kw):
+    """The DLMS server of `meter`: objects() and the logical device name
+    "STS" + DRN; config is a dlms.association.ServerConfig (provision.dlms_config),
+    kw go to dlms.server.DlmsServer (store, wallclock, hdlc_addresses, ...)."""
+    from dlms.server import DlmsServer
+    ldn = (b"STS" + meter.sts.drn.encode())[:16]
+    return DlmsServer(config, objects(meter, formats, reject_is_error, firmware, keypad,
+                                      manufacturer), ldn, **kw)
