@@ -19,6 +19,7 @@ from dlms_cosem.security import (HighLevelSecurityGmacAuthentication,
 from gurux_dlms.enums import DataType
 from gurux_dlms.objects import GXDLMSAssociationLogicalName, GXDLMSData, GXDLMSTokenGateway
 
+import bootslot
 from dlms import axdr, obis
 from meter_tcp import MeterTcp, vend
 from sts import tid as stid
@@ -41,6 +42,7 @@ NOW = 1000  # the meter's powered clock, held still: the keypad lock-out does no
 @pytest.fixture
 def meter(tmp_path):
     """The development meter running firmware "stsmeter-1.2.0" (its slot's INFO)."""
+    bootslot._selected[0] = None  # a fresh boot: tests before may have selected slot B
     os.makedirs(str(tmp_path / "lib"))
     (tmp_path / "lib" / "INFO").write_text(info_text("stsmeter-1.2.0", "1.2.0", SIGNATURE.hex()))
     m = MeterTcp(str(tmp_path), clock=lambda: NOW)
