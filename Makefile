@@ -62,7 +62,7 @@ bench: $(STAMP) $(MP32_STAMP)
 ## make sim [MP=1] [SIM_ARGS="--speed 60 --load 2000 ..."]: the virtual meter (the same
 ## firmware on the `host` board); MP=1 runs it on the micropython executable with
 ## heap SIM_HEAP (the whole firmware needs more than the 128k test heap, docs/sim.md)
-SIM_HEAP    ?= 512k
+SIM_HEAP    ?= 384k
 sim: $(STAMP)
 	@while :; do SIM_HEAP=$(SIM_HEAP) $(PY) tools/sim.py $(if $(MP),--mp) $(SIM_ARGS); rc=$$?; \
 	  [ $$rc -eq 3 ] || exit $$rc; echo "(restarting into the activated firmware, docs/update.md)"; done

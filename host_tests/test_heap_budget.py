@@ -77,3 +77,15 @@ def test_lazily_loaded_features_stay_unloaded_in_the_basic_session(measured):
     loaded = [(f, m) for f, mods in LAZY_FEATURES.items() for m in mods
               if m in measured["modules"]]
     assert loaded == [], "loaded at the end of a basic session: %s" % loaded
+
+
+def test_largest_free_block_on_a_board_like_heap(measured):
+    # issue 10: a largest free block of >= 32 KB through the session on the
+    # board (the free heap is the budget above). The unix port has a fixed
+    # heap: the board's, scaled by the peaks of the two ports.
+    heap_k = heap32.board_like_heap_k(measured, heap32.measure("unix"))
+    fixed = heap32.measure("unix", heap="%dk" % heap_k)
+    block = min(s[2] for s in fixed["stages"][1:])
+    text = "unix at %d KB: largest free block >= %.1f KB" % (heap_k, block / 1024)
+    print(text)
+    assert block >= heap_session.BOARD_BLOCK_MIN_KB * 1024, text

@@ -1,4 +1,4 @@
-# mp-heap: 256k
+# mp-heap: 224k
 # Portable: a DLMS exchange that runs out of memory, or whose counters cannot
 # be saved, answers with a readable status and keeps the link (issue 10 item 7,
 # issue 12 item 2). Heap: the composed server from source, as test_dlms_server.

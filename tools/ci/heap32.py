@@ -65,10 +65,11 @@ def session_data(exchanges, keypad):
         keypad, "".join("    %r,\n" % (e,) for e in exchanges))
 
 
-def run_port(port, timeout=300, modules=False):
-    """The per-stage lines of heap_session.main() on `port`."""
+def run_port(port, timeout=300, modules=False, heap=UNIX_HEAP):
+    """The per-stage lines of heap_session.main() on `port` (unix: with a
+    heap of `heap`)."""
     return _run_script(port, "import heap_session\nmp32_step = heap_session.main(%s, %s)\n"
-                       % (port != "wasm32", modules), timeout)
+                       % (port != "wasm32", modules), timeout, heap)
 
 
 def parse(text):
@@ -96,8 +97,15 @@ def parse(text):
             "loaded": loaded}
 
 
-def measure(port="wasm32", modules=False):
-    return parse(run_port(port, modules=modules))
+def measure(port="wasm32", modules=False, heap=UNIX_HEAP):
+    return parse(run_port(port, modules=modules, heap=heap))
+
+
+def board_like_heap_k(wasm, unix):
+    """The board's heap (heap_session.BOARD_HEAP_KB) in unix-port terms: scaled
+    by the session's peak on the two ports (measure() results). The unix
+    port's heap is fixed, so there the largest free block is known."""
+    return heap_session.BOARD_HEAP_KB * unix["peak"][1] // wasm["peak"][1]
 
 
 # -- which modules and objects make up the heap (make bench) ------------------
@@ -159,6 +167,8 @@ def import_order(names):
 
 
 BREAKDOWN = """import gc, sys, micropython
+import compat
+compat.unload = lambda *names: None  # nothing unloaded: each module counts once
 import heap_session, meter_ramfs, session_data
 PRELOAD = %r
 ORDER = %r
@@ -166,8 +176,7 @@ ORDER = %r
 
 def steps():
     out = [None, None]
-    gen = heap_session.stages(session_data.EXCHANGES, session_data.KEYPAD, meter_ramfs.RamFs(), out,
-                              keep=True)
+    gen = heap_session.stages(session_data.EXCHANGES, session_data.KEYPAD, meter_ramfs.RamFs(), out)
     yield next(gen)
     for stage in ORDER[1:]:
         for m in PRELOAD.get(stage, ()):
@@ -200,7 +209,7 @@ else:
 """
 
 
-def _run_script(port, text, timeout=300):
+def _run_script(port, text, timeout=300, heap=UNIX_HEAP):
     mpy, ok = build_mpy(ROOT)
     if not ok:
         raise RuntimeError("mpy-cross failed")
@@ -215,7 +224,7 @@ def _run_script(port, text, timeout=300):
                                ["/session", "/fw", "/portable"], "/", script)
             env = None
         else:
-            cmd = [venv_tool("micropython"), "-X", "heapsize=" + UNIX_HEAP, script]
+            cmd = [venv_tool("micropython"), "-X", "heapsize=" + heap, script]
             env = dict(os.environ, MICROPYPATH=os.pathsep.join([tmp, mpy, PORTABLE, ".frozen"]))
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if p.returncode:
@@ -227,8 +236,8 @@ def breakdown(port="wasm32"):
     """What each stage of the session adds, module by module: the modules a
     stage loads are imported one at a time before it runs (dependencies
     first), then the stage runs and what it adds is its objects. Nothing is
-    unloaded here, so each module counts once, in the stage that first
-    loads it. Returns
+    unloaded here (compat.unload is a no-op, compat counts in the baseline),
+    so each module counts once, in the stage that first loads it. Returns
     [(label, bytes, new qstrs, their string bytes, qstr pool growth)] where
     label is "module NAME" or "stage NAME"; bytes include the qstrs' strings
     and any qstr pool the step had to allocate (pool growth: the port adds a
