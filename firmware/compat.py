@@ -45,8 +45,11 @@ def unload(*names):
     boot, a token, an association's set-up): their code is freed once nothing
     refers to it any more, and the next import loads them again
     (docs/benchmarks.md, heap). The caller makes sure none of their objects
-    outlives the job."""
+    outlives the job. Under CPython (PC tools, tests, the virtual meter there)
+    nothing is unloaded: no heap to save, and importing again would cost time."""
     import sys
+    if sys.implementation.name != "micropython":
+        return
     for name in names:
         if sys.modules.pop(name, None) is not None:
             pkg, _, leaf = name.rpartition(".")

@@ -46,7 +46,7 @@ def run(interp, script):
         env["MICROPYPATH"] = os.pathsep.join(paths)
     else:
         cmd = [sys.executable, script]
-        env["PYTHONPATH"] = os.pathsep.join(paths + [ROOT])
+        env["PYTHONPATH"] = os.pathsep.join(paths + [ROOT, os.path.join(ROOT, "tools")])  # pctools
     p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     if p.returncode:
         raise SystemExit("bench failed: %s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr))

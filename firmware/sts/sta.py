@@ -51,9 +51,15 @@ def p_table(perm):
 
 
 class StaTables:
-    """Prepared STA decrypt tables from a (S1, S2, P) data tuple (sts.md 6.3)."""
+    """Prepared STA decrypt tables from a (S1, S2, P) data tuple (sts.md 6.3).
+    prepared: the (p, s) tables this class made before for the same data."""
 
-    def __init__(self, data, name=""):
+    def __init__(self, data, name="", prepared=None):
+        if prepared is not None:
+            self.name = name
+            self.data = data
+            self.p, self.s = prepared
+            return
         s1, s2, p = data[0], data[1], data[2]
         _check_perm(s1, 16, "S1")
         _check_perm(s2, 16, "S2")
@@ -71,11 +77,19 @@ _ks = None
 
 
 def default_tables():
-    """The shipped table set (sts.sta_tables.REAL), prepared once."""
+    """The shipped table set (sts.sta_tables.REAL), prepared once per boot:
+    the meter unloads the token engine after each token, so the prepared
+    tables (values only, no object of this module) wait in sts.KEPT."""
     global _default
     if _default is None:
-        from sts import sta_tables
-        _default = StaTables(sta_tables.REAL, "real")
+        import sts
+        kept = sts.KEPT.get("sta")
+        if kept is None:
+            from sts import sta_tables
+            _default = StaTables(sta_tables.REAL, "real")
+            sts.KEPT["sta"] = (_default.data, (_default.p, _default.s))
+        else:
+            _default = StaTables(kept[0], "real", kept[1])
     return _default
 
 

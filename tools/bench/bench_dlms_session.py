@@ -1,4 +1,4 @@
-# mp-heap: 384k
+# mp-heap: 448k
 # The composed DLMS server (dlms.server.DlmsServer) in-process on both
 # interpreters: bytes and round trips of one remote token transfer session
 # (SNRM .. DISC) and its time on a 9600-baud optical port at the physical

@@ -1,3 +1,5 @@
+# mp-heap: 160k
+# (the littlefs RAM flashes of both geometries and the codec from source: 128k runs out)
 # Storage: flash operations and time per state commit and per event append on
 # littlefs v2 (os.VfsLfs2 under MicroPython, littlefs-python under CPython) on
 # a RAM flash that counts programs and erases (host_tests/portable/blockdev.py).

@@ -1,0 +1,29 @@
+# Portable: compat.unload and compat.not_loaded, the heap's "unload the code
+# of a job when it ends" (docs/architecture.md). MicroPython forgets the
+# module (and the package's attribute) and loads it again on the next import;
+# CPython keeps it.
+import sys
+
+import compat
+
+_NAME = "sts.names"  # a firmware module nothing else here loads
+
+
+def test_not_loaded_names_only_what_is_not_loaded():
+    assert compat.not_loaded(("compat", "no.such.module")) == ["no.such.module"]
+
+
+def test_unload_forgets_the_module_and_the_next_import_loads_it_again():
+    from sts import names
+    first = names
+    assert _NAME in sys.modules and compat.not_loaded((_NAME,)) == []
+    compat.unload(_NAME, "no.such.module")  # a name that is not loaded is ignored
+    import sts
+    from sts import names as again
+    assert again.name(2, 1) == "ClearCredit"
+    if sys.implementation.name == "micropython":
+        assert again is not first  # loaded anew
+        compat.unload(_NAME)
+        assert _NAME not in sys.modules and not hasattr(sts, "names")
+    else:
+        assert again is first  # CPython keeps its modules
