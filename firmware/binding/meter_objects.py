@@ -1,8 +1,8 @@
 # COSEM objects that show the meter (dlms.md 7.2-7.3): disconnect control
 # (70), account (111), the token and emergency credits (112), the CTS test
 # mode register and status, the newest events, and the data and registers
-# of single facts (Fact). binding.object_list.objects makes them on first access, so this
-# module loads only when a client reads one.
+# of single facts (Fact). binding.object_list.objects makes them on first
+# access, so this module loads only when a client reads one.
 # Each is given the meter.meter.Meter it shows and calls; none keeps state
 # of its own.
 from dlms import axdr, cosem_time
@@ -21,8 +21,8 @@ class _Bound(CosemObject):
 
 
 def _fact(what, src, ctx):
-    """The typed value of the fact `what` (binding.object_list.objects names them) of
-    src: the Meter, the firmware (app.App) or the manufacturer's name."""
+    """The typed value of the fact `what` (binding.object_list.objects names
+    them) of src: the Meter, the firmware (app.App) or the manufacturer's name."""
     if what == "ldn":
         return (axdr.OCTET_STRING, ctx.server.ldn)
     if what == "ic":  # the management client's next invocation counter
