@@ -41,3 +41,37 @@ RELAY_REASONS = {
     v.REASON_TAMPER: "tamper", v.REASON_POWER_LIMIT: "power limit",
     v.REASON_NO_CREDIT: "no credit", v.REASON_FAULT: "fault",
 }
+
+# where a fault happened (the FAULT event's b)
+PLACES = {
+    v.AT_STATE: "meter state", v.AT_TOKEN: "token processing", v.AT_DLMS: "DLMS exchange",
+    v.AT_KEYS: "DLMS keys record", v.AT_AUTH: "authentication record", v.AT_EVENTS: "event log",
+    v.AT_PROVISION: "provisioning record",
+}
+
+
+def result_name(code):
+    """An STS result by name with its code, e.g. 'Old error (result 9)'."""
+    return "%s (result %d)" % (result_text(code), code)
+
+
+def event_detail(code, a, b):
+    """What an event's a and b mean (vocab.EV_*), '' where a list of numbers
+    says it as well."""
+    if code in (v.EV_TOKEN_ACCEPTED, v.EV_TOKEN_REJECTED):
+        return result_name(a) + (", TID %d" % b if b >= 0 else "")
+    if code in (v.EV_RELAY_OPENED, v.EV_RELAY_CLOSED):  # a: why it is (was) open
+        why = RELAY_REASONS.get(a, "reason %d" % a)
+        return why if code == v.EV_RELAY_OPENED else "was open for: " + why
+    if code in (v.EV_FAULT, v.EV_FAULT_CLEARED):
+        what = v.fault_display(a) if v.FAULT_SAVE <= a <= v.FAULT_RECORD else "fault %d" % a
+        return what + (" at %s" % PLACES[b] if b in PLACES else "")
+    if code == v.EV_LOW_CREDIT:
+        return "%d units available" % a
+    if code == v.EV_POWER_LIMIT_TRIP:
+        return "demand %d W over the limit %d W" % (a, b)
+    if code == v.EV_MPL_SET:
+        return "%d W" % a
+    if code in (v.EV_REMOTE_DISCONNECT, v.EV_REMOTE_RECONNECT, v.EV_MANUAL_RECONNECT):
+        return "done" if a else "refused"
+    return ""

@@ -2,6 +2,7 @@
 # the unix-port `micropython` REPL on a pseudo-terminal with the firmware as
 # .mpy on its path, driven by mpremote like a board (`resume`: the unix port
 # cannot soft-reset), as test_deploy_device.py does for `make flash`.
+import json
 import os
 import subprocess
 import sys
@@ -45,9 +46,17 @@ def test_selfcheck_prints_the_table_and_fails_over_the_budget(board, tmp_path):
     assert rc == 1 and "SELFCHECK FAIL: peak live heap" in out and "> 145 KB" in out, out
 
 
-def test_selfcheck_passes_within_a_budget(board, tmp_path):
-    rc, out = selfcheck(board, tmp_path, "--budget-kb", "100000")
-    assert rc == 0 and "SELFCHECK PASS" in out, out
+def test_selfcheck_passes_within_a_budget_and_speaks_json(board, tmp_path):
+    p = subprocess.run([sys.executable, SELFCHECK, "--port", board, "--resume", "--out",
+                        str(tmp_path), "--budget-kb", "100000", "--json"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    res = json.loads(p.stdout)  # one object, the table left out
+    stages = [s["stage"] for s in res["stages"]]
+    assert all(st in stages for st in STAGES), stages
+    assert res["fails"] == [] and res["keypad_token_result"] == 1 and res["budget_kb"] == 100000
+    assert len(res["tokens"]) == 4 and all(t["ok"] for t in res["tokens"])
+    assert 0 < res["peak_live_kb"] < res["heap_kb"] and res["get_ms"] > 0
 
 
 def test_selfcheck_without_a_port_is_a_usage_error(tmp_path):

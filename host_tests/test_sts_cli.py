@@ -206,7 +206,7 @@ def _examples(text):
     lines = text.replace("\\\n", " ").splitlines()
     out = []
     for i, line in enumerate(lines):
-        m = re.match(r"\s*python tools/sts.py (.*)$", line)
+        m = re.match(r"\s*(?:\.venv/bin/)?python tools/sts.py (.*)$", line)
         if not m:
             continue
         cmd = m.group(1).split("#")[0] if " #" in m.group(1) else m.group(1)

@@ -11,8 +11,14 @@ A script may also print lines `MD <section>|<markdown line>`: they are put
 under that section as they are (a table with more columns than one value).
 Some scripts (for example storage and DLMS sessions) run only on one
 interpreter; they say so by printing SKIP.
+
+Examples:
+  make bench                                   # all scripts, writes docs/benchmarks.md
+  .venv/bin/python tools/bench.py --json       # the same, the figures as JSON on stdout
 """
+import argparse
 import datetime
+import json
 import os
 import platform
 import subprocess
@@ -62,14 +68,20 @@ def run(interp, script):
     return rows
 
 
-def main():
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog=__doc__.split("\n\n", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", action="store_true",
+                    help="print the figures as one JSON object instead of the table")
+    args = ap.parse_args(argv)
     scripts = sorted(f for f in os.listdir(BENCH) if f.startswith("bench_") and f.endswith(".py"))
     rows = []
     for s in scripts:
         for interp in ("cpython", "micropython"):
             got = run(interp, os.path.join(BENCH, s))
             rows.extend(got)
-            for r in got:
+            for r in () if args.json else got:  # --json: one object at the end
                 print("%-28s %-52s %-12s %12s %s" % r if r[1] is not None else r[3])
     sections = []
     for r in rows:
@@ -96,8 +108,13 @@ def main():
         out += [open(notes).read().rstrip(), ""]
     with open(DOC, "w") as fh:
         fh.write("\n".join(out))
-    print("wrote", os.path.relpath(DOC, ROOT))
+    if args.json:
+        print(json.dumps({"doc": os.path.relpath(DOC, ROOT), "rows": [
+            dict(zip(("section", "metric", "measured_on", "value", "unit"), r))
+            if r[1] is not None else {"section": r[0], "markdown": r[3]} for r in rows]}))
+    else:
+        print("wrote", os.path.relpath(DOC, ROOT))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

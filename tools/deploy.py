@@ -24,12 +24,17 @@
   wipe    factory reset of a development board: delete board.DATA_DIR (the
           meter state and event log) on the board. --dry-run prints it.
 
-    python tools/deploy.py flash --board rpi_pico --port /dev/ttyACM0
-    python tools/deploy.py freeze --board esp32_devkitc
-    python tools/deploy.py firmware --board rpi_pico --micropy-dir ~/micropython
+With --json the commands, files written and messages come as one JSON object
+on stdout (the commands' own output goes to stderr).
+
+    .venv/bin/python tools/deploy.py flash --board rpi_pico --port /dev/ttyACM0
+    .venv/bin/python tools/deploy.py flash --board rpi_pico --dry-run --json
+    .venv/bin/python tools/deploy.py freeze --board esp32_devkitc
+    .venv/bin/python tools/deploy.py firmware --board rpi_pico --micropy-dir ~/micropython
 """
 import argparse
 import importlib.util
+import json
 import os
 import shlex
 import shutil
@@ -336,16 +341,16 @@ def build_image(board, out, micropy_dir, dry_run):
         raise DeployError("%s not found: the %s port builds with %s"
                           % (", ".join(missing), board.MP_PORT, what))
     manifest = os.path.abspath(write_manifest(board, out))
-    print("wrote %s" % nice(manifest))
+    say("wrote", "wrote %s", nice(manifest))
     built = os.path.join(micropy_dir, "ports", board.MP_PORT, "build-" + board.MP_BOARD, image)
     for cwd, cmd in firmware_commands(board, micropy_dir, manifest):
         show(cmd, cwd) if dry_run else execute(cmd, cwd)
     if dry_run:
-        print("cp %s %s" % (shlex.quote(built), shlex.quote(nice(os.path.join(out, image)))))
+        show(["cp", built, nice(os.path.join(out, image))])
         return
     shutil.copyfile(built, os.path.join(out, image))
-    print("image: %s (then: make flash FROZEN=1 BOARD=%s PORT=...)"
-          % (nice(os.path.join(out, image)), board.NAME))
+    say("image", "image: %%s (then: make flash FROZEN=1 BOARD=%s PORT=...)" % board.NAME,
+        nice(os.path.join(out, image)))
 
 
 def nice(path):
@@ -353,16 +358,31 @@ def nice(path):
     return path if rel.startswith("..") else rel
 
 
+# --json: what would be printed, collected here and printed as one object at the end
+_json = None
+
+
+def say(key, fmt, value):
+    """One line of output (fmt % value), or with --json `value` under `key`."""
+    if _json is None:
+        print(fmt % (value,))
+    else:
+        _json.setdefault(key, []).append(value)
+
+
 def show(cmd, cwd=None):
     text = " ".join(shlex.quote(c) for c in cmd)
     if cwd:
         text = "cd %s && %s" % (shlex.quote(nice(cwd)), text)
-    print(text)
+    if _json is None:
+        print(text)
+    else:
+        _json.setdefault("commands", []).append({"cwd": cwd and nice(cwd), "argv": cmd})
 
 
 def execute(cmd, cwd=None):
     show(cmd, cwd)
-    p = subprocess.run(cmd, cwd=cwd)
+    p = subprocess.run(cmd, cwd=cwd, stdout=None if _json is None else sys.stderr)
     if p.returncode:
         raise DeployError("command failed with status %d" % p.returncode)
 
@@ -383,39 +403,51 @@ def main(argv=None):
                     help="no soft reset on connect (a unix-port `micropython` as the device)")
     ap.add_argument("--no-reset", action="store_true", help="flash: do not reset the board after")
     ap.add_argument("-O", dest="opt", type=int, default=None, help="mpy-cross optimisation level (default 3, check_firmware.mpy_options: no line numbers; 0 keeps them)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object (see above)")
     args = ap.parse_args(argv)
+    global _json
+    _json = {"what": args.what, "board": args.board, "dry_run": args.dry_run} if args.json else None
     try:
-        board = hardware_board(args.board)
-        out = build_dir(board.NAME, args.build)
-        if args.what == "freeze":
-            print("wrote %s" % nice(write_manifest(board, out)))
-            return 0
-        if args.what == "firmware":
-            build_image(board, out, args.micropy_dir, args.dry_run)
-            return 0
-        if args.what == "wipe":
-            port = args.port or ("PORT" if args.dry_run else "")
-            if not port:
-                raise DeployError("give --port (the board's serial device)")
-            os.makedirs(out, exist_ok=True)
-            cmd = wipe_command(board, out, port, args.resume)
-            show(cmd, out) if args.dry_run else execute(cmd, out)
-            return 0
-        port = args.port or ("PORT" if args.dry_run else "")
-        if args.what == "flash" and not port:
-            raise DeployError("give --port (e.g. make flash BOARD=%s PORT=/dev/ttyACM0)" % board.NAME)
-        files = compile_firmware(board, out, args.compat, args.opt)
-        print("compiled %d modules for %s (-march=%s) into %s"
-              % (len(files), board.NAME, board.ARCH, nice(out)))
-        if args.what == "build":
-            return 0
-        fs = os.path.join(out, "fs")
-        cmd = flash_commands(board, out, port, args.frozen, args.resume, not args.no_reset)
-        show(cmd, fs) if args.dry_run else execute(cmd, fs)
-        return 0
+        return _main(args)
     except DeployError as exc:
+        if _json is not None:
+            _json["error"] = str(exc)
         print("deploy: %s" % exc, file=sys.stderr)
         return 2
+    finally:
+        if _json is not None:
+            print(json.dumps(_json))
+
+
+def _main(args):
+    board = hardware_board(args.board)
+    out = build_dir(board.NAME, args.build)
+    if args.what == "freeze":
+        say("wrote", "wrote %s", nice(write_manifest(board, out)))
+        return 0
+    if args.what == "firmware":
+        build_image(board, out, args.micropy_dir, args.dry_run)
+        return 0
+    if args.what == "wipe":
+        port = args.port or ("PORT" if args.dry_run else "")
+        if not port:
+            raise DeployError("give --port (the board's serial device)")
+        os.makedirs(out, exist_ok=True)
+        cmd = wipe_command(board, out, port, args.resume)
+        show(cmd, out) if args.dry_run else execute(cmd, out)
+        return 0
+    port = args.port or ("PORT" if args.dry_run else "")
+    if args.what == "flash" and not port:
+        raise DeployError("give --port (e.g. make flash BOARD=%s PORT=/dev/ttyACM0)" % board.NAME)
+    files = compile_firmware(board, out, args.compat, args.opt)
+    say("compiled", "compiled %%d modules for %s (-march=%s) into %s"
+        % (board.NAME, board.ARCH, nice(out)), len(files))
+    if args.what == "build":
+        return 0
+    fs = os.path.join(out, "fs")
+    cmd = flash_commands(board, out, port, args.frozen, args.resume, not args.no_reset)
+    show(cmd, fs) if args.dry_run else execute(cmd, fs)
+    return 0
 
 
 if __name__ == "__main__":

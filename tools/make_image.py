@@ -1,7 +1,7 @@
 """Build and sign a firmware image bundle (docs/update.md) from the tree.
 
-  python tools/make_image.py [--version V] [--format mpy|py] [--arch A] [--key SEED] [-o FILE]
-  python tools/make_image.py --check IMAGE [--public-key HEX]
+  .venv/bin/python tools/make_image.py [--version V] [--format mpy|py] [--arch A] [--key SEED] [-o FILE]
+  .venv/bin/python tools/make_image.py --check IMAGE [--public-key HEX] [--json]
 
 The bundle holds every module of a firmware slot (firmware/ without main.py
 and bootslot.py, which stay outside the slots): as mpy-cross bytecode
@@ -25,6 +25,7 @@ Never provision a real meter with that public key.
 """
 import argparse
 import hashlib
+import json
 import os
 import struct
 import subprocess
@@ -133,12 +134,17 @@ def main(argv=None):
     ap.add_argument("--check", metavar="IMAGE", help="verify a bundle instead of building one")
     ap.add_argument("--public-key", default=public_key(TEST_KEY_SEED).hex(),
                     help="--check: the public key (hex; default: the test key's)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
     if args.check:
         problems = check(open(args.check, "rb").read(), bytes.fromhex(args.public_key))
-        for p in problems:
-            print("%s: %s" % (args.check, p), file=sys.stderr)
-        if not problems:
+        if args.json:
+            print(json.dumps({"image": args.check, "sound": not problems, "problems": problems,
+                              "public_key": args.public_key}))
+        elif problems:
+            for p in problems:
+                print("%s: %s" % (args.check, p), file=sys.stderr)
+        else:
             print("%s: sound, signed by %s" % (args.check, args.public_key))
         return 1 if problems else 0
     seed = TEST_KEY_SEED
@@ -154,7 +160,11 @@ def main(argv=None):
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "wb") as fh:
         fh.write(image)
-    print("%s: %s, %s, %d bytes" % (out, identifier, fmt, len(image)))
+    if args.json:
+        print(json.dumps({"image": out, "id": identifier, "version": version, "format": fmt,
+                          "bytes": len(image), "test_key": not args.key}))
+    else:
+        print("%s: %s, %s, %d bytes" % (out, identifier, fmt, len(image)))
     return 0
 
 

@@ -9,12 +9,14 @@ touched). On the board, with the firmware it has (.mpy in /lib or frozen):
     real STS engine, time per token;
   - the server time of ciphered GETs in the recorded HLS-GMAC session.
 The remote session is recorded here on CPython and embedded, with the
-tokens. The board script prints a table and `SELFCHECK PASS` or `SELFCHECK
-FAIL ...`; this program exits 1 on FAIL (the heap budget not met) and 2 when
-the board did not get that far.
+tokens. The board script prints a table, the same figures as one JSON line
+(`SELFCHECK-JSON {...}`, what --json prints) and `SELFCHECK PASS` or
+`SELFCHECK FAIL ...`; this program exits 1 on FAIL (the heap budget not met)
+and 2 when the board did not get that far.
 
-    python tools/selfcheck.py --port /dev/ttyACM0 [--budget-kb 145] [--dry-run]
+    .venv/bin/python tools/selfcheck.py --port /dev/ttyACM0 [--budget-kb 145] [--json] [--dry-run]
 """
+import json
 import argparse
 import ast
 import os
@@ -49,9 +51,12 @@ def _selfcheck(budget_kb):
     print("stsmeter self-check: heap %.1f KB in all" % (total / 1024))
     print("%-26s %9s %9s %9s" % ("stage", "live KB", "free KB", "block KB"))
     peak = most = 0
+    res = {"heap_kb": total / 1024, "stages": [], "tokens": []}
     for stage, used, big in rows:
         print("%-26s %9.1f %9.1f %9.1f" % (stage[:26], (used - base) / 1024, (total - used) / 1024,
                                            big / 1024))
+        res["stages"].append({"stage": stage, "live_kb": (used - base) / 1024,
+                              "free_kb": (total - used) / 1024, "block_kb": big / 1024})
         peak = max(peak, used - base)
         most = max(most, used)
     lowest = total - most
@@ -66,10 +71,11 @@ def _selfcheck(budget_kb):
         good = d.result == 1 and d.state is not None and d.state.tids == [tid]
         ok = ok and good
         print("token %s EA%02d %s %6.1f ms" % (vid, ea, "ok" if good else "WRONG", us / 1000))
+        res["tokens"].append({"id": vid, "ea": ea, "ok": good, "ms": us / 1000})
     gets = [us for label, us in timings if label == "ciphered GET"]
     if gets:
-        print("ciphered GET, server time: %.1f ms (mean of %d)" % (sum(gets) / len(gets) / 1000,
-                                                                 len(gets)))
+        res["get_ms"] = sum(gets) / len(gets) / 1000
+        print("ciphered GET, server time: %.1f ms (mean of %d)" % (res["get_ms"], len(gets)))
     fails = []
     if peak > budget_kb * 1024:
         fails.append("peak live heap %.1f KB > %d KB" % (peak / 1024, budget_kb))
@@ -81,6 +87,10 @@ def _selfcheck(budget_kb):
         fails.append("a token was not decoded as its vector says")
     print("peak live heap %.1f KB (budget %d KB), lowest free %.1f KB, largest block at the end "
           "%.1f KB" % (peak / 1024, budget_kb, lowest / 1024, block / 1024))
+    res.update({"keypad_token_result": code, "peak_live_kb": peak / 1024, "budget_kb": budget_kb,
+                "lowest_free_kb": lowest / 1024, "last_block_kb": block / 1024, "fails": fails})
+    import json
+    print("SELFCHECK-JSON " + json.dumps(res))
     print("SELFCHECK " + ("FAIL: " + "; ".join(fails) if fails else "PASS"))
 
 
@@ -127,6 +137,8 @@ def main(argv=None):
     ap.add_argument("--resume", action="store_true",
                     help="no soft reset on connect (a unix-port `micropython` as the device)")
     ap.add_argument("--dry-run", action="store_true", help="write the script, print the command")
+    ap.add_argument("--json", action="store_true",
+                    help="print the board's figures as one JSON object instead of its table")
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "selfcheck.py")
@@ -136,15 +148,21 @@ def main(argv=None):
     cmd = [mpremote if os.path.exists(mpremote) else "mpremote", "connect", args.port or "PORT"]
     cmd += (["resume"] if args.resume else []) + ["run", path]
     if args.dry_run:
-        print(" ".join(cmd))
+        print(json.dumps({"script": path, "command": cmd}) if args.json else " ".join(cmd))
         return 0
     if not args.port:
         print("selfcheck: give the board's port (make selfcheck PORT=/dev/ttyACM0)", file=sys.stderr)
         return 2
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    sys.stdout.write(p.stdout)
+    lines = p.stdout.splitlines()
+    figures = [l.split(" ", 1)[1] for l in lines if l.startswith("SELFCHECK-JSON ")]
+    if args.json:
+        if figures:
+            print(figures[-1])
+    else:
+        sys.stdout.write("".join(l + "\n" for l in lines if not l.startswith("SELFCHECK-JSON ")))
     sys.stderr.write(p.stderr)
-    last = [l for l in p.stdout.splitlines() if l.startswith("SELFCHECK ")]
+    last = [l for l in lines if l.startswith("SELFCHECK ")]
     if not last:
         print("selfcheck: the board stopped before the end (mpremote status %d)" % p.returncode,
               file=sys.stderr)

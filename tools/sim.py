@@ -11,6 +11,7 @@ virtual meter; see docs/sim.md:
   --speed N      meter clock speed factor (default 1)
   --load W       simulated load while the relay is closed (default 1000)
   --headless     no terminal keypad; print display/relay changes as lines
+  --json         headless, each change as one JSON object a line (as `status`)
   --control N    line protocol on TCP port N: keys 1234#, status, load W, quit
   --pty          also a pseudo-terminal for serial tools (CPython only)
   --mode-e       the optical port starts with the IEC 62056-21 mode E sign-on
@@ -20,7 +21,7 @@ Examples:
   make sim
   make sim SIM_ARGS="--speed 60 --load 2000"
   make sim MP=1
-  python tools/sim.py --headless --control 4060 --data /tmp/meter
+  .venv/bin/python tools/sim.py --headless --control 4060 --data /tmp/meter
 """
 import os
 import subprocess

@@ -76,7 +76,7 @@ from hal.fs import FileSystem  # noqa: E402
 
 CPYTHON = sys.implementation.name == "cpython"
 USAGE = """usage: vmeter.py [--port N] [--host H] [--data DIR] [--speed N] [--load W]
-       [--headless] [--control PORT] [--pty] [--mode-e] [--hold-at PATH:N]"""
+       [--headless] [--json] [--control PORT] [--pty] [--mode-e] [--hold-at PATH:N]"""
 
 _ticks_ms, _ticks_diff = tcp_optical.ticks_ms, tcp_optical.ticks_diff  # (CPython shims there)
 
@@ -90,7 +90,7 @@ def out(line):
 
 def parse(argv):
     o = {"port": board.TCP_PORT, "host": board.TCP_HOST, "data": board.SIM_ROOT,
-         "speed": board.SIM_SPEED, "load": board.SIM_LOAD_W, "headless": False,
+         "speed": board.SIM_SPEED, "load": board.SIM_LOAD_W, "headless": False, "json": False,
          "control": None, "pty": False, "mode_e": False, "hold": None}
     i = 0
     while i < len(argv):
@@ -98,8 +98,9 @@ def parse(argv):
         if a in ("-h", "--help"):
             out(USAGE)
             sys.exit(0)
-        if a in ("--headless", "--pty", "--mode-e"):
+        if a in ("--headless", "--pty", "--mode-e", "--json"):
             o[a[2:].replace("-", "_")] = True
+            o["headless"] = o["headless"] or a == "--json"  # --json: a line per change, for programs
             i += 1
             continue
         if i + 1 >= len(argv):
@@ -234,7 +235,8 @@ class Screen:
             if f is not None:
                 f()
         elif changed_text:
-            out("DISPLAY %s | RELAY %s" % (st[0], "ON" if st[1] else "OFF"))
+            out(self.sim.status() if self.sim.opts["json"] else
+                "DISPLAY %s | RELAY %s" % (st[0], "ON" if st[1] else "OFF"))
 
 
 class PtyUart:
@@ -395,7 +397,7 @@ class Sim:
             pu = PtyUart()
             tasks.append(UartPort(pu, mode_e() or self.app.server, ticks_ms=_ticks_ms).run())
             msg += ", serial %s" % pu.name
-        out("READY " + msg)
+        out('{"ready": "%s"}' % msg if o["json"] else "READY " + msg)
         if self.interactive:
             out("keys: 0-9, # or Enter = Enter, * = back, C = clear, A = credit, q = quit")
             tasks.append(self.terminal())

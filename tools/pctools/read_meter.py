@@ -8,13 +8,14 @@ mode register and status, the newest entries of the event log, the
 identification (logical device name, serial, manufacturer, firmware
 identifier, version and signature) and the STS status (DRN, EA, SGC, TI, KRN,
 KT, KEN and key expiry, base date, last TID, TID memory, CTS, keypad lock-out;
-never a key). Objects:
+never a key). Credit is shown in the meter's unit (account attribute 15: name
+and scale), events by name with what their numbers mean. Objects:
 firmware/dlms/obis.py; event codes and names: firmware/vocab.py, vocab_names.py.
 
 Examples:
-  python tools/read_meter.py                                  # the virtual meter
-  python tools/read_meter.py --port /dev/ttyUSB0 --json
-  python tools/read_meter.py --events 5
+  .venv/bin/python tools/read_meter.py                        # the virtual meter
+  .venv/bin/python tools/read_meter.py --port /dev/ttyUSB0 --json
+  .venv/bin/python tools/read_meter.py --events 5
 
 Exit status: 0 on success, 2 on a usage or communication error.
 """
@@ -29,11 +30,15 @@ import vocab
 from dlms import axdr, obis
 from dlms.xdlms import OBJECT_UNDEFINED
 from meter import cts as ctsmod
-from vocab_names import EVENTS, RELAY_REASONS
+from vocab_names import EVENTS, RELAY_REASONS, event_detail
 from pctools.meterclient import DlmsError, MeterError, add_connection_args, client_from_args
+from pctools.units import amount, read_unit
 
 CONTROL_STATES = {0: "disconnected", 1: "connected", 2: "ready for reconnection"}
 CTS_STATES = {ctsmod.NOT_ENTERED: "never entered", ctsmod.ACTIVE: "active", ctsmod.ENDED: "ended"}
+CTS_EXITS = {ctsmod.EXIT_NONE: "-", ctsmod.EXIT_TIMER: "timer ran out",
+             ctsmod.EXIT_SHORT_CODE: "short code 8800", ctsmod.EXIT_REGISTER: "register set to 0",
+             ctsmod.EXIT_CORRUPT: "CTS record damaged"}
 
 
 def _int(v):
@@ -64,6 +69,7 @@ def read_all(m, events=24):
     out["emergency_credit"] = _int(ec.currentCreditAmount)
     out["emergency_credit_status"] = _int(ec.status)
     out["account"] = _account(m, GXDLMSAccount(obis.to_text(obis.ACCOUNT)))
+    out["credit_unit"] = read_unit(m)  # {name, scale} of one credit unit, or None
     mpl = GXDLMSRegister(obis.to_text(obis.MAX_POWER_LIMIT))
     out["max_power_limit_w"] = _int(m.read(mpl, 2))
     dc = GXDLMSDisconnectControl(obis.to_text(obis.DISCONNECT_CONTROL))
@@ -81,7 +87,8 @@ def read_all(m, events=24):
     if len(cts) == 4:
         out["cts"].update({"state": int(cts[0]), "state_text": CTS_STATES.get(int(cts[0]), "?"),
                            "profile": int(cts[1]), "timer_s": int(cts[2]),
-                           "exit_reason": int(cts[3])})
+                           "exit_reason": int(cts[3]),
+                           "exit_reason_text": CTS_EXITS.get(int(cts[3]), "?")})
     rows = _list(m.read(GXDLMSData(obis.to_text(obis.EVENT_LOG)), 2))
     out["events"] = [_event(r) for r in rows[-events:]] if events else []
     out["identification"] = read_identification(m)
@@ -107,7 +114,8 @@ def _account(m, acct):
 def _event(r):
     r = [int(x) for x in _list(r)]
     seq, t, code, a, b = (r + [0] * 5)[:5]
-    e = {"seq": seq, "time_s": t, "code": code, "event": EVENTS.get(code, "?"), "a": a, "b": b}
+    e = {"seq": seq, "time_s": t, "code": code, "event": EVENTS.get(code, "?"), "a": a, "b": b,
+         "detail": event_detail(code, a, b)}
     if code in (vocab.EV_RELAY_OPENED, vocab.EV_RELAY_CLOSED):
         e["reason"] = RELAY_REASONS.get(a, "?")
     return e
@@ -118,10 +126,13 @@ def print_text(d):
     r = d["relay"]
     print("meter number       %s" % d["meter_number"])
     print("energy import      %d Wh" % d["energy_wh"])
-    print("credit             %d (token units; 0.1 kWh for an energy meter)" % d["credit"])
-    print("emergency credit   %d (status %s)" % (d["emergency_credit"], d["emergency_credit_status"]))
+    u = d["credit_unit"]
+    print("credit             %s (%d units)" % (amount(d["credit"], u), d["credit"]))
+    print("emergency credit   %s (status %s)" % (amount(d["emergency_credit"], u),
+                                             d["emergency_credit_status"]))
     print("account            %s, available %s%s%s%s" % (
-        a["payment_mode_text"], a["available_credit"], ", in credit" if a["in_credit"] else "",
+        a["payment_mode_text"], amount(a["available_credit"], u),
+        ", in credit" if a["in_credit"] else "",
         ", low credit" if a["low_credit"] else "", ", out of credit" if a["out_of_credit"] else ""))
     print("max power limit    %s W" % d["max_power_limit_w"])
     print("relay              %s (%s, control mode %d)" % (
@@ -129,14 +140,13 @@ def print_text(d):
         r["control_mode"]))
     c = d["cts"]
     print("CTS test mode      %s, UUT %s, timer %s s, exit reason %s" % (
-        c.get("state_text", "?"), c.get("uut"), c.get("timer_s"), c.get("exit_reason")))
+        c.get("state_text", "?"), c.get("uut"), c.get("timer_s"), c.get("exit_reason_text")))
     print_identification(d["identification"])
     print_sts_status(d["sts"])
     print("event log (newest last):")
     for e in d["events"]:
-        extra = (" (%s)" % e["reason"]) if "reason" in e else ""
-        print("  %5d  t=%-8d %-20s a=%d b=%d%s" % (e["seq"], e["time_s"], e["event"], e["a"],
-                                                   e["b"], extra))
+        detail = e["detail"] or ("a=%d b=%d" % (e["a"], e["b"]) if e["a"] or e["b"] else "")
+        print(("  %5d  t=%-8d %-22s %s" % (e["seq"], e["time_s"], e["event"], detail)).rstrip())
 
 
 # --- identification and STS status (docs/dlms.md "Identification", "STS attributes") ---

@@ -4,7 +4,8 @@
   vend    make a 20-digit token
   decode  show what a token contains, as one JSON object
 
-Run `python tools/sts.py COMMAND --help` for the options and examples.
+Run `.venv/bin/python tools/sts.py COMMAND --help` for the options and examples;
+`--json` makes key and vend print one JSON object too.
 Keys are hex in the byte order of docs/sts.md (8 bytes for EA07, 16 for EA11).
 The STA tables are the ones shipped in firmware/sts/sta_tables.py (`--tables sample`
 selects the IEC sample tables).
@@ -20,39 +21,39 @@ from sts.errors import FormatError
 from pctools import stskeys
 
 KEY_EXAMPLES = """examples:
-  python tools/sts.py key --dkga 02 --vending-key abababababababab \\
+  .venv/bin/python tools/sts.py key --dkga 02 --vending-key abababababababab \\
       --pan 600727000000000009 --kt 2 --sgc 123456 --ti 1 --krn 1
   -> e653341f9d5bf36f
-  python tools/sts.py key --dkga 04 --vending-key abababababababab949494949494949401234567 \\
+  .venv/bin/python tools/sts.py key --dkga 04 --vending-key abababababababab949494949494949401234567 \\
       --pan 600727000000000009 --kt 2 --sgc 123457 --ti 1 --krn 1 --ea 11 --base-date 1993
   -> f94b6ed353c3bfdb113e2d3a7ea3c41d
 """
 
 VEND_EXAMPLES = """examples:
   # 25.6 kWh of electricity, EA07 meter, issued 1996-03-25 13:55 (base date 1993)
-  python tools/sts.py vend --key 0abc12def3456789 --ea 07 --class 0 --subclass 0 \\
+  .venv/bin/python tools/sts.py vend --key 0abc12def3456789 --ea 07 --class 0 --subclass 0 \\
       --date "1996-03-25 13:55" --base-date 1993 --rnd 11 --amount 25.6
   -> 29054347139309851356
   # 0.1 kWh on an EA11 meter, TID given directly
-  python tools/sts.py vend --key f94b6ed353c3bfdb113e2d3a7ea3c41d --ea 11 --class 0 \\
+  .venv/bin/python tools/sts.py vend --key f94b6ed353c3bfdb113e2d3a7ea3c41d --ea 11 --class 0 \\
       --subclass 0 --tid 5871660 --base-date 1993 --rnd 5 --value 1
   -> 59386323472137426967
   # maximum power limit 5000 W (class 2 sub-class 0)
-  python tools/sts.py vend --key e653341f9d5bf36f --ea 07 --class 2 --subclass 0 \\
+  .venv/bin/python tools/sts.py vend --key e653341f9d5bf36f --ea 07 --class 2 --subclass 0 \\
       --date "2004-04-01 07:05" --base-date 1993 --value 5000
   # clear all credit registers (class 2 sub-class 1, register 0xFFFF)
-  python tools/sts.py vend --key e653341f9d5bf36f --ea 07 --class 2 --subclass 1 \\
+  .venv/bin/python tools/sts.py vend --key e653341f9d5bf36f --ea 07 --class 2 --subclass 1 \\
       --tid 5916065 --base-date 1993 --value 65535
   # test token: all tests, 2-digit manufacturer code 00 (class 1 needs no key)
-  python tools/sts.py vend --ea 07 --class 1 --subclass 0 --control 1 --mfrcode 0
+  .venv/bin/python tools/sts.py vend --ea 07 --class 1 --subclass 0 --control 1 --mfrcode 0
   # key change set to a new key (encrypted with the current key --key), one token a line
-  python tools/sts.py vend --key e653341f9d5bf36f --ea 07 --class 2 --subclass 3 --kct-set \\
+  .venv/bin/python tools/sts.py vend --key e653341f9d5bf36f --ea 07 --class 2 --subclass 3 --kct-set \\
       --new-key 060b8643c59a27f1 --new-kt 2 --new-krn 1 --new-ti 2 --new-ken 255
 """
 
 DECODE_EXAMPLES = """examples:
-  python tools/sts.py decode --key 0abc12def3456789 --ea 07 --base-date 1993 29054347139309851356
-  python tools/sts.py decode 0000 0000 0001 5099 7584          # class 1: no key needed
+  .venv/bin/python tools/sts.py decode --key 0abc12def3456789 --ea 07 --base-date 1993 29054347139309851356
+  .venv/bin/python tools/sts.py decode 0000 0000 0001 5099 7584          # class 1: no key needed
 exit status: 0 when the CRC checks, 2 (with a one-line error on stderr) otherwise.
 """
 
@@ -114,7 +115,7 @@ def cmd_key(args):
             raise CliError("DKGA04 needs --ea and --base-date")
         dk = stskeys.dkga04(args.vending_key, args.pan, args.kt, args.sgc, args.ti, args.krn,
                             args.ea, args.base_date)
-    print(dk.hex())
+    print(json.dumps({"key": dk.hex()}) if args.json else dk.hex())
 
 
 def _tid(args):
@@ -152,9 +153,9 @@ def cmd_vend(args):
                                            sgc=args.new_sgc)
         if len(args.new_key) != len(key):
             raise CliError("the new key must have the length of the current key")
-        for s, b in blocks:
-            if args.kct_set or s == sub:
-                print(vendmod.encode(args.ea, key, 2, b, tables))
+        out = [vendmod.encode(args.ea, key, 2, b, tables) for s, b in blocks
+               if args.kct_set or s == sub]
+        print(json.dumps({"tokens": out}) if args.json else "\n".join(out))
         return
     kw = {}
     if cls == 1:
@@ -175,7 +176,8 @@ def cmd_vend(args):
             kw["value"] = args.value
         else:
             kw["value"] = 0
-    print(vendmod.vend(args.ea, key, cls, sub, tables=tables, **kw))
+    tok = vendmod.vend(args.ea, key, cls, sub, tables=tables, **kw)
+    print(json.dumps({"token": tok}) if args.json else tok)
 
 
 def cmd_decode(args):
@@ -211,8 +213,11 @@ def build_parser():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     subs = ap.add_subparsers(dest="command", required=True)
     raw = argparse.RawDescriptionHelpFormatter
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true",
+                        help="print one JSON object (decode always does)")
 
-    k = subs.add_parser("key", help="derive a decoder key", epilog=KEY_EXAMPLES, formatter_class=raw,
+    k = subs.add_parser("key", help="derive a decoder key", parents=[common], epilog=KEY_EXAMPLES, formatter_class=raw,
                         description="Decoder key from a vending key (sts.md 8), printed as hex.")
     k.add_argument("--dkga", choices=("02", "04"), required=True)
     k.add_argument("--vending-key", type=hexkey, required=True, metavar="HEX")
@@ -225,7 +230,7 @@ def build_parser():
     k.add_argument("--base-date", type=int, choices=tidmod.BASE_DATES, help="(DKGA04)")
     k.set_defaults(func=cmd_key)
 
-    v = subs.add_parser("vend", help="make a token", epilog=VEND_EXAMPLES, formatter_class=raw,
+    v = subs.add_parser("vend", help="make a token", parents=[common], epilog=VEND_EXAMPLES, formatter_class=raw,
                         description="Make one 20-digit token (or a key change set).")
     v.add_argument("--key", type=hexkey, metavar="HEX", help="the meter's decoder key")
     v.add_argument("--ea", type=ea_arg, required=True, help="07 (STA) or 11 (MISTY1)")
@@ -256,7 +261,7 @@ def build_parser():
     v.add_argument("--tables", choices=("real", "sample"), default="real", help="EA07 STA tables")
     v.set_defaults(func=cmd_vend)
 
-    d = subs.add_parser("decode", help="show a token as JSON", epilog=DECODE_EXAMPLES,
+    d = subs.add_parser("decode", help="show a token as JSON", parents=[common], epilog=DECODE_EXAMPLES,
                         formatter_class=raw, description="Decode one token; prints one JSON object.")
     d.add_argument("--key", type=hexkey, metavar="HEX")
     d.add_argument("--ea", type=ea_arg)
