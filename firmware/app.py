@@ -21,7 +21,7 @@ RESTART_ROUNDS = 10  # runtime rounds between an activation and the restart (ans
 
 # The boards' 4x4 keypad legends -> meter.keypad events (docs/sim.md):
 # digits, # Enter, * backspace, C clear, A show credit; D is the safe-boot
-# key (main.py) and does nothing else. E and B also work from a PC keyboard.
+# key (start.py) and does nothing else. E and B also work from a PC keyboard.
 KEY_EVENTS = {"#": kp.ENTER, "E": kp.ENTER, "*": kp.BACK, "B": kp.BACK, "C": kp.CLEAR, "A": "A"}
 
 

@@ -284,7 +284,7 @@ def manifest_text(board, manifest_dir):
         % board.NAME,
         "#   make -C ports/%s BOARD=%s FROZEN_MANIFEST=<this file>" % (board.MP_PORT, board.MP_BOARD),
         "# then flash the image and copy main.py and board.py:",
-        "#   python tools/deploy.py flash --frozen --board %s --port PORT" % board.NAME,
+        "#   .venv/bin/python tools/deploy.py flash --frozen --board %s --port PORT" % board.NAME,
         "# A /board.py on the board's filesystem overrides the frozen one.",
         "include(%r)" % board.MP_BASE_MANIFEST,
     ]

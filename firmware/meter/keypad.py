@@ -15,7 +15,7 @@ from meter import cts
 # Keys as printed on the common 4x4 keypad (boards' KEYPAD_MAP "123A456B789C*0#D"):
 BACK = "*"  # delete the last digit ("B" too)
 CLEAR = "C"  # clear the entry
-ENTER = "#"  # enter ("E" too); "A" and "D" are not used
+ENTER = "#"  # enter ("E" too); "A" (show credit) is app.App's, "D" start.py's (safe boot)
 
 TOKEN_DIGITS = const(20)
 _SHORT_MAX = const(4)

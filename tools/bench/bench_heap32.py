@@ -27,7 +27,7 @@ def md(text):
 def main():
     w, u = heap32.measure("wasm32"), heap32.measure("unix")
     pct = hs.WASM_PER_BOARD_PCT
-    md("Command: `python tools/ci/heap32.py` (`--port unix` for the 64-bit column). `gc.mem_alloc()` "
+    md("Command: `.venv/bin/python tools/ci/heap32.py` (`--port unix` for the 64-bit column). `gc.mem_alloc()` "
        "after a collection at each stage; *live* is above the baseline (interpreter + harness, "
        "before `import app`). The session's client frames are recorded on CPython and replayed, so "
        "the client costs nothing here. RP2040 estimate = wasm32 live / %d.%02d (heap_session.py). "

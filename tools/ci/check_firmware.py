@@ -20,7 +20,7 @@ parts LAYERS allows it (and only hal and main import machine); no code touches
 another object's private members (`x._name` where x is not self or cls, outside
 the class that owns `_name`).
 
-    python tools/ci/check_firmware.py compile|import [--heap 128k] [PATH ...]
+    .venv/bin/python tools/ci/check_firmware.py compile|import [--heap 128k] [PATH ...]
 """
 import argparse
 import ast

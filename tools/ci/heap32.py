@@ -9,7 +9,7 @@ gc.collect() at every stage. `live` is the heap in use above the baseline
 the same on the 64-bit `micropython` executable for comparison (fixed heap,
 so the largest free block is known there).
 
-    python tools/ci/heap32.py [--port wasm32|unix]
+    .venv/bin/python tools/ci/heap32.py [--port wasm32|unix]
 """
 import argparse
 import os

@@ -16,7 +16,7 @@ declares in its first lines, with the reason:
     # mp32-skip: test_a test_b: <why>       those tests
 They are reported as SKIP lines and counted, never dropped silently.
 
-    python tools/ci/run_portable.py [--port unix|wasm32] [--heap 128k] [-k SUBSTRING] [MODULE ...]
+    .venv/bin/python tools/ci/run_portable.py [--port unix|wasm32] [--heap 128k] [-k SUBSTRING] [MODULE ...]
 """
 import argparse
 import os

@@ -10,10 +10,10 @@ image_transfer_status), then image_activate. The meter restarts into the new
 firmware, on trial until it confirms itself healthy (docs/update.md).
 
 Examples:
-  python tools/make_image.py --version 1.2.0 -o build/fw-1.2.0.img
-  python tools/update_firmware.py build/fw-1.2.0.img --port /dev/ttyUSB0
-  python tools/update_firmware.py build/fw-1.2.0.img --port socket://127.0.0.1:4059 --json
-  python tools/update_firmware.py --status --port /dev/ttyUSB0   # what runs, what is in transfer
+  .venv/bin/python tools/make_image.py --version 1.2.0 -o build/fw-1.2.0.img
+  .venv/bin/python tools/update_firmware.py build/fw-1.2.0.img --port /dev/ttyUSB0
+  .venv/bin/python tools/update_firmware.py build/fw-1.2.0.img --port socket://127.0.0.1:4059 --json
+  .venv/bin/python tools/update_firmware.py --status --port /dev/ttyUSB0   # what runs, what is in transfer
 
 Exit status: 0 activated (or verified, with --no-activate), 1 the meter
 refused the image (its event log says why), 2 a usage or communication

@@ -7,12 +7,12 @@ against any meter that offers the DLMS/COSEM token gateway (class 115,
 compares them with the expected outcome.
 
 Examples:
-  python tools/cts.py --port socket://127.0.0.1:4059 --key 9ca1fc37b27dac93 --base-date 2014
-  python tools/cts.py --port /dev/ttyUSB0 --vending-key abababababababab --dkga 2 \\
+  .venv/bin/python tools/cts.py --port socket://127.0.0.1:4059 --key 9ca1fc37b27dac93 --base-date 2014
+  .venv/bin/python tools/cts.py --port /dev/ttyUSB0 --vending-key abababababababab --dkga 2 \\
       --sgc 123456 --ti 1 --krn 1 --base-date 2014 --html report.html --json report.json
-  python tools/cts.py --port socket://127.0.0.1:4059 --uut 1 --enter-cts --cts-exit
-  python tools/cts.py --list
-  python tools/cts.py ... --steps 1-5,31 --resume run.json
+  .venv/bin/python tools/cts.py --port socket://127.0.0.1:4059 --uut 1 --enter-cts --cts-exit
+  .venv/bin/python tools/cts.py --list
+  .venv/bin/python tools/cts.py ... --steps 1-5,31 --resume run.json
 
 Exit status: 0 every selected step passed; 1 a step failed; 2 usage or
 communication error (with --resume, run again to continue after a meter reset).
