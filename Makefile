@@ -15,7 +15,7 @@ BOARD       ?= rpi_pico
 PORT        ?=
 export MP_HEAP
 
-.PHONY: all venv mp32 test check-compile check-import test-mp test-py bench sim flash wipe freeze firmware selfcheck clean
+.PHONY: all venv mp32 chromium test check-compile check-import test-mp test-py bench sim flash wipe freeze firmware selfcheck clean
 
 all: test
 
@@ -32,10 +32,21 @@ $(MP32_STAMP): $(MP32)/package-lock.json $(MP32)/package.json
 
 mp32: $(MP32_STAMP)
 
+## make chromium: Debian's chromium for the report screenshot test alone
+## (host_tests/test_cts_report_view.py), installed when missing and possible (root
+## with apt-get); otherwise that test is skipped and says so. Nothing else uses it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  echo "installing Debian's chromium for the report screenshot test" && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium \
+	      >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1; }; }; } || \
+	  echo "chromium not installed: the report screenshot test will be skipped"
+
 ## make test: compile check, MicroPython import check, portable tests under
 ## micropython with a heap cap and again on the 32-bit WebAssembly port, then
 ## pytest over all of host_tests/ on CPython (the heap budget test included).
-test: $(STAMP) $(MP32_STAMP)
+test: $(STAMP) $(MP32_STAMP) chromium
 	$(PY) tools/ci/check_firmware.py compile
 	$(PY) tools/ci/check_firmware.py import --heap $(MP_HEAP)
 	$(PY) tools/ci/run_portable.py --heap $(MP_HEAP)
@@ -52,7 +63,7 @@ test-mp: $(STAMP) $(MP32_STAMP)
 	$(PY) tools/ci/run_portable.py --heap $(MP_HEAP)
 	$(PY) tools/ci/run_portable.py --port wasm32
 
-test-py: $(STAMP) $(MP32_STAMP)
+test-py: $(STAMP) $(MP32_STAMP) chromium
 	$(PY) -m pytest -q -n 2 --dist loadgroup host_tests $(PYTEST_ARGS)
 
 ## make bench: speed and memory figures for docs/benchmarks.md

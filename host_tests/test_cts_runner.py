@@ -14,6 +14,7 @@ Overflow) with the development meter's full suite. The CTS timer steps run
 on the meter's clock driven by the test (MeterTime), not in real time."""
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -129,6 +130,31 @@ def test_broken_meter_fails_exactly_the_right_steps(meter_factory, tmp_path, fau
     failed = [r for r in rep["steps"] if r["outcome"] == "fail"]
     assert all(r.get("exchange", "").startswith("TX 7e") for r in failed)  # HDLC captured
     assert all(any(not c["ok"] for c in r["checks"]) for r in failed)
+
+
+def test_reports_name_the_tool_and_the_meter_and_start_with_the_failures(meter_factory,
+                                                                         tmp_path):
+    m = meter_factory({"meter": {"process": FAULTS["accepts_used"][0]}})
+    m.app.firmware_info = lambda: (b"stsmeter-9.9.9", b"")  # as a meter updated to an image
+    code, rep = run_cts(m, DEV_ARGS + ["--steps", "1,7", "--trace"], tmp_path)
+    assert code == 1 and list(rep)[:4] == ["tool", "summary", "failed_steps", "failures"]
+    assert rep["meter"]["firmware_id"] == "stsmeter-9.9.9" and rep["meter"]["drn"] == "11111111115"
+    def git(*args):
+        return subprocess.run(("git",) + args, cwd=os.path.dirname(HERE), capture_output=True,
+                              text=True).stdout.strip()
+    assert rep["tool"]["commit"] == git("rev-parse", "HEAD")
+    assert rep["tool"]["version"] == git("describe", "--tags", "--always", "--dirty")
+    [f] = rep["failures"]
+    assert f["num"] == 7 and f["name"] == "Used: the same credit token twice"
+    assert f["checks"] == ["second entry (Used): expected status 6 validation failure, result 10 "
+                           "Used error, credit_delta=0, observed status 3 executed, "
+                           "action_result=0, result 1 Accept, credit_delta=5"]
+    assert all(r["exchange"].startswith("TX 7e") for r in rep["steps"])  # --trace: every step
+    # without --trace only the failed step's frames; a meter without a firmware id
+    del m.app.server.model._by_ln[bytes((1, 0, 0, 2, 0, 255))]
+    code, rep = run_cts(m, DEV_ARGS + ["--steps", "1,7", "--start", "2030-01-01"], tmp_path)
+    assert rep["meter"]["firmware_id"] is None
+    assert [("exchange" in r) for r in rep["steps"]] == [False, True]
 
 
 @pytest.mark.parametrize("fault", sorted(SLOW_FAULTS))

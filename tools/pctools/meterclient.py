@@ -377,7 +377,7 @@ def _print_chunk(direction, data):
     print(direction, data.hex(" "), file=sys.stderr)
 
 
-def add_connection_args(ap):
+def add_connection_args(ap, trace="print every frame in hex on stderr"):
     ap.add_argument("--port", default=os.environ.get("METER_PORT", "socket://127.0.0.1:4059"),
                     help="serial device of the optical probe (9600 8N1), or socket://HOST:PORT "
                          "for the virtual meter (default %(default)s)")
@@ -392,7 +392,7 @@ def add_connection_args(ap):
     ap.add_argument("--system-title", default=DEV_CLIENT_SYSTEM_TITLE.hex(),
                     type=_hex_bytes("client system title", 8),
                     help="client system title (hex, 8 bytes)")
-    ap.add_argument("--trace", action="store_true", help="print every frame in hex on stderr")
+    ap.add_argument("--trace", action="store_true", help=trace)
     ap.add_argument("--mode-e", action="store_true",
                     help="sign on as IEC 62056-21 mode E first (300 baud 7E1, then HDLC at the "
                          "meter's rate): an optical port in mode E, or the virtual meter's --mode-e")

@@ -13,6 +13,12 @@ Examples:
   .venv/bin/python tools/cts.py --port socket://127.0.0.1:4059 --uut 1 --enter-cts --cts-exit
   .venv/bin/python tools/cts.py --list
   .venv/bin/python tools/cts.py ... --steps 1-5,31 --resume run.json
+  .venv/bin/python tools/cts.py ... --steps 7 --trace --html report.html   # with its frames
+
+The JSON and HTML reports open with the summary and the failures; they name
+the tool's version and commit and the meter (DRN, firmware id when the meter
+has 1.0.0.2.0.255), and hold every step's checks; a failed step's frames, and
+with --trace every step's.
 
 Exit status: 0 every selected step passed; 1 a step failed; 2 usage or
 communication error (with --resume, run again to continue after a meter reset).
@@ -108,7 +114,8 @@ def build_parser():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog=__doc__.split("\n\n", 1)[1],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_connection_args(ap)
+    add_connection_args(ap, trace="put every step's HDLC frames into the reports (by default "
+                                  "only a failed step's)")
     g = ap.add_argument_group("meter identity and keys")
     g.add_argument("--drn", help="the meter's DRN (default: read 0.0.96.1.0.255)")
     g.add_argument("--pan", help="MeterPAN (default: from the DRN)")
@@ -155,8 +162,8 @@ def build_parser():
     r.add_argument("--start", help="first TID as a date YYYY-MM-DD[THH:MM] in the base date")
     r.add_argument("--resume", metavar="STATE.json",
                    help="keep the run state here; run again to continue after a reset")
-    r.add_argument("--json", metavar="FILE")
-    r.add_argument("--html", metavar="FILE")
+    r.add_argument("--json", metavar="FILE", help="write the report as JSON")
+    r.add_argument("--html", metavar="FILE", help="write the report as one HTML page")
     r.add_argument("--list", action="store_true", help="list the steps and exit")
     r.add_argument("--quiet", action="store_true")
     return ap
@@ -175,6 +182,12 @@ def run(args, out=sys.stdout, timer=time):
         gw.open()
     except CommError as exc:
         say("error: cannot associate with the meter: %s\n" % exc)
+        return 2, None
+    try:
+        firmware_id = gw.firmware_id()
+    except CommError as exc:
+        say("error: %s\n" % exc)
+        gw.close()
         return 2, None
     state = None
     if args.resume and os.path.exists(args.resume):
@@ -210,19 +223,19 @@ def run(args, out=sys.stdout, timer=time):
             save()
         probe_pending(ctx)
         by_num = dict((s["num"], s) for s in STEPS)
-        say("STS token gateway conformance: DRN %s, %s, EA%02d, key %s, steps %s\n"
-            % (state["identity"]["drn"], args.port, state["current"]["ea"],
-               state["current"]["key"], ",".join(str(n) for n in selected)))
+        say("STS token gateway conformance: DRN %s, firmware %s, %s, EA%02d, key %s, steps %s\n"
+            % (state["identity"]["drn"], firmware_id or "id not offered", args.port,
+               state["current"]["ea"], state["current"]["key"],
+               ",".join(str(n) for n in selected)))
         say("%-4s %-64s %-6s %s\n" % ("step", "name", "result", "time"))
         for i, num in enumerate(selected):
             s = by_num[num]
             done = state["completed"].get(str(num))
             if done is not None:
                 results[i] = dict(done, resumed=True)
-                say("%4d %-64s %-6s (earlier run)\n" % (num, s["name"][:64],
-                                                         done["outcome"].upper()))
+                say("%4d %-64s %-6s (earlier run)\n" % (num, s["name"], done["outcome"].upper()))
                 continue
-            say("[%d/%d] %4d %-56s " % (i + 1, len(selected), num, s["name"][:56]))
+            say("[%d/%d] %4d %-56s " % (i + 1, len(selected), num, s["name"]))
             ctx.checks = []
             del gw.log[:]
             t0 = time.monotonic()
@@ -242,7 +255,7 @@ def run(args, out=sys.stdout, timer=time):
                 outcome, msg = "error", "communication: %s" % exc
             rec = {"num": num, "name": s["name"], "outcome": outcome, "message": msg,
                    "seconds": round(time.monotonic() - t0, 3), "checks": ctx.checks}
-            if outcome in ("fail", "error"):
+            if outcome in ("fail", "error") or args.trace:
                 rec["exchange"] = report.hexdump(gw.log)
             results[i] = rec
             say("%-6s %.2f s%s\n" % (outcome.upper(), rec["seconds"],
@@ -250,8 +263,7 @@ def run(args, out=sys.stdout, timer=time):
             if not args.quiet and outcome == "fail":
                 for c in ctx.checks:
                     if not c["ok"]:
-                        say("       %s: expected %s, observed %s\n"
-                            % (c["what"], report.fmt(c["expect"]), report.fmt(c["observed"])))
+                        say("       %s\n" % report.check_text(c))
             if outcome == "error":
                 code = 2
                 say("stopped: the meter does not answer (reset?). Run again with the same "
@@ -263,7 +275,7 @@ def run(args, out=sys.stdout, timer=time):
             save()
     finally:
         gw.close()
-    rep = report.build(args.port, state, selected, results)
+    rep = report.build(args.port, state, selected, results, firmware_id, args.trace)
     summary = rep["summary"]
     if code == 0 and (summary["fail"] or summary["not_run"]):
         code = 1

@@ -15,6 +15,7 @@ OBIS_DISCONNECT = obis.to_text(obis.DISCONNECT_CONTROL)
 OBIS_MPL = obis.to_text(obis.MAX_POWER_LIMIT)
 OBIS_CTS = obis.to_text(obis.CTS_MODE)
 OBIS_CTS_STATUS = obis.to_text(obis.CTS_STATUS)
+OBIS_FIRMWARE_ID = obis.to_text(obis.FIRMWARE_ID)
 
 HARDWARE_FAULT = 1  # action-result hardware-fault (dlms.md 5.2)
 
@@ -121,6 +122,19 @@ class Gateway:
     def drn(self):
         v = self._data(OBIS_DRN)
         return v.decode() if isinstance(v, (bytes, bytearray)) else str(v)
+
+    def firmware_id(self):
+        """The active firmware identifier (1.0.0.2.0.255, IEC 62056-6-1) as
+        text, or None when the meter has no such object."""
+        try:
+            v = self._data(OBIS_FIRMWARE_ID)
+        except NotAvailable:
+            return None
+        if isinstance(v, (bytes, bytearray)):
+            v = bytes(v)
+            text = v.decode("ascii", "replace")
+            return text if text.isprintable() else v.hex()
+        return None if v is None else str(v)
 
     def cts_write(self, uut):
         """Write the CTS register (unsigned); returns the data-access result (0 = success)."""
