@@ -122,3 +122,21 @@ def test_sim_json_prints_one_object_per_change(tmp_path):
     finally:
         p.terminate()
         p.wait(10)
+
+
+def test_event_details_name_what_the_numbers_mean():
+    from vocab_names import event_detail
+    assert event_detail(vocab.EV_TOKEN_REJECTED, vocab.CRC, 5871715) == \
+        "CRC error (result 13), TID 5871715"
+    assert event_detail(vocab.EV_TOKEN_ACCEPTED, vocab.KCT1_ACCEPTED, -1) == \
+        "1st KCT accepted (result 2)"  # a key change token has no TID
+    assert event_detail(vocab.EV_RELAY_OPENED, vocab.REASON_POWER_LIMIT, 0) == "power limit"
+    assert event_detail(vocab.EV_RELAY_CLOSED, vocab.REASON_NO_CREDIT, 0) == \
+        "was open for: no credit"
+    assert event_detail(vocab.EV_FAULT, vocab.FAULT_STATE, vocab.AT_STATE) == \
+        "Err 3 Store at meter state"
+    assert event_detail(vocab.EV_FAULT, 9, 99) == "fault 9"  # a newer meter's codes: numbers
+    assert event_detail(vocab.EV_POWER_LIMIT_TRIP, 5200, 5000) == \
+        "demand 5200 W over the limit 5000 W"
+    assert event_detail(vocab.EV_REMOTE_RECONNECT, 0, 0) == "refused"
+    assert event_detail(vocab.EV_POWER_UP, 0, 0) == ""
