@@ -36,9 +36,9 @@ from pctools.units import amount, read_unit
 
 CONTROL_STATES = {0: "disconnected", 1: "connected", 2: "ready for reconnection"}
 CTS_STATES = {ctsmod.NOT_ENTERED: "never entered", ctsmod.ACTIVE: "active", ctsmod.ENDED: "ended"}
-CTS_EXITS = {ctsmod.EXIT_NONE: "-", ctsmod.EXIT_TIMER: "timer ran out",
-             ctsmod.EXIT_SHORT_CODE: "short code 8800", ctsmod.EXIT_REGISTER: "register set to 0",
-             ctsmod.EXIT_CORRUPT: "CTS record damaged"}
+# meter.cts exit reasons (0 and 4 are module-private there: the board holds no name for them)
+CTS_EXITS = {0: "-", ctsmod.EXIT_TIMER: "timer ran out", ctsmod.EXIT_SHORT_CODE: "short code 8800",
+             ctsmod.EXIT_REGISTER: "register set to 0", 4: "CTS record damaged"}
 
 
 def _int(v):

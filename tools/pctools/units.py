@@ -4,6 +4,7 @@ registers is (docs/dlms.md: scale -1 with "kWh" = 0.1 kWh)."""
 from gurux_dlms.objects import GXDLMSAccount
 
 from dlms import obis
+from dlms.xdlms import OBJECT_UNDEFINED
 from pctools.meterclient import DlmsError
 
 
@@ -13,7 +14,9 @@ def read_unit(m):
     acct = GXDLMSAccount(obis.to_text(obis.ACCOUNT))
     try:
         m.read(acct, 15)
-    except DlmsError:  # e.g. object undefined: a meter without an account
+    except DlmsError as e:  # a meter without an account keeps raw units
+        if e.code != OBJECT_UNDEFINED:
+            raise
         return None
     return {"name": str(acct.currency.name or ""), "scale": int(acct.currency.scale or 0)}
 
