@@ -5,6 +5,8 @@
 import os
 import sys
 
+import pytest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 for p in (os.path.join(ROOT, "firmware"), os.path.join(HERE, "portable"), ROOT):
@@ -12,6 +14,16 @@ for p in (os.path.join(ROOT, "firmware"), os.path.join(HERE, "portable"), ROOT):
         sys.path.insert(0, p)
 if os.path.join(ROOT, "tools") not in sys.path:
     sys.path.append(os.path.join(ROOT, "tools"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_boot():
+    """Each test starts as after a reset: no firmware slot chosen yet. bootslot
+    keeps select()'s choice in module state (as a board does until it resets),
+    so a test that selected slot B would otherwise make a later test's meter,
+    in the same pytest worker, report slot B's firmware (test_ident_objects)."""
+    import bootslot
+    bootslot._selected[0] = None
 
 
 def pytest_terminal_summary(terminalreporter):
