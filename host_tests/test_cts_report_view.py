@@ -71,7 +71,8 @@ def test_png_reader_on_a_known_image():
     # 2x2 RGB, rows filtered None and Up: red green / red blue
     raw = b"\x00" + bytes((255, 0, 0, 0, 255, 0)) + b"\x02" + bytes((0, 0, 0, 0, 1, 255))
     def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
     w, h, rows = png_pixels(png)

@@ -73,8 +73,8 @@ def fresh_clone(tmp_path):
     return work
 
 
-DOCS = ["README.md"] + sorted(os.path.join("docs", f) for f in os.listdir(os.path.join(ROOT, "docs"))
-                              if f.endswith(".md"))
+DOCS = ["README.md"] + sorted(os.path.join("docs", f)
+                              for f in os.listdir(os.path.join(ROOT, "docs")) if f.endswith(".md"))
 
 
 def test_readme_is_tested():

@@ -1,6 +1,7 @@
 """Build and sign a firmware image bundle (docs/update.md) from the tree.
 
-  .venv/bin/python tools/make_image.py [--version V] [--format mpy|py] [--arch A] [--key SEED] [-o FILE]
+  .venv/bin/python tools/make_image.py [--version V] [--format mpy|py] [--arch A] [--key SEED]
+                                       [-o FILE] [--json]
   .venv/bin/python tools/make_image.py --check IMAGE [--public-key HEX] [--json]
 
 The bundle holds every module of a firmware slot (firmware/ without main.py

@@ -100,7 +100,7 @@ def parse(argv):
             sys.exit(0)
         if a in ("--headless", "--pty", "--mode-e", "--json"):
             o[a[2:].replace("-", "_")] = True
-            o["headless"] = o["headless"] or a == "--json"  # --json: a line per change, for programs
+            o["headless"] = o["headless"] or a == "--json"  # a JSON line per change
             i += 1
             continue
         if i + 1 >= len(argv):

@@ -217,7 +217,8 @@ def build_parser():
     common.add_argument("--json", action="store_true",
                         help="print one JSON object (decode always does)")
 
-    k = subs.add_parser("key", help="derive a decoder key", parents=[common], epilog=KEY_EXAMPLES, formatter_class=raw,
+    k = subs.add_parser("key", help="derive a decoder key", parents=[common], epilog=KEY_EXAMPLES,
+                        formatter_class=raw,
                         description="Decoder key from a vending key (sts.md 8), printed as hex.")
     k.add_argument("--dkga", choices=("02", "04"), required=True)
     k.add_argument("--vending-key", type=hexkey, required=True, metavar="HEX")
@@ -230,7 +231,8 @@ def build_parser():
     k.add_argument("--base-date", type=int, choices=tidmod.BASE_DATES, help="(DKGA04)")
     k.set_defaults(func=cmd_key)
 
-    v = subs.add_parser("vend", help="make a token", parents=[common], epilog=VEND_EXAMPLES, formatter_class=raw,
+    v = subs.add_parser("vend", help="make a token", parents=[common], epilog=VEND_EXAMPLES,
+                        formatter_class=raw,
                         description="Make one 20-digit token (or a key change set).")
     v.add_argument("--key", type=hexkey, metavar="HEX", help="the meter's decoder key")
     v.add_argument("--ea", type=ea_arg, required=True, help="07 (STA) or 11 (MISTY1)")
@@ -261,8 +263,9 @@ def build_parser():
     v.add_argument("--tables", choices=("real", "sample"), default="real", help="EA07 STA tables")
     v.set_defaults(func=cmd_vend)
 
-    d = subs.add_parser("decode", help="show a token as JSON", parents=[common], epilog=DECODE_EXAMPLES,
-                        formatter_class=raw, description="Decode one token; prints one JSON object.")
+    d = subs.add_parser("decode", help="show a token as JSON", parents=[common],
+                        epilog=DECODE_EXAMPLES, formatter_class=raw,
+                        description="Decode one token; prints one JSON object.")
     d.add_argument("--key", type=hexkey, metavar="HEX")
     d.add_argument("--ea", type=ea_arg)
     d.add_argument("--base-date", type=int, choices=tidmod.BASE_DATES)

@@ -115,7 +115,8 @@ td.o,td.t,code{white-space:nowrap}tr.pass td.o{color:#1b7f3b}tr.fail td.o{color:
 tr.f>td{background:#fee}
 pre{font-size:11px;white-space:pre-wrap;overflow-wrap:anywhere;margin:4px 0}
 @media (max-width:640px){
- table.steps,table.steps>tbody,table.steps>tbody>tr,table.steps>tbody>tr>td{display:block;width:auto}
+ table.steps,table.steps>tbody,table.steps>tbody>tr,table.steps>tbody>tr>td{
+  display:block;width:auto}
  table.steps>tbody>tr.head{display:none}
  table.steps>tbody>tr.step>td{border:0;display:inline;padding:0 4px 0 0}
  table.steps>tbody>tr.step{border-top:2px solid #999;background:#f4f4f4;padding:5px 4px}
