@@ -27,16 +27,19 @@ KEY_EVENTS = {"#": kp.ENTER, "E": kp.ENTER, "*": kp.BACK, "B": kp.BACK, "C": kp.
 
 class App:
     """fs: store.fs interface; clock: seconds, monotonic while powered;
-    wallclock: seconds since 2000 UTC; relay: .set(closed); display: .show(text).
-    Use: app.key(legend) per key press, app.tick() at least every 5 s,
-    app.server is the sans-IO DLMS server for the optical port."""
+    wallclock: seconds since 2000 UTC; relay: .set(closed); display: .show(text);
+    ui_clock: seconds of the front panel's timeouts (keypad entry, message
+    hold), default clock: real time where clock runs faster (the virtual
+    meter's --speed). Use: app.key(legend) per key press, app.tick() at least
+    every 5 s, app.server is the sans-IO DLMS server for the optical port."""
 
     def __init__(self, provision, fs, clock, wallclock, relay, random_bytes, display=None,
-                 data_dir="data", hdlc_settings=None, hdlc_addresses=(1,)):
+                 data_dir="data", hdlc_settings=None, hdlc_addresses=(1,), ui_clock=None):
         from binding.object_list import dlms_server
         import provision as prov
         from dlms import obis
         self.clock = clock
+        self.ui_clock = ui_clock or clock
         self.display = display
         self.fs = fs
         self._image_key = bytes.fromhex(prov.value(provision, "image_key"))
@@ -87,14 +90,14 @@ class App:
             return None
         if not ("0" <= k <= "9" or k in (kp.ENTER, kp.BACK, kp.CLEAR)):
             return None
-        return self.keypad.key(k, self.clock())
+        return self.keypad.key(k, self.clock(), self.ui_clock())
 
     def tick(self):
         """Meter timers (CTS, metering commits, MPL reconnect) and the keypad's
         entry timeout; call at least every 5 s (CTS-14)."""
         now = self.clock()
         self.meter.tick(now)
-        self.keypad.tick(now)
+        self.keypad.tick(now, self.ui_clock())
         if self.firmware_on_trial and now >= FIRMWARE_HEALTHY_S:
             self.meter.log_event(vocab.EV_FW_CONFIRMED, bootslot.running(self.fs))
             bootslot.confirm(self.fs)

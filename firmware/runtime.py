@@ -4,9 +4,11 @@
 #
 #   metering   every tick_ms: uptime from the tick source, energy pulses ->
 #              Meter.consume, demand -> Meter.set_power, App.tick once per
-#              meter second (CTS-14 asks for at least every 5 s), relay/alarm
-#              LEDs, the idle display, a slice of background work (App.work:
-#              a firmware image check; back to back while there is some)
+#              meter or front-panel second (CTS-14 asks for at least every
+#              5 s), relay/alarm LEDs, the idle display (front-panel time:
+#              real time on the virtual meter too), a slice of background
+#              work (App.work: a firmware image check; back to back while
+#              there is some)
 #   heartbeat  the status LED (a frozen loop freezes it)
 #   watchdog   fed only while every registered task checks in (hal.watchdog)
 #   + the board's own tasks: keypad scan, optical port (UART or TCP), ...
@@ -14,7 +16,7 @@ import asyncio
 
 from hal.aio import sleep_ms
 
-IDLE_SHOW_S = 10  # meter seconds after the last key before the credit shows again
+IDLE_SHOW_S = 10  # front-panel (real) seconds a message stays before the credit shows again
 DEMAND_WINDOW_MS = 5000  # demand from pulses when no power source is given
 
 
@@ -47,13 +49,17 @@ class Runtime:
     None; watchdog: hal.watchdog.Watchdog or None (bit 0 is the metering
     task; boards give their other tasks bits 1, 2 ...); reset: restarts the
     board (machine.reset) when App.work() asks for it after a firmware
-    activation; None: the runtime stops with restart_requested set."""
+    activation; None: the runtime stops with restart_requested set. ui: an
+    Uptime of real time for the front panel (the App's ui_clock: keypad
+    timeouts, how long a message stays) where `uptime` runs faster (the
+    virtual meter's --speed); None: uptime, which is real time on a board."""
 
     def __init__(self, app, uptime, pulse=None, power=None, leds=None, watchdog=None,
-                 tick_ms=100, on_update=None, reset=None):
+                 tick_ms=100, on_update=None, reset=None, ui=None):
         self.app = app
         self.meter = app.meter
         self.uptime = uptime
+        self.ui = ui
         self.pulse = pulse
         self.power = power
         self.leds = leds
@@ -64,6 +70,7 @@ class Runtime:
         self.restart_requested = False
         self.running = True
         self._last_s = -1
+        self._last_ui = -1
         self._win_wh = 0
         self._win_ms = 0
         self._last_power = None
@@ -97,10 +104,11 @@ class Runtime:
             if self._win_ms >= DEMAND_WINDOW_MS:
                 m.set_power(self._win_wh * 3600000 // self._win_ms)
                 self._win_wh = self._win_ms = 0
-        if now != self._last_s:
-            self._last_s = now
+        ui = now if self.ui is None else self.ui.update()
+        if now != self._last_s or ui != self._last_ui:
+            self._last_s, self._last_ui = now, ui
             self.app.tick()
-            self._idle_display(now)
+            self._idle_display(ui)
         if self.app.work():
             self.restart_requested = True
             if self.reset is not None:
@@ -113,8 +121,8 @@ class Runtime:
             self.on_update()
 
     def _idle_display(self, now):
-        # a message (token result, short code) stays IDLE_SHOW_S, then the
-        # credit shows again and is refreshed as often
+        # a message (token result, short code) stays IDLE_SHOW_S (front-panel
+        # seconds), then the credit shows again and is refreshed as often
         kp = self.app.keypad
         text = kp.last_message if self.app.display is None else \
             getattr(self.app.display, "text", kp.last_message)

@@ -22,12 +22,13 @@ import runtime
 
 
 def start_meter(board, fs, uptime, wallclock, relay, display, random_bytes,
-                provision_path="/provision.json"):
-    """Provisioning + App; returns (app, provision source)."""
+                provision_path="/provision.json", ui_clock=None):
+    """Provisioning + App; returns (app, provision source). ui_clock: the
+    front panel's seconds where uptime is not real time (App)."""
     import provision  # boot only: app.App unloads it once the meter is built
     p, source = provision.load(fs, board.DATA_DIR, provision_path)
     a = app.App(p, fs, uptime.seconds, wallclock, relay, random_bytes, display,
-                data_dir=board.DATA_DIR)
+                data_dir=board.DATA_DIR, ui_clock=ui_clock)
     provision.finish(fs, provision_path)
     if source == provision.DEV and display is not None:
         display.show("DEV KEYS", 1)  # development keys (provision.DEV_PROVISION)

@@ -287,3 +287,44 @@ def test_sim_cts_mode_across_power_cuts(tmp_path):
     assert d["cts"]["state"] == 2 and d["relay"]["closed"] is False
     assert send(sim, tok)["status_code"] != 3
     sim.quit()
+
+
+def test_sim_front_panel_in_real_time_at_speed_60(tmp_path):
+    """At --speed 60 a token typed key by key with 0.8 s between keys (48
+    meter seconds, past the keypad's 30 s entry timeout) is accepted: the
+    front panel's timeouts run in real time (runtime.Runtime ui, App
+    ui_clock). The display shows the whole entry, the result is still shown
+    2 s later (2 meter minutes), and a head-end's disconnect shows. The
+    virtual meter on CPython and on micropython, side by side."""
+    from gurux_dlms.enums import DataType
+    from gurux_dlms.objects import GXDLMSDisconnectControl
+    from dlms import obis
+    from meter.keypad import grouped
+    from pctools.meterclient import MeterClient
+    sims = [Sim(tmp_path / "cpython", extra=["--speed", "60"])]
+    if os.path.exists(MICROPYTHON):
+        sims.append(Sim(tmp_path / "micropython", mp=True, extra=["--speed", "60"]))
+
+    def display():
+        return [json.loads(s.ctl("status")[3:])["display"] for s in sims]
+
+    try:
+        tok, _ = token(40, 100)
+        for k in tok:
+            shown = [s.ctl("keys " + k) for s in sims]
+            time.sleep(0.8)
+        assert shown == ["OK " + grouped(tok)] * len(sims)  # 24 characters, all of them
+        assert [s.ctl("keys #") for s in sims] == ["OK Accept 01"] * len(sims)
+        time.sleep(2)
+        assert display() == ["Accept 01"] * len(sims)
+        dc = GXDLMSDisconnectControl(obis.to_text(obis.DISCONNECT_CONTROL))
+        for s in sims:
+            with MeterClient(s.url(), client=1) as m:
+                m.method(dc, 1, 0, DataType.INT8)
+        assert display() == ["Disconnected"] * len(sims)
+        for s in sims:
+            s.quit()
+    finally:
+        for s in sims:
+            if s.proc.poll() is None:
+                s.kill()

@@ -53,7 +53,7 @@ class HostMeter:
     the keys came from (provision.STORED / FILE / DEV)."""
 
     def __init__(self, folder, provision=None, board=None, clock=None, wallclock=wallclock,
-                 relay=None, display=None, fs=None, hdlc_addresses=(1,)):
+                 relay=None, display=None, fs=None, hdlc_addresses=(1,), ui_clock=None):
         self.folder = folder
         self.provision = provision
         self.board = board
@@ -63,6 +63,7 @@ class HostMeter:
         self.display = display
         self.fs = fs
         self.hdlc_addresses = hdlc_addresses
+        self.ui_clock = ui_clock  # the front panel's seconds (app.App), default clock
         self.source = None
         self._app = None
 
@@ -86,11 +87,13 @@ class HostMeter:
         if self.board is not None:
             import start
             self._app, self.source = start.start_meter(self.board, fs, self, self.wallclock,
-                                                       self.relay, self.display, os.urandom)
+                                                       self.relay, self.display, os.urandom,
+                                                       ui_clock=self.ui_clock)
             return
         import app
         self._app = app.App(self.provision, fs, self.clock, self.wallclock, self.relay,
-                            os.urandom, self.display, hdlc_addresses=self.hdlc_addresses)
+                            os.urandom, self.display, hdlc_addresses=self.hdlc_addresses,
+                            ui_clock=self.ui_clock)
 
     def built(self):
         return self._app is not None

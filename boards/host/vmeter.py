@@ -17,7 +17,9 @@
 #                 an update installs one. After an update's activation the
 #                 process exits with RESTART_EXIT (a board resets): start it
 #                 again (make sim does) to run the new firmware.
-#   clock         --speed N: the meter's uptime clock runs N times faster
+#   clock         --speed N: the meter's uptime clock runs N times faster; the
+#                 front panel's timeouts (keypad entry, message hold) stay in
+#                 real time (runtime.Runtime ui, app.App ui_clock)
 #   load          --load W: a simulated load drawn while the relay is closed,
 #                 as S0 pulses through hal.pulse (board PULSES_PER_KWH)
 #
@@ -154,9 +156,9 @@ class HoldFS(FileSystem):
 
 class ScaledClock:
     """take_ms() for runtime.Uptime: real milliseconds x speed. Every step
-    also runs the simulated load for the same meter time."""
+    also runs the simulated load (if any) for the same meter time."""
 
-    def __init__(self, speed, load):
+    def __init__(self, speed, load=None):
         self.speed = speed
         self.load = load
         self.last = _ticks_ms()
@@ -169,7 +171,8 @@ class ScaledClock:
         acc = self.frac + int(real * self.speed * 1000)
         ms = acc // 1000
         self.frac = acc - ms * 1000
-        self.load.advance(ms)
+        if self.load is not None:
+            self.load.advance(ms)
         return ms
 
 
@@ -203,7 +206,8 @@ class SimLoad:
 
 class Screen:
     """The meter's front panel on the terminal: one redrawn line when
-    interactive, one printed line per change when headless."""
+    interactive (the LCD's two lines side by side), one printed line per
+    change when headless (the whole text)."""
 
     def __init__(self, sim, interactive):
         self.sim = sim
@@ -227,10 +231,11 @@ class Screen:
         changed_text = self.last is None or st[:2] != self.last[:2]
         self.last = st
         lamp = lambda on: "*" if on else "."  # noqa: E731
-        if self.interactive:
-            sys.stdout.write("\r|%-16s| relay %-3s LED %s%s%s  load %5d W  x%s  " % (
-                st[0][:16], "ON" if st[1] else "OFF", lamp(st[2]), lamp(st[3]), lamp(st[4]),
-                st[5], self.sim.opts["speed"]))
+        if self.interactive:  # the board's 16x2 LCD: a long text on two lines
+            lines = hdisplay.wrap(st[0], board.DISPLAY_COLS, 2) + [""]
+            sys.stdout.write("\r|%-16s|%-16s| relay %-3s LED %s%s%s  load %5d W  x%s  " % (
+                lines[0][:16], lines[1][:16], "ON" if st[1] else "OFF", lamp(st[2]),
+                lamp(st[3]), lamp(st[4]), st[5], self.sim.opts["speed"]))
             f = getattr(sys.stdout, "flush", None)
             if f is not None:
                 f()
@@ -290,17 +295,19 @@ class Sim:
         self.display = hdisplay.ConsoleDisplay(board.DISPLAY_COLS, self.screen.write)
         self.load = SimLoad(opts["load"], self.relay)
         up = runtime.Uptime(ScaledClock(opts["speed"], self.load).take_ms)
+        ui = runtime.Uptime(ScaledClock(1).take_ms)  # people's time, whatever --speed is
         root = opts["data"]
         fs = HoldFS(root, opts["hold"]) if opts["hold"] else None
         from hal.rtc import Clock
         wall = Clock(machine_stub.RTC())
         # as the board starts (start.start_meter), on the host's stand-ins
         self.host = hostmeter.HostMeter(root, board=board, clock=up.seconds, wallclock=wall.now,
-                                        relay=self.relay, display=self.display, fs=fs)
+                                        relay=self.relay, display=self.display, fs=fs,
+                                        ui_clock=ui.seconds)
         self.app, self.source = self.host.app, self.host.source
         wd = hwatchdog.Watchdog(machine_stub.WDT, board.WDT_TIMEOUT_MS, tasks=1)
         self.rt = runtime.Runtime(self.app, up, self.load.counter, self.load.power, self.leds,
-                                  wd, board.TICK_MS, self.screen.update)
+                                  wd, board.TICK_MS, self.screen.update, ui=ui)
 
     def key(self, ch):
         if ch in "\r\n":

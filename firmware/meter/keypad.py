@@ -1,7 +1,10 @@
 # Keypad token entry: a key-event state machine independent of the keypad
 # hardware (issue 4 item 4). The board maps its keys to the events below; the
 # clock (seconds) comes with every event, the display is injected (an object
-# with show(text)).
+# with show(text)). Two times may come with an event: the meter's (lock-out)
+# and the front panel's (entry timeout, message hold), which is real time for
+# the person at the keypad even when the virtual meter's clock runs faster
+# (docs/sim.md --speed); on a board both are the same clock.
 #
 # An entry of exactly 20 digits + ENTER is a token; an entry of 1..4 digits +
 # ENTER is a short code (table SHORT_CODES); any other length is a Format error
@@ -90,11 +93,13 @@ class Keypad:
     def show_idle(self):
         self._show(self.meter.credit_text())
 
-    def key(self, k, now_s):
-        """One key event. Returns the STS result code when a token or short code
+    def key(self, k, now_s, ui_s=None):
+        """One key event at meter time now_s (ui_s: the front panel's time,
+        default now_s). Returns the STS result code when a token or short code
         was entered, else None."""
-        self.tick(now_s)
-        self.last_key_s = now_s
+        ui = now_s if ui_s is None else ui_s
+        self.tick(now_s, ui)
+        self.last_key_s = ui
         if "0" <= k <= "9" and len(k) == 1:
             if len(self.entry) <= TOKEN_DIGITS:  # a 21st digit makes the entry a Format error
                 self.entry += k
@@ -108,19 +113,21 @@ class Keypad:
         elif k == ENTER or k == "E":
             text, self.entry = self.entry, ""
             self.last_key_s = None
-            self._msg_at = now_s
+            self._msg_at = ui
             return self._enter(text, now_s)
         return None
 
-    def tick(self, now_s):
-        """Entry timeout: a half-typed entry is dropped after timeout_s. Also
-        records that a stored lock-out has run out (so it is not re-applied at
-        the next power-up)."""
-        if self.entry and self.last_key_s is not None and now_s - self.last_key_s >= self.timeout_s:
+    def tick(self, now_s, ui_s=None):
+        """Entry timeout: a half-typed entry is dropped after timeout_s; a
+        result shows message_s (both front-panel time ui_s, default now_s).
+        Also records that a stored lock-out has run out (so it is not
+        re-applied at the next power-up)."""
+        ui = now_s if ui_s is None else ui_s
+        if self.entry and self.last_key_s is not None and ui - self.last_key_s >= self.timeout_s:
             self.entry = ""
             self.last_key_s = None
             self.show_idle()
-        if self._msg_at is not None and not self.entry and now_s - self._msg_at >= self.message_s:
+        if self._msg_at is not None and not self.entry and ui - self._msg_at >= self.message_s:
             self._msg_at = None
             self.show_idle()
         kl = getattr(self.meter, "keypad_lock", None)

@@ -77,6 +77,27 @@ def test_entry_timeout_with_injected_clock():
     assert pad.entry == "9"
 
 
+def test_timeouts_run_on_front_panel_time():
+    """The virtual meter at --speed 60: keys 0.8 s apart are 48 meter seconds
+    apart, past the 30 s entry timeout. The entry and message timeouts run on
+    the front panel's (real) time, so the token is accepted and its result
+    stays 10 real seconds; on meter time alone the entry would be dropped."""
+    tok = f.make(0, 0, 5, 50)
+    m, d, pad = _pad()
+    for i, k in enumerate(tok):
+        pad.key(k, i * 48, i * 8 // 10)  # meter seconds, real seconds
+    assert pad.key(kp.ENTER, 20 * 48, 16) == vocab.ACCEPT and d.text == "Accept 01"
+    pad.tick(20 * 48 + 600, 25)  # ten meter minutes, nine real seconds
+    assert d.text == "Accept 01"
+    pad.tick(20 * 48 + 660, 26)
+    assert d.text.startswith("Cr 5.0")
+    m, d, pad = _pad()
+    for i, k in enumerate(tok):
+        pad.key(k, i * 48)  # no front-panel time: meter time is used
+    assert pad.entry == tok[-1]  # every key came after the timeout: only the last is left
+    assert pad.key(kp.ENTER, 19 * 48 + 1) == vocab.FORMAT and m.account.credit[0] == 0
+
+
 def test_wrong_lengths_are_format_errors():
     m, d, pad = _pad()
     assert _type(pad, "12345" + kp.ENTER) == vocab.FORMAT

@@ -61,3 +61,50 @@ def test_uptime_carries_milliseconds():
     seen = [up.update() for _ in steps]
     assert seen == [0, 0, 1, 1, 4, 4]
     assert up.ms == 1 and up.seconds() == 4
+
+
+class _Panel:
+    """The parts of app.App the runtime's metering round uses."""
+
+    def __init__(self):
+        from meter_rig import Display
+
+        class Keypad:
+            entry = ""
+            last_message = ""
+
+            def show_idle(kp):
+                self.display.show("Cr 1.0")
+
+        self.display = Display()
+        self.keypad = Keypad()
+        self.meter = None
+        self.ticks = 0
+
+    def tick(self):
+        self.ticks += 1
+
+    def work(self):
+        return False
+
+    def busy(self):
+        return False
+
+
+def test_message_hold_runs_on_front_panel_time():
+    """A result stays IDLE_SHOW_S on the front panel's clock (ui), however
+    fast the meter's uptime runs (here 60x: 6 meter seconds per 100 ms
+    round), then the credit shows again; App.tick runs at least once per
+    meter second or front-panel second. Without ui the meter's uptime is the
+    front panel's clock (a board): the message goes in the third round."""
+    for ui_ms, rounds in ((100, 100), (None, 3)):
+        app = _Panel()
+        up = runtime.Uptime(lambda: 6000)
+        ui = None if ui_ms is None else runtime.Uptime(lambda: ui_ms)
+        rt = runtime.Runtime(app, up, ui=ui)
+        app.display.show("Accept 01")
+        for i in range(rounds):
+            assert app.display.text == "Accept 01", i
+            rt.step()
+        assert app.display.text == "Cr 1.0"
+        assert app.ticks == rounds
