@@ -1,5 +1,7 @@
-# One-line text display for the meter: an HD44780 character LCD behind a
-# PCF8574 I2C backpack, and a console fallback with the same methods.
+# Text display for the meter: an HD44780 character LCD (16x2) behind a
+# PCF8574 I2C backpack, and a console fallback with the same methods. A text
+# longer than a line goes on at the next line (wrap), so a 20-digit token
+# entry, 24 characters grouped, shows whole on two 16-column lines.
 #
 # The common backpack wires PCF8574 P0 = RS, P1 = RW, P2 = E, P3 = backlight,
 # P4..P7 = D4..D7, so the LCD runs in 4-bit mode and every nibble is two I2C
@@ -46,6 +48,23 @@ def _fit(text, cols):
     return out
 
 
+def wrap(text, cols, rows):
+    """The lines (at most `rows`) that show `text` on a `cols`-wide display:
+    what does not fit goes on at the next line, broken at the last space that
+    fits ('1234 5678 9012' / '3456 7890' for a token entry on 16 columns)."""
+    out = []
+    while len(text) > cols and len(out) < rows - 1:
+        cut = text.rfind(" ", 0, cols + 1)
+        if cut > 0:
+            out.append(text[:cut])
+            text = text[cut + 1:]
+        else:
+            out.append(text[:cols])
+            text = text[cols:]
+    out.append(text)
+    return out
+
+
 class LcdDisplay:
     def __init__(self, i2c, addr=0x27, cols=16, lines=2, sleep_ms=None):
         self.i2c = i2c
@@ -56,6 +75,8 @@ class LcdDisplay:
         self._sleep = sleep_ms or _sleep_ms
         self._buf = bytearray(4)
         self._shown = [None] * lines
+        self._own = [""] * lines  # what show(text, line) put on the lower lines
+        self._used = 1  # lines the text of line 0 takes (wrap)
         self.text = ""
         self._init()
 
@@ -93,16 +114,31 @@ class LcdDisplay:
     def clear(self):
         self._byte(_CLEAR)
         self._sleep(2)
+        blank = _fit("", self.cols)  # what clear leaves in the display RAM
         for i in range(self.lines):
-            self._shown[i] = None
+            self._shown[i] = blank
+            self._own[i] = ""
+        self._used = 1
         self.text = ""
 
     def show(self, text, line=0):
-        """Write `text` on `line`, padded to the width; only if it changed."""
+        """Show `text` on `line`. On line 0 a longer text goes on at the
+        next lines (wrap); the lines it does not take show again what was
+        shown on them. Only changed lines are written."""
         if line >= self.lines:
             return
-        if line == 0:
-            self.text = text
+        if line:
+            self._own[line] = text
+            if line >= self._used:
+                self._put(line, text)
+            return
+        self.text = text
+        parts = wrap(text, self.cols, self.lines)
+        self._used = len(parts)
+        for i in range(self.lines):
+            self._put(i, parts[i] if i < len(parts) else self._own[i])
+
+    def _put(self, line, text):
         data = _fit(text, self.cols)
         if data == self._shown[line]:
             return
@@ -117,7 +153,8 @@ class LcdDisplay:
 
 
 class ConsoleDisplay:
-    """Fallback when no LCD is fitted: prints each change of line 0."""
+    """Fallback when no LCD is fitted: prints each change of line 0, whole
+    (cols: the width of the LCD it stands in for)."""
 
     def __init__(self, cols=16, write=print):
         self.cols = cols
@@ -128,7 +165,7 @@ class ConsoleDisplay:
         if line != 0 or text == self.text:
             return
         self.text = text
-        self.write("[display] " + text[:self.cols])
+        self.write("[display] " + text)
 
     def clear(self):
         self.text = ""

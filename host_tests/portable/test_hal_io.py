@@ -194,6 +194,46 @@ def test_lcd_init_and_text_on_the_bus():
     assert all(d[1][0] & 0x08 for d in bus.writes)  # backlight bit kept on
 
 
+def _lines(seq):
+    """The LCD's two lines from (rs, byte) pairs: DDRAM address, then text."""
+    shown = {}
+    line = None
+    for rs, b in seq:
+        if not rs:
+            line = {0x80: 0, 0xC0: 1}[b]
+            shown[line] = b""
+        else:
+            shown[line] += bytes((b,))
+    return shown
+
+
+def test_wrap_keeps_groups_whole():
+    entry = "1234 5678 9012 3456 7890"  # a token entry as meter.keypad groups it
+    assert display.wrap(entry, 16, 2) == ["1234 5678 9012", "3456 7890"]
+    assert display.wrap("1234 5678 9012 3", 16, 2) == ["1234 5678 9012 3"]
+    assert display.wrap("12345678901234567890", 16, 2) == ["1234567890123456", "7890"]
+    assert display.wrap(entry, 16, 1) == [entry]  # one line: the LCD cuts it
+    assert display.wrap(entry, 20, 4) == ["1234 5678 9012 3456", "7890"]
+
+
+def test_lcd_shows_a_whole_token_entry_on_two_lines():
+    bus = machine.I2C(0)
+    lcd = display.LcdDisplay(bus, 0x27, cols=16, sleep_ms=lambda ms: None)
+    lcd.show("DEV KEYS", 1)
+    bus.writes = []
+    lcd.show("1234 5678 9012 3456 7890")
+    assert _lines(_lcd_bytes(bus.writes)[0]) == {0: b"1234 5678 9012  ", 1: b"3456 7890       "}
+    assert lcd.text == "1234 5678 9012 3456 7890"
+    bus.writes = []
+    lcd.show("Accept 01")  # line 1 shows again what was shown on it
+    assert _lines(_lcd_bytes(bus.writes)[0]) == {0: b"Accept 01       ", 1: b"DEV KEYS        "}
+    bus.writes = []
+    lcd.show("1234 5678 9012 3456 7890")
+    lcd.show("Test", 1)  # line 1 is taken: kept for later
+    lcd.show("Cr 5.0")
+    assert _lines(_lcd_bytes(bus.writes)[0])[1] == b"Test            "
+
+
 def test_display_make_falls_back_to_console():
     lines = []
     d = display.make(machine.I2C, machine.Pin, None, 16, 17, write=lines.append)
@@ -222,6 +262,8 @@ def test_display_make_falls_back_to_console():
     assert tries == [0x27]  # one addressed write was the whole probe
     d.show("No LCD")
     assert lines[-1] == "[display] No LCD"
+    d.show("1234 5678 9012 3456 7890")  # a console is not 16 columns wide: all of it
+    assert lines[-1] == "[display] 1234 5678 9012 3456 7890"
     d = display.make(NoScan, machine.Pin, 0, 16, 17, sleep_ms=lambda ms: None)
     assert isinstance(d, display.LcdDisplay)
 
