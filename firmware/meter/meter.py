@@ -54,6 +54,9 @@ _NO_MEMORY = {"reason": "memory"}  # enter_token's info for RESOURCE (allocated 
 # What a token loads, the STS engine and token_entry, is unloaded after it: a
 # meter is nearly always without a token (docs/benchmarks.md, heap).
 _TOKEN_CODE = sts.ENGINE + ("meter.token_entry",)
+# the display after a remote switch command, per class 70 control_state (relay_policy);
+# 05 + Enter is the customer's manual reconnect (meter.keypad SC_RECONNECT)
+_STATE_TEXT = const("Disconnected|Connected|Reconnect: 05#")
 
 
 def _get(config, key):
@@ -464,10 +467,17 @@ class Meter:
         return ok
 
     def remote_disconnect(self):
-        return self._switch(rp.REMOTE_DISCONNECT, vocab.EV_REMOTE_DISCONNECT)
+        return self._remote(rp.REMOTE_DISCONNECT, vocab.EV_REMOTE_DISCONNECT)
 
     def remote_reconnect(self):
-        return self._switch(rp.REMOTE_RECONNECT, vocab.EV_REMOTE_RECONNECT)
+        return self._remote(rp.REMOTE_RECONNECT, vocab.EV_REMOTE_RECONNECT)
+
+    def _remote(self, cmd, code):
+        """A head-end's switch command (class 70): the display says what it did."""
+        ok = self._switch(cmd, code)
+        if ok and self.display is not None:
+            self.display.show(_STATE_TEXT.split("|")[self.control_state])
+        return ok
 
     def manual_reconnect(self):
         return self._switch(rp.MANUAL_RECONNECT, vocab.EV_MANUAL_RECONNECT)
@@ -557,13 +567,16 @@ class Meter:
 
     # --- display texts ------------------------------------------------------------------------
     def credit_text(self):
-        """The idle display: the credit, or the fault while there is one."""
+        """The idle display: the credit (EC: emergency credit in use, LOW, OFF:
+        switched off by command until reconnected), or the fault while there is one."""
         if self.fault:
             return vocab.fault_display(self.fault)
         from meter.keypad import format_units
         a = self.account
-        return "Cr %s%s%s" % (format_units(a.available(), a.metered), " EC" if a.ec_active else "",
-                              " LOW" if a.low_credit() and not a.out_of_credit() else "")
+        return "Cr %s%s%s%s" % (format_units(a.available(), a.metered),
+                                " EC" if a.ec_active else "",
+                                " LOW" if a.low_credit() and not a.out_of_credit() else "",
+                                " OFF" if self.control_state != rp.CONNECTED else "")
 
     def cts_text(self):
         c = self.cts

@@ -103,6 +103,25 @@ def test_remote_disconnect_reconnect_modes():
     assert not m0.remote_disconnect() and m0.relay.closed
 
 
+def test_remote_switch_commands_show_on_the_display():
+    """A head-end's disconnect is not a mystery at the meter: the display
+    says so, and the idle text keeps saying OFF until the relay may close."""
+    m = f.new_meter(config={"control_mode": 1})
+    m.enter_token(f.make(0, 0, 1, 100), vocab.REMOTE)
+    assert m.remote_disconnect() and m.display.text == "Disconnected"
+    assert m.credit_text() == "Cr 10.0 OFF"
+    assert m.remote_reconnect() and m.display.text == "Reconnect: 05#"  # mode 1: the customer
+    assert m.credit_text() == "Cr 10.0 OFF"
+    assert m.manual_reconnect() and m.credit_text() == "Cr 10.0"
+    m4 = f.new_meter(config={"control_mode": 4})
+    m4.enter_token(f.make(0, 0, 1, 100), vocab.REMOTE)
+    m4.remote_disconnect()
+    assert m4.remote_reconnect() and m4.display.text == "Connected" and m4.relay.closed
+    m0 = f.new_meter(config={"control_mode": 0})  # refused: nothing shown
+    m0.display.text = "Cr 0.0"
+    assert not m0.remote_disconnect() and m0.display.text == "Cr 0.0"
+
+
 def test_commanded_state_survives_power_cycle():
     store = f.Store()
     m = f.new_meter(store=store)
