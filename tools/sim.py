@@ -16,11 +16,16 @@ virtual meter; see docs/sim.md:
   --pty          also a pseudo-terminal for serial tools (CPython only)
   --mode-e       the optical port starts with the IEC 62056-21 mode E sign-on
                  (300 baud, then HDLC at 9600), as a board's does
+  --drn DRN      a new meter on this DRN, with the key its PAN derives from the
+                 development vending key (tools/pctools/simprovision.py)
+  --profile cts-uutN   a new CTS-ready meter: reserved DRN 00000000000 (or
+                 --drn 0100000000008) with CTS UUT profile N's keys (N 1..4)
 
 Examples:
   make sim
   make sim SIM_ARGS="--speed 60 --load 2000"
   make sim MP=1
+  make sim SIM_ARGS="--profile cts-uut1 --data cts-meter"
   .venv/bin/python tools/sim.py --headless --control 4060 --data /tmp/meter
 """
 import os
@@ -76,10 +81,38 @@ def main(argv=None):
         heap = argv[i + 1]
         del argv[i:i + 2]
     argv = [a for a in argv if a != "--mp"]
+    try:
+        argv = provision_options(argv)
+    except ValueError as exc:
+        print("error: %s" % exc, file=sys.stderr)
+        return 2
     cmd, env = command(argv, mp, heap)
     if hasattr(os, "execve"):
         os.execve(cmd[0] if os.path.isabs(cmd[0]) else _which(cmd[0]), cmd, env)
     return subprocess.call(cmd, env=env)
+
+
+def provision_options(argv):
+    """--drn and --profile: provision.json in the data folder for a new meter
+    (pctools.simprovision); the other options are returned for the meter."""
+    want = {}
+    rest = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("--drn", "--profile"):
+            if i + 1 == len(argv):
+                raise ValueError("missing value for " + argv[i])
+            want[argv[i][2:]] = argv[i + 1]
+            i += 2
+        else:
+            rest.append(argv[i])
+            i += 1
+    if want:
+        from pctools import simprovision  # tools/, this script's folder, is on sys.path
+        root = rest[rest.index("--data") + 1] if "--data" in rest[:-1] else "sim-data"
+        print("provisioning:", simprovision.prepare(root, simprovision.provisioning(**want)))
+        sys.stdout.flush()
+    return rest
 
 
 def _which(name):
