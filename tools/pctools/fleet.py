@@ -495,6 +495,9 @@ def main(argv=None):
     if args.meters < 1 or args.speed < 0 or args.step < 1 or args.credit < 0 or args.interval <= 0:
         ap.error("--meters, --step and --interval must be positive, --speed and --credit not "
                  "negative")
+    if args.one_port is not None and PHYSICAL_BASE + args.meters > 0x4000:
+        ap.error("--one-port addresses at most %d meters (14-bit lower HDLC address)"
+                 % (0x4000 - PHYSICAL_BASE))
     model = None if args.no_load else LoadModel(args.seed, args.credit, args.step)
     fleet = Fleet(args.meters, args.data, args.base_port, args.host, args.vending_key,
                   args.one_port, model, args.speed)
