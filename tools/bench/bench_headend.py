@@ -193,7 +193,8 @@ def main():
         idle = (proc_cpu_s(pid) - c0) / 5
         row(SEC, "fleet CPU, no clients (sweep metering %d meters at x%d in %d s steps)"
             % (METERS, SPEED, STEP_S), idle * 100, "% of a core")
-        row(SEC, "  CPU per metering step of one meter (consume, set_power, App.tick)",
+        row(SEC, "  CPU per metering step of one meter (%d meter seconds: consume, set_power, "
+            "App.tick, state commits and events included)" % STEP_S,
             idle * 1e6 / (METERS * SPEED / STEP_S), "us")
         c0, n0, t0 = proc_cpu_s(pid), fleet.summary["sessions"], time.monotonic()
         res = load(fleet, rows)
