@@ -29,7 +29,7 @@ sys.path.append(TOOLS)
 
 from pctools import fleet  # noqa: E402
 from provision import DEV_PROVISION as DEV  # noqa: E402
-from benchutil import row  # noqa: E402
+from benchutil import proc_cpu_s, row  # noqa: E402
 
 SEC = "Virtual meter fleet"
 FLEET_N = 200
@@ -85,16 +85,6 @@ def free_base(n):
     raise SystemExit("no free port range")
 
 
-def proc_cpu_s(pid):
-    """utime + stime of a process from /proc (Linux), or None."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def get_rate(tmp, base, pid, client):
     """CLIENTS threads, each holding an association (client 1: HLS-GMAC with
     authenticated encryption; client 16: public, no security) to a different
@@ -133,13 +123,14 @@ def get_rate(tmp, base, pid, client):
 
 
 def start_fleet(tmp):
-    """tools/fleet.py with FLEET_N meters in a subprocess; (process, base port,
+    """tools/fleet.py with FLEET_N idle meters (--no-load: built on first use,
+    as these figures always were) in a subprocess; (process, base port,
     seconds until the last meter listens)."""
     base = free_base(FLEET_N)
     t0 = time.monotonic()
     proc = subprocess.Popen([sys.executable, os.path.join(TOOLS, "fleet.py"), "--meters",
                              str(FLEET_N), "--base-port", str(base), "--data",
-                             os.path.join(tmp, "fleet")],
+                             os.path.join(tmp, "fleet"), "--no-load", "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):  # wait for the last port
         try:

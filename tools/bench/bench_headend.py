@@ -38,7 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TOOLS = os.path.join(ROOT, "tools")
 sys.path.append(TOOLS)
 
-from benchutil import row  # noqa: E402
+from benchutil import proc_cpu_s, row  # noqa: E402
 
 SEC = "Fleet of 10,000 meters under a head-end load (tools/bench/bench_headend.py)"
 METERS = 10000
@@ -65,12 +65,6 @@ def proc_status(pid, key):
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     return None
-
-
-def proc_cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class FleetProcess:

@@ -112,12 +112,6 @@ class Gurux:
         self.sock.close()
 
 
-def proc_cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 class Target:
     """One server under test, with its gurux connection and best figures."""
 
@@ -131,13 +125,13 @@ class Target:
 
     def get_round(self, seconds):
         g, n = self.g, 0
-        cpu0 = proc_cpu_s(self.pid)
+        cpu0 = benchutil.proc_cpu_s(self.pid)
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < seconds or n < 16:  # every N(S)/N(R) pair (mod 8)
             reply = g.packet(g.c.read(self.ldn, 2)[0])
             n += 1
         dt = time.perf_counter() - t0
-        self.cpu += proc_cpu_s(self.pid) - cpu0
+        self.cpu += benchutil.proc_cpu_s(self.pid) - cpu0
         self.gets += n
         self.rate = max(self.rate, n / dt)
         assert bytes(reply.value).startswith(b"STS"), reply.value

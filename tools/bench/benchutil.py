@@ -39,6 +39,18 @@ def alloc_bytes(fn):
     return after - before
 
 
+def proc_cpu_s(pid):
+    """CPU seconds (user + system) of another process, from /proc (Linux,
+    CPython), or None."""
+    import os
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def row(section, metric, value, unit, on=None):
     """on: what was measured, when not the interpreter running the script."""
     if isinstance(value, float):

@@ -205,6 +205,8 @@ class MeterPort(tcp_optical.OpticalPort):
 
 def _log(line):
     print(line, file=sys.stderr)
+
+
 PHYSICAL_BASE = 16  # lower HDLC address of meter 0 in the one-port mode
 
 
@@ -313,7 +315,8 @@ class Fleet:
         # each meter answers upper address 1 with any lower address (its own port),
         # and (1, PHYSICAL_BASE + n) (the one-port mode)
         self.meters = [VirtualMeter(os.path.join(data, "meter-%04d" % i), provision_for(d),
-                                    (1, (1, PHYSICAL_BASE + i)), i, self.time, self.stats)
+                                    hdlc_addresses=(1, (1, PHYSICAL_BASE + i)), n=i,
+                                    fleet_time=self.time, stats=self.stats)
                        for i, d in enumerate(self.idents)]
         self.servers = []
         self._ticker = None
