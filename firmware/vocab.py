@@ -114,4 +114,9 @@ EV_FW_CONFIRMED = const(27)  # a = slot now running confirmed (healthy)
 EV_FW_ROLLED_BACK = const(28)  # a = slot that failed its trial, b = slot running again
 EV_FAULT = const(29)  # a = FAULT_*, b = AT_* (where)
 EV_FAULT_CLEARED = const(30)  # a = FAULT_* that ended (the meter recovered by itself)
+# payment (meter.payment, docs/payment.md); 31..35 are the real-time clock's
+EV_PAYMENT_MODE = const(36)  # a = new payment mode (1 post-payment, 2 prepayment), b = old
+EV_CHARGE_COLLECTED = const(37)  # a = charge number (1..), b = amount (currency units)
+EV_FREE_ALLOCATION = const(38)  # a = Wh of free allocation for the new billing period
+EV_TARIFF_ACTIVATED = const(39)  # a = charge number whose passive unit charge took over, 0 calendar
 

@@ -34,6 +34,8 @@ EVENTS = {
     v.EV_FW_REFUSED: "firmware image refused", v.EV_FW_ACTIVATING: "firmware activating",
     v.EV_FW_CONFIRMED: "firmware confirmed", v.EV_FW_ROLLED_BACK: "firmware rolled back",
     v.EV_FAULT: "fault", v.EV_FAULT_CLEARED: "fault cleared",
+    v.EV_PAYMENT_MODE: "payment mode changed", v.EV_CHARGE_COLLECTED: "charge collected",
+    v.EV_FREE_ALLOCATION: "free allocation", v.EV_TARIFF_ACTIVATED: "tariff activated",
 }
 
 RELAY_REASONS = {

@@ -59,6 +59,7 @@ class Account:
         self.credit = [0] * _NO_REGISTERS
         self.remainder = 0  # consumption below one register unit, numerator
         self.consumed_wh = 0  # total energy metered (Wh), for the record
+        self.exported_wh = 0  # total export energy (Wh, meter.payment)
         self.ec_active = False
         self.mpl_w = 0  # maximum power limit, W; 0 = none
         self.mppul_w = 0  # max phase power unbalance limit, W (stored only)
@@ -133,11 +134,19 @@ class Account:
 
     # --- metering ------------------------------------------------------------
     def consume(self, wh):
-        """Deducts `wh` watt-hours from the metered register; the part below one
-        register unit is carried in `remainder`. Returns units deducted."""
+        """Meters `wh` watt-hours and draws them from the metered register
+        (negative: export, only registered). Returns units deducted. (With
+        tariffs: meter.payment.Payment.consume.)"""
         if wh <= 0:
+            self.exported_wh -= wh
             return 0
         self.consumed_wh += wh
+        return self.draw(wh)
+
+    def draw(self, wh):
+        """Deducts `wh` at 100 Wh a unit (kWh) or the flat `tariff`
+        (currency); the part below one register unit is carried in
+        `remainder`. Returns units deducted."""
         if self.metered < 4:
             self.remainder += wh  # units of 1 Wh; 100 Wh = 0.1 kWh
             den = 100
@@ -146,14 +155,22 @@ class Account:
             den = 1000
         units = self.remainder // den
         self.remainder -= units * den
-        if units:
-            c = self.credit[self.metered] - units
-            if c < _REGISTER_MIN:
-                c = _REGISTER_MIN
-            self.credit[self.metered] = c
-            if self.ec_auto and not self.ec_active and c <= 0:
-                self.invoke_ec()
+        self.deduct(units)
         return units
+
+    def deduct(self, units):
+        """Takes units from the metered register (negative: credits them),
+        within the double-long range; invokes automatic emergency credit at
+        zero, ends emergency credit when the register is back in credit."""
+        if not units:
+            return
+        c = self.credit[self.metered] - units
+        c = _REGISTER_MIN if c < _REGISTER_MIN else REGISTER_MAX if c > REGISTER_MAX else c
+        self.credit[self.metered] = c
+        if c <= 0 and self.ec_auto and not self.ec_active:
+            self.invoke_ec()
+        elif c >= 0 and units < 0:
+            self.ec_active = False
 
     # --- maximum power limit (class 2 sub 0) ---------------------------------
     def check_power(self, watts, now_s):
@@ -201,6 +218,7 @@ class Account:
     def to_record(self):
         return {
             "c": list(self.credit), "r": self.remainder, "wh": self.consumed_wh,
+            "xw": self.exported_wh,
             "ec": self.ec_active, "pm": self.payment_mode, "mpl": self.mpl_w,
             "mppul": self.mppul_w, "trips": self.trips, "tamper": self.tamper,
             "tr": self.tariff_rate, "wf": self.water_factor, "fl": self.flags,
@@ -213,6 +231,7 @@ class Account:
         self.credit = [int(x) for x in c]
         self.remainder = int(d["r"])
         self.consumed_wh = int(d["wh"])
+        self.exported_wh = int(d.get("xw", 0))
         self.ec_active = bool(d["ec"])
         self.payment_mode = int(d["pm"])
         self.mpl_w = int(d["mpl"])

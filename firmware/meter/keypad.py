@@ -7,13 +7,12 @@
 # (docs/sim.md --speed); on a board both are the same clock.
 #
 # An entry of exactly 20 digits + ENTER is a token; an entry of 1..4 digits +
-# ENTER is a short code (table SHORT_CODES); any other length is a Format error
+# ENTER is a short code (meter.short_codes); any other length is a Format error
 # (the entry keeps up to 21 digits, so a 21-digit entry is one too).
 # Repeated rejects lock the keypad (sts.lockout, when that module is present).
 # After CTS test mode has ended, nothing is accepted (cts-mode.md CTS-19).
 from compat import const
 import vocab
-from meter import cts
 
 # Keys as printed on the common 4x4 keypad (boards' KEYPAD_MAP "123A456B789C*0#D"):
 BACK = "*"  # delete the last digit ("B" too)
@@ -22,16 +21,6 @@ ENTER = "#"  # enter ("E" too); "A" (show credit) is app.App's, "D" start.py's (
 
 TOKEN_DIGITS = const(20)
 _SHORT_MAX = const(4)
-
-# short codes (docs/meter.md)
-SC_CREDIT = "01"
-SC_LAST_RESULT = "02"
-SC_METER_NUMBER = "03"
-SC_EMERGENCY = "04"
-SC_RECONNECT = "05"
-SC_CTS_STATE = "06"
-SC_CTS_EXIT = "8800"
-SC_CTS_PREFIX = "88"  # 8801..8899: enter CTS test mode with UUT nn
 
 def grouped(digits):
     """'12345678' -> '1234 5678' (groups of four, as printed on a token).
@@ -151,7 +140,9 @@ class Keypad:
             if len(text) == TOKEN_DIGITS:
                 code = self.meter.enter_token(text, vocab.KEYPAD)[0]
             elif len(text) <= _SHORT_MAX:
-                code = self._short_code(text)
+                from meter.short_codes import run  # loaded on the first short code
+                msg, code = run(self.meter, text)
+                self._show(msg)
             else:
                 code = vocab.FORMAT
                 self._show(vocab.result_display(code))
@@ -176,32 +167,3 @@ class Keypad:
         if len(text) == TOKEN_DIGITS:
             self.meter.token_refused(vocab.KEYPAD, code, text.encode())
         return code
-
-    def _short_code(self, code):
-        m = self.meter
-        ok = True
-        if code == SC_CREDIT:
-            self._show(m.credit_text())
-        elif code == SC_LAST_RESULT:
-            r = m.last_result
-            self._show(vocab.result_display(r) if r else "No token")
-        elif code == SC_METER_NUMBER:
-            self._show(m.sts.drn)
-        elif code == SC_EMERGENCY:
-            ok = m.invoke_emergency_credit()
-            self._show("EC on" if ok else "EC n/a")
-        elif code == SC_RECONNECT:
-            ok = m.manual_reconnect()
-            self._show("Reconnect" if ok else "Refused")
-        elif code == SC_CTS_STATE:
-            self._show(m.cts_text())
-        elif code == SC_CTS_EXIT:
-            ok = m.cts_exit(True)
-            self._show("CTS exit" if ok else "Refused")
-        elif len(code) == 4 and code[:2] == SC_CTS_PREFIX:
-            ok = m.cts_enter(int(code[2:]), True) in (cts.ENTERED, cts.CHANGED)
-            self._show(("CTS %s" % code[2:]) if ok else "Refused")
-        else:
-            self._show(vocab.result_display(vocab.FORMAT))
-            return vocab.FORMAT
-        return vocab.ACCEPT if ok else vocab.FUNCTION

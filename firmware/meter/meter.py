@@ -4,7 +4,8 @@
 # Injected: config (dict), store (store.state.StateStore), sts_state (the
 # factory StsState, used when the store is empty), clock (callable -> seconds,
 # monotonic while powered), relay (object with set(closed)), display (object
-# with show(text)), eventlog (store.eventlog.EventLog).
+# with show(text)), eventlog (store.eventlog.EventLog); `localtime` (set by
+# app.App: callable -> local seconds since 2000, or None) for tariffs.
 #
 # Atomicity (issue 4 item 3): one StateStore.commit() carries the STS state
 # (keys, TID memory), the account (credit), the CTS record, the commanded relay
@@ -88,6 +89,11 @@ class Meter:
             from sts import effect
             self.effect = effect
         self.account = ac.Account(config.get("account"))
+        self.localtime = None  # callable -> local seconds since 2000 (tariffs, friendly credit)
+        self.payment = None  # meter.payment.Payment when configured (docs/payment.md)
+        if config.get("payment"):
+            from meter.payment import Payment
+            self.payment = Payment(config["payment"], self.account.metered >= 4)
         self.cts = ctsmod.Cts(_get(config, "cts_limit_s"), _get(config, "cts_persist_s"))
         self.sts = sts_state
         self.control_state = rp.CONNECTED
@@ -119,12 +125,15 @@ class Meter:
 
     # --- persistence -------------------------------------------------------------
     def _record(self):
-        return {
+        r = {
             "v": _RECORD_VERSION, "sts": self.sts.to_record(), "acct": self.account.to_record(),
             "cts": self.cts.to_record(), "cs": self.control_state,
             "last": [self.last_result, self.last_tid], "evq": self._evq, "evs": self._log_seq,
             "kl": self.keypad_lock,
         }
+        if self.payment is not None:
+            r["pay"] = self.payment.to_record()
+        return r
 
     def _commit(self, now):
         """Make the meter's record durable. A storage failure (OSError, the
@@ -230,6 +239,8 @@ class Meter:
             self.last_result, self.last_tid = d["last"][0], d["last"][1]
             kl = d.get("kl") or [0, 0]
             self.keypad_lock = [int(kl[0]), int(kl[1])]
+            if self.payment is not None and "pay" in d:
+                self.payment.load_record(d["pay"])
         except MemoryError:
             self._set_fault(now, vocab.FAULT_MEMORY, vocab.AT_STATE)
             return
@@ -301,11 +312,17 @@ class Meter:
             pass  # best effort, like the log itself
 
     # --- relay ------------------------------------------------------------------------
+    def _decide(self, now):
+        """relay_policy.decide on the meter's state; out of credit counts
+        unless a friendly credit period (meter.payment) holds."""
+        a, p = self.account, self.payment
+        return rp.decide(self.control_state, self.control_mode, self.cts.ended(),
+                         self.tamper_opens and a.tamper, a.power_tripped(now),
+                         a.out_of_credit() and (p is None or not p.friendly_now(self.local_now())),
+                         self.fault)
+
     def _update_relay(self, now, queue):
-        closed, reason, _ = rp.decide(
-            self.control_state, self.control_mode, self.cts.ended(),
-            self.tamper_opens and self.account.tamper, self.account.power_tripped(now),
-            self.account.out_of_credit(), self.fault)
+        closed, reason, _ = self._decide(now)
         if closed != self.relay_closed:
             prev = self.relay_reason
             self.relay_closed, self.relay_reason = closed, reason
@@ -324,10 +341,7 @@ class Meter:
 
     def control_state_view(self, now=None):
         """Class 70 attribute 3 (with local disconnects shown as ready)."""
-        now = self.clock() if now is None else now
-        return rp.decide(self.control_state, self.control_mode, self.cts.ended(),
-                         self.tamper_opens and self.account.tamper, self.account.power_tripped(now),
-                         self.account.out_of_credit(), self.fault)[2]
+        return self._decide(self.clock() if now is None else now)[2]
 
     # --- tokens ---------------------------------------------------------------------------
     def enter_token(self, text, source=vocab.REMOTE, token=None):
@@ -362,7 +376,8 @@ class Meter:
                 from sts.processor import process
             d = retry_on_memory(process, self.sts, text, None, self.sts_settings)
             code, info, change, events = token_entry.outcome(d, self.account, self.effect,
-                                                             source == vocab.KEYPAD)
+                                                             source == vocab.KEYPAD, self.payment,
+                                                             self.local_now())
         finally:
             unload(*loads)
         if change is None:  # rejected, or a test token: only the result is remembered
@@ -381,14 +396,19 @@ class Meter:
 
     # --- metering -----------------------------------------------------------------------------
     def consume(self, wh):
-        """Energy from the injected source (pulses or register increments, Wh)."""
-        if wh <= 0 or self.fault >= vocab.FAULT_MEMORY:
+        """Energy from the injected source (pulses or register increments,
+        Wh); negative: export from a bidirectional source (registered, and
+        credited when a charge prices it: docs/payment.md)."""
+        if not wh or self.fault >= vocab.FAULT_MEMORY:
             return
         now = self.clock()
         was_out = self.account.out_of_credit()
         ec = self.account.ec_active
-        self.account.consume(wh)
-        self.uncommitted_wh += wh
+        if self.payment is None:
+            self.account.consume(wh)
+        else:
+            self.payment.consume(self.account, wh, self.local_now())
+        self.uncommitted_wh += wh if wh > 0 else -wh
         if self.account.ec_active and not ec:
             self._event(now, vocab.EV_EMERGENCY_CREDIT, self.account.ec_amount)
         out = self.account.out_of_credit()
@@ -443,6 +463,8 @@ class Meter:
                     self._save(now)
         elif self.uncommitted_wh and now - self.last_commit_s >= self.commit_interval_s:
             self._save(now)
+        if self.payment is not None and not self.fault:
+            self.payment.tick(self)  # collections and tariff steps due (change_payment)
         self._update_relay(now, False)
 
     def power_down(self):
@@ -516,10 +538,31 @@ class Meter:
         e.g. from the DLMS Account object; committed. Returns True if valid."""
         if self.fault or (mode != ac.PREPAYMENT and mode != ac.POSTPAYMENT):
             return False
-        if mode != self.account.payment_mode:
+        old = self.account.payment_mode
+        if mode != old:
             a = self.account.copy()
             a.payment_mode = mode
-            self._transact(self.clock(), {"account": a}, ())
+            self._transact(self.clock(), {"account": a}, ((vocab.EV_PAYMENT_MODE, mode, old),))
+        return True
+
+    def local_now(self):
+        """Local time (seconds since 2000) or None when the meter has no clock."""
+        f = self.localtime
+        return f() if f is not None else None
+
+    def change_payment(self, f):
+        """A payment step (meter.payment: a collection, a DLMS setting or
+        charge method): f(payment, account) changes the copies it is given
+        and returns their events, or None when nothing changed, or raises
+        ValueError for bad input (then nothing changes); the copies are
+        committed with the events. False when the meter has no payment
+        configuration or is in a fault."""
+        if self.fault or self.payment is None:
+            return False
+        p, a = self.payment.copy(), self.account.copy()
+        events = f(p, a)
+        if events is not None:
+            self._transact(self.clock(), {"payment": p, "account": a}, events)
         return True
 
     def invoke_emergency_credit(self):
@@ -573,7 +616,8 @@ class Meter:
             return vocab.fault_display(self.fault)
         from meter.keypad import format_units
         a = self.account
-        return "Cr %s%s%s%s" % (format_units(a.available(), a.metered),
+        return "%s %s%s%s%s" % ("Cr" if a.payment_mode == ac.PREPAYMENT else "Bal",
+                                format_units(a.available(), a.metered),
                                 " EC" if a.ec_active else "",
                                 " LOW" if a.low_credit() and not a.out_of_credit() else "",
                                 " OFF" if self.control_state != rp.CONNECTED else "")

@@ -5,9 +5,11 @@ import vocab
 from meter import account as ac
 
 
-def outcome(d, account, E, keypad):
+def outcome(d, account, E, keypad, payment=None, t=None):
     """d: the sts.processor Decision; account: the meter's Account (not
-    changed); E: the sts.effect module; keypad: entered on the keypad.
+    changed); E: the sts.effect module; keypad: entered on the keypad;
+    payment: the meter's meter.payment.Payment (not changed) or None, t the
+    local time (its payment charges take their share of a currency credit).
     Returns (result code, info, change, events): change is None when nothing
     is kept (a rejected token, a class 1 test token), else the Meter
     attributes to commit; events are (code, a, b)."""
@@ -20,13 +22,16 @@ def outcome(d, account, E, keypad):
     if not vocab.accepted(code):
         return code, info, None, ((vocab.EV_TOKEN_REJECTED, code, tid),)
     a = account.copy()
+    p = payment.copy() if payment is not None else None
     events = []
-    r = _apply(a, d.effect, d.state, info, events, E)
+    r = _apply(a, d.effect, d.state, info, events, E, p, t)
     if r != vocab.ACCEPT:  # overflow / unsupported / range
         return r, info, None, ((vocab.EV_TOKEN_REJECTED, r, tid),)
     if d.state is None and not info.get("changed"):  # class 1 test token: nothing to keep
         return code, info, None, ((vocab.EV_TOKEN_ACCEPTED, code, tid),)
     change = {"account": a, "last_result": code, "last_tid": tid}
+    if p is not None:
+        change["payment"] = p
     if d.state is not None:
         change["sts"] = d.state
     if keypad:
@@ -35,16 +40,18 @@ def outcome(d, account, E, keypad):
     return code, info, change, events
 
 
-def _apply(a, e, new_state, info, events, E):
-    """Applies an effect to the account copy `a`. Returns ACCEPT, OVERFLOW,
-    FUNCTION or RANGE (then the copy is dropped)."""
+def _apply(a, e, new_state, info, events, E, p, t):
+    """Applies an effect to the account copy `a` (and payment copy `p`).
+    Returns ACCEPT, OVERFLOW, FUNCTION or RANGE (then the copies are dropped)."""
     if e is None:
         return vocab.ACCEPT
     k = e.kind
     info["effect"] = k
     info["changed"] = k != E.TEST
     if k == E.CREDIT:
-        r = a.add_credit(e.register, e.value)
+        # a currency payment: the payment charges take their share first (docs/payment.md)
+        units = e.value - (p.on_credit(a, e.register, e.value, t, events) if p else 0)
+        r = a.add_credit(e.register, units)
         if r == ac.OVERFLOW:
             return vocab.OVERFLOW
         if r == ac.UNSUPPORTED:

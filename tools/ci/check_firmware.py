@@ -62,7 +62,7 @@ LAYERS = {
     "vocab_names": ("vocab",),
     "store": ("compat",),
     "sts": ("compat", "civil", "vocab"),
-    "meter": ("compat", "vocab", "sts"),
+    "meter": ("compat", "civil", "vocab", "sts"),
     "dlms": ("compat", "civil", "vocab"),
     "binding": ("compat", "vocab", "dlms", "meter"),
     "hal": ("compat", "civil"),

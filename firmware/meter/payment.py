@@ -1,0 +1,307 @@
+# NRS 049 payment functions (issue 14; docs/payment.md): tariffs priced by
+# charges (meter.charges) with time-of-use rates (meter.calendar) and
+# consumption blocks, the monthly free allocation, friendly credit periods
+# and export. Loaded only when the meter is configured with "payment".
+#
+# Pure: the Meter passes its Account and the local time (seconds since
+# 2000-01-01 00:00 local, or None while it is not known) and commits what
+# changed (Meter._transact for collections and settings, the metering
+# commits for consumption). A change is worked out on a copy().
+#
+# Order at each step (docs/payment.md "Order of deductions"):
+#   consumption: the free allocation first, then every consumption charge on
+#     import prices the rest by rate and block (blocks count all consumption
+#     of the billing period, the free part first);
+#   a credit token: the payment charges take their share (by priority), the
+#     rest goes to the credit register, where it repays any negative balance
+#     (emergency credit, friendly-time use, charges) first;
+#   periodic: tariff activations, the billing period change (blocks reset,
+#     free allocation, monthly charges), then the time-based charges.
+from civil import civil_from_days, days_from_civil, weekday
+import vocab
+from meter import charges as ch
+
+
+class Payment:
+    """config: the "payment" part of the meter configuration (docs/payment.md
+    "Configuration"); currency: the account meters money (credit register 4),
+    which charges need. Bad configuration raises ValueError."""
+
+    def __init__(self, config=None, currency=True):
+        c = config or {}
+        self.currency = currency
+        self.charges = [ch.Charge(x) for x in c.get("charges", ())]
+        if self.charges and not currency:
+            raise ValueError("payment: charges need a currency account (credit_register 4)")
+        self.calendar = None
+        self.passive = None  # the passive calendar, active from cal_activation (local s)
+        self.cal_activation = -1
+        self.special = []
+        if c.get("calendar"):
+            self.set_calendar(c["calendar"])
+        if c.get("special_days"):
+            self.set_special(c["special_days"])
+        self.bill_day = c.get("bill_day", 1)
+        if not 1 <= self.bill_day <= 28:
+            raise ValueError("payment: bill_day 1..28")
+        self.set_blocks(c.get("blocks", ()))
+        self.set_free(c.get("free_wh", 0))
+        self.set_friendly(c.get("friendly"))
+        # state
+        self.period = -1  # billing period (months since 2000-01), -1 until the time is known
+        self.block_wh = 0  # consumption in this billing period (blocks)
+        self.free_left = 0  # free allocation left this period, Wh
+        self.next_due = 0  # RAM: local time of the next periodic step
+
+    # --- settings (each checked: ValueError and nothing changed) ---------------
+    def set_calendar(self, cal, passive=False):
+        from meter import calendar
+        cal = calendar.check(cal)
+        if self.special:
+            calendar.check_special(self.special, cal)
+        if passive:
+            self.passive = cal
+        else:
+            self.calendar = cal
+
+    def set_special(self, entries):
+        from meter import calendar
+        self.special = calendar.check_special(entries, self.calendar)
+
+    def set_blocks(self, thresholds):
+        b = [int(x) for x in thresholds]
+        if len(b) > 7 or b != sorted(b) or (b and b[0] <= 0) or len(set(b)) != len(b):
+            raise ValueError("payment: up to 7 rising block thresholds (Wh)")
+        self.blocks = b
+
+    def set_free(self, wh):
+        if not 0 <= wh <= 0x7FFFFFFF:
+            raise ValueError("payment: free allocation 0..2^31-1 Wh")
+        self.free_wh = wh
+
+    def set_friendly(self, f):
+        """None, or [from minute, to minute, weekdays (bit 0 Monday .. bit 6
+        Sunday: whole days), holidays (the special days)]."""
+        if f is not None:
+            f = [int(f[0]), int(f[1]), int(f[2]), bool(f[3])]
+            if not (0 <= f[0] < 1440 and 0 <= f[1] < 1440 and 0 <= f[2] < 128):
+                raise ValueError("payment: friendly [from 0..1439, to 0..1439, weekdays, holidays]")
+        self.friendly = f
+
+    # --- record -------------------------------------------------------------------
+    def to_record(self):
+        return {"ch": [c.to_record() for c in self.charges], "cal": self.calendar,
+                "pcal": self.passive, "cat": self.cal_activation, "sd": self.special,
+                "bd": self.bill_day, "bl": self.blocks, "fw": self.free_wh, "fr": self.friendly,
+                "p": self.period, "bw": self.block_wh, "fl": self.free_left}
+
+    def load_record(self, d):
+        """The stored state (settings made over DLMS included) replaces the
+        provisioned one."""
+        self.charges = [ch.Charge.from_record(list(r)) for r in d["ch"]]
+        self.calendar, self.passive, self.cal_activation = d["cal"], d["pcal"], d["cat"]
+        self.special, self.bill_day, self.blocks = d["sd"], d["bd"], d["bl"]
+        self.free_wh, self.friendly = d["fw"], d["fr"]
+        self.period, self.block_wh, self.free_left = d["p"], d["bw"], d["fl"]
+        self.next_due = 0
+
+    def copy(self):
+        """An independent copy (settings are replaced, never changed in place,
+        so the copy may share them)."""
+        p = Payment(None, self.currency)
+        p.load_record(self.to_record())
+        p.next_due = self.next_due
+        return p
+
+    # --- what applies now -----------------------------------------------------------
+    def rate(self, t):
+        """The tariff rate (activity calendar script selector) at local time
+        t; 1 without a calendar or a time."""
+        if self.calendar is None or t is None:
+            return 1
+        from meter import calendar
+        return calendar.rate(self.calendar, self.special, t)
+
+    def block(self):
+        """The consumption block (1..) the next Wh falls in."""
+        b = 1
+        for th in self.blocks:
+            if self.block_wh >= th:
+                b += 1
+        return b
+
+    def friendly_now(self, t):
+        """True in a friendly credit period: the relay is not opened for lack
+        of credit (nights, whole weekdays, the special days as holidays)."""
+        f = self.friendly
+        if f is None or t is None:
+            return False
+        day = t // 86400
+        if (f[2] >> (weekday(day) - 1)) & 1:
+            return True
+        if f[3] and self.special:
+            from meter import calendar
+            if calendar.special_day(self.special, day) is not None:
+                return True
+        m = (t % 86400) // 60
+        return f[0] <= m < f[1] if f[0] <= f[1] else (m >= f[0] or m < f[1])
+
+    def debt(self):
+        """What the payment charges still have to recover."""
+        return sum([c.remaining for c in self.charges if c.type == ch.PAYMENT])
+
+    # --- money movements -----------------------------------------------------------------
+    def _segments(self, start, n):
+        """[(block, Wh)] of n Wh from position `start` of the period."""
+        out = []
+        b = 1
+        for th in self.blocks + [None]:
+            if n <= 0:
+                break
+            if th is None or start < th:
+                take = n if th is None else min(n, th - start)
+                out.append((b, take))
+                start += take
+                n -= take
+            b += 1
+        return out
+
+    def consume(self, account, wh, t):
+        """wh of import at local time t (negative: export): free allocation,
+        then priced. Returns the units deducted."""
+        if wh <= 0:
+            return self.export(account, -wh, t)
+        account.consumed_wh += wh
+        free = self.free_left if self.free_left < wh else wh
+        self.free_left -= free
+        start = self.block_wh + free
+        self.block_wh += wh
+        bill = wh - free
+        if bill <= 0:
+            return 0
+        priced = [c for c in self.charges if c.type == ch.CONSUMPTION and c.unit[0] == ch.IMPORT]
+        if not priced:  # no tariff: the account's own (100 Wh a unit, or its flat rate)
+            return account.draw(bill)
+        rate = self.rate(t)
+        segs = self._segments(start, bill)
+        units = 0
+        for c in priced:
+            num = 0
+            for b, n in segs:
+                num += c.cost(n, rate, b)
+            units += c.settle(num)
+        account.deduct(units)
+        return units
+
+    def export(self, account, wh, t):
+        """wh of export at local time t: registered, and credited by the
+        consumption charges on export (a negative price). Returns the units
+        deducted (negative: credited)."""
+        if wh <= 0:
+            return 0
+        account.exported_wh += wh
+        rate = self.rate(t)
+        units = 0
+        for c in self.charges:
+            if c.type == ch.CONSUMPTION and c.unit[0] == ch.EXPORT:
+                units += c.settle(c.cost(wh, rate, 1))
+        account.deduct(units)
+        return units
+
+    def on_credit(self, account, register, units, t, events):
+        """A credit token of `units` for `register` at local time t: when it
+        is the account's currency register, the payment charges take their
+        share, by priority (events appended). Returns the units taken."""
+        taken = 0
+        if register != account.metered or register < 4:
+            return 0
+        for i in self._by_priority():
+            take = self.charges[i].from_payment(units - taken, t)
+            if take:
+                taken += take
+                events.append((vocab.EV_CHARGE_COLLECTED, i + 1, take))
+        return taken
+
+    def _by_priority(self):
+        return sorted(range(len(self.charges)), key=lambda i: self.charges[i].priority)
+
+    def _collect(self, account, i, n, t, events):
+        c = self.charges[i]
+        units = c.settle(c.cost(n), t)
+        account.deduct(units)
+        events.append((vocab.EV_CHARGE_COLLECTED, i + 1, units))
+
+    def period_of(self, t):
+        """The billing period of local time t: months since 2000-01 of the
+        period's first day (day bill_day of a month, 00:00)."""
+        y, m, d = civil_from_days(t // 86400)
+        return (y - 2000) * 12 + m - 1 - (1 if d < self.bill_day else 0)
+
+    def _period_start(self, p):
+        return days_from_civil(2000 + p // 12, p % 12 + 1, self.bill_day) * 86400
+
+    def tick(self, meter):
+        """From Meter.tick: when something is due, periodic() on copies,
+        committed in one Meter.change_payment (a storage failure leaves
+        everything as it was: tried again at a later tick)."""
+        t = meter.local_now()
+        if t is None or t < self.next_due:
+            return
+        due = [0]
+
+        def step(p, a):
+            changed, events = p.periodic(a, t)
+            due[0] = p.next_due
+            return events if changed else None
+        try:
+            meter.change_payment(step)
+        except (OSError, MemoryError):
+            return
+        self.next_due = due[0]  # this object, if the change did not replace it
+
+    def periodic(self, account, t):
+        """Everything due at local time t: tariff activations, a new billing
+        period (blocks reset, free allocation, monthly charges), time-based
+        charges. Changes this object and `account` (copies: the Meter commits
+        them). Returns (changed, events)."""
+        events = []
+        changed = False
+        for i, c in enumerate(self.charges):
+            if 0 <= c.activation <= t:
+                c.activate()
+                events.append((vocab.EV_TARIFF_ACTIVATED, i + 1, 0))
+        if 0 <= self.cal_activation <= t:
+            self.calendar, self.passive, self.cal_activation = self.passive, None, -1
+            events.append((vocab.EV_TARIFF_ACTIVATED, 0, 0))
+        p = self.period_of(t)
+        if p > self.period:
+            n = p - self.period if self.period >= 0 else 0
+            self.period, self.block_wh, self.free_left = p, 0, self.free_wh
+            changed = True
+            if self.free_wh:
+                events.append((vocab.EV_FREE_ALLOCATION, self.free_wh, 0))
+            for i in self._by_priority():
+                c = self.charges[i]
+                if c.type == ch.TIME and c.period == ch.MONTHLY:
+                    if n and c.last >= 0:
+                        self._collect(account, i, n, t, events)
+                    else:
+                        c.last = t  # counting starts now
+        nxt = self._period_start(p + 1)
+        for i in self._by_priority():
+            c = self.charges[i]
+            if c.type == ch.TIME and c.period > 0:
+                if c.last < 0:
+                    c.last, changed = t, True
+                else:
+                    n = t // c.period - c.last // c.period
+                    if n > 0:
+                        self._collect(account, i, n, t, events)
+                nxt = min(nxt, (t // c.period + 1) * c.period)
+            if c.activation >= 0:
+                nxt = min(nxt, c.activation)
+        if self.cal_activation >= 0:
+            nxt = min(nxt, self.cal_activation)
+        self.next_due = nxt
+        return changed or bool(events), events
+
