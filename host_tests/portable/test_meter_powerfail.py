@@ -177,3 +177,4 @@ def test_random_sequences_with_random_cuts():
                 rig.check(m, reported, pending)
         m = rig.reboot()
         rig.check(m, reported)
+
