@@ -54,6 +54,7 @@ class App:
         meter_config = prov.value(provision, "meter")
         self.meter = Meter(meter_config, self.store, prov.sts_state(provision), clock, relay,
                            display, self.eventlog)
+        self.meter.localtime = wallclock  # local time for tariffs: the clock's deviation is 0
         self.keypad = kp.Keypad(self.meter, display, meter_config.get("keypad"))
         self.server = dlms_server(
             self.meter, prov.dlms_config(provision, random_bytes),

@@ -118,5 +118,6 @@ EV_FAULT_CLEARED = const(30)  # a = FAULT_* that ended (the meter recovered by i
 EV_PAYMENT_MODE = const(36)  # a = new payment mode (1 post-payment, 2 prepayment), b = old
 EV_CHARGE_COLLECTED = const(37)  # a = charge number (1..), b = amount (currency units)
 EV_FREE_ALLOCATION = const(38)  # a = Wh of free allocation for the new billing period
-EV_TARIFF_ACTIVATED = const(39)  # a = charge number whose passive unit charge took over, 0 calendar
+EV_TARIFF_ACTIVATED = const(39)  # a = charge number whose passive unit charge took over, 0 the
+# passive calendar; b = 1: not activated (the passive calendar was inconsistent)
 

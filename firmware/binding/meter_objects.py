@@ -8,7 +8,7 @@
 from dlms import axdr, cosem_time
 from dlms.obj_common import Data, Register
 from meter import cts as ctsmod
-from dlms.cosem import (CosemObject, AccessError, expect_int, R0, R1, MANAGEMENT, NOBODY,
+from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, MANAGEMENT, NOBODY,
                         READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON)
 
 
@@ -109,9 +109,11 @@ _UNIT_NAMES = ("kWh", "m3 water", "m3 gas", "time", "currency", "currency", "cur
 
 class Account(_Bound):
     """Class 111 version 0 at 0.0.19.0.0.255. Amounts are in the metered credit
-    register's token units; attribute 15 says which (scale -1: 0.1 kWh)."""
+    register's token units; attribute 15 says which (scale -1: 0.1 kWh, -5:
+    currency). The management client writes attribute 2 to switch between
+    prepayment and post-payment (Meter.set_payment_mode; docs/payment.md)."""
     class_id = 111
-    ATTRS = (R0,) + (R1,) * 18
+    ATTRS = (R0, (R1[0], MANAGEMENT)) + (R1,) * 17
     METHODS = (NOBODY, NOBODY, NOBODY)
 
     def __init__(self, ln, meter, credit_lns):
@@ -120,8 +122,9 @@ class Account(_Bound):
 
     def read(self, attr, ctx):
         a = self.meter.account
-        if attr == 2:
-            return (axdr.STRUCTURE, [(axdr.ENUM, 2), (axdr.ENUM, a.payment_mode)])
+        p = self.meter.payment
+        if attr == 2:  # {payment_mode, account_status 2 active} (Blue Book 4.6.2, as Gurux)
+            return (axdr.STRUCTURE, [(axdr.ENUM, a.payment_mode), (axdr.ENUM, 2)])
         if attr == 3:
             return (axdr.UNSIGNED, 1 if a.ec_active else 0)
         if attr == 4:
@@ -130,11 +133,14 @@ class Account(_Bound):
             return (axdr.DOUBLE_LONG, a.available())
         if attr in (6, 7, 17):
             return (axdr.DOUBLE_LONG, 0)
-        if attr == 8:
+        if attr == 8:  # the negative balance and what payment charges still recover
             debt = -a.credit[a.metered] if a.credit[a.metered] < 0 else 0
-            return (axdr.DOUBLE_LONG, debt)
+            return (axdr.DOUBLE_LONG, debt + (p.debt() if p else 0))
         if attr == 9:
             return (axdr.ARRAY, [(axdr.OCTET_STRING, ln) for ln in self.credit_lns])
+        if attr == 10 and p:
+            from binding.payment import charge_ln
+            return (axdr.ARRAY, [(axdr.OCTET_STRING, charge_ln(i)) for i in range(len(p.charges))])
         if attr in (10, 11):
             return (axdr.ARRAY, [])
         if attr == 12:
@@ -142,16 +148,26 @@ class Account(_Bound):
                                                    (axdr.UNSIGNED, 100)])])
         if attr in (13, 14):
             return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
-        if attr == 15:
+        if attr == 15:  # the currency's name from the account configuration ("currency")
             currency = a.metered >= 4
+            name = (a.config or {}).get("currency") if currency else None
             return (axdr.STRUCTURE, [
-                (axdr.VISIBLE_STRING, _UNIT_NAMES[a.metered].encode()),
+                (axdr.VISIBLE_STRING, (name or _UNIT_NAMES[a.metered]).encode()),
                 (axdr.INTEGER, -5 if currency else -1), (axdr.ENUM, 2 if currency else 1)])
         if attr == 16:
             return (axdr.DOUBLE_LONG, a.low_threshold)
         if attr == 18:
             return (axdr.LONG_UNSIGNED, 0)
         return (axdr.DOUBLE_LONG_UNSIGNED, 0)
+
+    def write(self, attr, value, ctx):
+        """Attribute 2 {payment_mode, account_status}: the status stays 2
+        (active); payment_mode 1 (credit: post-payment) or 2 (prepayment)."""
+        s = expect(value, axdr.STRUCTURE)
+        if len(s) != 2 or s[0][0] != axdr.ENUM or s[1][0] != axdr.ENUM:
+            raise AccessError(TYPE_UNMATCHED)
+        if s[1][1] != 2 or not self.meter.set_payment_mode(s[0][1]):
+            raise AccessError(OTHER_REASON)
 
 
 class Credit(_Bound):

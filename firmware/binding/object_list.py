@@ -43,6 +43,9 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
         (1, obis.EVENT_LOG, mo, "EventLog", (meter,)),
         (1, obis.STS_ATTRIBUTES, "binding.sts_attributes", "StsAttributes", (meter, keypad)),
     ]
+    if getattr(meter, "payment", None) is not None:  # tariffs, charges (docs/payment.md)
+        from binding import payment
+        objs += payment.objects(meter)
     if firmware is not None:
         objs += [
             (1, obis.FIRMWARE_ID, mo, "Fact", ("firmware id", firmware)),

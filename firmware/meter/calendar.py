@@ -35,37 +35,61 @@ def _b(x):
     return x.encode() if isinstance(x, str) else bytes(x)
 
 
+def part(i, v):
+    """Calendar part i (0 name, 1 seasons, 2 weeks, 3 days) in stored form,
+    checked on its own (its sizes and ranges), or ValueError. The passive
+    calendar is written part by part (DLMS attributes 6..9) and checked as a
+    whole when it is activated."""
+    try:
+        if i == 0:
+            return _b(v)
+        if i == 1:
+            v = sorted([[_b(s[0]), int(s[1]), int(s[2]), _b(s[3])] for s in v],
+                       key=lambda s: s[1] * 32 + s[2])
+            ok = len(v) <= _SEASONS and all([1 <= s[1] <= 12 and 1 <= s[2] <= 31 for s in v])
+        elif i == 2:
+            v = [[_b(w[0])] + [int(d) for d in w[1:]] for w in v]
+            ok = len(v) <= _WEEKS and all([len(w) == 8 for w in v])
+        else:
+            v = [[int(d[0]), sorted([[int(a[0]), int(a[1])] for a in d[1]])] for d in v]
+            ok = len(v) <= _DAYS and all([0 < len(d[1]) <= _ACTIONS and all(
+                [0 <= a[0] < 1440 and 0 < a[1] < 256 for a in d[1]]) for d in v])
+    except (TypeError, ValueError, IndexError):
+        ok = False
+    if not ok:
+        _fail(("name", "up to %d seasons [name, month 1..12, day 1..31, week]" % _SEASONS,
+               "up to %d weeks [name, 7 day_ids]" % _WEEKS,
+               "up to %d day profiles [day_id, 1..%d [minute 0..1439, selector 1..255]]"
+               % (_DAYS, _ACTIONS))[i])
+    return v
+
+
 def check(cal):
     """A valid calendar as stored (seasons and actions sorted), or ValueError."""
     try:
-        name, seasons, weeks, days = cal
-        seasons = sorted([[_b(s[0]), int(s[1]), int(s[2]), _b(s[3])] for s in seasons],
-                         key=lambda s: s[1] * 32 + s[2])
-        weeks = [[_b(w[0])] + [int(d) for d in w[1:]] for w in weeks]
-        days = [[int(d[0]), sorted([[int(a[0]), int(a[1])] for a in d[1]])] for d in days]
-    except (TypeError, ValueError, IndexError):
+        if len(cal) != 4:
+            raise IndexError
+        cal = [part(i, cal[i]) for i in range(4)]
+    except (TypeError, IndexError, KeyError):
         _fail("not [name, seasons, weeks, days]")
-    if not 0 < len(seasons) <= _SEASONS or not 0 < len(weeks) <= _WEEKS \
-            or not 0 < len(days) <= _DAYS:
-        _fail("1..%d seasons, 1..%d weeks, 1..%d day profiles" % (_SEASONS, _WEEKS, _DAYS))
+    _, seasons, weeks, days = cal
+    if not (seasons and weeks and days):
+        _fail("a season, a week profile and a day profile at least")
     ids = [d[0] for d in days]
-    for d in days:
-        if not 0 < len(d[1]) <= _ACTIONS or ids.count(d[0]) > 1:
-            _fail("day profile %d: 1..%d actions, one profile per day_id" % (d[0], _ACTIONS))
-        for a in d[1]:
-            if not (0 <= a[0] < 1440 and 0 < a[1] < 256):
-                _fail("day profile %d: minute 0..1439, selector 1..255" % d[0])
     names = [w[0] for w in weeks]
+    for d in ids:
+        if ids.count(d) > 1:
+            _fail("one day profile per day_id")
     for w in weeks:
-        if len(w) != 8 or names.count(w[0]) > 1:
-            _fail("a week profile names 7 day_ids, one profile per name")
+        if names.count(w[0]) > 1:
+            _fail("one week profile per name")
         for d in w[1:]:
             if d not in ids:
                 _fail("week profile: day_id %d has no day profile" % d)
     for s in seasons:
-        if not (1 <= s[1] <= 12 and 1 <= s[2] <= 31) or s[3] not in names:
-            _fail("season: month 1..12, day 1..31 and a week profile's name")
-    return [_b(name), seasons, weeks, days]
+        if s[3] not in names:
+            _fail("season: no week profile named %r" % s[3])
+    return cal
 
 
 def check_special(entries, cal):

@@ -54,15 +54,29 @@ class Payment:
         self.next_due = 0  # RAM: local time of the next periodic step
 
     # --- settings (each checked: ValueError and nothing changed) ---------------
-    def set_calendar(self, cal, passive=False):
+    def set_calendar(self, cal):
+        """The active calendar (provisioning; DLMS activates the passive one)."""
         from meter import calendar
         cal = calendar.check(cal)
         if self.special:
             calendar.check_special(self.special, cal)
-        if passive:
-            self.passive = cal
-        else:
-            self.calendar = cal
+        self.calendar = cal
+
+    def set_passive(self, i, v):
+        """Part i (meter.calendar.part) of the passive calendar."""
+        from meter import calendar
+        p = list(self.passive or (b"", [], [], []))
+        p[i] = calendar.part(i, v)
+        self.passive = p
+
+    def activate_calendar(self):
+        """The passive calendar becomes the active one (activity calendar
+        method 1, or its activation time); ValueError when it is incomplete
+        or inconsistent (then nothing changes)."""
+        if self.passive is None:
+            raise ValueError("calendar: no passive calendar")
+        self.set_calendar(self.passive)
+        self.cal_activation = -1
 
     def set_special(self, entries):
         from meter import calendar
@@ -271,8 +285,12 @@ class Payment:
                 c.activate()
                 events.append((vocab.EV_TARIFF_ACTIVATED, i + 1, 0))
         if 0 <= self.cal_activation <= t:
-            self.calendar, self.passive, self.cal_activation = self.passive, None, -1
-            events.append((vocab.EV_TARIFF_ACTIVATED, 0, 0))
+            try:
+                self.activate_calendar()
+                events.append((vocab.EV_TARIFF_ACTIVATED, 0, 0))
+            except ValueError:  # the passive calendar changed into an inconsistent one
+                self.cal_activation = -1
+                events.append((vocab.EV_TARIFF_ACTIVATED, 0, 1))
         p = self.period_of(t)
         if p > self.period:
             n = p - self.period if self.period >= 0 else 0

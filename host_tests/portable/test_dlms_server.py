@@ -49,6 +49,7 @@ class Meter:
         self.state = 1
         self.entered = 0
         self.last_token = None
+        self.payment = None  # no tariffs (meter.payment)
 
     def clock(self):
         return 0

@@ -1,0 +1,237 @@
+"""Interop (issue 14 item 6, issue 13 item 4): gurux-dlms, unmodified, reads and
+configures the payment objects of a currency meter with a time-of-use + block
+tariff, a standing charge and debt recovery (docs/payment.md): the account
+(111), credits (112), charges (113), the activity calendar (20) and special
+days table (11); the management client switches prepayment <-> post-payment."""
+import datetime
+
+import pytest
+from gurux_dlms import GXDate, GXDateTime, GXTime
+from gurux_dlms.GXDLMSExceptionResponse import GXDLMSExceptionResponse
+from gurux_dlms.enums import DataType, ObjectType
+from gurux_dlms.objects import (GXDLMSAccount, GXDLMSActivityCalendar, GXDLMSCharge,
+                                GXDLMSAssociationLogicalName, GXDLMSCredit, GXDLMSData,
+                                GXDLMSDayProfile, GXDLMSDayProfileAction, GXDLMSRegister,
+                                GXDLMSSeasonProfile, GXDLMSSpecialDay, GXDLMSSpecialDaysTable,
+                                GXDLMSWeekProfile)
+from gurux_dlms.objects.GXChargeTable import GXChargeTable
+
+from binding import payment as bp
+from civil import days_from_civil
+from dlms import obis
+from meter_tcp import MeterTcp, pack, vend  # noqa: F401
+from pctools.meterclient import MANAGEMENT, PUBLIC, READER, DlmsError, MeterClient
+import vocab
+
+T = obis.to_text
+PROFILE = {  # docs/payment.md, worked examples
+    "account": {"registers": [0, 4], "credit_register": 4, "currency": "ZAR", "low_credit": 0},
+    "payment": {
+        "calendar": ["TOU", [["all year", 1, 1, "week"]], [["week", 1, 1, 1, 1, 1, 2, 2]],
+                     [[1, [[0, 1], [420, 2], [1200, 1]]], [2, [[0, 1]]]]],
+        "blocks": [100000],
+        "charges": [
+            {"type": 0, "unit": [1, -3, 1, [[257, 12345], [258, 18532], [513, 24690],
+                                            [514, 30001]]]},
+            {"type": 1, "period": 0, "priority": 2, "unit": [0, 0, 3, [[0, 8500]]]},
+            {"type": 2, "config": 1, "proportion": 2000, "remaining": 15000000,
+             "unit": [0, 0, 0, []]},
+        ],
+        "free_wh": 50000,
+        "friendly": [1080, 360, 0x60, True],
+    },
+}
+UTC = datetime.timezone.utc
+MONDAY_8 = days_from_civil(2026, 3, 2) * 86400 + 8 * 3600  # Mon 2 Mar 2026 08:00 (peak)
+
+
+@pytest.fixture
+def pay(tmp_path):
+    t = [MONDAY_8]
+    m = MeterTcp(str(tmp_path), {"meter": PROFILE}, wallclock=lambda: t[0])
+    m.t = t
+    m.call(m.host.tick)
+    yield m
+    m.stop()
+
+
+def test_object_list_and_reading_everything(pay):
+    with MeterClient(pay.url, client=READER) as c:
+        a = GXDLMSAssociationLogicalName()
+        c.read(a, 2)
+        objs = {(int(o.objectType), o.logicalName) for o in a.objectList}
+        for key in ((113, "0.0.19.20.0.255"), (113, "0.0.19.20.2.255"), (20, "0.0.13.0.0.255"),
+                    (11, "0.0.11.0.0.255"), (1, "0.0.96.14.0.255"), (3, "1.0.2.8.0.255"),
+                    (1, "0.128.19.60.0.255"), (1, "0.128.19.61.1.255")):
+            assert key in objs
+        acct = GXDLMSAccount(T(obis.ACCOUNT))
+        for i in range(2, 20):
+            c.read(acct, i)
+        assert int(acct.paymentMode) == 2 and int(acct.accountStatus) == 2
+        assert acct.currency.name == "ZAR" and acct.currency.scale == -5
+        assert int(acct.currency.unit) == 2  # monetary
+        assert acct.aggregatedDebt == 15000000  # the debt the payment charge recovers
+        assert acct.chargeReferences == ["0.0.19.20.0.255", "0.0.19.20.1.255", "0.0.19.20.2.255"]
+        ch = GXDLMSCharge("0.0.19.20.0.255")
+        for i in range(2, 14):
+            c.read(ch, i)
+        assert int(ch.chargeType) == 0
+        u = ch.unitChargeActive
+        assert (u.chargePerUnitScaling.commodityScale, u.chargePerUnitScaling.priceScale) == (-3, 1)
+        assert u.commodity.index == 2  # 1.0.1.8.0.255 attribute 2
+        assert [(bytes(t.index), t.chargePerUnit) for t in u.chargeTables] == [
+            (b"\x01\x01", 12345), (b"\x01\x02", 18532), (b"\x02\x01", 24690), (b"\x02\x02", 30001)]
+        debt = GXDLMSCharge("0.0.19.20.2.255")
+        for i in (2, 3, 9, 12, 13):
+            c.read(debt, i)
+        assert int(debt.chargeType) == 2 and debt.totalAmountRemaining == 15000000
+        assert int(debt.chargeConfiguration) == 1  # b0: percentage based collection
+        assert debt.proportion == 2000
+        cal = GXDLMSActivityCalendar(T(bp.ACTIVITY_CALENDAR))
+        for i in range(2, 11):
+            c.read(cal, i)
+        assert cal.calendarNameActive == "TOU"
+        assert [bytes(s.weekName) for s in cal.seasonProfileActive] == [b"week"]
+        w = cal.weekProfileTableActive[0]
+        assert (w.monday, w.friday, w.saturday, w.sunday) == (1, 1, 2, 2)
+        days = {d.dayId: [(a.startTime.value.hour, a.startTime.value.minute, a.scriptSelector)
+                          for a in d.daySchedules] for d in cal.dayProfileTableActive}
+        assert days == {1: [(0, 0, 1), (7, 0, 2), (20, 0, 1)], 2: [(0, 0, 1)]}
+        assert int(c.read(GXDLMSData(T(bp.CURRENT_TARIFF)), 2)) == 2  # Monday 08:00: peak
+        assert int(c.read(GXDLMSData(T(bp.FREE_LEFT)), 2)) == 50000
+        status = c.read(GXDLMSData(T(bp.BLOCK_STATUS)), 2)
+        assert [int(x) for x in status] == [1, 0]
+        sd = GXDLMSSpecialDaysTable(T(bp.SPECIAL_DAYS))
+        c.read(sd, 2)
+        assert sd.entries == [] or sd.entries is None
+        # the reader may read, not write (its association has no SET: exception-response)
+        with pytest.raises(GXDLMSExceptionResponse):
+            c.write(GXDLMSData(T(bp.FREE_ALLOCATION)), 2)
+    with MeterClient(pay.url, client=PUBLIC) as c:  # the public client sees the account only
+        with pytest.raises(DlmsError):
+            c.read(GXDLMSCharge("0.0.19.20.0.255"), 2)
+
+
+def test_management_configures_charges_calendar_special_days_and_settings(pay):
+    m = pay.meter
+    with MeterClient(pay.url, client=MANAGEMENT) as c:
+        # a new passive unit charge for the energy charge, active from 1 Apr 2026 00:00
+        ch = GXDLMSCharge("0.0.19.20.0.255")
+        c.read(ch, 5)
+        p = ch.unitChargePassive
+        p.chargePerUnitScaling.commodityScale, p.chargePerUnitScaling.priceScale = -3, 1
+        p.commodity.target = GXDLMSRegister(T(obis.ACTIVE_ENERGY_IMPORT))
+        p.commodity.index = 2
+        p.chargeTables = []
+        for idx, price in ((b"\x01", 13000), (b"\x02", 26000)):
+            row = GXChargeTable()
+            row.index, row.chargePerUnit = idx, price
+            p.chargeTables.append(row)
+        c.write(ch, 6)
+        ch.unitChargeActivationTime = GXDateTime(datetime.datetime(2026, 4, 1, tzinfo=UTC))
+        c.write(ch, 7)
+        charge = pay.call(lambda: m.payment.charges[0])
+        assert charge.passive == [1, -3, 1, [[256, 13000], [512, 26000]]]
+        assert charge.activation == days_from_civil(2026, 4, 1) * 86400
+        # the debt: set to 200.00, then 50.00 more (methods 5 and 4)
+        debt = GXDLMSCharge("0.0.19.20.2.255")
+        c.method(debt, 5, 20000000, DataType.INT32)
+        c.method(debt, 4, 5000000, DataType.INT32)
+        c.read(debt, 12)
+        assert debt.totalAmountRemaining == 25000000
+        # not a payment charge: no debt to set
+        with pytest.raises(DlmsError):
+            c.method(ch, 5, 1, DataType.INT32)
+        # a passive calendar: one profile all week, rate 3 from 22:00; activated now
+        cal = GXDLMSActivityCalendar(T(bp.ACTIVITY_CALENDAR))
+        cal.calendarNamePassive = "NIGHT"
+        s = GXDLMSSeasonProfile()
+        s.name, s.start, s.weekName = b"year", GXDateTime(datetime.datetime(2026, 1, 1, tzinfo=UTC)), b"w"
+        cal.seasonProfilePassive = [s]
+        w = GXDLMSWeekProfile()
+        w.name = b"w"
+        w.monday = w.tuesday = w.wednesday = w.thursday = w.friday = w.saturday = w.sunday = 5
+        cal.weekProfileTablePassive = [w]
+        d = GXDLMSDayProfile()
+        d.dayId = 5
+        d.daySchedules = []
+        for hh, sel in ((0, 1), (22, 3)):
+            a = GXDLMSDayProfileAction()
+            a.startTime, a.scriptLogicalName, a.scriptSelector = GXTime("%02d:00:00" % hh), \
+                "0.0.10.0.100.255", sel
+            d.daySchedules.append(a)
+        cal.dayProfileTablePassive = [d]
+        for i in (6, 7, 8, 9):
+            c.write(cal, i)
+        c.method(cal, 1, 0, DataType.INT8)
+        c.read(cal, 2)
+        c.read(cal, 5)
+        assert cal.calendarNameActive == "NIGHT"
+        assert [a.scriptSelector for a in cal.dayProfileTableActive[0].daySchedules] == [1, 3]
+        assert pay.call(lambda: m.payment.rate(MONDAY_8 + 14 * 3600)) == 3  # Monday 22:00
+        # a special day (16 Jun every year) inserted, then deleted
+        sd = GXDLMSSpecialDaysTable(T(bp.SPECIAL_DAYS))
+        e = GXDLMSSpecialDay()
+        e.index, e.date, e.dayId = 7, GXDateTime(datetime.datetime(2026, 6, 16, tzinfo=UTC)), 5
+        c.request(sd.insert(c.client, e))
+        c.read(sd, 2)
+        assert [(x.index, x.dayId) for x in sd.entries] == [(7, 5)]
+        assert pay.call(lambda: m.payment.special) == [[7, 2026, 6, 16, 5]]
+        c.request(sd.delete(c.client, e))
+        c.read(sd, 2)
+        assert not sd.entries
+        e.date = GXDate(datetime.datetime(2026, 12, 25))  # a date (5 octets), as the class has it
+        c.request(sd.insert(c.client, e))
+        assert pay.call(lambda: m.payment.special) == [[7, 2026, 12, 25, 5]]
+        # a special day naming a day profile that does not exist: refused, nothing changed
+        e.dayId = 9
+        with pytest.raises(DlmsError):
+            c.request(sd.insert(c.client, e))
+        # blocks, free allocation, friendly credit (manufacturer Data objects)
+        blocks = GXDLMSData(T(bp.BLOCKS))
+        blocks.value = [50000, 150000]
+        c.write(blocks, 2)  # gurux sends it as an array of the element types it guessed
+        free = GXDLMSData(T(bp.FREE_ALLOCATION))
+        free.setDataType(2, DataType.UINT32)
+        free.value = 100000
+        c.write(free, 2)
+        assert pay.call(lambda: (m.payment.blocks, m.payment.free_wh)) == ([50000, 150000], 100000)
+        # rising thresholds only
+        blocks.value = [150000, 50000]
+        with pytest.raises(DlmsError):
+            c.write(blocks, 2)
+        assert pay.call(lambda: m.payment.blocks) == [50000, 150000]
+    # everything above was committed: a power cycle keeps it
+    pay.restart()
+    p = pay.meter.payment
+    assert p.blocks == [50000, 150000] and p.free_wh == 100000 and p.calendar[0] == b"NIGHT"
+    assert p.charges[2].remaining == 25000000
+
+
+def test_management_switches_prepayment_and_post_payment(pay):
+    m = pay.meter
+    with MeterClient(pay.url, client=MANAGEMENT) as c:
+        acct = GXDLMSAccount(T(obis.ACCOUNT))
+        c.read(acct, 2)
+        assert int(acct.paymentMode) == 2 and pay.relay.closed is False  # prepayment, no credit
+        acct.paymentMode = 1  # credit (post-payment)
+        c.write(acct, 2)
+        c.read(acct, 2)
+        assert int(acct.paymentMode) == 1 and int(acct.accountStatus) == 2
+        assert pay.relay.closed is True
+        assert pay.call(lambda: m.credit_text()).startswith("Bal ")
+        ev = pay.call(lambda: m.eventlog.entries()[-2:])
+        assert (vocab.EV_PAYMENT_MODE, 1, 2) in [(e[2], e[3], e[4]) for e in ev]
+        acct.accountStatus = 3  # closing the account is not offered
+        with pytest.raises(DlmsError):
+            c.write(acct, 2)
+        acct.accountStatus, acct.paymentMode = 2, 2
+        c.write(acct, 2)
+        assert pay.relay.closed is False and pay.call(lambda: m.credit_text()).startswith("Cr ")
+    with MeterClient(pay.url, client=READER) as c:  # the reader may not switch it
+        acct = GXDLMSAccount(T(obis.ACCOUNT))
+        c.read(acct, 2)
+        acct.paymentMode = 1
+        with pytest.raises(GXDLMSExceptionResponse):
+            c.write(acct, 2)
+    assert pay.call(lambda: m.account.payment_mode) == 2
