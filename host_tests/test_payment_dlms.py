@@ -135,6 +135,13 @@ def test_management_configures_charges_calendar_special_days_and_settings(pay):
         assert charge.activation == days_from_civil(2026, 4, 1) * 86400
         # the debt: set to 200.00, then 50.00 more (methods 5 and 4)
         debt = GXDLMSCharge("0.0.19.20.2.255")
+        c.read(debt, 9)
+        debt.chargeConfiguration = 0  # a fixed amount per payment instead of a percentage
+        c.write(debt, 9)
+        assert pay.call(lambda: m.payment.charges[2].config) == 0
+        debt.chargeConfiguration = 1
+        c.write(debt, 9)
+        assert pay.call(lambda: m.payment.charges[2].config) == 1
         c.method(debt, 5, 20000000, DataType.INT32)
         c.method(debt, 4, 5000000, DataType.INT32)
         c.read(debt, 12)

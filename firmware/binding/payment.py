@@ -9,6 +9,7 @@
 # (deviation 0; docs/payment.md).
 # Writes and methods go through Meter.change_payment: checked by
 # meter.payment (ValueError -> other-reason, nothing changed), then committed.
+from compat import const
 from dlms import axdr, cosem_time
 from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, R1W2, MANAGEMENT,
                         NOBODY, OTHER_REASON, TYPE_UNMATCHED, TEMPORARY_FAILURE)
@@ -28,6 +29,10 @@ FREE_ALLOCATION = ln(0, 128, 19, 61, 0)  # class 1, double-long-unsigned Wh per 
 FREE_LEFT = ln(0, 128, 19, 61, 1)  # class 1, double-long-unsigned Wh left this period
 FRIENDLY = ln(0, 128, 19, 62, 0)  # class 1, {from minute, to minute, weekdays, holidays}
 _NO_LN = bytes(6)
+# A-XDR tags that dlms.axdr keeps to itself (dlms.md 5.3)
+_BIT_STRING = const(0x04)
+_DATE = const(0x1A)
+_TIME = const(0x1B)
 
 
 def charge_ln(i):
@@ -232,7 +237,7 @@ class Charge(CosemObject):
             n = _uint(value)
             self._set(lambda c: setattr(c, "period", n))
         elif attr == 9:
-            b = expect(value, axdr.BIT_STRING)[1]
+            b = expect(value, _BIT_STRING)[1]
             n = ((b[0] >> 7) & 1) | ((b[0] >> 5) & 2) if b else 0
             self._set(lambda c: setattr(c, "config", n))
         elif attr == 13:
@@ -287,7 +292,7 @@ def calendar_parts(cal):
 def _octets(v):
     """The bytes of an octet-string (or a date-time, date or time, as some
     clients send those)."""
-    if v is None or v[0] not in (axdr.OCTET_STRING, axdr.DATE_TIME, axdr.DATE, axdr.TIME):
+    if v is None or v[0] not in (axdr.OCTET_STRING, axdr.DATE_TIME, _DATE, _TIME):
         raise AccessError(TYPE_UNMATCHED)
     return bytes(v[1])
 
