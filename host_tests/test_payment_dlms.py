@@ -242,3 +242,35 @@ def test_management_switches_prepayment_and_post_payment(pay):
         with pytest.raises(GXDLMSExceptionResponse):
             c.write(acct, 2)
     assert pay.call(lambda: m.account.payment_mode) == 2
+
+
+def test_read_meter_prints_credit_tariff_block_debt_and_free_allocation(pay):
+    import contextlib
+    import io
+    import json
+    from pctools import read_meter
+    m = pay.meter
+    # 60 kWh on Monday 08:00: 50 kWh free, 10 kWh at the peak rate in block 1:
+    # 10000 Wh x 24690 / 100 = 2469000 units (24.69 ZAR)
+    pay.call(lambda: m.consume(60000))
+
+    def run(*argv):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rc = read_meter.main(["--port", pay.url, "--events", "0"] + list(argv))
+        return rc, out.getvalue()
+    rc, out = run("--json")
+    assert rc == 0
+    p = json.loads(out)["payment"]
+    assert p["unit"] == "ZAR" and p["scale"] == -5
+    assert p["available"] == -2469000 and p["debt"] == 2469000 + 15000000
+    t = p["tariff"]
+    assert (t["rate"], t["block"], t["period_wh"], t["free_left_wh"]) == (2, 1, 60000, 0)
+    assert [(c["type_text"], c["paid"], c["remaining"]) for c in t["charges"]] == [
+        ("consumption", 2469000, 0), ("time-based", 0, 0), ("payment", 0, 15000000)]
+    rc, out = run()
+    assert rc == 0
+    assert "available -24.69000 ZAR, debt 174.69000 ZAR" in out
+    assert "rate 2, block 1 (60000 Wh this billing period), free allocation left 0 of 50000 Wh" \
+        in out
+    assert "remaining 150.00000 ZAR" in out

@@ -8,9 +8,12 @@ mode register and status, the newest entries of the event log, the
 identification (logical device name, serial, manufacturer, firmware
 identifier, version and signature) and the STS status (DRN, EA, SGC, TI, KRN,
 KT, KEN and key expiry, base date, last TID, TID memory, CTS, keypad lock-out;
-never a key). Credit is shown in the meter's unit (account attribute 15: name
-and scale), events by name with what their numbers mean. Objects:
-firmware/dlms/obis.py; event codes and names: firmware/vocab.py, vocab_names.py.
+never a key), and on a meter with tariffs (docs/payment.md) the tariff rate
+and block, the debt, the free allocation left and each charge. Credit is shown
+in the meter's unit (account attribute 15: name and scale), events by name with
+what their numbers mean. Objects: firmware/dlms/obis.py,
+firmware/binding/payment.py; event codes and names: firmware/vocab.py,
+vocab_names.py.
 
 Examples:
   .venv/bin/python tools/read_meter.py                        # the virtual meter
@@ -23,8 +26,8 @@ import argparse
 import json
 import sys
 
-from gurux_dlms.objects import (GXDLMSAccount, GXDLMSCredit, GXDLMSData, GXDLMSDisconnectControl,
-                                GXDLMSRegister)
+from gurux_dlms.objects import (GXDLMSAccount, GXDLMSCharge, GXDLMSCredit, GXDLMSData,
+                                GXDLMSDisconnectControl, GXDLMSRegister)
 
 import vocab
 from dlms import axdr, obis
@@ -93,6 +96,7 @@ def read_all(m, events=24):
     out["events"] = [_event(r) for r in rows[-events:]] if events else []
     out["identification"] = read_identification(m)
     out["sts"] = read_sts_status(m)
+    out["payment"] = read_payment(m)
     return out
 
 
@@ -143,6 +147,7 @@ def print_text(d):
         c.get("state_text", "?"), c.get("uut"), c.get("timer_s"), c.get("exit_reason_text")))
     print_identification(d["identification"])
     print_sts_status(d["sts"])
+    print_payment(d["payment"])
     print("event log (newest last):")
     for e in d["events"]:
         detail = e["detail"] or ("a=%d b=%d" % (e["a"], e["b"]) if e["a"] or e["b"] else "")
@@ -238,6 +243,71 @@ def print_sts_status(s):
         s["cts_state_text"], s["cts_timer_s"],
         ("locked %d s" % s["keypad_lock_s"]) if s["keypad_locked"] else "not locked",
         s["keypad_rejects"]))
+
+
+# --- payment (docs/payment.md): credit in its unit, tariff, block, debt, free allocation ---
+CHARGE_TYPES = {0: "consumption", 1: "time-based", 2: "payment"}
+
+
+def read_payment(m):
+    """The account's unit and debt and the payment objects as a dict; the
+    tariff part is None on a meter without tariffs (no such objects)."""
+    from binding import payment as bp
+    acct = GXDLMSAccount(obis.to_text(obis.ACCOUNT))
+    for i in (5, 8, 10, 15):
+        m.read(acct, i)
+    c = acct.currency
+    out = {"unit": c.name, "scale": int(c.scale), "available": int(acct.availableCredit),
+           "debt": int(acct.aggregatedDebt), "tariff": None}
+    try:
+        rate = _int(m.read(GXDLMSData(obis.to_text(bp.CURRENT_TARIFF)), 2))
+    except DlmsError as e:
+        if e.code != OBJECT_UNDEFINED:
+            raise
+        return out
+    block, period_wh = [int(x) for x in _list(m.read(GXDLMSData(obis.to_text(bp.BLOCK_STATUS)),
+                                                      2))]
+    charges = []
+    for ln in acct.chargeReferences or ():
+        ch = GXDLMSCharge(ln)
+        for i in (2, 3, 12):
+            m.read(ch, i)
+        charges.append({"ln": ln, "type": int(ch.chargeType),
+                        "type_text": CHARGE_TYPES.get(int(ch.chargeType), "?"),
+                        "paid": int(ch.totalAmountPaid), "remaining": int(ch.totalAmountRemaining)})
+    out["tariff"] = {
+        "rate": rate, "block": block, "period_wh": period_wh,
+        "free_left_wh": _int(m.read(GXDLMSData(obis.to_text(bp.FREE_LEFT)), 2)),
+        "free_allocation_wh": _int(m.read(GXDLMSData(obis.to_text(bp.FREE_ALLOCATION)), 2)),
+        "export_wh": _int(m.read(GXDLMSRegister(obis.to_text(bp.ACTIVE_ENERGY_EXPORT)), 2)),
+        "charges": charges}
+    return out
+
+
+def amount_text(units, scale, unit):
+    """12345678, -5, "ZAR" -> "123.45678 ZAR"."""
+    if scale >= 0:
+        return "%d %s" % (units * 10 ** scale, unit)
+    sign, u = ("-" if units < 0 else ""), abs(units)
+    return "%s%d.%0*d %s" % (sign, u // 10 ** -scale, -scale, u % 10 ** -scale, unit)
+
+
+def print_payment(p):
+    unit, scale = p["unit"], p["scale"]
+    print("payment            available %s, debt %s" % (
+        amount_text(p["available"], scale, unit), amount_text(p["debt"], scale, unit)))
+    t = p["tariff"]
+    if t is None:
+        return
+    print("tariff             rate %d, block %d (%d Wh this billing period), free allocation "
+          "left %d of %d Wh, export %d Wh" % (t["rate"], t["block"], t["period_wh"],
+                                              t["free_left_wh"], t["free_allocation_wh"],
+                                              t["export_wh"]))
+    for c in t["charges"]:
+        print("  charge %-16s %-11s paid %s%s" % (
+            c["ln"], c["type_text"], amount_text(c["paid"], scale, unit),
+            (", remaining %s" % amount_text(c["remaining"], scale, unit))
+            if c["type"] == 2 else ""))
 
 
 def event_count(text):
