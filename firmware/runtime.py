@@ -46,7 +46,8 @@ class Runtime:
     """app: app.App built with clock=uptime.seconds; pulse: object with
     take_wh() (hal.pulse) or None; power: callable -> W or None (then demand
     is estimated from pulses); leds: (status, relay, alarm) hal.led.Led or
-    None; watchdog: hal.watchdog.Watchdog or None (bit 0 is the metering
+    None; export: like pulse, for export energy (a bidirectional meter's
+    second pulse input; Meter.consume of negative Wh), or None; watchdog: hal.watchdog.Watchdog or None (bit 0 is the metering
     task; boards give their other tasks bits 1, 2 ...); reset: restarts the
     board (machine.reset) when App.work() asks for it after a firmware
     activation; None: the runtime stops with restart_requested set. ui: an
@@ -55,12 +56,13 @@ class Runtime:
     virtual meter's --speed); None: uptime, which is real time on a board."""
 
     def __init__(self, app, uptime, pulse=None, power=None, leds=None, watchdog=None,
-                 tick_ms=100, on_update=None, reset=None, ui=None):
+                 tick_ms=100, on_update=None, reset=None, ui=None, export=None):
         self.app = app
         self.meter = app.meter
         self.uptime = uptime
         self.ui = ui
         self.pulse = pulse
+        self.export = export
         self.power = power
         self.leds = leds
         self.watchdog = watchdog
@@ -93,6 +95,10 @@ class Runtime:
         wh = self.pulse.take_wh() if self.pulse is not None else 0
         if wh:
             m.consume(wh)
+        if self.export is not None:
+            x = self.export.take_wh()
+            if x:
+                m.consume(-x)  # export (docs/payment.md)
         if self.power is not None:
             w = self.power()
             if w != self._last_power or now != self._last_s:

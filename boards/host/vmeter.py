@@ -179,7 +179,8 @@ class ScaledClock:
 class SimLoad:
     """A resistive load of `watts` behind the relay, metered by an S0 pulse
     output (board.PULSES_PER_KWH) wired to a stand-in pin: the pulses reach
-    the meter through hal.pulse exactly as on a board."""
+    the meter through hal.pulse exactly as on a board. Negative watts are
+    export (a generator behind the relay) on a second S0 output, `export`."""
 
     def __init__(self, watts, relay):
         self.watts = watts
@@ -187,21 +188,26 @@ class SimLoad:
         Pin = machine_stub.Pin
         self.pin = Pin("s0", Pin.IN, Pin.PULL_UP)
         self.counter = hpulse.PulseCounter(self.pin, board.PULSES_PER_KWH, Pin.IRQ_FALLING)
-        self.acc = 0  # W x ms not yet turned into pulses
+        self.pin_x = Pin("s0x", Pin.IN, Pin.PULL_UP)
+        self.export = hpulse.PulseCounter(self.pin_x, board.PULSES_PER_KWH, Pin.IRQ_FALLING)
+        self.acc = 0  # W x ms not yet turned into pulses (signed: negative is export)
         self.per_pulse = 3600000 * 1000 // board.PULSES_PER_KWH  # W x ms per pulse
 
     def power(self):
         return self.watts if self.relay.closed else 0
 
     def advance(self, ms):
-        if not self.relay.closed or self.watts <= 0:
+        if not self.relay.closed or not self.watts:
             return
+        if (self.acc < 0) != (self.watts < 0):
+            self.acc = 0  # the direction changed
         self.acc += self.watts * ms
-        n = self.acc // self.per_pulse
-        self.acc -= n * self.per_pulse
+        n = abs(self.acc) // self.per_pulse
+        self.acc -= n * self.per_pulse if self.acc > 0 else -n * self.per_pulse
+        pin = self.pin if self.watts > 0 else self.pin_x
         for _ in range(n):
-            self.pin.drive(0)
-            self.pin.drive(1)
+            pin.drive(0)
+            pin.drive(1)
 
 
 class Screen:
@@ -307,7 +313,8 @@ class Sim:
         self.app, self.source = self.host.app, self.host.source
         wd = hwatchdog.Watchdog(machine_stub.WDT, board.WDT_TIMEOUT_MS, tasks=1)
         self.rt = runtime.Runtime(self.app, up, self.load.counter, self.load.power, self.leds,
-                                  wd, board.TICK_MS, self.screen.update, ui=ui)
+                                  wd, board.TICK_MS, self.screen.update, ui=ui,
+                                  export=self.load.export)
 
     def key(self, ch):
         if ch in "\r\n":
