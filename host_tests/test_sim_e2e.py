@@ -328,3 +328,42 @@ def test_sim_front_panel_in_real_time_at_speed_60(tmp_path):
         for s in sims:
             if s.proc.poll() is None:
                 s.kill()
+
+
+def test_sim_payment_profile_exports_at_speed(tmp_path):
+    """The payment profile (boards/host/profiles/payment.json) as provision.json:
+    a currency token typed on the keypad pays 20 % to the debt; then --load
+    negative (control `load -3600`) at 1000x speed exports through the second
+    S0 output, and each exported Wh is credited at 0.7777 ZAR a kWh: 77.77
+    units a Wh, the fraction carried (docs/payment.md)."""
+    data = tmp_path / "pay"
+    data.mkdir()
+    with open(os.path.join(ROOT, "boards", "host", "profiles", "payment.json")) as f:
+        (data / "provision.json").write_text(f.read())
+    tid = vend.tid_for(2014, 2026, 11, 22, 10, 30)
+    tok = vend.vend(7, DEV_KEY, 0, 4, tid=tid, rnd=3, value=2000000)  # 20.00 ZAR
+    sim = Sim(data, extra=("--speed", "1000"))
+    try:
+        assert sim.ctl("keys " + tok + "#") == "OK Accept 01"
+        st = json.loads(sim.ctl("status")[3:])
+        base = st["credit"]
+        assert st["relay"] is True and 0 < base < 2000000  # 20 % went to the debt
+        assert sim.ctl("load -3600") == "OK"
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            st = json.loads(sim.ctl("status")[3:])
+            if st["export_wh"] >= 2000:
+                break
+            time.sleep(0.2)
+        assert sim.ctl("load 0") == "OK"
+        time.sleep(0.3)
+        st = json.loads(sim.ctl("status")[3:])
+        x = st["export_wh"]
+        assert x >= 2000 and st["energy_wh"] == 0
+        assert st["credit"] == base + x * 7777 // 100
+        d = tool(read_meter, "--port", sim.url(), "--json")
+        assert d["payment"]["tariff"]["export_wh"] == x and d["payment"]["unit"] == "ZAR"
+        sim.quit()
+    finally:
+        if sim.proc.poll() is None:
+            sim.kill()

@@ -325,10 +325,10 @@ class Sim:
         m = self.app.meter
         a = m.account
         return ('{"display": "%s", "relay": %s, "credit": %d, "available": %d, "energy_wh": %d, '
-                '"uptime_s": %d, "leds": [%d, %d, %d], "load_w": %d, "source": "%s", '
-                '"cts": "%s"}' % (
+                '"export_wh": %d, "uptime_s": %d, "leds": [%d, %d, %d], "load_w": %d, '
+                '"source": "%s", "cts": "%s"}' % (
                     self.screen.text, "true" if m.relay_closed else "false", a.credit[a.metered],
-                    a.available(), a.consumed_wh, self.rt.uptime.s, self.leds[0].lit,
+                    a.available(), a.consumed_wh, a.exported_wh, self.rt.uptime.s, self.leds[0].lit,
                     self.leds[1].lit, self.leds[2].lit, self.load.watts, self.source,
                     m.cts_text()))
 

@@ -52,8 +52,8 @@ def objects(meter):
         (1, CURRENT_TARIFF, oc, "Data",
          (lambda c: (axdr.UNSIGNED, meter.payment.rate(meter.local_now())), R1)),
         (3, ACTIVE_ENERGY_EXPORT, oc, "Register",
-         (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.account.exported_wh & 0xFFFFFFFF), 0, 30,
-          R1)),
+         (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.published_energy_wh(True) & 0xFFFFFFFF),
+          0, 30, R1)),
         (1, BLOCKS, oc, "Data",
          (lambda c: (axdr.ARRAY, [(axdr.DOUBLE_LONG_UNSIGNED, b) for b in meter.payment.blocks]),
           R1W2, lambda c, v: _change(meter, lambda p, a: p.set_blocks(

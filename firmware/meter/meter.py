@@ -109,7 +109,8 @@ class Meter:
         self._probe_s = None  # when log_event last tried a commit for another record
         self._evq = []  # events that go with the next commit
         self._log_seq = 0  # newest sequence number in the event ring
-        self.uncommitted_wh = 0
+        self.uncommitted_wh = 0  # metered since the last commit, import and export
+        self.uncommitted_x = 0  # the export part of it
         self._energy_last = None
         self.power_w = 0
         self.relay_closed = None
@@ -147,7 +148,7 @@ class Meter:
             self._set_fault(now, vocab.FAULT_SAVE, vocab.AT_STATE)
             raise
         self.last_commit_s = now
-        self.uncommitted_wh = 0
+        self.uncommitted_wh = self.uncommitted_x = 0
         q, self._evq = self._evq, []
         if self.fault:
             self.fault = 0
@@ -408,6 +409,8 @@ class Meter:
             self.account.consume(wh)
         else:
             self.payment.consume(self.account, wh, self.local_now())
+        if wh < 0:
+            self.uncommitted_x -= wh
         self.uncommitted_wh += wh if wh > 0 else -wh
         if self.account.ec_active and not ec:
             self._event(now, vocab.EV_EMERGENCY_CREDIT, self.account.ec_amount)
@@ -427,16 +430,20 @@ class Meter:
         if last is not None:
             self.consume((total_wh - last) % modulus)
 
-    def published_energy_wh(self):
-        """The cumulative energy register as published (Wh): the committed
-        value, never more, so no reading is above what the register shows after
-        a power cut (issue 12 item 7). Pending consumption is committed first
-        when the last commit is READ_COMMIT_S old (flash: at most one commit a
-        minute from reads; a head-end reading every 15 minutes adds <= 96 a day)."""
+    def published_energy_wh(self, export=False):
+        """The cumulative energy register as published (Wh; export: the
+        export register): the committed value, never more, so no reading is
+        above what the register shows after a power cut (issue 12 item 7).
+        Pending energy is committed first when the last commit is
+        READ_COMMIT_S old (flash: at most one commit a minute from reads; a
+        head-end reading every 15 minutes adds <= 96 a day)."""
         now = self.clock()
         if self.uncommitted_wh and not self.fault and now - self.last_commit_s >= READ_COMMIT_S:
             self._save(now)
-        return self.account.consumed_wh - self.uncommitted_wh
+        x = self.uncommitted_x
+        if export:
+            return self.account.exported_wh - x
+        return self.account.consumed_wh - self.uncommitted_wh + x
 
     def set_power(self, watts):
         """Instantaneous demand from the metering front end (W)."""

@@ -414,3 +414,20 @@ def test_short_codes_show_tariff_block_debt_and_free_allocation():
     plain = f.new_meter()
     pad = kp.Keypad(plain, d)
     assert code("07") == "Tariff flat" and code("09") == "Free 0.0 kWh"
+
+
+def test_published_registers_never_above_what_a_power_cut_leaves():
+    # import and export pending in RAM: each register shows its committed value,
+    # never more, and never less than it showed before (issue 12 item 7)
+    store = f.Store()
+    m = f.new_meter(store=store, clock=f.Clock(0), config={"commit_wh": 5000})
+    m.consume(800)
+    m.consume(-300)  # export
+    assert m.published_energy_wh() == 0 and m.published_energy_wh(True) == 0
+    m.clock.t = 60  # READ_COMMIT_S later a read commits what is pending
+    assert m.published_energy_wh() == 800 and m.published_energy_wh(True) == 300
+    m.consume(-500)
+    m.consume(100)
+    assert m.published_energy_wh() == 800 and m.published_energy_wh(True) == 300
+    again = f.new_meter(store=store)  # a power cut now: what the registers showed
+    assert again.account.consumed_wh == 800 and again.account.exported_wh == 300
