@@ -52,9 +52,9 @@ class App:
         self.eventlog = EventLog(fs, data_dir + "/events", EVENT_CAPACITY)
         self.store = StateStore(fs, data_dir + "/meter")
         meter_config = prov.value(provision, "meter")
+        # the tariffs' local time is the wall clock (the COSEM clock's deviation is 0)
         self.meter = Meter(meter_config, self.store, prov.sts_state(provision), clock, relay,
-                           display, self.eventlog)
-        self.meter.localtime = wallclock  # local time for tariffs: the clock's deviation is 0
+                           display, self.eventlog, wallclock)
         self.keypad = kp.Keypad(self.meter, display, meter_config.get("keypad"))
         self.server = dlms_server(
             self.meter, prov.dlms_config(provision, random_bytes),

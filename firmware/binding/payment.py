@@ -7,8 +7,8 @@
 #
 # Date-times here are the meter's local time, which is the COSEM clock's time
 # (deviation 0; docs/payment.md).
-# Writes and methods go through Meter.change_payment: checked by
-# meter.payment (ValueError -> other-reason, nothing changed), then committed.
+# Writes and methods go through Meter.change: checked by meter.payment
+# (ValueError -> other-reason, nothing changed), then committed.
 from compat import const
 from dlms import axdr, cosem_time
 from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, R1W2, MANAGEMENT,
@@ -50,7 +50,7 @@ def objects(meter):
         (20, ACTIVITY_CALENDAR, me, "ActivityCalendar", (meter,)),
         (11, SPECIAL_DAYS, me, "SpecialDays", (meter,)),
         (1, CURRENT_TARIFF, oc, "Data",
-         (lambda c: (axdr.UNSIGNED, meter.payment.rate(meter.local_now())), R1)),
+         (lambda c: (axdr.UNSIGNED, meter.payment.rate()), R1)),
         (3, ACTIVE_ENERGY_EXPORT, oc, "Register",
          (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.published_energy_wh(True) & 0xFFFFFFFF),
           0, 30, R1)),
@@ -75,11 +75,11 @@ def objects(meter):
 def _change(meter, f):
     """A setting or method: f(payment copy, account copy) (None or events),
     committed by the meter; bad input -> other-reason, nothing changed."""
-    def step(p, a):
+    def step(a, p):
         ev = f(p, a)
         return ev if ev is not None else ()
     try:
-        done = meter.change_payment(step)
+        done = meter.change(step)
     except ValueError:
         raise AccessError(OTHER_REASON)
     if not done:  # the meter is in a fault: nothing is changed

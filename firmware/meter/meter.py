@@ -4,8 +4,8 @@
 # Injected: config (dict), store (store.state.StateStore), sts_state (the
 # factory StsState, used when the store is empty), clock (callable -> seconds,
 # monotonic while powered), relay (object with set(closed)), display (object
-# with show(text)), eventlog (store.eventlog.EventLog); `localtime` (set by
-# app.App: callable -> local seconds since 2000, or None) for tariffs.
+# with show(text)), eventlog (store.eventlog.EventLog), localtime (callable
+# -> local seconds since 2000, or None: the tariffs' time, meter.payment).
 #
 # Atomicity (issue 4 item 3): one StateStore.commit() carries the STS state
 # (keys, TID memory), the account (credit), the CTS record, the commanded relay
@@ -71,7 +71,8 @@ class StateError(Exception):
 
 
 class Meter:
-    def __init__(self, config, store, sts_state, clock, relay, display=None, eventlog=None):
+    def __init__(self, config, store, sts_state, clock, relay, display=None, eventlog=None,
+                 localtime=None):
         self.config = config = config or {}
         self.store = store
         self.clock = clock
@@ -89,11 +90,10 @@ class Meter:
             from sts import effect
             self.effect = effect
         self.account = ac.Account(config.get("account"))
-        self.localtime = None  # callable -> local seconds since 2000 (tariffs, friendly credit)
         self.payment = None  # meter.payment.Payment when configured (docs/payment.md)
         if config.get("payment"):
             from meter.payment import Payment
-            self.payment = Payment(config["payment"], self.account.metered >= 4)
+            self.payment = Payment(config["payment"], self.account.metered >= 4, localtime)
         self.cts = ctsmod.Cts(_get(config, "cts_limit_s"), _get(config, "cts_persist_s"))
         self.sts = sts_state
         self.control_state = rp.CONNECTED
@@ -319,7 +319,7 @@ class Meter:
         a, p = self.account, self.payment
         return rp.decide(self.control_state, self.control_mode, self.cts.ended(),
                          self.tamper_opens and a.tamper, a.power_tripped(now),
-                         a.out_of_credit() and (p is None or not p.friendly_now(self.local_now())),
+                         a.out_of_credit() and (p is None or not p.friendly_now()),
                          self.fault)
 
     def _update_relay(self, now, queue):
@@ -377,8 +377,7 @@ class Meter:
                 from sts.processor import process
             d = retry_on_memory(process, self.sts, text, None, self.sts_settings)
             code, info, change, events = token_entry.outcome(d, self.account, self.effect,
-                                                             source == vocab.KEYPAD, self.payment,
-                                                             self.local_now())
+                                                             source == vocab.KEYPAD, self.payment)
         finally:
             unload(*loads)
         if change is None:  # rejected, or a test token: only the result is remembered
@@ -408,7 +407,7 @@ class Meter:
         if self.payment is None:
             self.account.consume(wh)
         else:
-            self.payment.consume(self.account, wh, self.local_now())
+            self.payment.consume(self.account, wh)
         if wh < 0:
             self.uncommitted_x -= wh
         self.uncommitted_wh += wh if wh > 0 else -wh
@@ -471,7 +470,7 @@ class Meter:
         elif self.uncommitted_wh and now - self.last_commit_s >= self.commit_interval_s:
             self._save(now)
         if self.payment is not None and not self.fault:
-            self.payment.tick(self)  # collections and tariff steps due (change_payment)
+            self.payment.tick(self)  # collections and tariff steps due (change)
         self._update_relay(now, False)
 
     def power_down(self):
@@ -540,45 +539,38 @@ class Meter:
             return
         self._transact(self.clock(), {"keypad_lock": [rejects, remaining_s]}, ())
 
+    def change(self, f):
+        """A change of the account, and of the payment when there is one
+        (emergency credit, payment mode, meter.payment's collections, DLMS
+        settings and charge methods): f(account copy, payment copy or None)
+        changes the copies and returns their events, or None when nothing
+        changed, or raises ValueError for bad input (nothing changes); the
+        copies are committed with the events (_transact). False in a fault."""
+        if self.fault:
+            return False
+        a, p = self.account.copy(), self.payment
+        c = {"account": a}
+        if p is not None:
+            p = c["payment"] = p.copy()
+        events = f(a, p)
+        if events is not None:
+            self._transact(self.clock(), c, events)
+        return True
+
     def set_payment_mode(self, mode):
         """Prepayment (account.PREPAYMENT) or post-payment (POSTPAYMENT),
-        e.g. from the DLMS Account object; committed. Returns True if valid."""
-        if self.fault or (mode != ac.PREPAYMENT and mode != ac.POSTPAYMENT):
-            return False
+        e.g. from the DLMS Account object; committed with an event. Returns
+        True if valid."""
         old = self.account.payment_mode
-        if mode != old:
-            a = self.account.copy()
+
+        def f(a, p):
             a.payment_mode = mode
-            self._transact(self.clock(), {"account": a}, ((vocab.EV_PAYMENT_MODE, mode, old),))
-        return True
-
-    def local_now(self):
-        """Local time (seconds since 2000) or None when the meter has no clock."""
-        f = self.localtime
-        return f() if f is not None else None
-
-    def change_payment(self, f):
-        """A payment step (meter.payment: a collection, a DLMS setting or
-        charge method): f(payment, account) changes the copies it is given
-        and returns their events, or None when nothing changed, or raises
-        ValueError for bad input (then nothing changes); the copies are
-        committed with the events. False when the meter has no payment
-        configuration or is in a fault."""
-        if self.fault or self.payment is None:
-            return False
-        p, a = self.payment.copy(), self.account.copy()
-        events = f(p, a)
-        if events is not None:
-            self._transact(self.clock(), {"payment": p, "account": a}, events)
-        return True
+            return ((vocab.EV_PAYMENT_MODE, mode, old),) if mode != old else None
+        return (mode == ac.PREPAYMENT or mode == ac.POSTPAYMENT) and self.change(f)
 
     def invoke_emergency_credit(self):
-        if self.fault or self.cts.ended() or not self.account.ec_invokable():
-            return False
-        a = self.account.copy()
-        a.invoke_ec()
-        self._transact(self.clock(), {"account": a}, ((vocab.EV_EMERGENCY_CREDIT, a.ec_amount, 0),))
-        return True
+        return not self.cts.ended() and self.account.ec_invokable() and self.change(
+            lambda a, p: a.invoke_ec() and ((vocab.EV_EMERGENCY_CREDIT, a.ec_amount, 0),))
 
     # --- CTS test mode ----------------------------------------------------------------------
     def cts_enter(self, uut, by_short_code=False):

@@ -3,10 +3,11 @@
 # consumption blocks, the monthly free allocation, friendly credit periods
 # and export. Loaded only when the meter is configured with "payment".
 #
-# Pure: the Meter passes its Account and the local time (seconds since
-# 2000-01-01 00:00 local, or None while it is not known) and commits what
-# changed (Meter._transact for collections and settings, the metering
-# commits for consumption). A change is worked out on a copy().
+# Pure: the Meter passes its Account; the local time (seconds since
+# 2000-01-01 00:00 local) comes from the injected `clock` (None, or a clock
+# that returns None: not known) or is given; the Meter commits what changed
+# (Meter.change for collections and settings, the metering commits
+# for consumption). A change is worked out on a copy().
 #
 # Order at each step (docs/payment.md "Order of deductions"):
 #   consumption: the free allocation first, then every consumption charge on
@@ -25,11 +26,13 @@ from meter import charges as ch
 class Payment:
     """config: the "payment" part of the meter configuration (docs/payment.md
     "Configuration"); currency: the account meters money (credit register 4),
-    which charges need. Bad configuration raises ValueError."""
+    which charges need; clock: callable -> local seconds since 2000 (or
+    None). Bad configuration raises ValueError."""
 
-    def __init__(self, config=None, currency=True):
+    def __init__(self, config=None, currency=True, clock=None):
         c = config or {}
         self.currency = currency
+        self.clock = clock
         self.charges = [ch.Charge(x) for x in c.get("charges", ())]
         if self.charges and not currency:
             raise ValueError("payment: charges need a currency account (credit_register 4)")
@@ -122,15 +125,21 @@ class Payment:
     def copy(self):
         """An independent copy (settings are replaced, never changed in place,
         so the copy may share them)."""
-        p = Payment(None, self.currency)
+        p = Payment(None, self.currency, self.clock)
         p.load_record(self.to_record())
         p.next_due = self.next_due
         return p
 
     # --- what applies now -----------------------------------------------------------
-    def rate(self, t):
+    def now(self):
+        """The local time, or None when it is not known."""
+        return self.clock() if self.clock is not None else None
+
+    def rate(self, t=None):
         """The tariff rate (activity calendar script selector) at local time
-        t; 1 without a calendar or a time."""
+        t (default now); 1 without a calendar or a time."""
+        if t is None:
+            t = self.now()
         if self.calendar is None or t is None:
             return 1
         from meter import calendar
@@ -144,10 +153,13 @@ class Payment:
                 b += 1
         return b
 
-    def friendly_now(self, t):
-        """True in a friendly credit period: the relay is not opened for lack
-        of credit (nights, whole weekdays, the special days as holidays)."""
+    def friendly_now(self, t=None):
+        """True in a friendly credit period (at local time t, default now):
+        the relay is not opened for lack of credit (nights, whole weekdays,
+        the special days as holidays)."""
         f = self.friendly
+        if f is not None and t is None:
+            t = self.now()
         if f is None or t is None:
             return False
         day = t // 86400
@@ -180,9 +192,9 @@ class Payment:
             b += 1
         return out
 
-    def consume(self, account, wh, t):
-        """wh of import at local time t (negative: export): free allocation,
-        then priced. Returns the units deducted."""
+    def consume(self, account, wh, t=None):
+        """wh of import at local time t (default now; negative: export): free
+        allocation, then priced. Returns the units deducted."""
         if wh <= 0:
             return self.export(account, -wh, t)
         account.consumed_wh += wh
@@ -196,7 +208,7 @@ class Payment:
         priced = [c for c in self.charges if c.type == ch.CONSUMPTION and c.unit[0] == ch.IMPORT]
         if not priced:  # no tariff: the account's own (100 Wh a unit, or its flat rate)
             return account.draw(bill)
-        rate = self.rate(t)
+        rate = self.rate(t)  # t None: now
         segs = self._segments(start, bill)
         units = 0
         for c in priced:
@@ -207,7 +219,7 @@ class Payment:
         account.deduct(units)
         return units
 
-    def export(self, account, wh, t):
+    def export(self, account, wh, t=None):
         """wh of export at local time t: registered, and credited by the
         consumption charges on export (a negative price). Returns the units
         deducted (negative: credited)."""
@@ -222,13 +234,16 @@ class Payment:
         account.deduct(units)
         return units
 
-    def on_credit(self, account, register, units, t, events):
-        """A credit token of `units` for `register` at local time t: when it
-        is the account's currency register, the payment charges take their
-        share, by priority (events appended). Returns the units taken."""
+    def on_credit(self, account, register, units, events, t=None):
+        """A credit token of `units` for `register` (at local time t, default
+        now): when it is the account's currency register, the payment charges
+        take their share, by priority (events appended). Returns the units
+        taken."""
         taken = 0
         if register != account.metered or register < 4:
             return 0
+        if t is None:
+            t = self.now()
         for i in self._by_priority():
             take = self.charges[i].from_payment(units - taken, t)
             if take:
@@ -256,19 +271,19 @@ class Payment:
 
     def tick(self, meter):
         """From Meter.tick: when something is due, periodic() on copies,
-        committed in one Meter.change_payment (a storage failure leaves
-        everything as it was: tried again at a later tick)."""
-        t = meter.local_now()
+        committed in one Meter.change (a storage failure leaves everything
+        as it was: tried again at a later tick)."""
+        t = self.now()
         if t is None or t < self.next_due:
             return
         due = [0]
 
-        def step(p, a):
+        def step(a, p):
             changed, events = p.periodic(a, t)
             due[0] = p.next_due
             return events if changed else None
         try:
-            meter.change_payment(step)
+            meter.change(step)
         except (OSError, MemoryError):
             return
         self.next_due = due[0]  # this object, if the change did not replace it

@@ -38,7 +38,7 @@ def run(m, code):
         text = m.cts_text()
     elif code == SC_TARIFF:
         p = m.payment
-        text = "Tariff %d Blk %d" % (p.rate(m.local_now()), p.block()) if p else "Tariff flat"
+        text = "Tariff %d Blk %d" % (p.rate(), p.block()) if p else "Tariff flat"
     elif code == SC_DEBT:
         a, p = m.account, m.payment
         c = a.credit[a.metered]

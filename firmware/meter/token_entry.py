@@ -5,11 +5,11 @@ import vocab
 from meter import account as ac
 
 
-def outcome(d, account, E, keypad, payment=None, t=None):
+def outcome(d, account, E, keypad, payment=None):
     """d: the sts.processor Decision; account: the meter's Account (not
     changed); E: the sts.effect module; keypad: entered on the keypad;
-    payment: the meter's meter.payment.Payment (not changed) or None, t the
-    local time (its payment charges take their share of a currency credit).
+    payment: the meter's meter.payment.Payment (not changed) or None (its
+    payment charges take their share of a currency credit).
     Returns (result code, info, change, events): change is None when nothing
     is kept (a rejected token, a class 1 test token), else the Meter
     attributes to commit; events are (code, a, b)."""
@@ -24,7 +24,7 @@ def outcome(d, account, E, keypad, payment=None, t=None):
     a = account.copy()
     p = payment.copy() if payment is not None else None
     events = []
-    r = _apply(a, d.effect, d.state, info, events, E, p, t)
+    r = _apply(a, d.effect, d.state, info, events, E, p)
     if r != vocab.ACCEPT:  # overflow / unsupported / range
         return r, info, None, ((vocab.EV_TOKEN_REJECTED, r, tid),)
     if d.state is None and not info.get("changed"):  # class 1 test token: nothing to keep
@@ -40,7 +40,7 @@ def outcome(d, account, E, keypad, payment=None, t=None):
     return code, info, change, events
 
 
-def _apply(a, e, new_state, info, events, E, p, t):
+def _apply(a, e, new_state, info, events, E, p):
     """Applies an effect to the account copy `a` (and payment copy `p`).
     Returns ACCEPT, OVERFLOW, FUNCTION or RANGE (then the copies are dropped)."""
     if e is None:
@@ -50,7 +50,7 @@ def _apply(a, e, new_state, info, events, E, p, t):
     info["changed"] = k != E.TEST
     if k == E.CREDIT:
         # a currency payment: the payment charges take their share first (docs/payment.md)
-        units = e.value - (p.on_credit(a, e.register, e.value, t, events) if p else 0)
+        units = e.value - (p.on_credit(a, e.register, e.value, events) if p else 0)
         r = a.add_credit(e.register, units)
         if r == ac.OVERFLOW:
             return vocab.OVERFLOW

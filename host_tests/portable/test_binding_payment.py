@@ -35,7 +35,7 @@ def made(m):
 
 def meter():
     m = f.new_meter(config=PAY)
-    m.localtime = lambda: MON
+    m.payment.clock = lambda: MON
     m.tick()
     return m
 

@@ -201,18 +201,18 @@ def test_debt_recovery_at_20_percent_of_each_purchase():
     a = ac.Account(CURRENCY)
     ev = []
     # 200.00: 40.00 to the debt, 160.00 credited
-    assert p.on_credit(a, 4, 20000000, 5, ev) == 4000000
+    assert p.on_credit(a, 4, 20000000, ev, 5) == 4000000
     assert ev == [(vocab.EV_CHARGE_COLLECTED, 1, 4000000)] and p.charges[0].remaining == 11000000
     # 123.45: 20 % = 24.69
-    assert p.on_credit(a, 4, 12345000, 6, ev) == 2469000
+    assert p.on_credit(a, 4, 12345000, ev, 6) == 2469000
     # 0.00007: 20 % of 7 units = 1.4 -> 1 unit (the debt share is rounded down)
-    assert p.on_credit(a, 4, 7, 7, ev) == 1
+    assert p.on_credit(a, 4, 7, ev, 7) == 1
     # a kWh credit (register 0) is not a payment: nothing taken
-    assert p.on_credit(a, 0, 1000, 7, ev) == 0
+    assert p.on_credit(a, 0, 1000, ev, 7) == 0
     # 500.00 would give 100.00 but only 85.30999 remain: that much, then nothing
-    assert p.on_credit(a, 4, 50000000, 8, ev) == 8530999
+    assert p.on_credit(a, 4, 50000000, ev, 8) == 8530999
     assert p.charges[0].remaining == 0 and p.debt() == 0
-    assert p.on_credit(a, 4, 10000000, 9, ev) == 0 and len(ev) == 4
+    assert p.on_credit(a, 4, 10000000, ev, 9) == 0 and len(ev) == 4
     assert p.charges[0].paid == 15000000
 
 
@@ -220,7 +220,7 @@ def test_emergency_credit_repaid_and_debt_recovered_by_one_token():
     # currency meter with emergency credit 20.00 and the 20 % debt recovery.
     m = f.new_meter(config={"account": dict(CURRENCY, ec_amount=2000000, low_credit=500000),
                             "payment": {"charges": [DEBT]}})
-    m.localtime = lambda: at(2026, 3, 2, 12)
+    m.payment.clock = lambda: at(2026, 3, 2, 12)
     assert m.enter_token(f.make(0, 4, 1, 300000), vocab.REMOTE)[0] == vocab.ACCEPT
     # 3.00 paid: 0.60 to the debt, 2.40 credited
     assert m.account.credit[4] == 240000 and m.payment.charges[0].remaining == 14940000
@@ -276,7 +276,7 @@ def test_friendly_credit_keeps_the_relay_closed():
     t = [at(2026, 3, 20, 17, 30)]  # Friday 17:30
     m = f.new_meter(config={"account": CURRENCY, "payment": {
         "calendar": CALENDAR, "special_days": sd, "friendly": [1080, 360, 0x60, True]}})
-    m.localtime = lambda: t[0]
+    m.payment.clock = lambda: t[0]
     assert m.account.credit[4] == 0 and not m.relay.closed  # out of credit, not friendly
     t[0] = at(2026, 3, 20, 18)
     m.tick()
@@ -300,7 +300,7 @@ def test_a_charge_never_disconnects_in_a_friendly_period():
     t = [at(2026, 3, 31, 23)]
     m = f.new_meter(config={"account": CURRENCY, "payment": {
         "charges": [STANDING], "friendly": [1080, 360, 0, False]}})
-    m.localtime = lambda: t[0]
+    m.payment.clock = lambda: t[0]
     m.enter_token(f.make(0, 4, 1, 5000000), vocab.REMOTE)  # 50.00
     m.tick()
     assert m.relay.closed
@@ -357,7 +357,7 @@ def test_meter_commits_collections_once():
     t = [at(2026, 3, 31, 23)]
     store = f.Store()
     m = f.new_meter(store=store, config={"account": CURRENCY, "payment": {"charges": [STANDING]}})
-    m.localtime = lambda: t[0]
+    m.payment.clock = lambda: t[0]
     m.enter_token(f.make(0, 4, 1, 10000000), vocab.REMOTE)
     m.tick()
     t[0] = at(2026, 4, 1, 0, 0, 1)
@@ -367,7 +367,7 @@ def test_meter_commits_collections_once():
     except f.PowerCut:
         pass
     m = f.new_meter(store=store, config={"account": CURRENCY, "payment": {"charges": [STANDING]}})
-    m.localtime = lambda: t[0]
+    m.payment.clock = lambda: t[0]
     assert m.account.credit[4] == 10000000  # not collected
     m.tick()
     m.tick()
@@ -398,7 +398,7 @@ def test_short_codes_show_tariff_block_debt_and_free_allocation():
     d = f.Display()
     m = f.new_meter(config={"account": CURRENCY, "payment": {
         "calendar": CALENDAR, "blocks": [100000], "charges": [ENERGY, DEBT], "free_wh": 50000}})
-    m.localtime = lambda: at(2026, 3, 2, 8)
+    m.payment.clock = lambda: at(2026, 3, 2, 8)
     m.tick()
     pad = kp.Keypad(m, d)
 

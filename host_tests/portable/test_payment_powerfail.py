@@ -42,7 +42,7 @@ class PayRig(Rig):
         store = StateStore(self.fs, "/m" + self.name)
         log = EventLog(self.fs, "/e" + self.name, 12)
         m = Meter(PAY_CFG, store, f.StsState(DRN), self.clock, f.Relay(), f.Display(), log)
-        m.localtime = lambda: self.local
+        m.payment.clock = lambda: self.local
         return m
 
     def check(self, m, durable, pending=None):
