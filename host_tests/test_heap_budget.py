@@ -34,6 +34,9 @@ LAZY_FEATURES = {
     "COSEM objects made on first access (all but the Association LN and the token gateway)": (
         "dlms.obj_common", "binding.meter_objects", "dlms.cosem_time"),
     "STS attributes object (0.128.96.51.0.255)": ("binding.sts_attributes", "meter.sts_status"),
+    "payment: tariffs, charges, TOU calendar (only with \"payment\", docs/payment.md)": (
+        "meter.payment", "meter.charges", "meter.calendar", "binding.payment"),
+    "keypad short codes": ("meter.short_codes",),
     "unloaded after the build (app.App)": ("provision", "store.codec_read", "dlms.obis"),
     "unloaded after a token (meter.meter)": (
         "meter.token_entry", "sts.processor", "sts.token", "sts.digits", "sts.crc", "sts.amount",
