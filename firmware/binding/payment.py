@@ -175,6 +175,11 @@ def unit_charge_in(v):
     return [commodity, cs, ps, rows]
 
 
+# the writable Charge attributes: meter.charges.Charge fields
+_FIELDS = {3: "type", 4: "priority", 5: "unit", 6: "passive", 7: "activation", 8: "period",
+           9: "config", 13: "proportion"}
+
+
 class Charge(CosemObject):
     """Class 113 version 0: charge `i` of the meter's payment (meter.charges).
     Settings R1W2; methods 1 update_unit_charge (the passive one), 2
@@ -221,30 +226,19 @@ class Charge(CosemObject):
         _change(self.meter, step)
 
     def write(self, attr, value, ctx):
-        if attr == 3:
-            n = expect_int(value)
-            self._set(lambda c: setattr(c, "type", n))
-        elif attr == 4:
-            n = expect_int(value)
-            self._set(lambda c: setattr(c, "priority", n))
-        elif attr in (5, 6):
-            u = unit_charge_in(value)
-            self._set(lambda c: setattr(c, "unit" if attr == 5 else "passive", ch.check_unit(u)))
-        elif attr == 7:
-            t = local_seconds(value)
-            self._set(lambda c: setattr(c, "activation", t))
-        elif attr == 8:
-            n = _uint(value)
-            self._set(lambda c: setattr(c, "period", n))
-        elif attr == 9:
-            b = expect(value, _BIT_STRING)[1]
-            n = ((b[0] >> 7) & 1) | ((b[0] >> 5) & 2) if b else 0
-            self._set(lambda c: setattr(c, "config", n))
-        elif attr == 13:
-            n = _uint(value)
-            self._set(lambda c: setattr(c, "proportion", n))
-        else:
+        name = _FIELDS.get(attr)
+        if name is None:
             raise AccessError(OTHER_REASON)
+        if attr in (5, 6):
+            v = unit_charge_in(value)
+        elif attr == 7:
+            v = local_seconds(value)
+        elif attr == 9:  # b0 percentage based, b1 continuous
+            b = expect(value, _BIT_STRING)[1]
+            v = ((b[0] >> 7) & 1) | ((b[0] >> 5) & 2) if b else 0
+        else:
+            v = _uint(value)
+        self._set(lambda c: setattr(c, name, ch.check_unit(v) if attr in (5, 6) else v))
 
     def invoke(self, method, param, ctx):
         if method == 1:
