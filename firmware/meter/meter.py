@@ -91,9 +91,13 @@ class Meter:
             self.effect = effect
         self.account = ac.Account(config.get("account"))
         self.payment = None  # meter.payment.Payment when configured (docs/payment.md)
+        bad = False
         if config.get("payment"):
             from meter.payment import Payment
-            self.payment = Payment(config["payment"], self.account.metered >= 4, localtime)
+            try:
+                self.payment = Payment(config["payment"], self.account.metered >= 4, localtime)
+            except ValueError:  # a bad tariff: no service until the meter is provisioned again
+                bad = True
         self.cts = ctsmod.Cts(_get(config, "cts_limit_s"), _get(config, "cts_persist_s"))
         self.sts = sts_state
         self.control_state = rp.CONNECTED
@@ -122,6 +126,8 @@ class Meter:
         self._load(now)
         self.low_credit = self.account.low_credit()  # logged when it starts, not per boot
         self._log_now(now, vocab.EV_POWER_UP, 0, 0)
+        if bad:
+            self.set_fault(vocab.AT_PROVISION)
         self._update_relay(now, False)
 
     # --- persistence -------------------------------------------------------------

@@ -431,3 +431,19 @@ def test_published_registers_never_above_what_a_power_cut_leaves():
     assert m.published_energy_wh() == 800 and m.published_energy_wh(True) == 300
     again = f.new_meter(store=store)  # a power cut now: what the registers showed
     assert again.account.consumed_wh == 800 and again.account.exported_wh == 300
+
+
+def test_a_bad_tariff_configuration_is_a_provisioning_fault():
+    # the meter starts (no crash loop), in the safe state: relay open, tokens refused,
+    # the fault on the display and in the log; its stored state is not touched
+    store = f.Store()
+    m = f.new_meter(store=store, config={"account": CURRENCY})
+    m.enter_token(f.make(0, 4, 1, 500000), vocab.REMOTE)
+    before = store.commits
+    m = f.new_meter(store=store, config={"account": CURRENCY, "payment": {"blocks": [5, 1]}})
+    assert m.fault == vocab.FAULT_STATE and not m.relay.closed
+    assert m.display.text == vocab.fault_display(vocab.FAULT_STATE)
+    assert m.enter_token(f.make(0, 4, 2, 500000), vocab.REMOTE)[0] == vocab.LOCKOUT
+    assert (vocab.EV_FAULT, vocab.FAULT_STATE, vocab.AT_PROVISION) in [
+        (e[2], e[3], e[4]) for e in m.eventlog.entries()]
+    assert store.commits == before and store.data["acct"]["c"][4] == 500000
