@@ -56,30 +56,28 @@ def objects(meter):
           0, 30, R1)),
         (1, BLOCKS, oc, "Data",
          (lambda c: (axdr.ARRAY, [(axdr.DOUBLE_LONG_UNSIGNED, b) for b in meter.payment.blocks]),
-          R1W2, lambda c, v: _change(meter, lambda p, a: p.set_blocks(
+          R1W2, lambda c, v: _change(meter, lambda p: p.set_blocks(
               [_uint(x) for x in expect(v, axdr.ARRAY)])))),
         (1, BLOCK_STATUS, oc, "Data", (lambda c: (axdr.STRUCTURE, [
             (axdr.UNSIGNED, meter.payment.block()),
             (axdr.DOUBLE_LONG_UNSIGNED, meter.payment.block_wh & 0xFFFFFFFF)]), R1)),
         (1, FREE_ALLOCATION, oc, "Data",
          (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.payment.free_wh), R1W2,
-          lambda c, v: _change(meter, lambda p, a: p.set_free(_uint(v))))),
+          lambda c, v: _change(meter, lambda p: p.set_free(_uint(v))))),
         (1, FREE_LEFT, oc, "Data",
          (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.payment.free_left), R1)),
         (1, FRIENDLY, oc, "Data", (lambda c: _friendly(meter.payment.friendly), R1W2,
-                                   lambda c, v: _change(meter, lambda p, a: p.set_friendly(
+                                   lambda c, v: _change(meter, lambda p: p.set_friendly(
                                        _friendly_in(v))))),
     ]
 
 
 def _change(meter, f):
-    """A setting or method: f(payment copy, account copy) (None or events),
-    committed by the meter; bad input -> other-reason, nothing changed."""
-    def step(a, p):
-        ev = f(p, a)
-        return ev if ev is not None else ()
+    """A setting or method: f(payment copy) changes it (returns its events or
+    None), committed by the meter (Meter.change); bad input -> other-reason,
+    nothing changed."""
     try:
-        done = meter.change(step)
+        done = meter.change(lambda a, p: f(p) or ())
     except ValueError:
         raise AccessError(OTHER_REASON)
     if not done:  # the meter is in a fault: nothing is changed
@@ -219,7 +217,7 @@ class Charge(CosemObject):
     def _set(self, f):
         i = self.i
 
-        def step(p, a):
+        def step(p):
             c = p.charges[i]
             f(c)
             c.check()
@@ -238,7 +236,10 @@ class Charge(CosemObject):
             v = ((b[0] >> 7) & 1) | ((b[0] >> 5) & 2) if b else 0
         else:
             v = _uint(value)
-        self._set(lambda c: setattr(c, name, ch.check_unit(v) if attr in (5, 6) else v))
+        if attr == 5:  # the carried fraction follows the new scales
+            self._set(lambda c: c.set_unit(ch.check_unit(v)))
+        else:
+            self._set(lambda c: setattr(c, name, ch.check_unit(v) if attr == 6 else v))
 
     def invoke(self, method, param, ctx):
         if method == 1:
@@ -346,7 +347,7 @@ class ActivityCalendar(CosemObject):
         if attr == 10:
             t = local_seconds(value)
 
-            def f(p, a):
+            def f(p):
                 if t >= 0:
                     from meter import calendar
                     calendar.check(p.passive or ())  # complete and consistent now
@@ -356,10 +357,10 @@ class ActivityCalendar(CosemObject):
         if not 6 <= attr <= 9:
             raise AccessError(OTHER_REASON)
         v = calendar_part_in(attr - 6, value)
-        _change(self.meter, lambda p, a: p.set_passive(attr - 6, v))
+        _change(self.meter, lambda p: p.set_passive(attr - 6, v))
 
     def invoke(self, method, param, ctx):
-        _change(self.meter, lambda p, a: p.activate_calendar() or
+        _change(self.meter, lambda p: p.activate_calendar() or
                 [(vocab.EV_TARIFF_ACTIVATED, 0, 0)])
         return None
 
@@ -399,14 +400,14 @@ class SpecialDays(CosemObject):
 
     def write(self, attr, value, ctx):
         entries = [_special_in(e) for e in expect(value, axdr.ARRAY)]
-        _change(self.meter, lambda p, a: p.set_special(entries))
+        _change(self.meter, lambda p: p.set_special(entries))
 
     def invoke(self, method, param, ctx):
         if method == 1:
             e = _special_in(param)
-            _change(self.meter, lambda p, a: p.set_special(
+            _change(self.meter, lambda p: p.set_special(
                 [x for x in p.special if x[0] != e[0]] + [e]))
         else:
             n = expect_int(param)
-            _change(self.meter, lambda p, a: p.set_special([x for x in p.special if x[0] != n]))
+            _change(self.meter, lambda p: p.set_special([x for x in p.special if x[0] != n]))
         return None

@@ -110,16 +110,20 @@ class Charge:
          c.paid, c.last, c.last_amount, c.remaining, c.rem) = r
         return c
 
-    def activate(self):
-        """The passive unit charge becomes the active one (attribute 7 time,
-        method 2). The carried fraction is rescaled to the new scales
-        (truncated toward zero: less than one unit)."""
+    def set_unit(self, unit):
+        """A new active unit charge. The carried fraction is rescaled to its
+        scales (truncated toward zero: less than one unit)."""
         old = scaling(self.unit)[1]
-        self.unit = self.passive
-        self.activation = -1
-        new = scaling(self.unit)[1]
+        self.unit = unit
+        new = scaling(unit)[1]
         if old != new:
             self.rem = _trunc(self.rem * new, old)
+
+    def activate(self):
+        """The passive unit charge becomes the active one (attribute 7 time,
+        method 2)."""
+        self.set_unit(self.passive)
+        self.activation = -1
 
     def settle(self, num, t=None):
         """Collect num / denominator units (num already multiplied out),

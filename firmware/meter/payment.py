@@ -30,31 +30,36 @@ class Payment:
     None). Bad configuration raises ValueError."""
 
     def __init__(self, config=None, currency=True, clock=None):
-        c = config or {}
         self.currency = currency
         self.clock = clock
-        self.charges = [ch.Charge(x) for x in c.get("charges", ())]
-        if self.charges and not currency:
-            raise ValueError("payment: charges need a currency account (credit_register 4)")
         self.calendar = None
         self.passive = None  # the passive calendar, active from cal_activation (local s)
         self.cal_activation = -1
         self.special = []
-        if c.get("calendar"):
-            self.set_calendar(c["calendar"])
-        if c.get("special_days"):
-            self.set_special(c["special_days"])
-        self.bill_day = c.get("bill_day", 1)
-        if not 1 <= self.bill_day <= 28:
-            raise ValueError("payment: bill_day 1..28")
-        self.set_blocks(c.get("blocks", ()))
-        self.set_free(c.get("free_wh", 0))
-        self.set_friendly(c.get("friendly"))
+        try:
+            self._configure(config or {})
+        except (TypeError, KeyError, IndexError, AttributeError):
+            raise ValueError("payment: not a configuration (docs/payment.md)")
         # state
         self.period = -1  # billing period (months since 2000-01), -1 until the time is known
         self.block_wh = 0  # consumption in this billing period (blocks)
         self.free_left = 0  # free allocation left this period, Wh
         self.next_due = 0  # RAM: local time of the next periodic step
+
+    def _configure(self, c):
+        self.charges = [ch.Charge(x) for x in c.get("charges", ())]
+        if self.charges and not self.currency:
+            raise ValueError("payment: charges need a currency account (credit_register 4)")
+        if c.get("calendar"):
+            self.set_calendar(c["calendar"])
+        if c.get("special_days"):
+            self.set_special(c["special_days"])
+        self.bill_day = int(c.get("bill_day", 1))
+        if not 1 <= self.bill_day <= 28:
+            raise ValueError("payment: bill_day 1..28")
+        self.set_blocks(c.get("blocks", ()))
+        self.set_free(int(c.get("free_wh", 0)))
+        self.set_friendly(c.get("friendly"))
 
     # --- settings (each checked: ValueError and nothing changed) ---------------
     def set_calendar(self, cal):

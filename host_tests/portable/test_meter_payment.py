@@ -337,6 +337,7 @@ def test_bad_configuration_is_refused():
         {"blocks": [200, 100]},
         {"bill_day": 29},
         {"friendly": [1440, 0, 0, False]},
+        {"friendly": 5}, {"charges": [7]}, {"free_wh": None}, {"calendar": ["x"]},
     )
     for c in bad:
         try:
@@ -447,3 +448,16 @@ def test_a_bad_tariff_configuration_is_a_provisioning_fault():
     assert (vocab.EV_FAULT, vocab.FAULT_STATE, vocab.AT_PROVISION) in [
         (e[2], e[3], e[4]) for e in m.eventlog.entries()]
     assert store.commits == before and store.data["acct"]["c"][4] == 500000
+
+
+def test_a_new_unit_charge_takes_the_carried_fraction_over():
+    # 1 Wh at 1.2345 a kWh (scales -3, 1: denominator 100): 123 collected, 45 carried;
+    # the new unit charge 1.234 a kWh has scales -3, 2 (denominator 10): 45/100
+    # becomes 4/10 (truncated: 0.05 of a unit is dropped, less than one unit); then
+    # 1 Wh costs 1234 / 10 = 123.4, + 0.4 carried = 123.8 -> 123, 8/10 carried
+    p = Payment({"charges": [{"unit": [ch.IMPORT, -3, 1, [[0, 12345]]]}]}, True)
+    a = ac.Account(CURRENCY)
+    assert p.consume(a, 1, 0) == 123 and p.charges[0].rem == 45
+    p.charges[0].set_unit(ch.check_unit([ch.IMPORT, -3, 2, [[0, 1234]]]))
+    assert p.charges[0].rem == 4
+    assert p.consume(a, 1, 0) == 123 and p.charges[0].rem == 8  # 1234 + 4 = 1238 / 10
