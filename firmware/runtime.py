@@ -47,8 +47,9 @@ class Runtime:
     take_wh() (hal.pulse) or None; power: callable -> W or None (then demand
     is estimated from pulses); leds: (status, relay, alarm) hal.led.Led or
     None; export: like pulse, for export energy (a bidirectional meter's
-    second pulse input; Meter.consume of negative Wh), or None; watchdog: hal.watchdog.Watchdog or None (bit 0 is the metering
-    task; boards give their other tasks bits 1, 2 ...); reset: restarts the
+    second pulse input; Meter.consume of negative Wh), or None; watchdog:
+    hal.watchdog.Watchdog or None (bit 0 is the metering task; boards give
+    their other tasks bits 1, 2 ...); reset: restarts the
     board (machine.reset) when App.work() asks for it after a firmware
     activation; None: the runtime stops with restart_requested set. ui: an
     Uptime of real time for the front panel (the App's ui_clock: keypad
