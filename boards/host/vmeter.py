@@ -75,6 +75,7 @@ import tcp_optical  # noqa: E402
 from hal import display as hdisplay, led as hled, pulse as hpulse, relay as hrelay  # noqa: E402
 from hal import watchdog as hwatchdog  # noqa: E402
 from hal.fs import FileSystem  # noqa: E402
+from meter.short_codes import cts_text  # noqa: E402
 
 CPYTHON = sys.implementation.name == "cpython"
 USAGE = """usage: vmeter.py [--port N] [--host H] [--data DIR] [--speed N] [--load W]
@@ -330,7 +331,7 @@ class Sim:
                     self.screen.text, "true" if m.relay_closed else "false", a.credit[a.metered],
                     a.available(), a.consumed_wh, a.exported_wh, self.rt.uptime.s, self.leds[0].lit,
                     self.leds[1].lit, self.leds[2].lit, self.load.watts, self.source,
-                    m.cts_text()))
+                    cts_text(m)))
 
     def command(self, line):
         """The control protocol: one command per line, one answer line."""

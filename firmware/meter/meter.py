@@ -627,9 +627,3 @@ class Meter:
                                 " LOW" if a.low_credit() and not a.out_of_credit() else "",
                                 " OFF" if self.control_state != rp.CONNECTED else "")
 
-    def cts_text(self):
-        c = self.cts
-        if c.state == ctsmod.ACTIVE:
-            r = c.remaining_s()
-            return "CTS %02d %02d:%02d" % (c.uut, r // 3600, (r % 3600) // 60)
-        return "CTS end" if c.ended() else "CTS off"

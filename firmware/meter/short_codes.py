@@ -16,6 +16,16 @@ SC_CTS_EXIT = "8800"
 SC_CTS_PREFIX = "88"  # 8801..8899: enter CTS test mode with UUT nn
 
 
+def cts_text(m):
+    """The CTS test mode state as short code 06 shows it (docs/cts.md)."""
+    from meter import cts
+    c = m.cts
+    if c.state == cts.ACTIVE:
+        r = c.remaining_s()
+        return "CTS %02d %02d:%02d" % (c.uut, r // 3600, (r % 3600) // 60)
+    return "CTS end" if c.ended() else "CTS off"
+
+
 def run(m, code):
     """Short code `code` on meter `m` (meter.meter.Meter): (display text,
     result: vocab.ACCEPT, FUNCTION when refused, FORMAT when unknown)."""
@@ -35,7 +45,7 @@ def run(m, code):
         ok = m.manual_reconnect()
         text = "Reconnect" if ok else "Refused"
     elif code == SC_CTS_STATE:
-        text = m.cts_text()
+        text = cts_text(m)
     elif code == SC_TARIFF:
         p = m.payment
         text = "Tariff %d Blk %d" % (p.rate(), p.block()) if p else "Tariff flat"
