@@ -15,11 +15,7 @@ from test_pc_tools import run
 from test_sim_e2e import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# fleet.py's --json (its live summary) comes with the fleet work of issue 16 item 2:
-# this mark goes once that is on main
-TOOLS = [pytest.param(f, marks=pytest.mark.xfail(reason="fleet --json: issue 16.2", strict=False))
-         if f == "fleet.py" else f
-         for f in sorted(os.listdir(os.path.join(ROOT, "tools"))) if f.endswith(".py")]
+TOOLS = sorted(f for f in os.listdir(os.path.join(ROOT, "tools")) if f.endswith(".py"))
 PY = sys.executable
 
 
