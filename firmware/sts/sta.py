@@ -12,7 +12,15 @@
 # array('H') per table set, built once. The S-boxes are one 32-byte table.
 # (Folding each S-box into the next Pinv would halve the lookups for 4 KB
 # more of the board's heap, which the meter needs more: docs/benchmarks.md.)
+# Where the port runs native code the rounds are sts.native's viper loop,
+# checked once against the portable one (decrypt_words_py).
 from array import array
+
+try:
+    from sts.native import sta_decrypt as _native
+except Exception:  # CPython, or no native code on this port
+    _native = None
+_native_ok = None  # whether the native loop agrees with the portable one
 
 
 def _zeros(n):
@@ -118,9 +126,26 @@ def _schedule(key):
 
 def decrypt_words(key, a, b, c, d, tables=None):
     """Decrypt the block (a, b, c, d) of 16-bit halfwords, a = bits 63..48."""
+    global _native_ok
     if tables is None:
         tables = default_tables()
     ks = _schedule(key)
+    if _native_ok is None:  # once per process: the native loop must give the portable block
+        _native_ok = _native is not None and _run_native(ks, tables, a, b, c, d) == \
+            decrypt_words_py(ks, tables, a, b, c, d)
+    if _native_ok:
+        return _run_native(ks, tables, a, b, c, d)
+    return decrypt_words_py(ks, tables, a, b, c, d)
+
+
+def _run_native(ks, tables, a, b, c, d):
+    w = array("H", (a, b, c, d))
+    _native(w, ks, tables.p, tables.s)
+    return w[0], w[1], w[2], w[3]
+
+
+def decrypt_words_py(ks, tables, a, b, c, d):
+    """The portable rounds: ks = key_schedule(key), tables a StaTables."""
     p = tables.p
     s = tables.s
     i = 0
