@@ -28,6 +28,14 @@ def test_codec_round_trip(v):
     assert codec.encode(codec.decode(enc)) == enc
 
 
+@settings(max_examples=300, deadline=None)
+@given(values, st.integers(1, 200), st.integers(0, 16), st.integers(0, 8))
+def test_codec_one_pass_with_a_size_hint_gives_the_same_bytes(v, hint, head, tail):
+    want = bytes(head) + codec.encode(v) + bytes(tail)
+    got = codec.encode(v, head, tail, hint)
+    assert isinstance(got, bytearray) and got == want
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.binary(max_size=64))
 def test_decode_random_bytes_fails_only_with_codec_error(data):

@@ -18,6 +18,8 @@ from compat import const
 MAX_DEPTH = const(16)
 MAX_SIZE = const(16384)
 
+_SLACK = const(16)  # room for growth beyond encode()'s size_hint
+
 _FALSE = const(0xF4)
 _TRUE = const(0xF5)
 _NULL = const(0xF6)
@@ -33,15 +35,26 @@ class CodecError(ValueError):
     """The value cannot be encoded, or the bytes are not a valid record."""
 
 
-def encode(value, head=0, tail=0):
+def encode(value, head=0, tail=0, size_hint=0):
     """The encoding of `value` as a bytearray, with `head` and `tail` spare
-    bytes around it (for a record header and check). Sizes first, then one
-    allocation: no buffer growth on the heap."""
+    bytes around it (for a record header and check). size_hint: the size the
+    encoding is expected to have (a store passes its last record's); when it
+    fits in that and _SLACK more, one pass writes it. Otherwise sizes first,
+    then one exact allocation: no buffer growth on the heap."""
+    if 0 < size_hint <= MAX_SIZE:
+        buf = bytearray(head + size_hint + _SLACK)
+        try:
+            end = _fill(buf, head, value, 0)
+        except IndexError:  # larger than the hint
+            pass
+        else:
+            buf[end:] = bytes(tail)
+            return buf
     n = _size(value, 0)
     if n > MAX_SIZE:
         raise CodecError("encoded record is %d bytes, limit %d" % (n, MAX_SIZE))
     buf = bytearray(head + n + tail)
-    _fill(buf, head, value)
+    _fill(buf, head, value, 0)
     return buf
 
 
@@ -62,21 +75,46 @@ def _hsize(n):
 def _sorted_keys(d):
     # RFC 8949 4.2.1: keys sorted by their encoded bytes. For uint, nint and
     # text keys that is (major type, value) and (major type, UTF-8 length,
-    # text); code-point order is UTF-8 byte order. Decorated once per key:
-    # MicroPython's sort calls a key function on every comparison.
+    # text); code-point order is UTF-8 byte order. Decorated once per key
+    # (MicroPython's sort calls a key function on every comparison): text
+    # (UTF-8 length, UTF-8, key), uint (-2, value, key), nint (-1, -1 - value, key).
     order = []
     for k in d:
         if isinstance(k, str):
-            order.append((3, len(k.encode()), k))
+            b = k.encode()
+            order.append((len(b), b, k))
+        elif k is True or k is False or not isinstance(k, int):
+            raise CodecError("map key %r is not an int or str" % (k,))
         else:
-            order.append((0, k, "") if k >= 0 else (1, -1 - k, ""))
+            order.append((-2, k, k) if k >= 0 else (-1, -1 - k, k))
     order.sort()
     return order
 
 
-def _size(v, depth):
-    if depth > MAX_DEPTH:
+# Small ints (-24..23) and short text keys have a one-byte head: the size and
+# fill loops of lists and dicts handle them inline, without a call per value
+# (most of a record). An item deeper than MAX_DEPTH is refused, as decode does.
+def _deeper(v, depth):
+    if depth >= MAX_DEPTH and len(v):
         raise CodecError("nesting deeper than %d" % MAX_DEPTH)
+
+
+def _size(v, depth):
+    if isinstance(v, dict):
+        _deeper(v, depth)
+        n = _hsize(len(v))
+        for k in v:
+            if k is True or k is False or not isinstance(k, _KEY_T):
+                raise CodecError("map key %r is not an int or str" % (k,))
+            x = v[k]
+            n += _size(k, depth + 1) + (1 if type(x) is int and -25 < x < 24 else _size(x, depth + 1))
+        return n
+    if isinstance(v, _SEQ_T):
+        _deeper(v, depth)
+        n = _hsize(len(v))
+        for x in v:
+            n += 1 if type(x) is int and -25 < x < 24 else _size(x, depth + 1)
+        return n
     if v is None or v is True or v is False:
         return 1
     if isinstance(v, int):
@@ -86,18 +124,6 @@ def _size(v, depth):
         return _hsize(n) + n
     if isinstance(v, _BYTES_T):
         return _hsize(len(v)) + len(v)
-    if isinstance(v, _SEQ_T):
-        n = _hsize(len(v))
-        for item in v:
-            n += _size(item, depth + 1)
-        return n
-    if isinstance(v, dict):
-        n = _hsize(len(v))
-        for k in v:
-            if k is True or k is False or not isinstance(k, _KEY_T):
-                raise CodecError("map key %r is not an int or str" % (k,))
-            n += _size(k, depth + 1) + _size(v[k], depth + 1)
-        return n
     raise CodecError("cannot encode a %s" % type(v).__name__)
 
 
@@ -116,7 +142,19 @@ def _head(buf, pos, major, n):
     return end
 
 
-def _fill(buf, pos, v):
+def _put(buf, pos, major, data):
+    # head and bytes; IndexError where they do not fit (a slice would grow buf)
+    n = len(data)
+    pos = _head(buf, pos, major, n)
+    if pos + n > len(buf):
+        raise IndexError
+    buf[pos:pos + n] = data
+    return pos + n
+
+
+def _fill(buf, pos, v, depth):
+    # Checks what it writes (encode may skip the size pass); IndexError when
+    # buf is too short.
     if v is None:
         buf[pos] = _NULL
         return pos + 1
@@ -126,28 +164,44 @@ def _fill(buf, pos, v):
     if v is False:
         buf[pos] = _FALSE
         return pos + 1
-    if isinstance(v, int):
+    if isinstance(v, int):  # _head refuses more than 64 bits
         return _head(buf, pos, 0x00, v) if v >= 0 else _head(buf, pos, 0x20, -1 - v)
     if isinstance(v, str):
-        v = v.encode()
-        major = 0x60
-    elif isinstance(v, _BYTES_T):
-        major = 0x40
-    elif isinstance(v, dict):
-        pos = _head(buf, pos, 0xA0, len(v))
-        for o in _sorted_keys(v):
-            k = o[2] if o[0] == 3 else (o[1] if o[0] == 0 else -1 - o[1])
-            pos = _fill(buf, pos, k)
-            pos = _fill(buf, pos, v[k])
+        return _put(buf, pos, 0x60, v.encode())
+    if isinstance(v, _BYTES_T):
+        return _put(buf, pos, 0x40, v)
+    if isinstance(v, dict):
+        _deeper(v, depth)
+        order = _sorted_keys(v)
+        pos = _head(buf, pos, 0xA0, len(order))
+        for o in order:
+            m = o[0]
+            if 0 <= m < 24 and pos + m < len(buf):  # a short text key
+                buf[pos] = 0x60 | m
+                buf[pos + 1:pos + 1 + m] = o[1]
+                pos += 1 + m
+            elif m >= 0:
+                pos = _put(buf, pos, 0x60, o[1])
+            else:
+                pos = _head(buf, pos, 0x00 if m == -2 else 0x20, o[1])
+            x = v[o[2]]
+            if type(x) is int and -25 < x < 24:
+                buf[pos] = x if x >= 0 else 31 - x
+                pos += 1
+            else:
+                pos = _fill(buf, pos, x, depth + 1)
         return pos
-    else:  # list or tuple (checked by _size)
-        pos = _head(buf, pos, 0x80, len(v))
-        for item in v:
-            pos = _fill(buf, pos, item)
-        return pos
-    pos = _head(buf, pos, major, len(v))
-    buf[pos:pos + len(v)] = v
-    return pos + len(v)
+    if not isinstance(v, _SEQ_T):
+        raise CodecError("cannot encode a %s" % type(v).__name__)
+    _deeper(v, depth)
+    pos = _head(buf, pos, 0x80, len(v))
+    for x in v:
+        if type(x) is int and -25 < x < 24:
+            buf[pos] = x if x >= 0 else 31 - x
+            pos += 1
+        else:
+            pos = _fill(buf, pos, x, depth + 1)
+    return pos
 
 
 def decode(data):

@@ -81,6 +81,7 @@ class StateStore:
         self._newest = None  # slot index of the newest valid copy
         self._scanned = False
         self._dir_ok = False
+        self._size = 0  # payload size of the newest copy: the next one's likely size
 
     def _path(self, i):
         return join(self.directory, SLOTS[i])
@@ -120,6 +121,7 @@ class StateStore:
                 if _MISSING in held and (i or seq != 1):  # only the first copy is ever alone
                     damaged += 1
                 self.seq, self._newest, self._scanned = seq, i, True
+                self._size = len(payload)
                 self.recovered = damaged > 0
                 return d
             damaged += 1
@@ -143,7 +145,7 @@ class StateStore:
         StoreFullError if the file system is full (the old state is kept)."""
         if not isinstance(d, dict):
             raise ValueError("state must be a dict")
-        record = codec.encode(d, _HEADER_SIZE, 4)
+        record = codec.encode(d, _HEADER_SIZE, 4, self._size)
         if len(record) - _OVERHEAD > self.max_payload:
             raise ValueError("state is %d bytes, limit %d" % (len(record) - _OVERHEAD, self.max_payload))
         if not self._scanned:
@@ -168,6 +170,7 @@ class StateStore:
                                      "written, the previous state is kept" % len(record))
             raise
         self._newest, self.seq = target, seq
+        self._size = len(record) - _OVERHEAD
         self.commits += 1
         return seq
 

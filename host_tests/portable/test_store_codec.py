@@ -109,6 +109,38 @@ def test_nesting_is_bounded_both_ways():
     assert codec.decode(ok) is not None
 
 
+def test_depth_bound_is_the_decoders_with_and_without_a_size_hint():
+    def nest(inner, levels):
+        for _ in range(levels):
+            inner = [inner]
+        return inner
+    ok = nest([], codec.MAX_DEPTH)  # the innermost list at depth MAX_DEPTH
+    assert codec.decode(codec.encode(ok)) == ok
+    assert codec.encode(ok, 0, 0, 64) == codec.encode(ok)
+    for deep in (nest([5], codec.MAX_DEPTH), nest({"k": 1}, codec.MAX_DEPTH), nest([[]], codec.MAX_DEPTH)):
+        for hint in (0, 64):
+            try:
+                codec.encode(deep, 0, 0, hint)
+                raise AssertionError("item below MAX_DEPTH encoded (hint %d)" % hint)
+            except CodecError:
+                pass
+
+
+def test_a_size_hint_too_small_or_too_large_gives_the_same_bytes():
+    v = {"text": "x" * 40, "n": [1, -1, 24, -25, 1 << 40], "b": b"\x01" * 30, "t": True, "z": None}
+    want = codec.encode(v)
+    for hint in (1, len(want) - 17, len(want) - 1, len(want), len(want) + 30, codec.MAX_SIZE):
+        got = codec.encode(v, 12, 4, hint)
+        assert got == bytes(12) + want + bytes(4), hint
+    for bad in ({"k": 1.5}, [object()], {True: 1}, 1 << 64):
+        for hint in (0, 1, 100):
+            try:
+                codec.encode(bad, 0, 0, hint)
+                raise AssertionError("encoded %r" % (bad,))
+            except CodecError:
+                pass
+
+
 def test_size_is_bounded():
     try:
         codec.decode(b"\x59\xff\xff" + b"\x00" * codec.MAX_SIZE)
