@@ -19,6 +19,7 @@ MAX_DEPTH = const(16)
 MAX_SIZE = const(16384)
 
 _SLACK = const(16)  # room for growth beyond encode()'s size_hint
+_FIRST = const(128)  # room for a value without a hint
 
 _FALSE = const(0xF4)
 _TRUE = const(0xF5)
@@ -37,25 +38,21 @@ class CodecError(ValueError):
 
 def encode(value, head=0, tail=0, size_hint=0):
     """The encoding of `value` as a bytearray, with `head` and `tail` spare
-    bytes around it (for a record header and check). size_hint: the size the
-    encoding is expected to have (a store passes its last record's); when it
-    fits in that and _SLACK more, one pass writes it. Otherwise sizes first,
-    then one exact allocation: no buffer growth on the heap."""
-    if 0 < size_hint <= MAX_SIZE:
-        buf = bytearray(head + size_hint + _SLACK)
+    bytes around it (for a record header and check). One pass into a buffer
+    of size_hint + _SLACK bytes (a store passes its last record's size), or
+    of _FIRST; a value that does not fit is written again into twice the room."""
+    room = min(size_hint + _SLACK if size_hint > 0 else _FIRST, MAX_SIZE)
+    while True:
+        buf = bytearray(head + room)
         try:
             end = _fill(buf, head, value, 0)
-        except IndexError:  # larger than the hint
-            pass
-        else:
-            buf[end:] = bytes(tail)
-            return buf
-    n = _size(value, 0)
-    if n > MAX_SIZE:
-        raise CodecError("encoded record is %d bytes, limit %d" % (n, MAX_SIZE))
-    buf = bytearray(head + n + tail)
-    _fill(buf, head, value, 0)
-    return buf
+        except IndexError:  # no room left
+            if room >= MAX_SIZE:
+                raise CodecError("encoded record is over the %d-byte limit" % MAX_SIZE)
+            room = min(2 * room, MAX_SIZE)
+            continue
+        buf[end:] = bytes(tail)
+        return buf
 
 
 def _hsize(n):
@@ -91,40 +88,12 @@ def _sorted_keys(d):
     return order
 
 
-# Small ints (-24..23) and short text keys have a one-byte head: the size and
-# fill loops of lists and dicts handle them inline, without a call per value
-# (most of a record). An item deeper than MAX_DEPTH is refused, as decode does.
+# Small ints (-24..23) and short text keys have a one-byte head: the loops of
+# lists and dicts write them inline, without a call per value (most of a
+# record). An item deeper than MAX_DEPTH is refused, as decode does.
 def _deeper(v, depth):
     if depth >= MAX_DEPTH and len(v):
         raise CodecError("nesting deeper than %d" % MAX_DEPTH)
-
-
-def _size(v, depth):
-    if isinstance(v, dict):
-        _deeper(v, depth)
-        n = _hsize(len(v))
-        for k in v:
-            if k is True or k is False or not isinstance(k, _KEY_T):
-                raise CodecError("map key %r is not an int or str" % (k,))
-            x = v[k]
-            n += _size(k, depth + 1) + (1 if type(x) is int and -25 < x < 24 else _size(x, depth + 1))
-        return n
-    if isinstance(v, _SEQ_T):
-        _deeper(v, depth)
-        n = _hsize(len(v))
-        for x in v:
-            n += 1 if type(x) is int and -25 < x < 24 else _size(x, depth + 1)
-        return n
-    if v is None or v is True or v is False:
-        return 1
-    if isinstance(v, int):
-        return _hsize(v if v >= 0 else -1 - v)
-    if isinstance(v, str):
-        n = len(v.encode())
-        return _hsize(n) + n
-    if isinstance(v, _BYTES_T):
-        return _hsize(len(v)) + len(v)
-    raise CodecError("cannot encode a %s" % type(v).__name__)
 
 
 def _head(buf, pos, major, n):
@@ -153,8 +122,7 @@ def _put(buf, pos, major, data):
 
 
 def _fill(buf, pos, v, depth):
-    # Checks what it writes (encode may skip the size pass); IndexError when
-    # buf is too short.
+    # IndexError when buf is too short
     if v is None:
         buf[pos] = _NULL
         return pos + 1
