@@ -198,9 +198,11 @@ class KeyStore:
             k.near_end = 0
 
     def _record(self, sap=None, replacement=None):
+        # the names of the last record again: each new str costs a search of the interned ones
         d = {}
-        for s, k in self.sets.items():
-            d[str(s)] = (replacement if s == sap else k).record()
+        for name in self._saved or [str(s) for s in self.sets]:
+            s = int(name)
+            d[name] = (replacement if s == sap else self.sets[s]).record()
         return d
 
     def _commit(self, d):
