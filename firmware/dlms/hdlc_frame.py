@@ -56,7 +56,9 @@ class Frame:
     """One received frame. dest/src are the raw address bytes, info the
     information field (b"" when absent). too_long: the frame was longer than
     the receive buffer; its HCS and FCS were checked while it passed, its
-    information field was not kept (info is b"")."""
+    information field was not kept (info is b""). pf, ns, nr: from the
+    control byte (plain attributes: a property would make every attribute
+    store of the class 4x dearer in MicroPython)."""
     too_long = False
 
     def __init__(self, segmented, dest, src, control, info):
@@ -71,18 +73,9 @@ class Frame:
             self.kind = control & 0x0F
         else:
             self.kind = control & 0xEF
-
-    @property
-    def pf(self):
-        return bool(self.control & PF)
-
-    @property
-    def ns(self):
-        return (self.control >> 1) & 7
-
-    @property
-    def nr(self):
-        return (self.control >> 5) & 7
+        self.pf = control & PF != 0
+        self.ns = (control >> 1) & 7
+        self.nr = (control >> 5) & 7
 
 
 def _header(buf, p, q):

@@ -89,6 +89,7 @@ class HdlcLink:
     # -- state ---------------------------------------------------------
     def _to_ndm(self):
         self.state = NDM
+        self.connected = False
         self._client = None  # client address byte string
         self._dest = None  # our address as the client wrote it
         self.client_address = None
@@ -102,20 +103,16 @@ class HdlcLink:
         self._rx_apdu = bytearray()
         self._rx_overflow = False
         self._tx_data = None
+        self.sending = False  # a segmented response is still going out (_tx_data set)
         self._tx_pos = 0
         self._last = None  # last frame sent in NRM (I or RR), for repeats
         self._last_i = None
         self._awaiting = False  # an ApduReceived awaits send_apdu/acknowledge
         self._peer_busy = False
 
-    @property
-    def connected(self):
-        return self.state == _NRM
-
-    @property
-    def sending(self):
-        """True while a segmented response is still going out."""
-        return self._tx_data is not None
+    # connected and sending are plain attributes, kept with state and _tx_data:
+    # in MicroPython a class with a property looks the class up on every
+    # attribute store of its instances, which made each store 4x dearer.
 
     # -- input ---------------------------------------------------------
     def receive_data(self, data, now_ms=None):
@@ -202,6 +199,7 @@ class HdlcLink:
             return False
         self._awaiting = False
         self._tx_data = LLC_RESPONSE + apdu
+        self.sending = True
         self._tx_pos = 0
         self._send_segment()
         return True
@@ -292,6 +290,7 @@ class HdlcLink:
             self._events.append(Disconnected(LINK_RESET, c))
         values = hdlc_params.negotiate(proposal, self.settings)
         self.state = _NRM
+        self.connected = True
         self._client = fr.src
         self._dest = fr.dest
         self.client_address = fr.src[0] >> 1
@@ -323,6 +322,7 @@ class HdlcLink:
             return
         self._vr = (vr + 1) & 7
         self._tx_data = None  # a new command ends any response in progress
+        self.sending = False
         self._last = None
         self._last_i = None
         info = fr.info
@@ -405,6 +405,7 @@ class HdlcLink:
             self._tx_pos = start + n
         else:
             self._tx_data = None
+            self.sending = False
 
     def _i_frame(self, data, start, end):
         return hf.build(self._client, self._dest, (self._vr << 5) | PF | (self._vs << 1),
