@@ -260,6 +260,8 @@ class FrameReader:
                 self._skip(e)
                 self._s = self._e = 0
                 return None
+            if i + 1 < e and b[i + 1] == FLAG:  # the last frame's closing flag, then this one's
+                i += 1
             if i > s:
                 self._skip(i)
             if e - i < 3:

@@ -50,8 +50,12 @@ class Context:
 
     def __init__(self, server, a, level):
         self.server = server
-        self.association = _AssociationView(server, a)
+        self._a = a
         self.level = level
+
+    @property
+    def association(self):  # made when an object asks (few do), not per request
+        return _AssociationView(self.server, self._a)
 
 
 class DlmsServer:
