@@ -101,12 +101,14 @@ class Aes128:
         out[p:p + 16] = s
 
 
+try:
+    from cryptolib import aes as _cryptolib_aes
+except ImportError:  # CPython, or a port built without it
+    _cryptolib_aes = None
+
+
 def new(key, portable=False):
     """An AES-128 ECB encryptor for `key`: cryptolib's when present."""
-    if not portable:
-        try:
-            import cryptolib
-            return cryptolib.aes(bytes(key), 1)
-        except (ImportError, AttributeError):
-            pass
-    return Aes128(key)
+    if portable or _cryptolib_aes is None:
+        return Aes128(key)
+    return _cryptolib_aes(bytes(key), 1)

@@ -6,6 +6,10 @@
 # stored, so the code is the same on 32- and 64-bit native words.
 import micropython
 
+# Whether sta_decrypt gave the portable loop's block (sts.sta checks once;
+# kept here, not in sts.sta, so that loading sts.sta again does not check again).
+verified = None
+
 
 @micropython.viper
 def sta_decrypt(w: ptr16, ks: ptr8, p: ptr16, s: ptr8):

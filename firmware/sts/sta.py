@@ -17,10 +17,9 @@
 from array import array
 
 try:
-    from sts.native import sta_decrypt as _native
+    from sts import native as _native
 except Exception:  # CPython, or no native code on this port
     _native = None
-_native_ok = None  # whether the native loop agrees with the portable one
 
 
 def _zeros(n):
@@ -126,21 +125,20 @@ def _schedule(key):
 
 def decrypt_words(key, a, b, c, d, tables=None):
     """Decrypt the block (a, b, c, d) of 16-bit halfwords, a = bits 63..48."""
-    global _native_ok
     if tables is None:
         tables = default_tables()
     ks = _schedule(key)
-    if _native_ok is None:  # once per process: the native loop must give the portable block
-        _native_ok = _native is not None and _run_native(ks, tables, a, b, c, d) == \
-            decrypt_words_py(ks, tables, a, b, c, d)
-    if _native_ok:
+    n = _native
+    if n is not None and n.verified is None:  # the native loop must give the portable block
+        n.verified = _run_native(ks, tables, a, b, c, d) == decrypt_words_py(ks, tables, a, b, c, d)
+    if n is not None and n.verified:
         return _run_native(ks, tables, a, b, c, d)
     return decrypt_words_py(ks, tables, a, b, c, d)
 
 
 def _run_native(ks, tables, a, b, c, d):
     w = array("H", (a, b, c, d))
-    _native(w, ks, tables.p, tables.s)
+    _native.sta_decrypt(w, ks, tables.p, tables.s)
     return w[0], w[1], w[2], w[3]
 
 
