@@ -32,6 +32,7 @@ except Exception:  # CPython, or no native code on this port
     _native = None
 _native_ok = None  # whether the native loops agree with the portable ones
 _ZERO = bytes(16)
+_ONE = b"\x00\x00\x00\x01"  # counter 1: J0 = IV || 1 (96-bit IV)
 
 
 class AuthenticationError(ValueError):
@@ -182,8 +183,7 @@ class Gcm:
         nc = len(ct)
         gh(y, ct, 0, nc, m, r4)
         # len(A) || len(C) as two 64-bit big-endian bit counts
-        pack_into(">II", self._len, 4, na << 3, 0)
-        pack_into(">I", self._len, 12, nc << 3)
+        pack_into(">QQ", self._len, 0, na << 3, nc << 3)
         gh(y, self._len, 0, 16, m, r4)
 
     # -- CTR --
@@ -212,7 +212,7 @@ class Gcm:
         self._ghash(aad, ct)
         j0 = self._j0
         j0[0:12] = iv
-        pack_into(">I", j0, 12, 1)
+        j0[12:16] = _ONE
         self._aes.encrypt(j0, j0)
         out = bytearray(tag_len)
         self._xor(out, 0, self._y, 0, j0, 0, tag_len)

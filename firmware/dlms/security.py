@@ -8,6 +8,7 @@
 # A only, ciphertext with E only. IV = sender's system title || IC; AAD =
 # SC || AK (|| plaintext when A only). HLS-GMAC f() values, dlms.md 6.3.
 
+from struct import pack
 from compat import const
 from dlms import gcm
 from dlms.axdr import DecodeError, get_length, put_length
@@ -100,7 +101,9 @@ def parse(apdu):
 
 
 def _iv(system_title, ic):
-    return bytes(system_title) + bytes(((ic >> 24) & 255, (ic >> 16) & 255, (ic >> 8) & 255, ic & 255))
+    if len(system_title) != 8:  # pack would pad or cut it
+        raise ValueError("system title is 8 bytes")
+    return pack(">8sI", system_title, ic)
 
 
 def decipher(p, cipher, ak, system_title):
