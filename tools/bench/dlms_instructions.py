@@ -1,78 +1,131 @@
 """Instructions executed by the micropython unix executable per DLMS server
 exchange, counted by valgrind (callgrind): unlike timings on a shared machine
-these repeat to within about 1 %, so they compare two versions of the code.
-Not part of `make bench` (needs valgrind, takes minutes).
+these repeat exactly, so they compare two versions of the code. Not part of
+`make bench` (needs valgrind, takes minutes).
 
-    .venv/bin/python tools/bench/dlms_instructions.py [--tree DIR]
+    .venv/bin/python tools/bench/dlms_instructions.py [--tree DIR] [--only NAME]
 
---tree: measure the firmware of another checkout (e.g. `git worktree add
-/tmp/before <commit>`) with this checkout's workloads. Each figure is the
-difference between runs with N1 and N2 repetitions, divided by N2 - N1, with
-the GC off, so setup and import costs cancel out.
+--tree: measure the firmware of another checkout (e.g. `git archive <commit>
+firmware | tar -x -C /tmp/before`) with this checkout's workloads. Each figure
+is the difference between a run with N units of work and one with none,
+divided by N: both runs do the same set-up, one unit of the work to load and
+check what the firmware loads on first use, and a gc.collect(), with the GC
+off after that. The runs differ in nothing else, not even in their command
+line: the parameters come from a file as bytes (a different string would
+move the cost of interning strings and the heap layout by up to 0.7 M).
+
+Workloads: a plain and a ciphered GET; the remote token session (SNRM ..
+DISC, HLS-GMAC, a token entered, its status read, RLRQ) on a fresh server
+with RAM stand-ins for the stores (bench_dlms_session.new_server); and the
+same session on a fresh meter as a board builds it (app.App: StateStore,
+EventLog, the keys' and authentication stores) on hal.fs in a host folder
+named without a root prefix, as on a board (host_tests/portable/heap_session,
+the session the heap budget measures).
 """
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+BUILD = os.path.join(ROOT, "build")
+FS = os.path.join(BUILD, "dlms_instructions_fs")
+PARAMS = os.path.join(BUILD, "dlms_instructions_params")
 
 PROGRAM = r"""
-import gc, sys
+import gc, os, sys
 gc.disable()
-import bench_dlms_session as B
-from dlmsdata import apdu
-from hdlc_testclient import Client
-what, n = sys.argv[1], int(sys.argv[2])
-if what == "plain GET":
-    s, m = B.new_server()
-    cl = Client(16, b"\x03")
-    s.receive_data(cl.snrm(), 0); s.data_to_send()
-    s.receive_data(cl.i(B.LLC + apdu("aarq_public")), 0); s.data_to_send()
-    frames = [cl.i(B.LLC + apdu("get_ldn"), ns=(1 + k) & 7, nr=(1 + k) & 7) for k in range(8)]
-    for k in range(n):
-        s.receive_data(frames[k & 7], 0); s.data_to_send()
-elif what == "ciphered GET":
-    s, m = B.new_server()
-    cl = Client(1, b"\x03")
-    s.receive_data(cl.snrm(), 0); s.data_to_send()
-    w = B.Wire(s)
-    B.request(w, cl, apdu("aarq_hls"))
-    c = B.Glo(0xC9)
-    B.request(w, cl, c.wrap(apdu("hls_action")))
-    get = b"\xc0\x01\xc1" + B.GW + b"\x06\x00"
-    frames = [cl.i(B.LLC + c.wrap(get), ns=(2 + k) & 7, nr=(2 + k) & 7) for k in range(64)]
-    for f in frames[:n]:
-        s.receive_data(f, 0); s.data_to_send()
-else:  # a recorded token session (SNRM .. DISC) replayed on fresh servers
-    log = []
-    class Rec(B.Wire):
-        def send(self, frame):
-            log.append(bytes(frame))
-            return B.Wire.send(self, frame)
-    B.management_session(B.new_server()[0], B.tokens(1, 0)[0], Rec)
-    servers = [B.new_server()[0] for _ in range(8)]
-    for s in servers[:n]:
+p = open(sys.argv[1], "rb").read().split()
+what, n, most, fs = p[0], int(p[1]), int(p[2]), p[3].decode()
+# the same set-up whatever n: `most` units of work are made ready
+if what == b"app":
+    import heap_session as H, meter_tokens
+    from hal.fs import FileSystem
+    made = []
+    def unit():
+        made.append(0)
+        d = "%s/a%d" % (fs, len(made))
+        os.mkdir(d)
+        os.chdir(d)  # as on a board: paths relative to the current folder
+        a = H.build_app(FileSystem(""))
+        assert H.keypad_token(a, meter_tokens.TOKENS["dev_keypad"]) == 1
+        return a, d
+    log = [e[1] for e in H.record(unit()[0], meter_tokens.TOKENS["dev_remote"])]
+    units = [unit() for _ in range(most + 1)]
+    def run(u):
+        os.chdir(u[1])
         for f in log:
+            u[0].server.receive_data(f, 0); u[0].server.data_to_send()
+    todo = units[1:]
+    run(units[0])  # the warm-up
+else:
+    import bench_dlms_session as B
+    from dlmsdata import apdu
+    from hdlc_testclient import Client
+    if what == b"session":
+        log = []
+        class Rec(B.Wire):
+            def send(self, frame):
+                log.append(bytes(frame))
+                return B.Wire.send(self, frame)
+        B.management_session(B.new_server()[0], B.tokens(1, 0)[0], Rec)
+        servers = [B.new_server()[0] for _ in range(most + 1)]
+        def run(s):
+            for f in log:
+                s.receive_data(f, 0); s.data_to_send()
+        run(servers[0])
+        todo = servers[1:]
+    else:
+        s, m = B.new_server()
+        if what == b"plain":
+            cl = Client(16, b"\x03")
+            s.receive_data(cl.snrm(), 0); s.data_to_send()
+            s.receive_data(cl.i(B.LLC + apdu("aarq_public")), 0); s.data_to_send()
+            frames = [cl.i(B.LLC + apdu("get_ldn"), ns=(1 + k) & 7, nr=(1 + k) & 7) for k in range(most + 4)]
+        else:
+            cl = Client(1, b"\x03")
+            s.receive_data(cl.snrm(), 0); s.data_to_send()
+            w = B.Wire(s)
+            B.request(w, cl, apdu("aarq_hls"))
+            c = B.Glo(0xC9)
+            B.request(w, cl, c.wrap(apdu("hls_action")))
+            get = b"\xc0\x01\xc1" + B.GW + b"\x06\x00"
+            frames = [cl.i(B.LLC + c.wrap(get), ns=(2 + k) & 7, nr=(2 + k) & 7) for k in range(most + 4)]
+        def run(f):
             s.receive_data(f, 0); s.data_to_send()
+        for f in frames[:4]:
+            run(f)
+        todo = frames[4:]
+gc.collect()
+for u in todo[:n]:
+    run(u)
 """
 
-WORK = (("plain GET", 20, 100), ("ciphered GET", 16, 64), ("token session", 2, 6))
+# name, program's name for it, units of work per measurement
+WORK = (("plain GET", "plain", 16), ("ciphered GET", "cipher", 16),
+        ("token session, RAM stand-ins for the stores", "session", 2),
+        ("token session, the meter as a board builds it", "app", 2))
 
 
-def count(tree, what, n):
+def count(tree, what, n, most):
     paths = [os.path.join(tree, "firmware"), HERE, os.path.join(ROOT, "host_tests", "portable")]
-    env = dict(os.environ, MICROPYPATH=os.pathsep.join(paths))
-    prog = os.path.join(ROOT, "build", "dlms_instructions_prog.py")
-    os.makedirs(os.path.dirname(prog), exist_ok=True)
+    env = dict(os.environ, MICROPYPATH=os.pathsep.join(paths), PYTHONHASHSEED="0")
+    prog = os.path.join(BUILD, "dlms_instructions_prog.py")
+    os.makedirs(BUILD, exist_ok=True)
     with open(prog, "w") as f:
         f.write(PROGRAM)
+    shutil.rmtree(FS, ignore_errors=True)
+    os.makedirs(FS)
+    with open(PARAMS, "w") as f:
+        f.write("%s %d %d %s" % (what, n, most, FS))
     exe = os.path.join(os.path.dirname(sys.executable), "micropython")
     p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", exe,
-                        "-X", "heapsize=32m", prog, what, str(n)],
+                        "-X", "heapsize=32m", prog, PARAMS],
                        env=env, capture_output=True, text=True, timeout=1800)
+    shutil.rmtree(FS, ignore_errors=True)
     m = re.search(r"Collected : ([\d,]+)", p.stderr)
     if p.returncode or not m:
         raise SystemExit("run failed (%s, %d):\n%s%s" % (what, n, p.stdout, p.stderr[-2000:]))
@@ -82,10 +135,13 @@ def count(tree, what, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tree", default=ROOT, help="checkout whose firmware/ is measured")
+    ap.add_argument("--only", help="one workload: plain, cipher, session or app")
     args = ap.parse_args()
-    for what, n1, n2 in WORK:
-        per = (count(args.tree, what, n2) - count(args.tree, what, n1)) / (n2 - n1)
-        print("%-14s %12.0f instructions" % (what, per))
+    for name, what, n in WORK:
+        if args.only and args.only != what:
+            continue
+        per = (count(args.tree, what, n, n) - count(args.tree, what, 0, n)) / n
+        print("%-46s %12.0f instructions" % (name, per))
 
 
 if __name__ == "__main__":
