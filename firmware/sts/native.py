@@ -12,10 +12,12 @@ verified = None
 
 
 @micropython.viper
-def sta_decrypt(w: ptr16, ks: ptr8, p: ptr16, s: ptr8):
-    # sta.decrypt_words on w = [a, b, c, d] in place; ks, p, s: its tables
+def sta_decrypt(w: ptr16, key: ptr8, p: ptr16, s: ptr8):
+    # sta.decrypt_words on w = [a, b, c, d] in place; key: the 8-byte decoder
+    # key (its bits pick the S-boxes, as sta.key_schedule writes them); p, s:
+    # the StaTables
     i = 0
-    while i < 256:  # 16 rounds of 16 nibbles
+    while i < 256:  # 16 rounds (i >> 4) of 16 nibbles
         na = 0
         nb = 0
         nc = 0
@@ -42,8 +44,13 @@ def sta_decrypt(w: ptr16, ks: ptr8, p: ptr16, s: ptr8):
                 x = nb
             else:
                 x = na
-            k = i + (q << 2)
-            w[3 - q] = (s[ks[k] | (x & 15)] | (s[ks[k + 1] | ((x >> 4) & 15)] << 4)
-                        | (s[ks[k + 2] | ((x >> 8) & 15)] << 8) | (s[ks[k + 3] | ((x >> 12) & 15)] << 12))
+            y = 0
+            j = 0
+            while j < 4:  # nibble q * 4 + j: key bit (4 * nibble + round) mod 64 picks S1 or S2
+                bit = ((((q << 2) + j) << 2) + (i >> 4)) & 63
+                k = ((key[7 - (bit >> 3)] >> (bit & 7)) & 1) << 4
+                y |= s[k | ((x >> (j << 2)) & 15)] << (j << 2)
+                j += 1
+            w[3 - q] = y
             q += 1
         i += 16

@@ -127,18 +127,20 @@ def decrypt_words(key, a, b, c, d, tables=None):
     """Decrypt the block (a, b, c, d) of 16-bit halfwords, a = bits 63..48."""
     if tables is None:
         tables = default_tables()
-    ks = _schedule(key)
     n = _native
     if n is not None and n.verified is None:  # the native loop must give the portable block
-        n.verified = _run_native(ks, tables, a, b, c, d) == decrypt_words_py(ks, tables, a, b, c, d)
-    if n is not None and n.verified:
-        return _run_native(ks, tables, a, b, c, d)
-    return decrypt_words_py(ks, tables, a, b, c, d)
+        n.verified = _run_native(key, tables, a, b, c, d) == \
+            decrypt_words_py(_schedule(key), tables, a, b, c, d)
+    if n is not None and n.verified:  # it takes the key bits itself: no key schedule
+        return _run_native(key, tables, a, b, c, d)
+    return decrypt_words_py(_schedule(key), tables, a, b, c, d)
 
 
-def _run_native(ks, tables, a, b, c, d):
+def _run_native(key, tables, a, b, c, d):
+    if len(key) != 8:
+        raise ValueError("EA07 decoder key must be 8 bytes")
     w = array("H", (a, b, c, d))
-    _native.sta_decrypt(w, ks, tables.p, tables.s)
+    _native.sta_decrypt(w, key, tables.p, tables.s)
     return w[0], w[1], w[2], w[3]
 
 

@@ -5,6 +5,11 @@ these repeat exactly, so they compare two versions of the code. Not part of
 
     .venv/bin/python tools/bench/dlms_instructions.py [--tree DIR] [--only NAME]
 
+The firmware runs as a board's does: compiled by mpy-cross with the board's
+options (tools/ci/check_firmware.build_mpy, native modules for the host), so
+that a module the meter loads again after unloading it (compat.unload) costs
+what loading its .mpy costs, not a compilation.
+
 --tree: measure the firmware of another checkout (e.g. `git archive <commit>
 firmware | tar -x -C /tmp/before`) with this checkout's workloads. Each figure
 is the difference between a run with N units of work and one with none,
@@ -31,6 +36,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
+from check_firmware import build_mpy  # noqa: E402
 BUILD = os.path.join(ROOT, "build")
 FS = os.path.join(BUILD, "dlms_instructions_fs")
 PARAMS = os.path.join(BUILD, "dlms_instructions_params")
@@ -110,8 +117,8 @@ WORK = (("plain GET", "plain", 16), ("ciphered GET", "cipher", 16),
         ("token session, the meter as a board builds it", "app", 2))
 
 
-def count(tree, what, n, most):
-    paths = [os.path.join(tree, "firmware"), HERE, os.path.join(ROOT, "host_tests", "portable")]
+def count(mpy, what, n, most):
+    paths = [mpy, HERE, os.path.join(ROOT, "host_tests", "portable")]
     env = dict(os.environ, MICROPYPATH=os.pathsep.join(paths), PYTHONHASHSEED="0")
     prog = os.path.join(BUILD, "dlms_instructions_prog.py")
     os.makedirs(BUILD, exist_ok=True)
@@ -137,10 +144,15 @@ def main():
     ap.add_argument("--tree", default=ROOT, help="checkout whose firmware/ is measured")
     ap.add_argument("--only", help="one workload: plain, cipher, session or app")
     args = ap.parse_args()
+    tree = os.path.abspath(args.tree)
+    name = "this" if tree == ROOT else tree.strip(os.sep).replace(os.sep, "_")  # one per tree
+    mpy, ok = build_mpy(tree, out=os.path.join(BUILD, "dlms_instructions_mpy", name))
+    if not ok:
+        raise SystemExit("mpy-cross failed")
     for name, what, n in WORK:
         if args.only and args.only != what:
             continue
-        per = (count(args.tree, what, n, n) - count(args.tree, what, 0, n)) / n
+        per = (count(mpy, what, n, n) - count(mpy, what, 0, n)) / n
         print("%-46s %12.0f instructions" % (name, per))
 
 
