@@ -102,13 +102,13 @@ class Aes128:
 
 
 try:
-    from cryptolib import aes as _cryptolib_aes
+    import cryptolib  # looked up once: an import statement searches the interned strings
 except ImportError:  # CPython, or a port built without it
-    _cryptolib_aes = None
+    cryptolib = None
 
 
 def new(key, portable=False):
     """An AES-128 ECB encryptor for `key`: cryptolib's when present."""
-    if portable or _cryptolib_aes is None:
+    if portable or cryptolib is None or not hasattr(cryptolib, "aes"):
         return Aes128(key)
-    return _cryptolib_aes(bytes(key), 1)
+    return cryptolib.aes(bytes(key), 1)

@@ -32,7 +32,6 @@ except Exception:  # CPython, or no native code on this port
     _native = None
 _native_ok = None  # whether the native loops agree with the portable ones
 _ZERO = bytes(16)
-_ONE = b"\x00\x00\x00\x01"  # counter 1: J0 = IV || 1 (96-bit IV)
 
 
 class AuthenticationError(ValueError):
@@ -215,7 +214,7 @@ class Gcm:
         self._ghash(aad, ct)
         j0 = self._j0
         j0[0:12] = iv
-        j0[12:16] = _ONE
+        j0[12:16] = b"\x00\x00\x00\x01"  # counter 1: J0 = IV || 1 (96-bit IV)
         self._aes.encrypt(j0, j0)
         out = bytearray(tag_len)
         self._xor(out, 0, self._y, 0, j0, 0, tag_len)

@@ -200,7 +200,7 @@ class KeyStore:
     def _record(self, sap=None, replacement=None):
         # the names of the last record again: each new str costs a search of the interned ones
         d = {}
-        for name in self._saved or [str(s) for s in self.sets]:
+        for name in self._saved or map(str, self.sets):
             s = int(name)
             d[name] = (replacement if s == sap else self.sets[s]).record()
         return d

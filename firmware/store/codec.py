@@ -29,7 +29,6 @@ _NULL = const(0xF6)
 # type tuples built once (a tuple display in a function allocates on each call)
 _BYTES_T = (bytes, bytearray, memoryview)
 _SEQ_T = (list, tuple)
-_KEY_T = (int, str)
 
 
 class CodecError(ValueError):

@@ -128,24 +128,13 @@ def decrypt_words(key, a, b, c, d, tables=None):
     if tables is None:
         tables = default_tables()
     n = _native
-    if n is not None and n.verified is None:  # the native loop must give the portable block
-        n.verified = _run_native(key, tables, a, b, c, d) == \
-            decrypt_words_py(_schedule(key), tables, a, b, c, d)
-    if n is not None and n.verified:  # it takes the key bits itself: no key schedule
-        return _run_native(key, tables, a, b, c, d)
-    return decrypt_words_py(_schedule(key), tables, a, b, c, d)
-
-
-def _run_native(key, tables, a, b, c, d):
-    if len(key) != 8:
-        raise ValueError("EA07 decoder key must be 8 bytes")
-    w = array("H", (a, b, c, d))
-    _native.sta_decrypt(w, key, tables.p, tables.s)
-    return w[0], w[1], w[2], w[3]
-
-
-def decrypt_words_py(ks, tables, a, b, c, d):
-    """The portable rounds: ks = key_schedule(key), tables a StaTables."""
+    w = None
+    if n is not None and n.verified is not False and len(key) == 8:
+        w = array("H", (a, b, c, d))
+        n.sta_decrypt(w, key, tables.p, tables.s)  # takes the key bits itself: no key schedule
+        if n.verified:
+            return w[0], w[1], w[2], w[3]
+    ks = _schedule(key)
     p = tables.p
     s = tables.s
     i = 0
@@ -193,6 +182,8 @@ def decrypt_words_py(ks, tables, a, b, c, d):
         a = (s[ks[i + 12] | (na & 15)] | s[ks[i + 13] | ((na >> 4) & 15)] << 4
              | s[ks[i + 14] | ((na >> 8) & 15)] << 8 | s[ks[i + 15] | (na >> 12)] << 12)
         i += 16
+    if w is not None:  # the first block: the native loop must give the portable one
+        n.verified = tuple(w) == (a, b, c, d)
     return a, b, c, d
 
 
