@@ -10,7 +10,7 @@
 # The security header AAD (SC || AK, dlms.md 6.1) is the same for every APDU
 # of a key set: the GHASH state after it is kept and reused.
 # The key stream comes from one ECB call over up to 4 counter blocks.
-# The byte loops (GHASH, key stream XOR, tag comparison) are dlms.native's viper versions
+# The byte loops (GHASH, key stream XOR) are dlms.native's viper versions
 # where the port runs native code (checked once against the portable loops),
 # else ghash_py and xor_py.
 
@@ -138,7 +138,7 @@ def _use_native(h):
                 b = bytearray(16)
                 _native.ghash(a, h, 0, 16, m, _LAST4)
                 ghash_py(b, h, 0, 16, m, _R4)
-                _native_ok = a == b and _native.differ(b"\x0f\x01", b"\x0f\x03", 2) == 2
+                _native_ok = a == b
     return _native_ok
 
 
@@ -260,8 +260,6 @@ def equal(a, b):
     """Compare two byte strings without an early exit on the first difference."""
     if len(a) != len(b):
         return False
-    if _native_ok:
-        return _native.differ(a, b, len(a)) == 0
     d = 0
     for i in range(len(a)):
         d |= a[i] ^ b[i]

@@ -1,7 +1,6 @@
 # Native-code (viper) versions of the byte loops that dominate the DLMS
 # server's CPU time: the HDLC CRC-16/X.25 register update (dlms.md 2.4),
-# GHASH (NIST SP 800-38D 6.4) and its per-key table, the key-stream XOR and
-# the tag comparison. They run on ports with a native emitter: the
+# GHASH (NIST SP 800-38D 6.4) and its per-key table, and the key-stream XOR. They run on ports with a native emitter: the
 # RP2040 (armv6m), the ESP32 (xtensawin) and the unix port. Anywhere else
 # (CPython, the WebAssembly port, an .mpy built for another architecture) the
 # import fails and hdlc_crc and gcm keep their portable loops, which compute
@@ -126,13 +125,3 @@ def xor(dst: ptr8, d: int, a: ptr8, s: int, b: ptr8, t: int, n: int):
         dst[d + i] = a[s + i] ^ b[t + i]
         i += 1
 
-
-@micropython.viper
-def differ(a: ptr8, b: ptr8, n: int) -> int:
-    # gcm.equal's loop: the OR of a[i] ^ b[i] for i < n, no early exit
-    d = 0
-    i = 0
-    while i < n:
-        d |= a[i] ^ b[i]
-        i += 1
-    return d

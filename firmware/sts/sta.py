@@ -79,8 +79,6 @@ class StaTables:
 
 
 _default = None
-_ks_key = None
-_ks = None
 
 
 def default_tables():
@@ -114,15 +112,6 @@ def key_schedule(key):
     return ks
 
 
-def _schedule(key):
-    # one-entry cache: a meter decrypts with one key; bytes compare is cheap
-    global _ks_key, _ks
-    if _ks is None or _ks_key != key:
-        _ks = key_schedule(key)
-        _ks_key = bytes(key)
-    return _ks
-
-
 def decrypt_words(key, a, b, c, d, tables=None):
     """Decrypt the block (a, b, c, d) of 16-bit halfwords, a = bits 63..48."""
     if tables is None:
@@ -134,7 +123,7 @@ def decrypt_words(key, a, b, c, d, tables=None):
         n.sta_decrypt(w, key, tables.p, tables.s)  # takes the key bits itself: no key schedule
         if n.verified:
             return w[0], w[1], w[2], w[3]
-    ks = _schedule(key)
+    ks = key_schedule(key)  # (not kept: the meter unloads this module after a token)
     p = tables.p
     s = tables.s
     i = 0
