@@ -90,11 +90,11 @@ def test_compile_uses_the_board_arch_and_writes_every_module(name, compiled):
 def test_compiled_build_imports_under_micropython(compiled):
     tmp_path = compiled("rpi_pico")[0]
     fs = tmp_path / "fs"
-    # native code (dlms/native.py) is the board's (armv6m): this host refuses
-    # it, and its importers fall back to their portable loops
+    # native code (dlms/native.py, sts/native.py) is the board's (armv6m): this
+    # host refuses it, and its importers fall back to their portable loops
     native = {rel[:-3].replace("/", ".") for rel, full in deploy.firmware_sources()
               if check_firmware.has_native_code(full)}
-    assert native == {"dlms.native"}
+    assert native == {"dlms.native", "sts.native"}
     names = [rel[:-3].replace("/", ".").replace(".__init__", "") for rel in modules()]
     env = dict(os.environ, MICROPYPATH=":".join([".frozen", str(fs / "lib"), str(fs)]))
 

@@ -40,13 +40,9 @@ class AuthenticationError(ValueError):
 
 def _ghash_table(h, xor):
     # M[i] = i * H for 4-bit i in GCM's reflected bit order; M[8] = H.
-    # xor: xor_py (a list: the fastest to index from Python) or native.xor
-    # (an array("H") for viper's ptr16, made by native.ghash_table)
-    if xor is not xor_py:  # the native loops' table: built by native code too
-        m = array("H", bytes(256))
-        _native.ghash_table(h, m)
-        return m
-    m = [0] * 128
+    # xor: xor_py (a list, offsets in words: the fastest to index from
+    # Python) or native.xor (an array("H") for viper's ptr16, offsets in bytes)
+    m = [0] * 128 if xor is xor_py else array("H", bytes(256))
     v = [(h[2 * i] << 8) | h[2 * i + 1] for i in range(8)]
     for k in range(8):
         m[64 + k] = v[k]
@@ -61,10 +57,11 @@ def _ghash_table(h, xor):
         for k in range(8):
             m[8 * i + k] = v[k]
         i >>= 1
+    w = 8 if xor is xor_py else 16  # one entry, in the unit of xor's offsets
     i = 2
     while i <= 8:
         for j in range(1, i):
-            xor(m, 8 * (i + j), m, 8 * i, m, 8 * j, 8)
+            xor(m, w * (i + j), m, w * i, m, w * j, w)
         i *= 2
     return m
 

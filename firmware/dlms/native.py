@@ -1,6 +1,6 @@
-# Native-code (viper) versions of the byte loops that dominate the DLMS
-# server's CPU time: the HDLC CRC-16/X.25 register update (dlms.md 2.4),
-# GHASH (NIST SP 800-38D 6.4) and its per-key table, and the key-stream XOR. They run on ports with a native emitter: the
+# Native-code (viper) versions of the two byte loops that dominate the DLMS
+# server's CPU time: the HDLC CRC-16/X.25 register update (dlms.md 2.4) and
+# GHASH (NIST SP 800-38D 6.4). They run on ports with a native emitter: the
 # RP2040 (armv6m), the ESP32 (xtensawin) and the unix port. Anywhere else
 # (CPython, the WebAssembly port, an .mpy built for another architecture) the
 # import fails and hdlc_crc and gcm keep their portable loops, which compute
@@ -86,42 +86,9 @@ def ghash(y: ptr8, data: ptr8, start: int, end: int, m: ptr16, last4: ptr16):
 
 
 @micropython.viper
-def ghash_table(h: ptr8, m: ptr16):
-    # gcm._ghash_table into m (128 halfwords): M[i] = i * H, M[8] = H
-    k = 0
-    while k < 8:
-        m[64 + k] = (h[2 * k] << 8) | h[2 * k + 1]
-        k += 1
-    i = 4
-    while i:  # M[i] = M[2i] * x: one right shift, reduced
-        s = i << 4
-        d = i << 3
-        carry = m[s + 7] & 1
-        k = 7
-        while k > 0:
-            m[d + k] = (m[s + k] >> 1) | ((m[s + k - 1] & 1) << 15)
-            k -= 1
-        m[d] = m[s] >> 1
-        if carry:
-            m[d] = m[d] ^ 0xE100
-        i >>= 1
-    i = 2
-    while i <= 8:  # the rest: M[i + j] = M[i] ^ M[j]
-        j = 1
-        while j < i:
-            k = 0
-            while k < 8:
-                m[((i + j) << 3) + k] = m[(i << 3) + k] ^ m[(j << 3) + k]
-                k += 1
-            j += 1
-        i <<= 1
-
-
-@micropython.viper
 def xor(dst: ptr8, d: int, a: ptr8, s: int, b: ptr8, t: int, n: int):
     # gcm.xor_py: dst[d + i] = a[s + i] ^ b[t + i] for i < n
     i = 0
     while i < n:
         dst[d + i] = a[s + i] ^ b[t + i]
         i += 1
-
