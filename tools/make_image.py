@@ -11,7 +11,7 @@ sources (--format py; what the virtual meter on CPython runs). It is signed
 with Ed25519 over the SHA-256 of the bundle (pycryptodome).
 
 --arch is mpy-cross's -march for the modules with native code
-(dlms/native.py): the board's ARCH (boards/NAME/board.py: armv6m for a Pico,
+(dlms/native.py, sts/native.py): the board's ARCH (boards/NAME/board.py: armv6m for a Pico,
 xtensawin for an ESP32), by default host (the virtual meter's micropython).
 Where the module's architecture does not match, its import fails and its
 importers keep their portable loops (docs/portability.md).
