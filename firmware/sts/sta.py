@@ -13,7 +13,7 @@
 # (Folding each S-box into the next Pinv would halve the lookups for 4 KB
 # more of the board's heap, which the meter needs more: docs/benchmarks.md.)
 # Where the port runs native code the rounds are sts.native's viper loop,
-# checked once against the portable one (decrypt_words_py).
+# checked once against the portable one (on the first block decrypted).
 from array import array
 
 try:
