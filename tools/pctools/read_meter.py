@@ -166,16 +166,28 @@ STS_FIELDS = ("drn", "ea", "sgc", "ti", "krn", "kt", "ken", "key_expiry", "base_
 KEY_TYPES = {0: "DITK", 1: "DDTK", 2: "DUTK", 3: "DCTK"}  # sts.md 4.4
 
 
+_ABSENT = object()  # _data_value: the meter has no such object
+
+
+def _data_value(m, ln):
+    """Attribute 2 (value) of the Data object `ln`; _ABSENT when the meter has
+    no such object (object-undefined), any other refusal is raised."""
+    try:
+        return m.read(GXDLMSData(obis.to_text(ln)), 2)
+    except DlmsError as e:
+        if e.code != OBJECT_UNDEFINED:
+            raise
+        return _ABSENT
+
+
+
 def read_identification(m):
     """The identification objects (public): texts, the signature in hex;
     None for an object the meter does not have."""
     out = {}
     for key, ln in IDENTIFICATION:
-        try:
-            v = m.read(GXDLMSData(obis.to_text(ln)), 2)
-        except DlmsError as e:  # e.g. a meter without the firmware update objects
-            if e.code != OBJECT_UNDEFINED:
-                raise
+        v = _data_value(m, ln)
+        if v is _ABSENT:  # e.g. a meter without the firmware update objects
             out[key] = None
             continue
         v = bytes(v) if isinstance(v, (bytes, bytearray)) else str(v).encode()
@@ -197,12 +209,10 @@ def _minute(v):
 def read_sts_status(m):
     """The STS attributes object (reader and management clients) as a dict
     of STS_FIELDS; None when the meter has no such object."""
-    try:
-        v = _list(m.read(GXDLMSData(obis.to_text(obis.STS_ATTRIBUTES)), 2))
-    except DlmsError as e:
-        if e.code != OBJECT_UNDEFINED:
-            raise
+    v = _data_value(m, obis.STS_ATTRIBUTES)
+    if v is _ABSENT:
         return None
+    v = _list(v)
     if len(v) != len(STS_FIELDS):
         raise MeterError("STS attributes: %d elements, expected %d" % (len(v), len(STS_FIELDS)))
     d = dict(zip(STS_FIELDS, v))
@@ -259,12 +269,10 @@ def read_payment(m):
     c = acct.currency
     out = {"unit": c.name, "scale": int(c.scale), "available": int(acct.availableCredit),
            "debt": int(acct.aggregatedDebt), "tariff": None}
-    try:
-        rate = _int(m.read(GXDLMSData(obis.to_text(bp.CURRENT_TARIFF)), 2))
-    except DlmsError as e:
-        if e.code != OBJECT_UNDEFINED:
-            raise
+    rate = _data_value(m, bp.CURRENT_TARIFF)
+    if rate is _ABSENT:
         return out
+    rate = _int(rate)
     block, period_wh = [int(x) for x in _list(m.read(GXDLMSData(obis.to_text(bp.BLOCK_STATUS)),
                                                       2))]
     charges = []
