@@ -28,16 +28,9 @@ sys.path.insert(0, os.path.join(ROOT, "firmware"))
 import sim  # noqa: E402
 import provision  # noqa: E402
 from sts import vend  # noqa: E402
+from benchutil import free_port  # noqa: E402
 
 KEY = bytes.fromhex(provision.DEV_PROVISION["key"])
-
-
-def port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def ctl(cport, cmd):
@@ -48,7 +41,7 @@ def ctl(cport, cmd):
 
 def session(heap, data):
     """True if the whole session works with this heap; (ok, steady bytes)."""
-    p, c = port(), port()
+    p, c = free_port(), free_port()
     cmd, env = sim.command(["--headless", "--port", str(p), "--control", str(c), "--data", data,
                             "--load", "0"], mp=True, heap=heap)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -28,7 +28,6 @@ import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -38,7 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TOOLS = os.path.join(ROOT, "tools")
 sys.path.append(TOOLS)
 
-from benchutil import proc_cpu_s, row  # noqa: E402
+from benchutil import free_port, proc_cpu_s, row  # noqa: E402
 
 SEC = "Fleet of 10,000 meters under a head-end load (tools/bench/bench_headend.py)"
 METERS = 10000
@@ -48,14 +47,6 @@ SPEED = 600
 STEP_S = 600
 CREDIT_KWH = 5
 BUILD_TIMEOUT_S = 900
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def proc_status(pid, key):

@@ -176,10 +176,7 @@ def flood(port, pid, n=FLOOD):
 
 def start_sim(tmp, mp):
     """tools/sim.py --headless in a subprocess; (process, port)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = benchutil.free_port()
     log = open(os.path.join(tmp, "sim-%s.log" % ("mp" if mp else "py")), "w+")
     proc = subprocess.Popen([sys.executable, os.path.join(TOOLS, "sim.py")] + (["--mp"] if mp else [])
                             + ["--headless", "--load", "0", "--port", str(port), "--data",

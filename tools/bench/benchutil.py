@@ -51,6 +51,16 @@ def proc_cpu_s(pid):
         return None
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago (CPython benches)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def row(section, metric, value, unit, on=None):
     """on: what was measured, when not the interpreter running the script."""
     if isinstance(value, float):
