@@ -110,10 +110,13 @@ def run_module(root, name, heap, timeout, firmware, port="unix"):
         if need and _k(need) > _k(heap):
             heap = need
         env = dict(os.environ)
+        # Paths relative to the root (the working directory): the heap then
+        # holds the same strings wherever the repository is checked out, so
+        # a heap-capped run behaves the same on every machine.
         env["MICROPYPATH"] = os.pathsep.join(
             # .frozen: the unix port's built-in modules (asyncio) stay importable
-            [firmware, os.path.join(root, "host_tests", "portable"), ".frozen"])
-        cmd = [micropython_exe(), "-X", "heapsize=" + heap, RUNNER, name]
+            [os.path.relpath(firmware, root), os.path.join("host_tests", "portable"), ".frozen"])
+        cmd = [micropython_exe(), "-X", "heapsize=" + heap, os.path.relpath(RUNNER, root), name]
     try:
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True,
                               text=True, timeout=timeout)
