@@ -40,19 +40,37 @@ def not_loaded(names):
     return [n for n in names if n not in sys.modules]
 
 
+def frozen(name, path):
+    """Whether module `name`, whose __file__ is `path`, is frozen into the
+    firmware image (make firmware): MicroPython names a frozen module's file
+    by its path in the image ("dlms/acse.py", "dlms/__init__.py"), with no
+    folder of sys.path before it ("/lib/dlms/acse.mpy", "firmware/dlms/acse.py").
+    Source found through sys.path's "" (the current folder) looks the same:
+    such modules are kept too (more heap, never wrong). No string is made:
+    each new one costs a search of the interned strings on MicroPython."""
+    return (path.endswith(".py") and not path.startswith("/")
+            and path.count("/") - name.count(".") == path.endswith("/__init__.py"))
+
+
 def unload(*names):
     """Forget the modules `names`, which served one job (provisioning at
     boot, a token, an association's set-up): their code is freed once nothing
     refers to it any more, and the next import loads them again
     (docs/benchmarks.md, heap). The caller makes sure none of their objects
     outlives the job. Under CPython (PC tools, tests, the virtual meter there)
-    nothing is unloaded: no heap to save, and importing again would cost time."""
+    nothing is unloaded: no heap to save, and importing again would cost time.
+    Nor is a frozen module (frozen()): its bytecode stays in flash whatever
+    happens, so unloading it would save little heap and cost the CPU of
+    importing it again (docs/benchmarks.md, token session CPU)."""
     import sys
     if sys.implementation.name != "micropython":
         return
     for name in names:
-        if sys.modules.pop(name, None) is not None:
-            pkg, _, leaf = name.rpartition(".")
-            parent = sys.modules.get(pkg)
-            if parent is not None and getattr(parent, leaf, None) is not None:
-                delattr(parent, leaf)  # `import pkg.mod` keeps it on the package too
+        mod = sys.modules.get(name)
+        if mod is None or frozen(name, getattr(mod, "__file__", "/")):
+            continue
+        del sys.modules[name]
+        pkg, _, leaf = name.rpartition(".")
+        parent = sys.modules.get(pkg)
+        if parent is not None and getattr(parent, leaf, None) is not None:
+            delattr(parent, leaf)  # `import pkg.mod` keeps it on the package too

@@ -27,3 +27,29 @@ def test_unload_forgets_the_module_and_the_next_import_loads_it_again():
         assert _NAME not in sys.modules and not hasattr(sts, "names")
     else:
         assert again is first  # CPython keeps its modules
+
+
+def test_frozen_tells_a_module_frozen_into_the_image_by_its_file_name():
+    # MicroPython names a frozen module's __file__ by its path in the image
+    assert compat.frozen("dlms.acse", "dlms/acse.py")
+    assert compat.frozen("dlms", "dlms/__init__.py")
+    assert compat.frozen("app", "app.py")
+    # loaded from a folder on sys.path, as .mpy or as source: in RAM
+    assert not compat.frozen("dlms.acse", "/lib/dlms/acse.mpy")
+    assert not compat.frozen("dlms.acse", "lib/dlms/acse.mpy")
+    assert not compat.frozen("app", "app.mpy")
+    assert not compat.frozen("dlms.acse", "firmware/dlms/acse.py")
+    assert not compat.frozen("dlms.acse", "/flash/dlms/acse.py")
+    assert not compat.frozen("dlms", "firmware/dlms/__init__.py")
+    assert not compat.frozen("dlms.acse", "/")
+
+
+def test_unload_keeps_a_frozen_module():
+    if sys.implementation.name != "micropython":
+        return  # CPython unloads nothing (test above)
+    # the unix and WebAssembly ports have asyncio frozen into the executable
+    import asyncio.core
+    core = asyncio.core
+    assert compat.frozen("asyncio.core", core.__file__)
+    compat.unload("asyncio.core")
+    assert sys.modules["asyncio.core"] is core

@@ -3,7 +3,7 @@ exchange, counted by valgrind (callgrind): unlike timings on a shared machine
 these repeat exactly, so they compare two versions of the code. Not part of
 `make bench` (needs valgrind, takes minutes).
 
-    .venv/bin/python tools/bench/dlms_instructions.py [--tree DIR] [--only NAME]
+    .venv/bin/python tools/bench/dlms_instructions.py [--tree DIR] [--only NAME] [--frozen]
 
 The firmware runs as a board's does: compiled by mpy-cross with the board's
 options (tools/ci/check_firmware.build_mpy, native modules for the host), so
@@ -18,6 +18,11 @@ check what the firmware loads on first use, and a gc.collect(), with the GC
 off after that. The runs differ in nothing else, not even in their command
 line: the parameters come from a file as bytes (a different string would
 move the cost of interning strings and the heap layout by up to 0.7 M).
+
+--frozen: as if the firmware were frozen into the image (`make firmware`):
+compat.unload keeps every module (compat.frozen says so), and the one
+load of each is in the set-up. An upper bound: a frozen image has its qstrs
+built in, while a module loaded from .mpy here searches them at run time.
 
 Workloads: a plain and a ciphered GET; the remote token session (SNRM ..
 DISC, HLS-GMAC, a token entered, its status read, RLRQ) on a fresh server
@@ -47,6 +52,9 @@ import gc, os, sys
 gc.disable()
 p = open(sys.argv[1], "rb").read().split()
 what, n, most, fs = p[0], int(p[1]), int(p[2]), p[3].decode()
+if p[4] == b"frozen":  # as if frozen into the image: compat.unload keeps every module
+    import compat
+    compat.frozen = lambda name, path: True
 # the same set-up whatever n: `most` units of work are made ready
 if what == b"app":
     import heap_session as H, meter_tokens
@@ -117,7 +125,7 @@ WORK = (("plain GET", "plain", 16), ("ciphered GET", "cipher", 16),
         ("token session, the meter as a board builds it", "app", 2))
 
 
-def count(mpy, what, n, most):
+def count(mpy, what, n, most, frozen=False):
     paths = [mpy, HERE, os.path.join(ROOT, "host_tests", "portable")]
     env = dict(os.environ, MICROPYPATH=os.pathsep.join(paths), PYTHONHASHSEED="0")
     prog = os.path.join(BUILD, "dlms_instructions_prog.py")
@@ -127,7 +135,7 @@ def count(mpy, what, n, most):
     shutil.rmtree(FS, ignore_errors=True)
     os.makedirs(FS)
     with open(PARAMS, "w") as f:
-        f.write("%s %d %d %s" % (what, n, most, FS))
+        f.write("%s %d %d %s %s" % (what, n, most, FS, "frozen" if frozen else "mpy"))
     exe = os.path.join(os.path.dirname(sys.executable), "micropython")
     p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", exe,
                         "-X", "heapsize=32m", prog, PARAMS],
@@ -143,6 +151,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tree", default=ROOT, help="checkout whose firmware/ is measured")
     ap.add_argument("--only", help="one workload: plain, cipher, session or app")
+    ap.add_argument("--frozen", action="store_true",
+                    help="as if the firmware were frozen into the image: nothing unloaded "
+                    "(its qstrs are still searched as a .mpy's are: an upper bound)")
     args = ap.parse_args()
     tree = os.path.abspath(args.tree)
     name = "this" if tree == ROOT else tree.strip(os.sep).replace(os.sep, "_")  # one per tree
@@ -152,7 +163,7 @@ def main():
     for name, what, n in WORK:
         if args.only and args.only != what:
             continue
-        per = (count(mpy, what, n, n) - count(mpy, what, 0, n)) / n
+        per = (count(mpy, what, n, n, args.frozen) - count(mpy, what, 0, n, args.frozen)) / n
         print("%-46s %12.0f instructions" % (name, per))
 
 
