@@ -11,6 +11,8 @@ from dlms_cosem.protocol.xdlms.invoke_id_and_priority import InvokeIdAndPriority
 from dlms_cosem.security import LowLevelSecurityAuthentication, NoSecurityAuthentication
 
 from dlms import acse, axdr, xdlms
+from dlms.association import Association
+from dlmshelp import config
 
 CLOCK = cosem.CosemAttribute(en.CosemInterface.CLOCK, Obis(0, 0, 1, 0, 0), 2)
 PROFILE = cosem.CosemAttribute(en.CosemInterface.PROFILE_GENERIC, Obis(1, 0, 99, 1, 0), 2)
@@ -111,5 +113,5 @@ def test_our_acse_parses_with_theirs():
                                 stoc=bytes(range(16)), user_information=ui))
     assert r.system_title == b"STS00001" and r.authentication_value == bytes(range(16))
     assert r.authentication == en.AuthenticationMechanism.HLS_GMAC and r.ciphered
-    r = _theirs(acse.build_rlre(0))
+    r = _theirs(Association(config(), 16).receive(b"\x62\x00").apdu)  # our RLRE to an RLRQ
     assert isinstance(r, cacse.ReleaseResponse) and r.reason == en.ReleaseResponseReason.NORMAL

@@ -1,7 +1,7 @@
 # ACSE APDUs (BER) and the xDLMS Initiate exchange they carry, dlms.md 4.
 #
-# parse_aarq / parse_rlrq read what clients send; build_aare / build_rlre
-# write the answers. InitiateRequest/Response, ConfirmedServiceError: 4.4.
+# parse_aarq / parse_rlrq read what clients send; build_aare writes the
+# answer (the RLRE is a constant of dlms.association). InitiateRequest/Response, ConfirmedServiceError: 4.4.
 
 from compat import const
 from dlms.axdr import DecodeError, get_length, put_length
@@ -9,7 +9,6 @@ from dlms.axdr import DecodeError, get_length, put_length
 AARQ = const(0x60)
 AARE = const(0x61)
 RLRQ = const(0x62)
-RLRE = const(0x63)
 
 # application context names {2 16 756 5 8 1 cc}, 4.1
 CONTEXT_LN = const(1)
@@ -262,11 +261,3 @@ def parse_rlrq(data):
         raise
     except (IndexError, ValueError, TypeError):
         raise DecodeError("malformed RLRQ")
-
-
-def build_rlre(reason=0, user_information=None):
-    """RLRE (4.6): reason 0 normal."""
-    body = bytearray((0x80, 0x01, reason))
-    if user_information is not None:
-        _element(body, 0xBE, _tlv(0x04, user_information))
-    return bytes(_tlv(RLRE, body))

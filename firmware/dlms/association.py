@@ -31,6 +31,11 @@ _RLRQ = const(0x62)  # acse.RLRQ
 _CONTEXT_LN = const(1)  # acse.CONTEXT_LN
 _CONTEXT_LN_CIPHERED = const(3)  # acse.CONTEXT_LN_CIPHERED
 _MECHANISM_LOWEST = const(0)  # acse.MECHANISM_LOWEST
+# An RLRQ of at most 5 bytes (62 03 80 01 reason, or 62 00) carries no
+# user-information: released without loading the ACSE codec. Every release
+# is answered RLRE, reason normal (dlms.md 4.6).
+_RLRQ_BARE = const(5)
+_RLRE = b"\x63\x03\x80\x01\x00"
 
 REPLY = const(1)
 GET = const(2)
@@ -232,7 +237,7 @@ class Association:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_PDU_TOO_LONG)
         tag = apdu[0]
         if tag == _AARQ or tag == _RLRQ:
-            loads = not_loaded(_ACSE_CODE)
+            loads = not_loaded(_ACSE_CODE) if tag == _AARQ or len(apdu) > _RLRQ_BARE else ()
             try:
                 return self._aarq(apdu) if tag == _AARQ else self._rlrq(apdu)
             finally:
@@ -462,11 +467,13 @@ class Association:
                                             user_information=user_information))
 
     def _rlrq(self, apdu):
-        from dlms import acse
-        try:
-            q = acse.parse_rlrq(apdu)
-        except DecodeError:
-            q = None
+        q = None
+        if len(apdu) > _RLRQ_BARE:  # only a longer one can carry user-information
+            from dlms import acse
+            try:
+                q = acse.parse_rlrq(apdu)
+            except DecodeError:
+                pass
         if (q is not None and q.user_information and q.user_information[0] == 0x21
                 and self.state != IDLE and self.client is not None):
             # dlms-cosem carries a ciphered InitiateRequest (dlms.md 4.6): verify
@@ -478,7 +485,7 @@ class Association:
             if isinstance(r, tuple):
                 self._take_ic(r[1], keystore.IC_RESERVE)
         self._step(aa.RELEASE)
-        return Event(RELEASED, acse.build_rlre(0))
+        return Event(RELEASED, _RLRE)
 
 
 def _parse(apdu):

@@ -220,19 +220,6 @@ def decode(data, pos=0, end=None):
         raise DecodeError("malformed data")
 
 
-def decode_all(data):
-    """Decode a buffer that must hold exactly one Data."""
-    value, pos = decode(data)
-    if pos != len(data):
-        raise DecodeError("trailing bytes after data")
-    return value
-
-
-def skip(data, pos=0, end=None):
-    """Position after the Data at pos (validates it)."""
-    return decode(data, pos, end)[1]
-
-
 def _get(data, pos, end, depth):
     if pos >= end:
         raise DecodeError("data missing")

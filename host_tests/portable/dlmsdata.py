@@ -27,3 +27,12 @@ def names():
         for line in fh:
             out.append(line.split("\t", 1)[0])
     return out
+
+
+def decode_all(data):
+    """axdr.decode of a buffer that must hold exactly one Data."""
+    from dlms import axdr
+    value, pos = axdr.decode(data)
+    if pos != len(data):
+        raise axdr.DecodeError("trailing bytes after data")
+    return value

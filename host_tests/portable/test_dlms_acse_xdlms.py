@@ -56,7 +56,6 @@ def test_release():
         r = acse.parse_rlrq(apdu(name))
         assert r.user_information is None
     assert acse.parse_rlrq(apdu("rlrq")).reason == 0
-    assert acse.build_rlre(0) == apdu("rlre")
     # dlms-cosem style: reason and a user-information octet string
     r = acse.parse_rlrq(unhex("6210800100BE0B0409") + b"\x21" + bytes(8))
     assert r.reason == 0 and r.user_information == b"\x21" + bytes(8)

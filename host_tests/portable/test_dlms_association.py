@@ -161,3 +161,14 @@ def test_oversized_request_and_unknown_service():
     assert exc(a.receive(b"\xe6\x00\x00"), 2, 2)
     assert exc(a.receive(unhex("C001C1 0001 0000")), 1, 3)  # truncated: other-reason
     assert a.state == association.ASSOCIATED
+
+
+def test_every_release_form_is_answered_rlre_normal():
+    # dlms.md 4.6: with a reason, without one (both read without the ACSE
+    # codec), and a longer one the codec cannot read: all released alike
+    for rlrq in (apdu("rlrq"), apdu("rlrq_empty"), unhex("6206 800100 BE01")):
+        a = Association(config(), 16)
+        assert a.receive(apdu("aarq_public")).kind == association.REPLY
+        ev = a.receive(rlrq)
+        assert ev.kind == association.RELEASED and ev.apdu == apdu("rlre")
+        assert a.state == association.IDLE

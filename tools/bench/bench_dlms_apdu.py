@@ -37,7 +37,7 @@ def enc_obj():
 
 
 def dec_obj():
-    axdr.decode_all(OBJ_BYTES)
+    axdr.decode(OBJ_BYTES)
 
 
 row(S, "A-XDR encode one object_list element (%d bytes)" % len(OBJ_BYTES), per_call_us(enc_obj, 1000), "us/call")
