@@ -1,7 +1,8 @@
 # ACSE APDUs (BER) and the xDLMS Initiate exchange they carry, dlms.md 4.
 #
 # parse_aarq / parse_rlrq read what clients send; build_aare writes the
-# answer (the RLRE is a constant of dlms.association). InitiateRequest/Response, ConfirmedServiceError: 4.4.
+# answer (the RLRE is a constant of dlms.association).
+# InitiateRequest/Response, ConfirmedServiceError: 4.4.
 
 from compat import const
 from dlms.axdr import DecodeError, get_length, put_length
