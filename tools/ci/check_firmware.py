@@ -30,6 +30,11 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+try:
+    import fcntl  # POSIX: serialises parallel builds (build_mpy)
+except ImportError:
+    fcntl = None
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIRMWARE = os.path.join(ROOT, "firmware")
 
@@ -298,6 +303,17 @@ def build_mpy(root, tops=("firmware",), out="build/mpy", skip=()):
     mpy_options), only what changed; file names in skip are left out.
     Returns (the out folder, True when every file compiled)."""
     dst_top = os.path.join(root, out)
+    # Tests start several builds at once (parallel virtual meters): one at a
+    # time per folder, and each file appears whole (os.replace), so a meter
+    # already running never reads a half-written .mpy.
+    os.makedirs(os.path.dirname(dst_top), exist_ok=True)
+    with open(dst_top + ".lock", "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_mpy(root, tops, dst_top, skip)
+
+
+def _build_mpy(root, tops, dst_top, skip):
     stamp = os.path.join(dst_top, ".flags")
     if os.path.isdir(dst_top) and _read(stamp) != MPY_FLAGS:
         shutil.rmtree(dst_top)
@@ -323,11 +339,15 @@ def build_mpy(root, tops=("firmware",), out="build/mpy", skip=()):
 
     def compile_one(job):
         os.makedirs(os.path.dirname(job[1]), exist_ok=True)
-        cmd = [MPY_CROSS, "-o", job[1]] + mpy_options(job[2]) + [job[0]]
+        part = job[1] + ".part"
+        cmd = [MPY_CROSS, "-o", part] + mpy_options(job[2]) + [job[0]]
         if has_native_code(job[0]):
             cmd.insert(1, "-march=host")
         p = subprocess.run(cmd, capture_output=True, text=True)
-        return None if p.returncode == 0 else (job[0], p.stdout + p.stderr)
+        if p.returncode:
+            return job[0], p.stdout + p.stderr
+        os.replace(part, job[1])
+        return None
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         errors = [e for e in pool.map(compile_one, jobs) if e]
