@@ -73,12 +73,25 @@ def build(board, machine, fs=None):
     return rt, (keys.run(rt.alive(1)), port.run(rt.alive(2)))
 
 
+def drop_builder():
+    """Free the code that built the meter (build, start_meter) for the rest of
+    the boot: run() keeps this module's globals alive while the meter runs,
+    and a board builds once (docs/benchmarks.md, heap). MicroPython only, as
+    compat.unload."""
+    import sys
+    if sys.implementation.name == "micropython":
+        g = globals()
+        for name in ("build", "start_meter"):
+            g.pop(name, None)
+
+
 def run(board, machine):
     """Build and run the meter; main.py hands in `machine` (only hal and main
     import it: tools/ci/check_firmware.py LAYERS)."""
     built = build(board, machine)
     if built is None:
         return None
+    drop_builder()
     rt, tasks = built
     asyncio.run(rt.run(tasks))
     return rt

@@ -91,6 +91,7 @@ def stages(exchanges, keypad, fs, out, timings=None):
     yield "meter built"
     unload(*held)
     del held[:]
+    __import__("start").drop_builder()  # as start.run() does once the meter is built
     out[0] = keypad_token(out[1], keypad)
     yield "keypad token"
     srv = out[1].server
