@@ -85,10 +85,13 @@ class HostMeter:
         _mkdirs(self.folder)
         fs = self.fs or FileSystem(self.folder)
         if self.board is not None:
+            from compat import not_loaded, unload
+            done = not_loaded(("start",))  # its code serves the build only (micropython)
             import start
             self._app, self.source = start.start_meter(self.board, fs, self, self.wallclock,
                                                        self.relay, self.display, os.urandom,
                                                        ui_clock=self.ui_clock)
+            unload(*done)
             return
         import app
         self._app = app.App(self.provision, fs, self.clock, self.wallclock, self.relay,

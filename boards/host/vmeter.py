@@ -69,6 +69,8 @@ def _mkdir(path):
 
 
 SLOT = _select_slot(sys.argv[1:])
+del main  # main.RootFs served the slot choice: its code leaves the heap
+sys.modules.pop("main", None)
 import hostmeter  # noqa: E402  (after the slot: it imports the firmware)
 import runtime  # noqa: E402
 import tcp_optical  # noqa: E402
@@ -349,11 +351,21 @@ class Sim:
         if cmd == "load" and len(words) == 2:
             self.load.watts = int(words[1])
             return "OK"
-        if cmd == "mem":  # heap in use after a collection (micropython; tools/bench)
+        if cmd == "mem":  # heap in use after a collection, free, largest free block (micropython)
             import gc
             gc.collect()
             if hasattr(gc, "mem_alloc"):
-                return "OK alloc=%d free=%d" % (gc.mem_alloc(), gc.mem_free())
+                used, free = gc.mem_alloc(), gc.mem_free()
+                lo, hi = 0, free  # the largest block, probed by allocation
+                while hi - lo > 16:
+                    mid = (lo + hi) // 2
+                    try:
+                        bytearray(mid)
+                        lo = mid
+                    except MemoryError:
+                        hi = mid
+                    gc.collect()
+                return "OK alloc=%d free=%d largest=%d" % (used, free, lo)
             return "OK n/a"
         if cmd == "quit":
             self.rt.stop()

@@ -53,3 +53,11 @@ def test_unload_keeps_a_frozen_module():
     assert compat.frozen("asyncio.core", core.__file__)
     compat.unload("asyncio.core")
     assert sys.modules["asyncio.core"] is core
+
+
+def test_start_drops_the_builder_code_once_the_meter_is_built():
+    import start
+    start.drop_builder()
+    gone = not hasattr(start, "build") and not hasattr(start, "start_meter")
+    assert gone == (sys.implementation.name == "micropython") and hasattr(start, "run")
+    compat.unload("start")  # a later import loads it whole again
