@@ -35,7 +35,6 @@ for _p in (_here, _here + "/../../firmware"):
         sys.path.append(_p)  # after MICROPYPATH: precompiled .mpy files win
 
 import os  # noqa: E402
-import time  # noqa: E402
 import asyncio  # noqa: E402
 
 import machine_stub  # noqa: E402
@@ -76,8 +75,6 @@ import runtime  # noqa: E402
 import tcp_optical  # noqa: E402
 from hal import display as hdisplay, led as hled, pulse as hpulse, relay as hrelay  # noqa: E402
 from hal import watchdog as hwatchdog  # noqa: E402
-from hal.fs import FileSystem  # noqa: E402
-from meter.short_codes import cts_text  # noqa: E402
 
 CPYTHON = sys.implementation.name == "cpython"
 USAGE = """usage: vmeter.py [--port N] [--host H] [--data DIR] [--speed N] [--load W]
@@ -124,37 +121,6 @@ def parse(argv):
             raise SystemExit("unknown option " + a + "\n" + USAGE)
         i += 2
     return o
-
-
-class HoldFS(FileSystem):
-    """TEST ONLY (--hold-at [ARM,]PATH:N, host_tests/test_sim_e2e.py): at the N-th
-    open for writing of a path containing PATH, after the open (the file is
-    truncated, nothing written yet), print 'HOLD <path>' and hang so the test
-    can SIGKILL the process there: a power cut between two writes."""
-
-    def __init__(self, root, hold):
-        FileSystem.__init__(self, root)
-        self.hold_path, self.hold_n = hold
-        self.arm = None  # "ARM,PATH:N": count PATH only after a write to ARM
-        if "," in self.hold_path:
-            self.arm, self.hold_path = self.hold_path.split(",", 1)
-        self.seen = 0
-
-    def open(self, path, mode):
-        f = FileSystem.open(self, path, mode)
-        if not ("w" in mode or "a" in mode):
-            return f
-        if self.arm is not None:
-            if self.arm in path:
-                self.arm = None
-            return f
-        if self.hold_path in path:
-            self.seen += 1
-            if self.seen == self.hold_n:
-                out("HOLD " + path)
-                while True:
-                    time.sleep(1)
-        return f
 
 
 class ScaledClock:
@@ -253,45 +219,6 @@ class Screen:
                 "DISPLAY %s | RELAY %s" % (st[0], "ON" if st[1] else "OFF"))
 
 
-class PtyUart:
-    """A machine.UART look-alike on a pseudo-terminal's master side, so the
-    optical port runs through hal.uart_port as on a board (CPython only)."""
-
-    def __init__(self):
-        import pty  # noqa: F401 (CPython only)
-        self.master, slave = os.openpty()
-        self.name = os.ttyname(slave)
-        os.set_blocking(self.master, False)
-        self._slave = slave  # kept open: the pty stays up between clients
-        self._pending = b""
-
-    def init(self, **kw):
-        pass
-
-    def any(self):
-        if not self._pending:
-            try:
-                self._pending = os.read(self.master, 512)
-            except (BlockingIOError, OSError):
-                self._pending = b""
-        return len(self._pending)
-
-    def readinto(self, buf):
-        n = min(len(buf), len(self._pending))
-        buf[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-    def write(self, data):
-        try:
-            return os.write(self.master, data)
-        except OSError:
-            return 0
-
-    def flush(self):
-        pass
-
-
 class Sim:
     def __init__(self, opts):
         self.opts = opts
@@ -306,7 +233,10 @@ class Sim:
         up = runtime.Uptime(ScaledClock(opts["speed"], self.load).take_ms)
         ui = runtime.Uptime(ScaledClock(1).take_ms)  # people's time, whatever --speed is
         root = opts["data"]
-        fs = HoldFS(root, opts["hold"]) if opts["hold"] else None
+        fs = None
+        if opts["hold"]:
+            from vmeter_opt import HoldFS
+            fs = HoldFS(root, opts["hold"], out)
         from hal.rtc import Clock
         wall = Clock(machine_stub.RTC())
         # as the board starts (start.start_meter), on the host's stand-ins
@@ -325,6 +255,7 @@ class Sim:
         self.app.key(ch.upper())
 
     def status(self):
+        from meter.short_codes import cts_text  # on first use, as the keypad's short codes
         m = self.app.meter
         a = m.account
         return ('{"display": "%s", "relay": %s, "credit": %d, "available": %d, "energy_wh": %d, '
@@ -421,6 +352,7 @@ class Sim:
             if not CPYTHON:
                 raise SystemExit("--pty needs CPython")
             from hal.uart_port import UartPort
+            from vmeter_opt import PtyUart
             pu = PtyUart()
             tasks.append(UartPort(pu, mode_e() or self.app.server, ticks_ms=_ticks_ms).run())
             msg += ", serial %s" % pu.name
