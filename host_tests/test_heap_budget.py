@@ -40,7 +40,7 @@ LAZY_FEATURES = {
     "unloaded after the build (app.App)": ("provision", "store.codec_read", "dlms.obis"),
     "unloaded after a token (meter.meter)": (
         "meter.token_entry", "sts.processor", "sts.token", "sts.digits", "sts.crc", "sts.amount",
-        "sts.errors", "sts.sta", "sts.sta_tables"),
+        "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables"),
     "unloaded after an AARQ or RLRQ (dlms.association)": ("dlms.acse", "dlms.establish"),
 }
 

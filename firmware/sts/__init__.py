@@ -8,4 +8,4 @@
 # STA tables (2 KB, about 2.4 M instructions to build; sts.sta).
 KEPT = {}
 ENGINE = ("sts.processor", "sts.key_change", "sts.token", "sts.digits", "sts.crc", "sts.amount",
-          "sts.errors", "sts.sta", "sts.sta_tables", "sts.misty1")
+          "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables", "sts.misty1")

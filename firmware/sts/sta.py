@@ -2,7 +2,7 @@
 #
 # The tables are data (sts.md 6.3): StaTables takes a (S1, S2, P) tuple such
 # as sts.sta_tables.REAL or SAMPLE, or a licensee's own, and derives the
-# decrypt lookup tables from it.
+# decrypt lookup tables from it (sts.sta_prepare, loaded only for that).
 #
 # Decrypt, sts.md 6.2:  16 x { block = Pinv(block); nibble n -> S1inv if key
 # bit (4n + round) is 1 else S2inv }. The block is four 16-bit halfwords
@@ -22,61 +22,17 @@ except Exception:  # CPython, or no native code on this port
     _native = None
 
 
-def _zeros(n):
-    # array("H", bytes(n)) differs between CPython (raw buffer) and MicroPython
-    a = array("H", range(n))
-    for i in range(n):
-        a[i] = 0
-    return a
-
-
-def _check_perm(seq, n, what):
-    if len(seq) != n or sorted(seq) != list(range(n)):
-        raise ValueError("STA %s must be a permutation of 0..%d" % (what, n - 1))
-
-
-def _inverse(seq):
-    inv = [0] * len(seq)
-    for i, v in enumerate(seq):
-        inv[v] = i
-    return inv
-
-
-def p_table(perm):
-    """The permutation per nibble, index (n*16 + v)*4 + w: halfword w
-    (0 = bits 63..48 .. 3) of perm(v << 4n); perm[i] is the output bit of
-    input bit i (bit 0 = least significant)."""
-    t = _zeros(1024)
-    for n in range(16):
-        for v in range(16):
-            base = (n * 16 + v) * 4
-            for bit in range(4):
-                if (v >> bit) & 1:
-                    j = perm[4 * n + bit]
-                    t[base + 3 - (j >> 4)] |= 1 << (j & 15)
-    return t
-
-
 class StaTables:
     """Prepared STA decrypt tables from a (S1, S2, P) data tuple (sts.md 6.3).
     prepared: the (p, s) tables this class made before for the same data."""
 
     def __init__(self, data, name="", prepared=None):
-        if prepared is not None:
-            self.name = name
-            self.data = data
-            self.p, self.s = prepared
-            return
-        s1, s2, p = data[0], data[1], data[2]
-        _check_perm(s1, 16, "S1")
-        _check_perm(s2, 16, "S2")
-        _check_perm(p, 64, "P")
+        if prepared is None:  # once per table set and boot: its code loads only then
+            from sts import sta_prepare
+            data, prepared = sta_prepare.prepare(data)
         self.name = name
-        # kept for the whole boot (sts.KEPT): bytes, not tuples of ints
-        self.data = (bytes(s1), bytes(s2), bytes(p))
-        self.p = p_table(_inverse(p))
-        # decrypt S-box by key bit, s[16 * bit + v]: 1 -> S1inv, 0 -> S2inv (sts.md 6.2)
-        self.s = bytes(_inverse(s2)) + bytes(_inverse(s1))
+        self.data = data
+        self.p, self.s = prepared
 
 
 _default = None
