@@ -39,10 +39,11 @@ def _first(ea):
 def test_ea07_meter_loads_no_vending_code():
     mods = _loaded(_first("07"))
     assert "sts.sta" in mods and "sts.sta_tables" in mods and "sts.sta_prepare" in mods
-    assert not mods & {"sts.vend", "sts.encrypt", "sts.misty1", "sts.lockout"}
+    assert not mods & {"sts.vend", "sts.encrypt", "sts.crc_message", "sts.misty1", "sts.lockout"}
 
 
 def test_ea11_meter_loads_no_sta_and_no_vending_code():
     mods = _loaded(_first("11"))
     assert "sts.misty1" in mods
-    assert not mods & {"sts.vend", "sts.encrypt", "sts.sta", "sts.sta_prepare", "sts.sta_tables"}
+    assert not mods & {"sts.vend", "sts.encrypt", "sts.crc_message", "sts.sta", "sts.sta_prepare",
+                       "sts.sta_tables"}

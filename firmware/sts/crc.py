@@ -6,65 +6,22 @@
 # sub-classes 4..7) appends the byte 0x01 to the message.
 #
 # Nibble-table implementation: 16 small ints, two lookups per byte, no
-# allocation per byte and no big integers on 32-bit ports.
+# allocation per byte and no big integers on 32-bit ports. This module is
+# the meter's path (field_words on halfwords); the same CRC over the message
+# bytes, for vending, tools and tests, is sts.crc_message.
 
 from compat import const
 
 _INIT = const(0xFFFF)
-# _T[n] = CRC register contribution of the low nibble value n (reflected 0xA001).
-_T = (
+# NIBBLES[n] = CRC register contribution of the low nibble value n (reflected 0xA001).
+NIBBLES = (
     0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
     0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400,
 )
 
 
-def crc16(data, reg=_INIT):
-    """CRC-16/MODBUS register over the bytes of `data` ("123456789" -> 0x4B37)."""
-    t = _T
-    for b in data:
-        reg ^= b
-        reg = (reg >> 4) ^ t[reg & 15]
-        reg = (reg >> 4) ^ t[reg & 15]
-    return reg
-
-
-def message(cls, block):
-    """The 7-byte CRC message for a token class and 64-bit plain block."""
-    hi = block >> 32  # bits 63..32
-    lo = (block >> 16) & 0xFFFF  # bits 31..16
-    return bytes((
-        cls & 3,
-        (hi >> 24) & 0xFF, (hi >> 16) & 0xFF, (hi >> 8) & 0xFF, hi & 0xFF,
-        lo >> 8, lo & 0xFF,
-    ))
-
-
-def is_currency(cls, subclass):
-    """CRC_C applies to class 0 sub-classes 4..7 (sts.md 3.1, 5)."""
-    return cls == 0 and 4 <= subclass <= 7
-
-
-def field(cls, block):
-    """The 16-bit CRC field (byte-swapped register) that belongs in bits 15..0."""
-    reg = crc16(message(cls, block))
-    if is_currency(cls, block >> 60):
-        reg = crc16(b"\x01", reg)
-    return ((reg & 0xFF) << 8) | (reg >> 8)
-
-
-def check(cls, block):
-    """True when the CRC field of a plain block matches its content."""
-    return field(cls, block) == block & 0xFFFF
-
-
-def seal(cls, block):
-    """Return `block` with its CRC field filled in (vending side, tests)."""
-    block &= ~0xFFFF
-    return block | field(cls, block)
-
-
 def _step(reg, x):
-    t = _T
+    t = NIBBLES
     reg ^= x
     reg = (reg >> 4) ^ t[reg & 15]
     return (reg >> 4) ^ t[reg & 15]

@@ -1,7 +1,7 @@
 # Vending side: build plain blocks and 20-digit tokens (tools and tests only;
 # the meter never imports this module). Portable, so portable tests can make
 # tokens. Layouts: sts.md 3; carrier: sts.md 2; CRC: sts.md 5.
-from sts import amount, carrier, crc, tid as _tid
+from sts import amount, carrier, crc_message, tid as _tid
 from sts.encrypt import encrypt
 
 KCT_SUBCLASSES = (3, 4, 8, 9)
@@ -13,7 +13,7 @@ def _frame(cls, sub, rnd, tid, field):
         raise ValueError("TID must be 0..2^24-1")
     if not (0 <= rnd <= 15 and 0 <= field <= _M16):
         raise ValueError("RND or 16-bit field out of range")
-    return crc.seal(cls, (sub << 60) | (rnd << 56) | (tid << 32) | (field << 16))
+    return crc_message.seal(cls, (sub << 60) | (rnd << 56) | (tid << 32) | (field << 16))
 
 
 def set_flag_field(flag_index, flag_value):
@@ -35,14 +35,14 @@ def vend_block(cls, subclass, tid=0, rnd=0, value=None, field=None, control=0, m
         if subclass == 0:
             if not (0 <= control < 1 << 36 and 0 <= mfrcode <= 0xFF):
                 raise ValueError("control (36 bits) or MfrCode (8 bits) out of range")
-            return crc.seal(1, (control << 24) | (mfrcode << 16))
+            return crc_message.seal(1, (control << 24) | (mfrcode << 16))
         if subclass == 1:
             if not (0 <= control < 1 << 28 and 0 <= mfrcode <= _M16):
                 raise ValueError("control (28 bits) or MfrCode (16 bits) out of range")
-            return crc.seal(1, (1 << 60) | (control << 32) | (mfrcode << 16))
+            return crc_message.seal(1, (1 << 60) | (control << 32) | (mfrcode << 16))
         if not (0 <= control < 1 << 44):
             raise ValueError("class 1 data must be 44 bits")
-        return crc.seal(1, (subclass << 60) | (control << 16))
+        return crc_message.seal(1, (subclass << 60) | (control << 16))
     if cls == 2 and subclass in KCT_SUBCLASSES:
         return kct_block(subclass, **kct)
     if cls == 0 and 4 <= subclass <= 7:
@@ -76,7 +76,7 @@ def kct_block(subclass, ken=255, krn=1, ro=0, res=0, kt=2, ti=1, sgc=0, key_word
         head = sgc >> 12
     else:
         raise ValueError("key change sub-classes are 3, 4, 8, 9")
-    return crc.seal(2, (subclass << 60) | (head << 48) | (key_word << 16))
+    return crc_message.seal(2, (subclass << 60) | (head << 48) | (key_word << 16))
 
 
 def key_change_blocks(new_key, kt=2, krn=1, ti=1, ken=255, ro=0, sgc=0):

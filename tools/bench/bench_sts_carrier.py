@@ -1,5 +1,5 @@
 # Token carrier and CRC: cost of parsing 20 digits and checking a CRC.
-from sts import carrier, crc
+from sts import carrier, crc_message
 from benchutil import per_call_us, alloc_bytes, row
 
 TOKEN = "29054347139309851356"
@@ -11,7 +11,7 @@ def parse():
 
 
 def check():
-    crc.check(0, PLAIN)
+    crc_message.check(0, PLAIN)
 
 
 row("STS carrier and CRC", "parse 20 digits to class + block", per_call_us(parse, 2000), "us/call")
