@@ -12,6 +12,14 @@ import sys
 
 import bootslot
 
+# While the firmware loads and the meter is built, collect the garbage every
+# 16 KB allocated (start.run() switches this off once the meter runs): the
+# long-lived objects then pack low and the heap's top stays one free block.
+# Without it the build's garbage pushed them up the heap and left it in
+# pieces: on a board-like heap the largest free block went from 33 to 56 KB
+# (issue 10: >= 32 KB; docs/benchmarks.md, heap).
+GC_THRESHOLD_AT_BOOT = 16384
+
 
 class RootFs:
     """The root file system for bootslot (store/fs.py interface): the
@@ -50,6 +58,9 @@ def boot(root=""):
     import os
     import machine
     import board
+    import gc
+    if hasattr(gc, "threshold"):  # (not in CPython, which runs this in tests)
+        gc.threshold(GC_THRESHOLD_AT_BOOT)
     fs = RootFs(os, root)
     slot = bootslot.select(fs)
     sys.path[:] = use_slot(root + bootslot.SLOT_DIRS[slot], sys.path)

@@ -91,6 +91,9 @@ def run(board, machine):
     built = build(board, machine)
     if built is None:
         return None
+    import gc
+    if hasattr(gc, "threshold"):
+        gc.threshold(-1)  # collect when the heap is full again (main.GC_THRESHOLD_AT_BOOT)
     drop_builder()
     rt, tasks = built
     asyncio.run(rt.run(tasks))

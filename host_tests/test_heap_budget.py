@@ -92,3 +92,8 @@ def test_largest_free_block_on_a_board_like_heap(measured):
     text = "unix at %d KB: largest free block >= %.1f KB" % (heap_k, block / 1024)
     print(text)
     assert block >= heap_session.BOARD_BLOCK_MIN_KB * 1024, text
+
+
+def test_the_session_collects_during_boot_as_main_does():
+    import main
+    assert heap_session.GC_THRESHOLD_AT_BOOT == main.GC_THRESHOLD_AT_BOOT

@@ -43,6 +43,10 @@ sys.modules["machine"] = machine_stub
 import board  # noqa: E402  (boards/host/board.py)
 import bootslot  # noqa: E402  (firmware/bootslot.py and main.py: outside the slots)
 import main  # noqa: E402
+import gc  # noqa: E402
+
+if hasattr(gc, "threshold"):  # micropython: as main.py, until the meter is built
+    gc.threshold(main.GC_THRESHOLD_AT_BOOT)
 
 RESTART_EXIT = 3
 
@@ -283,7 +287,6 @@ class Sim:
             self.load.watts = int(words[1])
             return "OK"
         if cmd == "mem":  # heap in use after a collection, free, largest free block (micropython)
-            import gc
             gc.collect()
             if hasattr(gc, "mem_alloc"):
                 used, free = gc.mem_alloc(), gc.mem_free()
@@ -373,6 +376,8 @@ def _isatty():
 def run(argv):
     opts = parse(argv)
     sim = Sim(opts)
+    if hasattr(gc, "threshold"):
+        gc.threshold(-1)  # as start.run() once the meter is built
     restore = None
     if CPYTHON and sim.interactive:
         import termios

@@ -42,6 +42,7 @@ WALLCLOCK = 848000000  # 2026-11-15, seconds since 2000
 BOOT_MODULES = ("main", "bootslot", "start", "hal.keypad", "hal.relay", "hal.led", "hal.display", "hal.pulse",
                 "hal.ticker", "hal.watchdog", "hal.rtc", "hal.uart_port", "hal.fs",
                 "dlms.iec62056_21")  # the boards' optical port starts in mode E (OPTICAL_MODE_E)
+GC_THRESHOLD_AT_BOOT = 16384  # main.GC_THRESHOLD_AT_BOOT (test_heap_budget checks)
 _GW = b"\x00\x73\x00\x00\x13\x28\x00\xff"  # class 115 token gateway 0.0.19.40.0.255
 
 
@@ -79,6 +80,8 @@ def stages(exchanges, keypad, fs, out, timings=None):
     if timings is not None:
         from time import ticks_us, ticks_diff
     yield "baseline"
+    import gc
+    gc.threshold(GC_THRESHOLD_AT_BOOT)  # as main.py sets it before the firmware loads
     import compat
     unload, held = compat.unload, []
     compat.unload = lambda *names: held.extend(names)  # before any module takes it
@@ -89,6 +92,7 @@ def stages(exchanges, keypad, fs, out, timings=None):
     yield "boot modules (main, hal)"
     out[1] = build_app(fs)
     yield "meter built"
+    gc.threshold(-1)  # as start.run() once the meter is built
     unload(*held)
     del held[:]
     __import__("start").drop_builder()  # as start.run() does once the meter is built
