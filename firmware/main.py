@@ -1,6 +1,7 @@
 # The boards' entry point: MicroPython runs /main.py at boot. With bootslot.py
 # it is the only firmware file outside the A/B slots (docs/update.md), so it
-# only chooses the slot: bootslot.select() counts a boot of a firmware on
+# only chooses the slot (and how often the heap is collected while the
+# firmware loads, below): bootslot.select() counts a boot of a firmware on
 # trial and rolls back after too many, then the slot's folder replaces /lib
 # on sys.path and its start.run() builds the meter (start.py).
 #
