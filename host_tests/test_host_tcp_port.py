@@ -252,7 +252,11 @@ def test_virtual_meter_silent_client_and_hang_up(tmp_path, mp):
             vm.kill()
     out = "".join(vm.log)
     port_lines = [ln for ln in vm.log if ln.startswith("optical port:")]
-    assert len(port_lines) == 1 and "hung up" in port_lines[0], out
+    # the silent client may also be closed (3 s without a byte while others
+    # wait) when the reads run slowly on a loaded machine: that line is fine
+    hung_up = [ln for ln in port_lines if "hung up" in ln]
+    assert len(hung_up) == 1, out
+    assert all(ln in hung_up or "silent for" in ln for ln in port_lines), out
     assert "Traceback" not in out, out
 
 
