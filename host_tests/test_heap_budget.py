@@ -36,6 +36,7 @@ LAZY_FEATURES = {
     "STS attributes object (0.128.96.51.0.255)": ("binding.sts_attributes", "meter.sts_status"),
     "payment: tariffs, charges, TOU calendar (only with \"payment\", docs/payment.md)": (
         "meter.payment", "meter.charges", "meter.calendar", "binding.payment"),
+    "account methods (class 111 activate, close, reset)": ("meter.account_status",),
     "keypad short codes": ("meter.short_codes",),
     "unloaded after the build (app.App)": ("provision", "store.codec_read", "dlms.obis"),
     "unloaded after a token (meter.meter)": (

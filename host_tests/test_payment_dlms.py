@@ -8,7 +8,7 @@ import datetime
 import pytest
 from gurux_dlms import GXDate, GXDateTime, GXTime
 from gurux_dlms.GXDLMSExceptionResponse import GXDLMSExceptionResponse
-from gurux_dlms.enums import DataType, ObjectType
+from gurux_dlms.enums import DataType, DateTimeSkips, ObjectType
 from gurux_dlms.objects import (GXDLMSAccount, GXDLMSActivityCalendar, GXDLMSCharge,
                                 GXDLMSAssociationLogicalName, GXDLMSCredit, GXDLMSData,
                                 GXDLMSDayProfile, GXDLMSDayProfileAction, GXDLMSRegister,
@@ -229,7 +229,7 @@ def test_management_switches_prepayment_and_post_payment(pay):
         assert pay.call(lambda: m.credit_text()).startswith("Bal ")
         ev = pay.call(lambda: m.eventlog.entries()[-2:])
         assert (vocab.EV_PAYMENT_MODE, 1, 2) in [(e[2], e[3], e[4]) for e in ev]
-        acct.accountStatus = 3  # closing the account is not offered
+        acct.accountStatus = 3  # the status changes by the methods only
         with pytest.raises(DlmsError):
             c.write(acct, 2)
         acct.accountStatus, acct.paymentMode = 2, 2
@@ -242,6 +242,56 @@ def test_management_switches_prepayment_and_post_payment(pay):
         with pytest.raises(GXDLMSExceptionResponse):
             c.write(acct, 2)
     assert pay.call(lambda: m.account.payment_mode) == 2
+
+
+def test_management_closes_resets_and_activates_the_account(pay):
+    # Account methods 1-3 as gurux's own helpers make them (data integer 0); docs/payment.md
+    # "Account status". A currency token: the debt recovery takes 20 %, the rest is credited.
+    m = pay.meter
+    code, info = pay.call(lambda: m.enter_token(vend("100.00", subclass=4), vocab.REMOTE))
+    credit = info["units"] - info["units"] // 5
+    assert code == vocab.ACCEPT and pay.call(lambda: m.account.credit[4]) == credit
+    assert pay.relay.closed
+    acct = GXDLMSAccount(T(obis.ACCOUNT))
+    with MeterClient(pay.url, client=READER) as c:  # the reader may not call them
+        with pytest.raises(GXDLMSExceptionResponse):
+            c.request(acct.close(c.client))
+    with MeterClient(pay.url, client=MANAGEMENT) as c:
+        for refused in (acct.activate, acct.reset):  # not from active
+            with pytest.raises(DlmsError):
+                c.request(refused(c.client))
+        pay.t[0] += 3600  # 09:00
+        c.request(acct.close(c.client))
+        c.read(acct, 2)
+        c.read(acct, 14)
+        assert int(acct.accountStatus) == 3
+        assert acct.accountClosureTime.value.replace(tzinfo=None) == datetime.datetime(
+            2026, 3, 2, 9)
+        # closed: the balance stays for the final bill (energy is registered, not drawn), a
+        # prepayment supply opens
+        assert pay.relay.closed is False
+        pay.call(lambda: m.consume(2000))
+        assert pay.call(lambda: (m.account.credit[4], m.account.consumed_wh)) == (credit, 2000)
+        c.request(acct.reset(c.client))  # the next customer: registers and charges cleared
+        c.read(acct, 2)
+        c.read(acct, 5)
+        c.read(acct, 8)
+        assert (int(acct.accountStatus), acct.availableCredit, acct.aggregatedDebt) == (1, 0, 0)
+        pay.t[0] += 3600  # 10:00
+        c.request(acct.activate(c.client))
+        for i in (2, 13, 14):
+            c.read(acct, i)
+        assert int(acct.accountStatus) == 2
+        assert acct.accountActivationTime.value.replace(tzinfo=None) == datetime.datetime(
+            2026, 3, 2, 10)
+        assert acct.accountClosureTime.skip & DateTimeSkips.YEAR  # not specified since the reset
+    codes = pay.call(lambda: [(e[2], e[3], e[4]) for e in m.eventlog.entries()])
+    assert [e for e in codes if e[0] == vocab.EV_ACCOUNT_STATUS] == [
+        (vocab.EV_ACCOUNT_STATUS, 3, 2), (vocab.EV_ACCOUNT_STATUS, 1, 3),
+        (vocab.EV_ACCOUNT_STATUS, 2, 1)]
+    pay.restart()  # committed
+    a = pay.meter.account
+    assert (a.status, a.credit[4], pay.meter.payment.charges[2].remaining) == (2, 0, 0)
 
 
 def test_read_meter_prints_credit_tariff_block_debt_and_free_allocation(pay):

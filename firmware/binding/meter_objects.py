@@ -7,7 +7,7 @@
 # of its own.
 from dlms import axdr, cosem_time
 from dlms.obj_common import Data, Register
-from meter import cts as ctsmod
+from meter import account as ac, cts as ctsmod
 from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, MANAGEMENT, NOBODY,
                         READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON)
 
@@ -111,10 +111,12 @@ class Account(_Bound):
     """Class 111 version 0 at 0.0.19.0.0.255. Amounts are in the metered credit
     register's token units; attribute 15 says which (scale -1: 0.1 kWh, -5:
     currency). The management client writes attribute 2 to switch between
-    prepayment and post-payment (Meter.set_payment_mode; docs/payment.md)."""
+    prepayment and post-payment (Meter.set_payment_mode) and calls methods 1
+    activate_account, 2 close_account, 3 reset_account
+    (meter.account_status; docs/payment.md "Account status")."""
     class_id = 111
     ATTRS = (R0, (R1[0], MANAGEMENT)) + (R1,) * 17
-    METHODS = (NOBODY, NOBODY, NOBODY)
+    METHODS = (MANAGEMENT, MANAGEMENT, MANAGEMENT)
 
     def __init__(self, ln, meter, credit_lns):
         _Bound.__init__(self, ln, meter)
@@ -123,8 +125,8 @@ class Account(_Bound):
     def read(self, attr, ctx):
         a = self.meter.account
         p = self.meter.payment
-        if attr == 2:  # {payment_mode, account_status 2 active} (Blue Book 4.6.2, as Gurux)
-            return (axdr.STRUCTURE, [(axdr.ENUM, a.payment_mode), (axdr.ENUM, 2)])
+        if attr == 2:  # {payment_mode, account_status} (Blue Book 4.6.2, as Gurux)
+            return (axdr.STRUCTURE, [(axdr.ENUM, a.payment_mode), (axdr.ENUM, a.status)])
         if attr == 3:
             return (axdr.UNSIGNED, 1 if a.ec_active else 0)
         if attr == 4:
@@ -146,8 +148,10 @@ class Account(_Bound):
         if attr == 12:
             return (axdr.ARRAY, [(axdr.STRUCTURE, [(axdr.OCTET_STRING, self.credit_lns[0]),
                                                    (axdr.UNSIGNED, 100)])])
-        if attr in (13, 14):
-            return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
+        if attr in (13, 14):  # activation, closure: local time as the COSEM clock shows it
+            t = a.activated if attr == 13 else a.closed
+            return (axdr.OCTET_STRING,
+                    cosem_time.to_octets(t) if t >= 0 else cosem_time.UNSPECIFIED)
         if attr == 15:  # the currency's name from the account configuration ("currency")
             currency = a.metered >= 4
             name = (a.config or {}).get("currency") if currency else None
@@ -161,13 +165,23 @@ class Account(_Bound):
         return (axdr.DOUBLE_LONG_UNSIGNED, 0)
 
     def write(self, attr, value, ctx):
-        """Attribute 2 {payment_mode, account_status}: the status stays 2
-        (active); payment_mode 1 (credit: post-payment) or 2 (prepayment)."""
+        """Attribute 2 {payment_mode, account_status}: payment_mode 1 (credit:
+        post-payment) or 2 (prepayment); the status is the present one (the
+        methods change it)."""
         s = expect(value, axdr.STRUCTURE)
         if len(s) != 2 or s[0][0] != axdr.ENUM or s[1][0] != axdr.ENUM:
             raise AccessError(TYPE_UNMATCHED)
-        if s[1][1] != 2 or not self.meter.set_payment_mode(s[0][1]):
+        if s[1][1] != self.meter.account.status or not self.meter.set_payment_mode(s[0][1]):
             raise AccessError(OTHER_REASON)
+
+    def invoke(self, method, param, ctx):
+        """activate_account, close_account, reset_account (data: integer 0)."""
+        if param is None or param[0] != axdr.INTEGER:
+            raise AccessError(TYPE_UNMATCHED)
+        from meter.account_status import set_status
+        if not set_status(self.meter, (ac.ACTIVE, ac.CLOSED, ac.NEW)[method - 1]):
+            raise AccessError(OTHER_REASON)  # not from the present status, or a fault
+        return None
 
 
 class Credit(_Bound):

@@ -238,6 +238,8 @@ class Charge(CosemObject):
             v = _uint(value)
         if attr == 5:  # the carried fraction follows the new scales
             self._set(lambda c: c.set_unit(ch.check_unit(v)))
+        elif attr == 9:
+            self._set(lambda c: c.set_config(v))
         else:
             self._set(lambda c: setattr(c, name, ch.check_unit(v) if attr == 6 else v))
 

@@ -14,6 +14,9 @@ from compat import const
 
 PREPAYMENT = const(2)  # dlms.md 7.3 Account payment_mode 2
 POSTPAYMENT = const(1)  # payment_mode 1 "credit"
+NEW = const(1)  # account_status 1 new (inactive): meter.account_status
+ACTIVE = const(2)
+CLOSED = const(3)
 
 REGISTER_MAX = const(0x7FFFFFFF)  # double-long (DLMS Credit current_credit_amount)
 _REGISTER_MIN = const(-0x7FFFFFFF)
@@ -61,6 +64,8 @@ class Account:
         self.consumed_wh = 0  # total energy metered (Wh), for the record
         self.exported_wh = 0  # total export energy (Wh, meter.payment)
         self.ec_active = False
+        self.status = ACTIVE  # account_status: only an active account is charged
+        self.activated = self.closed = -1  # account activation / closure time, local s
         self.mpl_w = 0  # maximum power limit, W; 0 = none
         self.mppul_w = 0  # max phase power unbalance limit, W (stored only)
         self.trip_until = -1  # power limit trip latched until this time (s); -1 none
@@ -115,6 +120,8 @@ class Account:
     def out_of_credit(self):
         if self.payment_mode != PREPAYMENT:
             return False
+        if self.status != ACTIVE:  # a prepayment supply needs an active account
+            return True
         if self.available() <= 0 and self.ec_auto and self.ec_amount > 0 and not self.ec_active:
             return False  # emergency credit will be invoked on the next step
         return self.available() <= 0
@@ -141,7 +148,7 @@ class Account:
             self.exported_wh -= wh
             return 0
         self.consumed_wh += wh
-        return self.draw(wh)
+        return self.draw(wh) if self.status == ACTIVE else 0
 
     def draw(self, wh):
         """Deducts `wh` at 100 Wh a unit (kWh) or the flat `tariff`
@@ -221,6 +228,7 @@ class Account:
             "xw": self.exported_wh,
             "ec": self.ec_active, "pm": self.payment_mode, "mpl": self.mpl_w,
             "mppul": self.mppul_w, "trips": self.trips, "tamper": self.tamper,
+            "st": [self.status, self.activated, self.closed],
             "tr": self.tariff_rate, "wf": self.water_factor, "fl": self.flags,
         }
 
@@ -241,4 +249,6 @@ class Account:
         self.tariff_rate = int(d.get("tr", 0))
         self.water_factor = int(d.get("wf", 0))
         self.flags = int(d.get("fl", 0))
+        st = d.get("st") or (ACTIVE, -1, -1)
+        self.status, self.activated, self.closed = int(st[0]), int(st[1]), int(st[2])
         self.trip_until = -1  # a trip does not survive a power cycle (RAM only)

@@ -23,7 +23,7 @@ NONE = const(0)  # commodity
 IMPORT = const(1)  # active energy import, Wh (1.0.1.8.0.255)
 EXPORT = const(2)  # active energy export, Wh (1.0.2.8.0.255)
 PERCENTAGE = const(1)  # charge_configuration b0: a payment charge takes `proportion`
-CONTINUOUS = const(2)  # b1: continuous collection (not offered)
+CONTINUOUS = const(2)  # b1: a time-based charge collected pro rata as time passes
 FULL = const(10000)  # proportion of 100 %: proportion is in 0.01 %
 MONTHLY = const(0)  # period 0: once per billing period (docs/payment.md)
 _TABLE = const(16)
@@ -92,9 +92,9 @@ class Charge:
                 and 0 <= self.proportion <= FULL and 0 <= self.period <= 0xFFFFFFFF
                 and 0 <= self.remaining <= 0x7FFFFFFF):
             raise ValueError("charge: type 0..2, priority, config, proportion 0..10000, period")
-        if c & CONTINUOUS or (c & PERCENTAGE and t != PAYMENT):
-            raise ValueError("charge: continuous collection is not offered; percentage is "
-                             "for payment charges")
+        if (c & CONTINUOUS and t != TIME) or (c & PERCENTAGE and t != PAYMENT):
+            raise ValueError("charge: continuous collection is for time-based charges, "
+                             "percentage for payment charges")
         if t == CONSUMPTION and self.unit[0] == NONE:
             raise ValueError("charge: a consumption charge counts import or export energy")
 
@@ -118,6 +118,19 @@ class Charge:
         new = scaling(unit)[1]
         if old != new:
             self.rem = _trunc(self.rem * new, old)
+
+    def set_config(self, bits):
+        """charge_configuration: a counting time-based charge keeps its way of
+        collection (a switch would collect part of a period twice or never)."""
+        if self.type == TIME and self.last >= 0 and (bits ^ self.config) & CONTINUOUS:
+            raise ValueError("charge: the collection of a counting time-based charge")
+        self.config = bits
+
+    def reset(self):
+        """reset_account: the amounts of the customer that leaves go; the
+        configuration stays."""
+        self.paid = self.last_amount = self.remaining = self.rem = 0
+        self.last = -1
 
     def activate(self):
         """The passive unit charge becomes the active one (attribute 7 time,

@@ -90,6 +90,7 @@ class Meter:
             from sts import effect
             self.effect = effect
         self.account = ac.Account(config.get("account"))
+        self.localtime = localtime
         self.payment = None  # meter.payment.Payment when configured (docs/payment.md)
         bad = False
         if config.get("payment"):
@@ -325,7 +326,8 @@ class Meter:
         a, p = self.account, self.payment
         return rp.decide(self.control_state, self.control_mode, self.cts.ended(),
                          self.tamper_opens and a.tamper, a.power_tripped(now),
-                         a.out_of_credit() and (p is None or not p.friendly_now()),
+                         a.out_of_credit() and (p is None or a.status != ac.ACTIVE
+                                                or not p.friendly_now()),
                          self.fault)
 
     def _update_relay(self, now, queue):

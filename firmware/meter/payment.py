@@ -18,9 +18,15 @@
 #     (emergency credit, friendly-time use, charges) first;
 #   periodic: tariff activations, the billing period change (blocks reset,
 #     free allocation, monthly charges), then the time-based charges.
+# Only an active account (Account account_status 2) is charged: a new or
+# closed one registers energy and takes tokens, and nothing is collected.
 from civil import civil_from_days, days_from_civil, weekday
+from compat import const
 import vocab
 from meter import charges as ch
+from meter.account import ACTIVE
+
+_CONTINUOUS_S = const(3600)  # a continuous charge is collected each hour (and at any step)
 
 
 class Payment:
@@ -203,6 +209,8 @@ class Payment:
         if wh <= 0:
             return self.export(account, -wh, t)
         account.consumed_wh += wh
+        if account.status != ACTIVE:
+            return 0
         free = self.free_left if self.free_left < wh else wh
         self.free_left -= free
         start = self.block_wh + free
@@ -231,6 +239,8 @@ class Payment:
         if wh <= 0:
             return 0
         account.exported_wh += wh
+        if account.status != ACTIVE:
+            return 0
         rate = self.rate(t)
         units = 0
         for c in self.charges:
@@ -245,7 +255,7 @@ class Payment:
         take their share, by priority (events appended). Returns the units
         taken."""
         taken = 0
-        if register != account.metered or register < 4:
+        if register != account.metered or register < 4 or account.status != ACTIVE:
             return 0
         if t is None:
             t = self.now()
@@ -311,6 +321,7 @@ class Payment:
             except ValueError:  # the passive calendar changed into an inconsistent one
                 self.cal_activation = -1
                 events.append((vocab.EV_TARIFF_ACTIVATED, 0, 1))
+        active = account.status == ACTIVE
         p = self.period_of(t)
         if p > self.period:
             n = p - self.period if self.period >= 0 else 0
@@ -320,7 +331,8 @@ class Payment:
                 events.append((vocab.EV_FREE_ALLOCATION, self.free_wh, 0))
             for i in self._by_priority():
                 c = self.charges[i]
-                if c.type == ch.TIME and c.period == ch.MONTHLY:
+                if active and c.type == ch.TIME and c.period == ch.MONTHLY \
+                        and not c.config & ch.CONTINUOUS:
                     if n and c.last >= 0:
                         self._collect(account, i, n, t, events)
                     else:
@@ -328,14 +340,19 @@ class Payment:
         nxt = self._period_start(p + 1)
         for i in self._by_priority():
             c = self.charges[i]
-            if c.type == ch.TIME and c.period > 0:
+            if active and c.type == ch.TIME and (c.period > 0 or c.config & ch.CONTINUOUS):
                 if c.last < 0:
                     c.last, changed = t, True
+                elif c.config & ch.CONTINUOUS:
+                    if t > c.last:  # pro rata to the second: no event (the charge shows it)
+                        account.deduct(c.settle(self._accrued(c, t) - self._accrued(c, c.last), t))
+                        changed = True
                 else:
                     n = t // c.period - c.last // c.period
                     if n > 0:
                         self._collect(account, i, n, t, events)
-                nxt = min(nxt, (t // c.period + 1) * c.period)
+                step = _CONTINUOUS_S if c.config & ch.CONTINUOUS else c.period
+                nxt = min(nxt, (t // step + 1) * step)
             if c.activation >= 0:
                 nxt = min(nxt, c.activation)
         if self.cal_activation >= 0:
@@ -343,3 +360,17 @@ class Payment:
         self.next_due = nxt
         return changed or bool(events), events
 
+    def _accrued(self, c, t):
+        """The numerator a continuous time-based charge has accrued from 2000
+        to local time t: its whole periods (billing periods for period 0) and
+        the elapsed part of the current one, rounded down. Collecting the
+        differences collects each period's amount exactly."""
+        if c.period:
+            k, n = t // c.period, c.period
+            s = t - k * c.period
+        else:
+            k = self.period_of(t)
+            s = t - self._period_start(k)
+            n = self._period_start(k + 1) - self._period_start(k)
+        one = c.cost(1)
+        return one * k + one * s // n

@@ -119,6 +119,8 @@ def process(state, text, now_minutes=None, settings=None):
         else:
             return Decision(8, tok)
         return Decision(1, tok, eff, s)
+    except MemoryError:  # as sts.processor: the meter collects and tries again
+        raise
     except Exception:
         return Decision(6)
 

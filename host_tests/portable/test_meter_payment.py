@@ -7,6 +7,7 @@ import vocab
 from meter import account as ac
 from meter import charges as ch
 from meter import calendar as cal
+from meter.account_status import set_status
 from meter.payment import Payment
 import meter_fakes as f
 
@@ -191,6 +192,45 @@ def test_standing_charge_monthly_and_daily():
     assert p.charges[0].paid == 3 * 8500000 and p.charges[1].paid == (3 + 19 + 14 + 48) * 250000
 
 
+def test_continuous_collection_pro_rata_as_time_passes():
+    # charge_configuration b1: a time-based charge collected each hour pro rata to the
+    # second. 85.00 a month (8500000 units) and 2.50 a day (250000). March 2026 has 31
+    # days, 2678400 s; commissioned Tue 10 Mar 12:00, 9.5 days = 820800 s into it.
+    monthly = dict(STANDING, config=ch.CONTINUOUS)
+    daily = {"type": ch.TIME, "period": 86400, "config": ch.CONTINUOUS,
+             "unit": [ch.NONE, 0, 2, [[0, 2500]]]}
+    p = Payment({"charges": [monthly, daily]}, True)
+    a = ac.Account(CURRENCY)
+    a.add_credit(4, 100000000)
+    changed, ev = p.periodic(a, at(2026, 3, 10, 12))  # counting starts
+    assert changed and ev == [] and p.next_due == at(2026, 3, 10, 13)
+    # 13:00: the month's share so far 8500000 x 824400 / 2678400 = 2616263.44, at 12:00
+    # 8500000 x 820800 / 2678400 = 2604838.71: 2616263 - 2604838 = 11425 collected; the
+    # day's 250000 x 13/24 = 135416.67 less 125000: 10416. No event: the charge shows it.
+    changed, ev = p.periodic(a, at(2026, 3, 10, 13))
+    assert changed and ev == [] and a.credit[4] == 100000000 - 11425 - 10416
+    assert (p.charges[0].last, p.charges[0].last_amount) == (at(2026, 3, 10, 13), 11425)
+    assert p.charges[1].last_amount == 10416 and p.next_due == at(2026, 3, 10, 14)
+    # each hour to 1 Apr 00:00: the rest of March is 8500000 - 2604838 = 5895162 (21.5 of
+    # 31 days, 5895161.29, the fraction at the start rounded down), 21.5 days 5375000
+    t = at(2026, 3, 10, 13)
+    while t < at(2026, 4, 1):
+        t += 3600
+        p.periodic(a, t)
+    assert (p.charges[0].paid, p.charges[1].paid) == (5895162, 5375000)
+    # off through April, on at 1 May 00:00: one collection, the same as hour by hour
+    p.periodic(a, at(2026, 5, 1))
+    assert (p.charges[0].paid, p.charges[1].paid) == (5895162 + 8500000, 5375000 + 7500000)
+    assert a.credit[4] == 100000000 - p.charges[0].paid - p.charges[1].paid
+    # a counting charge keeps its way of collection (a switch would collect part of a
+    # period twice or not at all)
+    try:
+        p.charges[0].set_config(0)
+        raise AssertionError("switched")
+    except ValueError:
+        assert p.charges[0].config == ch.CONTINUOUS
+
+
 DEBT = {"type": ch.PAYMENT, "config": ch.PERCENTAGE, "proportion": 2000, "remaining": 15000000,
         "unit": [ch.NONE, 0, 0, []]}
 
@@ -332,7 +372,7 @@ def test_bad_configuration_is_refused():
     bad = (
         {"charges": [{"type": 7}]},
         {"charges": [{"type": ch.CONSUMPTION, "unit": [ch.NONE, 0, 0, []]}]},
-        {"charges": [{"type": ch.TIME, "config": ch.CONTINUOUS}]},
+        {"charges": [{"type": ch.CONSUMPTION, "config": ch.CONTINUOUS}]},  # time-based only
         {"charges": [{"unit": [ch.IMPORT, 0, 0, [[0, 40000]]]}]},  # not a long
         {"blocks": [200, 100]},
         {"bill_day": 29},
@@ -461,3 +501,74 @@ def test_a_new_unit_charge_takes_the_carried_fraction_over():
     p.charges[0].set_unit(ch.check_unit([ch.IMPORT, -3, 2, [[0, 1234]]]))
     assert p.charges[0].rem == 4
     assert p.consume(a, 1, 0) == 123 and p.charges[0].rem == 8  # 1234 + 4 = 1238 / 10
+
+
+def test_account_close_reset_and_activate():
+    # Account methods (docs/payment.md "Account status"): 85.00 a month collected
+    # continuously, 150.00 of debt recovered at 20 %; the cycle new -> active -> closed -> new
+    from meter_rig import EventLog
+    t = [at(2026, 3, 10, 12)]
+    store, log = f.Store(), EventLog()
+    cfg = {"account": CURRENCY, "payment": {"charges": [dict(STANDING, config=ch.CONTINUOUS),
+                                                        DEBT]}}
+
+    def meter():
+        m = f.new_meter(store=store, config=cfg, log=log)
+        m.localtime = m.payment.clock = lambda: t[0]
+        return m
+    m = meter()
+    m.tick()  # counting starts at 12:00
+    assert m.account.status == ac.ACTIVE
+    assert m.enter_token(f.make(0, 4, 1, 10000000))[0] == vocab.ACCEPT
+    assert m.account.credit[4] == 8000000 and m.relay.closed  # 100.00 less 20.00 of debt
+    assert not set_status(m, ac.ACTIVE) and not set_status(m, ac.NEW)
+    # close at 18:30 (no tick since 12:00): the 6.5 hours are collected first, so the
+    # closure balance is final: 8500000 x (820800 + 23400) / 2678400 = 2679099.46 less
+    # 2604838.71 at 12:00: 74261
+    t[0] = at(2026, 3, 10, 18, 30)
+    assert set_status(m, ac.CLOSED)
+    closing = 8000000 - 74261
+    assert (m.account.status, m.account.closed, m.account.credit[4]) == (
+        ac.CLOSED, t[0], closing)
+    # closed: energy registered, not drawn; no charge; a prepayment supply is open; a token
+    # is still credited (nothing paid is lost), whole (no debt recovery)
+    assert not m.relay.closed
+    m.consume(2000)
+    t[0] = at(2026, 4, 2)
+    m.tick()
+    assert (m.account.consumed_wh, m.account.credit[4]) == (2000, closing)
+    assert m.enter_token(f.make(0, 4, 2, 1000000))[0] == vocab.ACCEPT
+    assert m.account.credit[4] == closing + 1000000
+    assert m.payment.charges[1].remaining == 13000000
+    m = meter()  # committed
+    assert (m.account.status, m.account.credit[4]) == (ac.CLOSED, closing + 1000000)
+    assert not set_status(m, ac.ACTIVE)
+    # reset for the next customer: registers and the charges' amounts cleared
+    assert set_status(m, ac.NEW)
+    assert (m.account.credit[4], m.account.closed, m.payment.debt()) == (0, -1, 0)
+    assert [c.paid for c in m.payment.charges] == [0, 0]
+    # activated Sun 5 Apr 12:00: counting starts; 13:00: April has 2592000 s, 4.5 days =
+    # 388800 s: 8500000 x 392400 / 2592000 = 1286805.56 less 1275000: 11805
+    t[0] = at(2026, 4, 5, 12)
+    assert set_status(m, ac.ACTIVE) and m.account.activated == t[0]
+    r = m.enter_token(f.make(0, 4, 3, 1000000))
+    assert r[0] == vocab.ACCEPT, r  # no debt: all credited
+    t[0] = at(2026, 4, 5, 13)
+    m.tick()
+    assert m.account.credit[4] == 1000000 - 11805 and m.relay.closed
+    ev = [e[3:5] for e in m.eventlog.entries() if e[2] == vocab.EV_ACCOUNT_STATUS]
+    assert ev == [(ac.CLOSED, ac.ACTIVE), (ac.NEW, ac.CLOSED), (ac.ACTIVE, ac.NEW)]
+
+
+def test_account_status_on_a_kwh_meter():
+    # without "payment": the same methods; closed, the register is not drawn
+    m = f.new_meter(config={"account": {"low_credit": 0}})
+    assert m.enter_token(f.make(0, 0, 1, 100))[0] == vocab.ACCEPT and m.relay.closed
+    assert set_status(m, ac.CLOSED) and m.account.closed == -1  # no local time
+    m.consume(1000)
+    assert (m.account.credit[0], m.account.consumed_wh, m.relay.closed) == (100, 1000, False)
+    assert set_status(m, ac.NEW) and m.account.credit[0] == 0
+    assert set_status(m, ac.ACTIVE)
+    assert m.enter_token(f.make(0, 0, 2, 100))[0] == vocab.ACCEPT and m.relay.closed
+    m.consume(1000)
+    assert m.account.credit[0] == 90
