@@ -45,7 +45,7 @@ def mount(flash, prog_size=32):
         fs.mount()
     except LittleFSError as exc:
         raise _os_error(exc)
-    return LfsFileSystem(fs)
+    return LfsFileSystem(fs, flash)
 
 
 _ERRNO = {FileNotFoundError: 2, FileExistsError: 17, IsADirectoryError: 21,
@@ -68,14 +68,24 @@ def _call(fn, *args):
         raise _os_error(exc) from exc
 
 
+def _alive(flash):
+    """A write on a chip that lost power raises EIO without entering littlefs:
+    after a failed program its asserts (on in littlefs-python, off in
+    MicroPython's build) would abort the interpreter."""
+    if flash is not None and flash.dead:
+        raise OSError(5, "flash lost power")
+
+
 class _File:
-    def __init__(self, fh):
+    def __init__(self, fh, flash=None):
         self.fh = fh
+        self.flash = flash  # a file opened for writing
 
     def read(self, n=-1):
         return _call(self.fh.read, n)
 
     def write(self, data):
+        _alive(self.flash)
         return _call(self.fh.write, data)
 
     def seek(self, off, whence=0):
@@ -86,6 +96,7 @@ class _File:
 
     def close(self):
         try:
+            _alive(self.flash)
             _call(self.fh.close)
         finally:
             # never retry from a finaliser: the chip may be gone by then
@@ -99,22 +110,28 @@ class _File:
 
 
 class LfsFileSystem:
-    def __init__(self, lfs):
+    def __init__(self, lfs, flash=None):
         self.lfs = lfs
+        self.flash = flash
 
     def open(self, path, mode):
-        return _File(_call(self.lfs.open, path, mode, 0))
+        w = self.flash if mode.strip("bt") != "r" else None
+        _alive(w)
+        return _File(_call(self.lfs.open, path, mode, 0), w)
 
     def rename(self, a, b):
+        _alive(self.flash)
         _call(self.lfs.rename, a, b)
 
     def remove(self, path):
+        _alive(self.flash)
         _call(self.lfs.remove, path)
 
     def listdir(self, path):
         return _call(self.lfs.listdir, path)
 
     def mkdir(self, path):
+        _alive(self.flash)
         _call(self.lfs.mkdir, path)
 
     def stat(self, path):

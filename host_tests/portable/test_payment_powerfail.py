@@ -4,11 +4,12 @@
 # docs/payment.md), on the rig of test_meter_powerfail (littlefs on a RAM flash
 # that loses power at the k-th flash operation): a monthly standing charge
 # collected at the billing period change, a 20 % debt recovery taken from a
-# currency token, and consumption priced by a charge. Fake tokens (class 0
+# currency token, consumption priced by a charge, closing the account. Fake tokens (class 0
 # sub-class 4: currency) on both interpreters: the commit is under test here.
 # After every cut money is conserved in the durable record and nothing is
-# collected twice. The RAM flash, the meter and the payment modules need a
-# little more than the 128k cap on the 64-bit unix port. Each cut rebuilds the
+# collected twice, also when closing the account collects. The RAM flash, the
+# meter and the payment modules need a little more than the 128k cap on the
+# 64-bit unix port. Each cut rebuilds the
 # meter in the same interpreter (a board's reset would clear its heap), so the
 # heap fragments as modules load and unload: at 136k and 144k the rebuild or a
 # token met MemoryError depending on the heap layout (checkout path, firmware
@@ -125,5 +126,43 @@ def test_cut_at_every_flash_operation_of_a_token_with_debt_recovery():
             assert code == (vocab.USED if 21 in tids else vocab.ACCEPT)
             rig.check(m, [21])
             assert m.account.credit[4] == 16000000 and m.payment.charges[1].remaining == 11000000
+            k += 1
+        assert k > 3
+
+
+def test_cut_at_every_flash_operation_of_closing_the_account():
+    # close_account on 1 Apr collects April's standing charge first, in the same commit:
+    # after a cut the account is either still active with nothing collected, or closed
+    # with it collected once; closing again (when it was not) collects it once
+    from meter.account import ACTIVE, CLOSED
+    from meter.account_status import set_status
+    for tear in (blockdev.TEAR_NONE, blockdev.TEAR_GARBLE):
+        k = 1
+        clean = False
+        while not clean:
+            rig = PayRig("c")
+            m = rig.meter()
+            rig.values[22] = 30000000
+            assert m.enter_token(f.make(0, 4, 22, 30000000), vocab.REMOTE)[0] == vocab.ACCEPT
+            m.tick()
+            rig.local = APRIL + 5
+            m.localtime = m.payment.clock
+            rig.disk.arm(k, tear)
+            try:
+                set_status(m, CLOSED)
+            except OSError:
+                pass
+            clean = not rig.disk.dead
+            m = rig.reboot()
+            rig.check(m, [22])
+            closed = m.account.status == CLOSED
+            assert closed or (m.account.status == ACTIVE and m.payment.charges[0].paid == 0)
+            m.localtime = m.payment.clock
+            assert set_status(m, CLOSED) != closed
+            m.tick()
+            rig.check(m, [22])
+            assert m.account.status == CLOSED and m.account.closed == APRIL + 5
+            assert m.payment.charges[0].paid == 8500000 and m.account.credit[4] == 30000000 - \
+                6000000 - 8500000  # 20 % of the token to the debt, then April
             k += 1
         assert k > 3
