@@ -4,16 +4,16 @@
 # docs/payment.md), on the rig of test_meter_powerfail (littlefs on a RAM flash
 # that loses power at the k-th flash operation): a monthly standing charge
 # collected at the billing period change, a 20 % debt recovery taken from a
-# currency token, consumption priced by a charge, closing the account. Fake tokens (class 0
-# sub-class 4: currency) on both interpreters: the commit is under test here.
-# After every cut money is conserved in the durable record and nothing is
-# collected twice, also when closing the account collects. The RAM flash, the
-# meter and the payment modules need a little more than the 128k cap on the
-# 64-bit unix port. Each cut rebuilds the
-# meter in the same interpreter (a board's reset would clear its heap), so the
-# heap fragments as modules load and unload: at 136k and 144k the rebuild or a
-# token met MemoryError depending on the heap layout (checkout path, firmware
-# size); 160k passed every layout measured, 176k leaves room.
+# currency token, consumption priced by a charge, and closing the account. Fake
+# tokens (class 0 sub-class 4: currency) on both interpreters: the commit is
+# under test here. After every cut money is conserved in the durable record
+# and nothing is collected twice, also when closing the account collects. The
+# RAM flash, the meter and the payment modules need a little more than the
+# 128k cap on the 64-bit unix port. Each cut rebuilds the meter in the same
+# interpreter (a board's reset would clear its heap), so the heap fragments as
+# modules load and unload: at 136k and 144k the rebuild or a token met
+# MemoryError depending on the heap layout (checkout path, firmware size);
+# 160k passed every layout measured, 176k leaves room.
 import blockdev
 from test_meter_powerfail import Rig, DRN
 from meter.meter import Meter
