@@ -3,7 +3,7 @@
 # status"): the cycle new -> active -> closed -> new. Only an active account
 # is charged (meter.account, meter.payment). Loaded only when the management
 # client calls a method.
-from meter.account import ACTIVE, ALL, CLOSED, NEW
+from meter.account import ACTIVE, CLOSED, NEW
 from meter import charges as ch
 import vocab
 
@@ -23,8 +23,9 @@ def set_status(meter, status):
             a.activated = -1 if t is None else t
         elif status == CLOSED:
             a.closed = -1 if t is None else t
-        else:  # the next customer starts from nothing
-            a.clear_credit(ALL)
+        else:  # the next customer starts from nothing (as ClearCredit of every register)
+            a.credit = [0] * len(a.credit)
+            a.ec_active, a.remainder = False, 0
             a.activated = a.closed = -1
         a.status = status
         events.append((vocab.EV_ACCOUNT_STATUS, status, old))
