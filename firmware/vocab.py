@@ -120,5 +120,6 @@ EV_CHARGE_COLLECTED = const(37)  # a = charge number (1..), b = amount (currency
 EV_FREE_ALLOCATION = const(38)  # a = Wh of free allocation for the new billing period
 EV_TARIFF_ACTIVATED = const(39)  # a = charge number whose passive unit charge took over, 0 the
 # passive calendar; b = 1: not activated (the passive calendar was inconsistent)
-EV_ACCOUNT_STATUS = const(40)  # a = new account_status (1 new, 2 active, 3 closed), b = old
+# 40 account status: meter.account_status.EV_ACCOUNT_STATUS (kept there: a name more here
+# can grow this module's globals table on the board's heap)
 

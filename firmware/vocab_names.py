@@ -36,7 +36,7 @@ EVENTS = {
     v.EV_FAULT: "fault", v.EV_FAULT_CLEARED: "fault cleared",
     v.EV_PAYMENT_MODE: "payment mode changed", v.EV_CHARGE_COLLECTED: "charge collected",
     v.EV_FREE_ALLOCATION: "free allocation", v.EV_TARIFF_ACTIVATED: "tariff activated",
-    v.EV_ACCOUNT_STATUS: "account status",
+    40: "account status",  # meter.account_status.EV_ACCOUNT_STATUS
 }
 
 RELAY_REASONS = {

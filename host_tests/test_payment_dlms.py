@@ -19,6 +19,7 @@ from gurux_dlms.objects.GXChargeTable import GXChargeTable
 from binding import payment as bp
 from civil import days_from_civil
 from dlms import obis
+from meter.account_status import EV_ACCOUNT_STATUS
 from meter_tcp import MeterTcp, pack, vend  # noqa: F401
 from pctools.meterclient import MANAGEMENT, PUBLIC, READER, DlmsError, MeterClient
 import vocab
@@ -286,9 +287,8 @@ def test_management_closes_resets_and_activates_the_account(pay):
             2026, 3, 2, 10)
         assert acct.accountClosureTime.skip & DateTimeSkips.YEAR  # not specified since the reset
     codes = pay.call(lambda: [(e[2], e[3], e[4]) for e in m.eventlog.entries()])
-    assert [e for e in codes if e[0] == vocab.EV_ACCOUNT_STATUS] == [
-        (vocab.EV_ACCOUNT_STATUS, 3, 2), (vocab.EV_ACCOUNT_STATUS, 1, 3),
-        (vocab.EV_ACCOUNT_STATUS, 2, 1)]
+    assert [e for e in codes if e[0] == EV_ACCOUNT_STATUS] == [
+        (EV_ACCOUNT_STATUS, 3, 2), (EV_ACCOUNT_STATUS, 1, 3), (EV_ACCOUNT_STATUS, 2, 1)]
     pay.restart()  # committed
     a = pay.meter.account
     assert (a.status, a.credit[4], pay.meter.payment.charges[2].remaining) == (2, 0, 0)

@@ -3,9 +3,11 @@
 # status"): the cycle new -> active -> closed -> new. Only an active account
 # is charged (meter.account, meter.payment). Loaded only when the management
 # client calls a method.
+from compat import const
 from meter.account import ACTIVE, CLOSED, NEW
 from meter import charges as ch
-import vocab
+
+EV_ACCOUNT_STATUS = const(40)  # event (vocab): a = new account_status, b = old
 
 
 def set_status(meter, status):
@@ -28,7 +30,7 @@ def set_status(meter, status):
             a.ec_active, a.remainder = False, 0
             a.activated = a.closed = -1
         a.status = status
-        events.append((vocab.EV_ACCOUNT_STATUS, status, old))
+        events.append((EV_ACCOUNT_STATUS, status, old))
         return events
     return meter.change(f)
 

@@ -7,7 +7,7 @@ from civil import days_from_civil
 import vocab
 from meter import account as ac
 from meter import charges as ch
-from meter.account_status import set_status
+from meter.account_status import EV_ACCOUNT_STATUS, set_status
 import meter_fakes as f
 
 CURRENCY = {"registers": (0, 4), "credit_register": 4, "low_credit": 0}
@@ -73,7 +73,7 @@ def test_account_close_reset_and_activate():
     t[0] = at(2026, 4, 5, 13)
     m.tick()
     assert m.account.credit[4] == 1000000 - 11805 and m.relay.closed
-    ev = [e[3:5] for e in m.eventlog.entries() if e[2] == vocab.EV_ACCOUNT_STATUS]
+    ev = [e[3:5] for e in m.eventlog.entries() if e[2] == EV_ACCOUNT_STATUS]
     assert ev == [(ac.CLOSED, ac.ACTIVE), (ac.NEW, ac.CLOSED), (ac.ACTIVE, ac.NEW)]
 
 
