@@ -68,14 +68,28 @@ def _hsize(n):
     raise CodecError("integer outside the 64-bit range")
 
 
-def _sorted_keys(d):
-    # RFC 8949 4.2.1: keys sorted by their encoded bytes. For uint, nint and
-    # text keys that is (major type, value) and (major type, UTF-8 length,
-    # text); code-point order is UTF-8 byte order. Decorated once per key
+def _keys(d, exact, type=type, str=str, len=len):
+    # RFC 8949 4.2.1: keys sorted by their encoded bytes: (major type, value)
+    # for uint and nint keys, (major type, UTF-8 length, text) for text keys.
+    # ASCII text keys (a record's): a plain sort (code-point order is UTF-8
+    # byte order), then stably by length; _fill checks that they were ASCII
+    # and asks again with exact=True otherwise. Else decorated once per key
     # (MicroPython's sort calls a key function on every comparison): text
     # (UTF-8 length, UTF-8, key), uint (-2, value, key), nint (-1, -1 - value, key).
+    # (Builtins as locals here and in _fill: MicroPython finds a builtin by a
+    # linear search of its table after missing the module's globals.)
+    ks = list(d)
+    for k in ks:
+        if type(k) is not str:
+            exact = True
+    if not exact:  # (length, key): one small tuple per key, compared in C
+        order = [(len(k), k) for k in ks]
+        order.sort()
+        for i in range(len(ks)):
+            ks[i] = order[i][1]
+        return ks
     order = []
-    for k in d:
+    for k in ks:
         if isinstance(k, str):
             b = k.encode()
             order.append((len(b), b, k))
@@ -84,15 +98,7 @@ def _sorted_keys(d):
         else:
             order.append((-2, k, k) if k >= 0 else (-1, -1 - k, k))
     order.sort()
-    return order
-
-
-# Small ints (-24..23) and short text keys have a one-byte head: the loops of
-# lists and dicts write them inline, without a call per value (most of a
-# record). An item deeper than MAX_DEPTH is refused, as decode does.
-def _deeper(v, depth):
-    if depth >= MAX_DEPTH and len(v):
-        raise CodecError("nesting deeper than %d" % MAX_DEPTH)
+    return [o[2] for o in order]
 
 
 def _head(buf, pos, major, n):
@@ -120,51 +126,76 @@ def _put(buf, pos, major, data):
     return pos + n
 
 
-def _fill(buf, pos, v, depth):
+# Small ints (-24..23), None, False, True and short text keys have a one-byte
+# head: the loops of lists and dicts write them inline, without a call per
+# value (most of a record). Nesting deeper than MAX_DEPTH is refused, as
+# decode does.
+def _fill(buf, pos, v, depth, type=type, int=int, str=str, dict=dict, list=list, tuple=tuple,
+          len=len):
     # IndexError when buf is too short
-    if v is None:
+    t = type(v)
+    if t is dict:
+        items = _keys(v, False)
+    elif t is list or t is tuple:
+        items = v
+    elif v is None:
         buf[pos] = _NULL
         return pos + 1
-    if v is True:
+    elif v is True:
         buf[pos] = _TRUE
         return pos + 1
-    if v is False:
+    elif v is False:
         buf[pos] = _FALSE
         return pos + 1
-    if isinstance(v, int):  # _head refuses more than 64 bits
+    elif isinstance(v, int):  # _head refuses more than 64 bits
         return _head(buf, pos, 0x00, v) if v >= 0 else _head(buf, pos, 0x20, -1 - v)
-    if isinstance(v, str):
+    elif isinstance(v, str):
         return _put(buf, pos, 0x60, v.encode())
-    if isinstance(v, _BYTES_T):
+    elif isinstance(v, _BYTES_T):
         return _put(buf, pos, 0x40, v)
-    if isinstance(v, dict):
-        _deeper(v, depth)
-        order = _sorted_keys(v)
-        pos = _head(buf, pos, 0xA0, len(order))
-        for o in order:
-            m = o[0]
-            if 0 <= m < 24 and pos + m < len(buf):  # a short text key
-                buf[pos] = 0x60 | m
-                buf[pos + 1:pos + 1 + m] = o[1]
-                pos += 1 + m
-            elif m >= 0:
-                pos = _put(buf, pos, 0x60, o[1])
-            else:
-                pos = _head(buf, pos, 0x00 if m == -2 else 0x20, o[1])
-            x = v[o[2]]
-            if type(x) is int and -25 < x < 24:
-                buf[pos] = x if x >= 0 else 31 - x
-                pos += 1
-            else:
-                pos = _fill(buf, pos, x, depth + 1)
-        return pos
-    if not isinstance(v, _SEQ_T):
+    elif isinstance(v, dict):
+        items = _keys(v, False)
+        t = dict
+    elif isinstance(v, _SEQ_T):
+        items = v
+    else:
         raise CodecError("cannot encode a %s" % type(v).__name__)
-    _deeper(v, depth)
-    pos = _head(buf, pos, 0x80, len(v))
-    for x in v:
+    n = len(items)
+    if depth >= MAX_DEPTH and n:
+        raise CodecError("nesting deeper than %d" % MAX_DEPTH)
+    pos = _head(buf, pos, 0xA0 if t is dict else 0x80, n)
+    at = pos
+    size = len(buf)
+    exact = False
+    i = 0
+    while i < n:
+        x = items[i]
+        i += 1
+        if t is dict:
+            if type(x) is str:
+                b = x.encode()
+                m = len(b)
+                if m != len(x) and not exact:  # not ASCII: sort exactly, start again
+                    items = _keys(v, True)
+                    pos, i, exact = at, 0, True
+                    continue
+                if m < 24 and pos + m < size:  # a short text key
+                    buf[pos] = 0x60 | m
+                    buf[pos + 1:pos + 1 + m] = b
+                    pos += 1 + m
+                else:
+                    pos = _put(buf, pos, 0x60, b)
+            else:
+                pos = _head(buf, pos, 0x00, x) if x >= 0 else _head(buf, pos, 0x20, -1 - x)
+            x = v[x]
         if type(x) is int and -25 < x < 24:
             buf[pos] = x if x >= 0 else 31 - x
+            pos += 1
+        elif x is None:
+            buf[pos] = _NULL
+            pos += 1
+        elif x is False:
+            buf[pos] = _FALSE
             pos += 1
         else:
             pos = _fill(buf, pos, x, depth + 1)

@@ -42,6 +42,20 @@ def test_map_order_is_deterministic():
     assert codec.decode(codec.encode(a)) == a
 
 
+def test_map_keys_are_in_the_bytewise_order_of_their_encodings():
+    # RFC 8949 4.2.1, worked by hand: "b" 6162 < "z" 617a < "aa" 626161 <
+    # "\u00fc" 62c3bc (one character, two UTF-8 bytes); 10 0a < 100 1864 <
+    # -1 20 < "a" 6161
+    m = {"\u00fc": 4, "aa": 3, "z": 2, "b": 1}
+    assert codec.encode(m) == _h("a4" "616201" "617a02" "62616103" "62c3bc04")
+    m = {"a": 3, -1: 2, 100: 4, 10: 1}
+    assert codec.encode(m) == _h("a4" "0a01" "186404" "2002" "616103")
+    big = dict(("k%02d" % i, i) for i in range(30))
+    big["\u00e9t\u00e9"] = None
+    big["kk"] = [{"zz": 1, "a": 2}]
+    assert codec.encode(big, size_hint=8)[:10] == _h("b820" "626b6b81a2616102")
+
+
 def test_tuples_and_bytearrays_decode_as_list_and_bytes():
     d = codec.decode(codec.encode({"t": (1, 2), "b": bytearray(b"ab")}))
     assert d == {"t": [1, 2], "b": b"ab"}
