@@ -68,29 +68,25 @@ def _hsize(n):
     raise CodecError("integer outside the 64-bit range")
 
 
-def _keys(d, exact, type=type, str=str, len=len):
+def _keys(d, exact, type=type, len=len):
     # RFC 8949 4.2.1: keys sorted by their encoded bytes: (major type, value)
     # for uint and nint keys, (major type, UTF-8 length, text) for text keys.
-    # ASCII text keys (a record's): a plain sort (code-point order is UTF-8
-    # byte order), then stably by length; _fill checks that they were ASCII
-    # and asks again with exact=True otherwise. Else decorated once per key
-    # (MicroPython's sort calls a key function on every comparison): text
-    # (UTF-8 length, UTF-8, key), uint (-2, value, key), nint (-1, -1 - value, key).
+    # Decorated once per key (MicroPython's sort calls a key function on
+    # every comparison) and compared in C: ASCII text keys (a record's) as
+    # (length, key), since code-point order is UTF-8 byte order; _fill finds
+    # other text and asks again with exact. Exact: text (UTF-8 length,
+    # UTF-8, key), uint (-2, value, key), nint (-1, -1 - value, key).
     # (Builtins as locals here and in _fill: MicroPython finds a builtin by a
     # linear search of its table after missing the module's globals.)
     ks = list(d)
     for k in ks:
         if type(k) is not str:
             exact = True
-    if not exact:  # (length, key): one small tuple per key, compared in C
-        order = [(len(k), k) for k in ks]
-        order.sort()
-        for i in range(len(ks)):
-            ks[i] = order[i][1]
-        return ks
     order = []
     for k in ks:
-        if isinstance(k, str):
+        if not exact:
+            order.append((len(k), k))
+        elif isinstance(k, str):
             b = k.encode()
             order.append((len(b), b, k))
         elif k is True or k is False or not isinstance(k, int):
@@ -98,7 +94,9 @@ def _keys(d, exact, type=type, str=str, len=len):
         else:
             order.append((-2, k, k) if k >= 0 else (-1, -1 - k, k))
     order.sort()
-    return [o[2] for o in order]
+    for i in range(len(ks)):
+        ks[i] = order[i][-1]
+    return ks
 
 
 def _head(buf, pos, major, n):
@@ -126,57 +124,50 @@ def _put(buf, pos, major, data):
     return pos + n
 
 
-# Small ints (-24..23), None, False, True and short text keys have a one-byte
+# Small ints (-24..23), None, False and short text keys have a one-byte
 # head: the loops of lists and dicts write them inline, without a call per
 # value (most of a record). Nesting deeper than MAX_DEPTH is refused, as
 # decode does.
-def _fill(buf, pos, v, depth, type=type, int=int, str=str, dict=dict, list=list, tuple=tuple,
-          len=len):
+def _fill(buf, pos, v, depth, type=type, int=int, str=str, len=len):
     # IndexError when buf is too short
-    t = type(v)
-    if t is dict:
-        items = _keys(v, False)
-    elif t is list or t is tuple:
-        items = v
-    elif v is None:
+    if v is None:
         buf[pos] = _NULL
         return pos + 1
-    elif v is True:
+    if v is True:
         buf[pos] = _TRUE
         return pos + 1
-    elif v is False:
+    if v is False:
         buf[pos] = _FALSE
         return pos + 1
-    elif isinstance(v, int):  # _head refuses more than 64 bits
+    if isinstance(v, int):  # _head refuses more than 64 bits
         return _head(buf, pos, 0x00, v) if v >= 0 else _head(buf, pos, 0x20, -1 - v)
-    elif isinstance(v, str):
+    if isinstance(v, str):
         return _put(buf, pos, 0x60, v.encode())
-    elif isinstance(v, _BYTES_T):
+    if isinstance(v, _BYTES_T):
         return _put(buf, pos, 0x40, v)
-    elif isinstance(v, dict):
-        items = _keys(v, False)
-        t = dict
-    elif isinstance(v, _SEQ_T):
-        items = v
-    else:
+    ks = None
+    if isinstance(v, dict):
+        ks = _keys(v, False)
+    elif not isinstance(v, _SEQ_T):
         raise CodecError("cannot encode a %s" % type(v).__name__)
-    n = len(items)
+    n = len(v)
     if depth >= MAX_DEPTH and n:
         raise CodecError("nesting deeper than %d" % MAX_DEPTH)
-    pos = _head(buf, pos, 0xA0 if t is dict else 0x80, n)
+    pos = _head(buf, pos, 0x80 if ks is None else 0xA0, n)
     at = pos
     size = len(buf)
     exact = False
     i = 0
     while i < n:
-        x = items[i]
-        i += 1
-        if t is dict:
+        if ks is None:
+            x = v[i]
+        else:
+            x = ks[i]
             if type(x) is str:
                 b = x.encode()
                 m = len(b)
                 if m != len(x) and not exact:  # not ASCII: sort exactly, start again
-                    items = _keys(v, True)
+                    ks = _keys(v, True)
                     pos, i, exact = at, 0, True
                     continue
                 if m < 24 and pos + m < size:  # a short text key
@@ -188,14 +179,12 @@ def _fill(buf, pos, v, depth, type=type, int=int, str=str, dict=dict, list=list,
             else:
                 pos = _head(buf, pos, 0x00, x) if x >= 0 else _head(buf, pos, 0x20, -1 - x)
             x = v[x]
+        i += 1
         if type(x) is int and -25 < x < 24:
             buf[pos] = x if x >= 0 else 31 - x
             pos += 1
         elif x is None:
             buf[pos] = _NULL
-            pos += 1
-        elif x is False:
-            buf[pos] = _FALSE
             pos += 1
         else:
             pos = _fill(buf, pos, x, depth + 1)
