@@ -39,25 +39,28 @@ class AuthenticationError(ValueError):
 
 
 def _ghash_table(h, xor):
-    # M[i] = i * H for 4-bit i in GCM's reflected bit order; M[8] = H.
-    # xor: xor_py (a list, offsets in words: the fastest to index from
-    # Python) or native.xor (an array("H") for viper's ptr16, offsets in bytes)
-    m = [0] * 128 if xor is xor_py else array("H", bytes(256))
+    # M[n] = n * H for 4-bit n in GCM's reflected bit order (M[8] = H): a list of 128
+    # 16-bit words for the portable loop, an array of 64 32-bit words for the
+    # native one (the same 256 bytes, half the word operations per nibble)
+    native = xor is not xor_py
+    m = array("I", bytes(256)) if native else [0] * 128
     v = [(h[2 * i] << 8) | h[2 * i + 1] for i in range(8)]
-    for k in range(8):
-        m[64 + k] = v[k]
-    i = 4
+    i = 8
     while i:
+        if native:
+            for k in range(4):
+                m[4 * i + k] = (v[2 * k] << 16) | v[2 * k + 1]
+        else:
+            for k in range(8):
+                m[8 * i + k] = v[k]
         carry = v[7] & 1
         for j in range(7, 0, -1):
             v[j] = (v[j] >> 1) | ((v[j - 1] & 1) << 15)
         v[0] >>= 1
         if carry:
             v[0] ^= 0xE100
-        for k in range(8):
-            m[8 * i + k] = v[k]
         i >>= 1
-    w = 8 if xor is xor_py else 16  # one entry, in the unit of xor's offsets
+    w = 16 if native else 8  # one entry, in the unit of xor's offsets
     i = 2
     while i <= 8:
         for j in range(1, i):
@@ -129,13 +132,11 @@ def _use_native(h):
     if _native_ok is None:
         _native_ok = False
         if _native is not None:
-            m = _ghash_table(h, _native.xor)
-            if list(m) == _ghash_table(h, xor_py):
-                a = bytearray(16)
-                b = bytearray(16)
-                _native.ghash(a, h, 0, 16, m, _LAST4)
-                ghash_py(b, h, 0, 16, m, _R4)
-                _native_ok = a == b
+            a = bytearray(16)
+            b = bytearray(16)
+            _native.ghash(a, h, 0, 16, _ghash_table(h, _native.xor), _LAST4)
+            ghash_py(b, h, 0, 16, _ghash_table(h, xor_py), _R4)
+            _native_ok = a == b
     return _native_ok
 
 

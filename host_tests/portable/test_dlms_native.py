@@ -59,7 +59,7 @@ def test_ghash_and_xor_loops_agree():
         m = gcm._ghash_table(h, gcm.xor_py)
         if native:
             mn = gcm._ghash_table(h, native.xor)
-            assert list(mn) == m
+            assert [(mn[i >> 1] >> (0 if i & 1 else 16)) & 0xFFFF for i in range(128)] == m
         for n in (0, 1, 15, 16, 17, 31, 32, 33, 70):
             d = _data(n + 3, seed)
             y1 = bytearray(_data(16, seed + 7))
