@@ -76,7 +76,7 @@ class EventLog:
             pass
 
     def _path(self, i):
-        return join(self.directory, str(i))
+        return "%s/%d" % (self.directory, i) if self.directory else str(i)
 
     def _read(self, i):
         return _records(read_file(self.fs, self._path(i), self.per_segment * RECORD))

@@ -55,7 +55,9 @@ def errno_of(exc):
 
 
 def join(directory, name):
-    return directory + "/" + name if directory else name
+    # one formatting, one new string (on MicroPython each new string costs a
+    # search of the interned ones)
+    return "%s/%s" % (directory, name) if directory else name
 
 
 def exists(fs, path):
