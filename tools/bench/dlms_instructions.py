@@ -51,7 +51,7 @@ PROGRAM = r"""
 import gc, os, sys
 gc.disable()
 p = open(sys.argv[1], "rb").read().split()
-what, n, most, fs = p[0], int(p[1]), int(p[2]), p[3].decode()
+what, n, most, fs, cut = p[0], int(p[1]), int(p[2]), p[3].decode(), int(p[5])
 if p[4] == b"frozen":  # as if frozen into the image: compat.unload keeps every module
     import compat
     compat.frozen = lambda name, path: True
@@ -68,7 +68,7 @@ if what == b"app":
         a = H.build_app(FileSystem(""))
         assert H.keypad_token(a, meter_tokens.TOKENS["dev_keypad"]) == 1
         return a, d
-    log = [e[1] for e in H.record(unit()[0], meter_tokens.TOKENS["dev_remote"])]
+    log = [e[1] for e in H.record(unit()[0], meter_tokens.TOKENS["dev_remote"])][:cut]
     units = [unit() for _ in range(most + 1)]
     def run(u):
         os.chdir(u[1])
@@ -87,6 +87,7 @@ else:
                 log.append(bytes(frame))
                 return B.Wire.send(self, frame)
         B.management_session(B.new_server()[0], B.tokens(1, 0)[0], Rec)
+        log = log[:cut]
         servers = [B.new_server()[0] for _ in range(most + 1)]
         def run(s):
             for f in log:
@@ -125,7 +126,7 @@ WORK = (("plain GET", "plain", 16), ("ciphered GET", "cipher", 16),
         ("token session, the meter as a board builds it", "app", 2))
 
 
-def count(mpy, what, n, most, frozen=False):
+def count(mpy, what, n, most, frozen=False, cut=99, out="/dev/null"):
     paths = [mpy, HERE, os.path.join(ROOT, "host_tests", "portable")]
     env = dict(os.environ, MICROPYPATH=os.pathsep.join(paths), PYTHONHASHSEED="0")
     prog = os.path.join(BUILD, "dlms_instructions_prog.py")
@@ -135,9 +136,9 @@ def count(mpy, what, n, most, frozen=False):
     shutil.rmtree(FS, ignore_errors=True)
     os.makedirs(FS)
     with open(PARAMS, "w") as f:
-        f.write("%s %d %d %s %s" % (what, n, most, FS, "frozen" if frozen else "mpy"))
+        f.write("%s %d %d %s %s %d" % (what, n, most, FS, "frozen" if frozen else "mpy", cut))
     exe = os.path.join(os.path.dirname(sys.executable), "micropython")
-    p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", exe,
+    p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, exe,
                         "-X", "heapsize=32m", prog, PARAMS],
                        env=env, capture_output=True, text=True, timeout=1800)
     shutil.rmtree(FS, ignore_errors=True)
@@ -154,6 +155,11 @@ def main():
     ap.add_argument("--frozen", action="store_true",
                     help="as if the firmware were frozen into the image: nothing unloaded "
                     "(its qstrs are still searched as a .mpy's are: an upper bound)")
+    ap.add_argument("--frames", type=int, default=0,
+                    help="per frame of the session: the cost of running its first K frames "
+                    "for K = 1.. (each the difference to K - 1)")
+    ap.add_argument("--profile", metavar="FILE",
+                    help="keep the callgrind output of the run with work (callgrind_annotate FILE)")
     args = ap.parse_args()
     tree = os.path.abspath(args.tree)
     name = "this" if tree == ROOT else tree.strip(os.sep).replace(os.sep, "_")  # one per tree
@@ -163,7 +169,15 @@ def main():
     for name, what, n in WORK:
         if args.only and args.only != what:
             continue
-        per = (count(mpy, what, n, n, args.frozen) - count(mpy, what, 0, n, args.frozen)) / n
+        if args.frames and what in ("session", "app"):
+            last = 0
+            for k in range(1, args.frames + 1):
+                per = (count(mpy, what, n, n, args.frozen, k) - count(mpy, what, 0, n, args.frozen, k)) / n
+                print("%-40s frame %d %12.0f instructions" % (name, k, per - last))
+                last = per
+            continue
+        out = args.profile or "/dev/null"
+        per = (count(mpy, what, n, n, args.frozen, out=out) - count(mpy, what, 0, n, args.frozen)) / n
         print("%-46s %12.0f instructions" % (name, per))
 
 
