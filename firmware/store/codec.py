@@ -54,20 +54,6 @@ def encode(value, head=0, tail=0, size_hint=0):
         return buf
 
 
-def _hsize(n):
-    if n < 24:
-        return 1
-    if n < 0x100:
-        return 2
-    if n < 0x10000:
-        return 3
-    if n < 0x100000000:
-        return 5
-    if n < 0x10000000000000000:
-        return 9
-    raise CodecError("integer outside the 64-bit range")
-
-
 def _keys(d, exact, type=type, len=len):
     # RFC 8949 4.2.1: keys sorted by their encoded bytes: (major type, value)
     # for uint and nint keys, (major type, UTF-8 length, text) for text keys.
@@ -100,11 +86,21 @@ def _keys(d, exact, type=type, len=len):
 
 
 def _head(buf, pos, major, n):
+    # the shortest argument (RFC 8949 4.2.1): additional information 24..27
     if n < 24:
         buf[pos] = major | n
         return pos + 1
-    size = _hsize(n) - 1
-    buf[pos] = major | (24 + (0, 0, 1, 0, 2, 0, 0, 0, 3)[size])
+    if n < 0x100:
+        size, ai = 1, 24
+    elif n < 0x10000:
+        size, ai = 2, 25
+    elif n < 0x100000000:
+        size, ai = 4, 26
+    elif n < 0x10000000000000000:
+        size, ai = 8, 27
+    else:
+        raise CodecError("integer outside the 64-bit range")
+    buf[pos] = major | ai
     end = pos + 1 + size
     i = end
     while i > pos + 1:
@@ -180,9 +176,12 @@ def _fill(buf, pos, v, depth, type=type, int=int, str=str, len=len):
                 pos = _head(buf, pos, 0x00, x) if x >= 0 else _head(buf, pos, 0x20, -1 - x)
             x = v[x]
         i += 1
-        if type(x) is int and -25 < x < 24:
-            buf[pos] = x if x >= 0 else 31 - x
-            pos += 1
+        if type(x) is int:
+            if -25 < x < 24:
+                buf[pos] = x if x >= 0 else 31 - x
+                pos += 1
+            else:
+                pos = _head(buf, pos, 0x00, x) if x >= 0 else _head(buf, pos, 0x20, -1 - x)
         elif x is None:
             buf[pos] = _NULL
             pos += 1
