@@ -4,6 +4,7 @@ these repeat exactly, so they compare two versions of the code. Not part of
 `make bench` (needs valgrind, takes minutes).
 
     .venv/bin/python tools/bench/dlms_instructions.py [--tree DIR] [--only NAME] [--frozen]
+        [--frames K] [--profile FILE]
 
 The firmware runs as a board's does: compiled by mpy-cross with the board's
 options (tools/ci/check_firmware.build_mpy, native modules for the host), so
@@ -23,6 +24,11 @@ move the cost of interning strings and the heap layout by up to 0.7 M).
 compat.unload keeps every module (compat.frozen says so), and the one
 load of each is in the set-up. An upper bound: a frozen image has its qstrs
 built in, while a module loaded from .mpy here searches them at run time.
+
+--frames K: per frame of a session workload, as the difference between
+running its first k and first k - 1 frames in each unit. --profile FILE keeps
+the callgrind output of the run with work (callgrind_annotate FILE; subtract
+a run without work to see what the work costs per C function).
 
 Workloads: a plain and a ciphered GET; the remote token session (SNRM ..
 DISC, HLS-GMAC, a token entered, its status read, RLRQ) on a fresh server
