@@ -37,10 +37,14 @@ def ghash(y: ptr8, data: ptr8, start: int, end: int, m: ptr32, last4: ptr16):
         z1 = uint(0)
         z2 = uint(0)
         z3 = uint(0)
-        i = 15
-        while i >= 0:  # bytes from the last back, low nibble first
-            b = y[i]
-            if i < 15:  # Z * x^4 (a nibble shifted out, reduced)
+        j = 0
+        b = 0
+        while j < 32:  # nibbles from the last byte back, low nibble first
+            if j & 1:
+                b >>= 4
+            else:
+                b = y[15 - (j >> 1)]
+            if j:  # Z * x^4: a nibble shifted out, reduced
                 r = z3 & 15
                 z3 = (z3 >> 4) | ((z2 & 15) << 28)
                 z2 = (z2 >> 4) | ((z1 & 15) << 28)
@@ -51,17 +55,7 @@ def ghash(y: ptr8, data: ptr8, start: int, end: int, m: ptr32, last4: ptr16):
             z1 ^= uint(m[k + 1])
             z2 ^= uint(m[k + 2])
             z3 ^= uint(m[k + 3])
-            r = z3 & 15
-            z3 = (z3 >> 4) | ((z2 & 15) << 28)
-            z2 = (z2 >> 4) | ((z1 & 15) << 28)
-            z1 = (z1 >> 4) | ((z0 & 15) << 28)
-            z0 = (z0 >> 4) ^ (uint(last4[r]) << 16)
-            k = (b >> 4) << 2
-            z0 ^= uint(m[k])
-            z1 ^= uint(m[k + 1])
-            z2 ^= uint(m[k + 2])
-            z3 ^= uint(m[k + 3])
-            i -= 1
+            j += 1
         y[0] = z0 >> 24
         y[1] = z0 >> 16
         y[2] = z0 >> 8
