@@ -86,7 +86,10 @@ def _keys(d, exact, type=type, len=len):
 
 
 def _head(buf, pos, major, n):
-    # the shortest argument (RFC 8949 4.2.1): additional information 24..27
+    # the shortest argument (RFC 8949 4.2.1): additional information 24..27;
+    # a negative int (major 0 given) is major type 1 with -1 - n
+    if n < 0:
+        major, n = 0x20, -1 - n
     if n < 24:
         buf[pos] = major | n
         return pos + 1
@@ -136,7 +139,7 @@ def _fill(buf, pos, v, depth, type=type, int=int, str=str, len=len):
         buf[pos] = _FALSE
         return pos + 1
     if isinstance(v, int):  # _head refuses more than 64 bits
-        return _head(buf, pos, 0x00, v) if v >= 0 else _head(buf, pos, 0x20, -1 - v)
+        return _head(buf, pos, 0x00, v)
     if isinstance(v, str):
         return _put(buf, pos, 0x60, v.encode())
     if isinstance(v, _BYTES_T):
@@ -173,7 +176,7 @@ def _fill(buf, pos, v, depth, type=type, int=int, str=str, len=len):
                 else:
                     pos = _put(buf, pos, 0x60, b)
             else:
-                pos = _head(buf, pos, 0x00, x) if x >= 0 else _head(buf, pos, 0x20, -1 - x)
+                pos = _head(buf, pos, 0x00, x)
             x = v[x]
         i += 1
         if type(x) is int:
@@ -181,7 +184,7 @@ def _fill(buf, pos, v, depth, type=type, int=int, str=str, len=len):
                 buf[pos] = x if x >= 0 else 31 - x
                 pos += 1
             else:
-                pos = _head(buf, pos, 0x00, x) if x >= 0 else _head(buf, pos, 0x20, -1 - x)
+                pos = _head(buf, pos, 0x00, x)
         elif x is None:
             buf[pos] = _NULL
             pos += 1
