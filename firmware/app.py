@@ -27,17 +27,23 @@ KEY_EVENTS = {"#": kp.ENTER, "E": kp.ENTER, "*": kp.BACK, "B": kp.BACK, "C": kp.
 
 class App:
     """fs: store.fs interface; clock: seconds, monotonic while powered;
-    wallclock: seconds since 2000 UTC; relay: .set(closed); display: .show(text);
-    ui_clock: seconds of the front panel's timeouts (keypad entry, message
-    hold), default clock: real time where clock runs faster (the virtual
-    meter's --speed). Use: app.key(legend) per key press, app.tick() at least
-    every 5 s, app.server is the sans-IO DLMS server for the optical port."""
+    wallclock: the board's RTC, seconds since 2000 UTC (hal.rtc.Clock.now;
+    rtc_battery: it runs through power cuts, meter.realtime); relay:
+    .set(closed); display: .show(text); ui_clock: seconds of the front
+    panel's timeouts (keypad entry, message hold), default clock: real time
+    where clock runs faster (the virtual meter's --speed). Use:
+    app.key(legend) per key press, app.tick() at least every 5 s, app.server
+    is the sans-IO DLMS server for the optical port."""
 
     def __init__(self, provision, fs, clock, wallclock, relay, random_bytes, display=None,
-                 data_dir="data", hdlc_settings=None, hdlc_addresses=(1,), ui_clock=None):
+                 data_dir="data", hdlc_settings=None, hdlc_addresses=(1,), ui_clock=None,
+                 rtc_battery=True):
         from binding.object_list import dlms_server
         import provision as prov
         from dlms import obis
+        from store.ring import Ring
+        from meter.realtime import RealTime
+        from meter.recorder import Recorder
         self.clock = clock
         self.ui_clock = ui_clock or clock
         self.display = display
@@ -51,17 +57,27 @@ class App:
             pass
         self.eventlog = EventLog(fs, data_dir + "/events", EVENT_CAPACITY)
         self.store = StateStore(fs, data_dir + "/meter")
+        # the real-time clock resumes no earlier than the newest event (order across cuts)
+        self.realtime = rt = RealTime(wallclock, clock, StateStore(fs, data_dir + "/clock"),
+                                      rtc_battery, self.eventlog.newest_time())
+        logs = data_dir + "/logs/"  # one folder for every profile and event log
+        self.recorder = Recorder(lambda name, size, cap, per: Ring(fs, logs + name, size, cap, per),
+                                 rt)
         meter_config = prov.value(provision, "meter")
-        # the tariffs' local time is the wall clock (the COSEM clock's deviation is 0)
+        # the tariffs' local time is the COSEM clock's (time zone and DST)
         self.meter = Meter(meter_config, self.store, prov.sts_state(provision), clock, relay,
-                           display, self.eventlog, wallclock)
+                           display, self.eventlog, rt.local, rt, self.recorder)
+        self.recorder.meter = self.meter
+        rt.on_event = self.meter.log_event
+        if rt.resumed:
+            self.meter.log_event(vocab.EV_CLOCK_INVALID)
         self.keypad = kp.Keypad(self.meter, display, meter_config.get("keypad"))
         self.server = dlms_server(
             self.meter, prov.dlms_config(provision, random_bytes),
             tuple(prov.value(provision, "token_formats")),
             prov.value(provision, "token_reject_is_error"), firmware=self, keypad=self.keypad,
-            manufacturer=prov.value(provision, "manufacturer"),
-            store=StateStore(fs, data_dir + "/dlms"), wallclock=wallclock,
+            manufacturer=prov.value(provision, "manufacturer"), clock=rt,
+            store=StateStore(fs, data_dir + "/dlms"),
             hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings,
             auth_store=StateStore(fs, data_dir + "/auth"),
             auth_limits=prov.value(provision, "auth_lockout"), on_event=self.meter.log_event,
@@ -94,10 +110,13 @@ class App:
         return self.keypad.key(k, self.clock(), self.ui_clock())
 
     def tick(self):
-        """Meter timers (CTS, metering commits, MPL reconnect) and the keypad's
-        entry timeout; call at least every 5 s (CTS-14)."""
+        """Meter timers (CTS, metering commits, MPL reconnect), the clock
+        (jumps, saving it), the profiles' captures and the keypad's entry
+        timeout; call at least every 5 s (CTS-14)."""
         now = self.clock()
+        self.realtime.tick()
         self.meter.tick(now)
+        self.recorder.tick(self.realtime.now())
         self.keypad.tick(now, self.ui_clock())
         if self.firmware_on_trial and now >= FIRMWARE_HEALTHY_S:
             self.meter.log_event(vocab.EV_FW_CONFIRMED, bootslot.running(self.fs))

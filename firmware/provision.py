@@ -72,7 +72,7 @@ def dlms_config(p, random_bytes):
     g = lambda k: value(p, k)  # noqa: E731
     ek, ak, kek = bytes.fromhex(g("ek")), bytes.fromhex(g("ak")), bytes.fromhex(g("kek"))
     read = (association.CONF_GET | association.CONF_BLOCK_GET
-            | association.CONF_MULTIPLE_REFERENCES)
+            | association.CONF_MULTIPLE_REFERENCES | association.CONF_SELECTIVE_ACCESS)
     clients = {16: association.ClientConfig(16, conformance=read)}
     if p and p.get(DAMAGED):  # keys unknown: only the public client (docs/security.md)
         return association.ServerConfig(bytes.fromhex(g("system_title")), clients, random_bytes)

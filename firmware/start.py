@@ -28,7 +28,7 @@ def start_meter(board, fs, uptime, wallclock, relay, display, random_bytes,
     import provision  # boot only: app.App unloads it once the meter is built
     p, source = provision.load(fs, board.DATA_DIR, provision_path)
     a = app.App(p, fs, uptime.seconds, wallclock, relay, random_bytes, display,
-                data_dir=board.DATA_DIR, ui_clock=ui_clock)
+                data_dir=board.DATA_DIR, ui_clock=ui_clock, rtc_battery=board.RTC_BATTERY)
     provision.finish(fs, provision_path)
     if source == provision.DEV and display is not None:
         display.show("DEV KEYS", 1)  # development keys (provision.DEV_PROVISION)

@@ -82,10 +82,12 @@ def fault_display(fault):
     return "Err %d %s" % (fault, _FAULTS.split("|")[fault - 1])
 
 # --- event codes of the meter's event log (store.eventlog: entries
-# (seq, time_s, code, a, b), all ints); a and b per code beside it
+# (seq, time_s, code, a, b), all ints); a and b per code beside it. The DLMS
+# event logs (meter.recorder, docs/dlms.md "Event codes") show them with
+# IDIS/DSMR codes where those define one.
 EV_TOKEN_ACCEPTED = const(1)  # a = result (1/2/3), b = TID or -1 (KCT)
 EV_TOKEN_REJECTED = const(2)  # a = result, b = TID or -1
-EV_POWER_UP = const(3)
+EV_POWER_UP = const(3)  # a = seconds the power was off (0: not known)
 EV_POWER_DOWN = const(4)  # written only when the board reports a brown-out in time
 EV_RELAY_OPENED = const(5)  # a = REASON_*
 EV_RELAY_CLOSED = const(6)  # a = previous REASON_*
@@ -114,7 +116,14 @@ EV_FW_CONFIRMED = const(27)  # a = slot now running confirmed (healthy)
 EV_FW_ROLLED_BACK = const(28)  # a = slot that failed its trial, b = slot running again
 EV_FAULT = const(29)  # a = FAULT_*, b = AT_* (where)
 EV_FAULT_CLEARED = const(30)  # a = FAULT_* that ended (the meter recovered by itself)
-# payment (meter.payment, docs/payment.md); 31..35 are the real-time clock's
+EV_DLMS_AUTH_FAILED = const(31)  # a = client SAP, b = failures in a row (dlms.auth_guard)
+# the real-time clock (meter.realtime); b = how it was set (the COSEM clock attribute or
+# method: 2 time, -1..-6 methods 1..6)
+EV_CLOCK_OLD = const(32)  # a = shift in seconds, stamped with the time before the setting
+EV_CLOCK_NEW = const(33)  # a = shift in seconds, stamped with the time after it
+EV_CLOCK_JUMP = const(34)  # a = seconds the RTC stepped against the powered clock
+EV_CLOCK_INVALID = const(35)  # resumed from the saved time (no running RTC): doubtful until set
+# payment (meter.payment, docs/payment.md)
 EV_PAYMENT_MODE = const(36)  # a = new payment mode (1 post-payment, 2 prepayment), b = old
 EV_CHARGE_COLLECTED = const(37)  # a = charge number (1..), b = amount (currency units)
 EV_FREE_ALLOCATION = const(38)  # a = Wh of free allocation for the new billing period

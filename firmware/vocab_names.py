@@ -36,6 +36,9 @@ EVENTS = {
     v.EV_FAULT: "fault", v.EV_FAULT_CLEARED: "fault cleared",
     v.EV_PAYMENT_MODE: "payment mode changed", v.EV_CHARGE_COLLECTED: "charge collected",
     v.EV_FREE_ALLOCATION: "free allocation", v.EV_TARIFF_ACTIVATED: "tariff activated",
+    v.EV_DLMS_AUTH_FAILED: "DLMS authentication failed", v.EV_CLOCK_OLD: "clock set (old time)",
+    v.EV_CLOCK_NEW: "clock set (new time)", v.EV_CLOCK_JUMP: "clock jump",
+    v.EV_CLOCK_INVALID: "clock resumed (doubtful)",
     40: "account status",  # meter.account_status.EV_ACCOUNT_STATUS
 }
 

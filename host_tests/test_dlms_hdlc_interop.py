@@ -359,13 +359,14 @@ class ServerIO(LinkIO):
 def _server():
     import meter_fakes as mf
     from binding.object_list import dlms_server
+    from meter.realtime import RealTime
     from dlmshelp import config
     from meter.meter import Meter
     from sts.state import StsState
     sts = StsState(7, bytes(8), kt=2, krn=1, ti=1, sgc=123456, ken=255, base_date=2014,
                    drn="66000002130")
     m = Meter({}, mf.Store(), sts, mf.Clock(), mf.Relay(), None, mf.EventLog())
-    return dlms_server(m, config(), store=mf.Store(), wallclock=lambda: 848000000)
+    return dlms_server(m, config(), store=mf.Store(), clock=RealTime(lambda: 848000000))
 
 
 def _count_cuts(server):

@@ -13,6 +13,7 @@ from dlms import association, axdr, cosem, obis
 from dlms import hdlc_frame as hf
 from dlms import hdlc_link as hl
 from binding import object_list
+from meter.realtime import RealTime
 import provision
 import vocab
 
@@ -52,7 +53,7 @@ class Harness:
         cfg = provision.dlms_config(None, os.urandom)
         cfg.clients[16] = association.ClientConfig(16)  # all implemented services
         self.server = object_list.dlms_server(self.meter, cfg, store=mf.Store(),
-                                          wallclock=lambda: 848000000,
+                                          clock=RealTime(lambda: 848000000),
                                           levels={16: 2, 17: 1, 1: 2})
         self.credit = list(self.meter.account.credit)
         self.seen = (0, 0)

@@ -259,7 +259,11 @@ def test_every_attribute_parses_with_gurux_types(meter, client):
         c.read(a, 2)
         readable = denied = 0
         for o in a.objectList:
-            for i in range(1, o.getAttributeCount() + 1):
+            order = list(range(1, o.getAttributeCount() + 1))
+            if o.objectType == ObjectType.PROFILE_GENERIC:  # gurux parses a buffer by its
+                order.remove(3)  # capture objects: read them first, as its reader does
+                order.insert(1, 3)
+            for i in order:
                 if int(o.getAccess(i)) & 1:
                     c.read(o, i)  # raises on a type gurux does not expect
                     readable += 1

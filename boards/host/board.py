@@ -18,6 +18,7 @@ SIM_SPEED = 1  # clock speed factor (--speed)
 
 TICK_MS = 100
 WDT_TIMEOUT_MS = 8000
+RTC_BATTERY = True  # the PC's clock keeps running (x --speed on the virtual meter)
 
 SIM_ROOT = "sim-data"  # host folder playing the board's root file system (--data)
 DATA_DIR = "/data"  # meter state under it, as on the boards

@@ -129,13 +129,19 @@ def parse(argv):
 
 class ScaledClock:
     """take_ms() for runtime.Uptime: real milliseconds x speed. Every step
-    also runs the simulated load (if any) for the same meter time."""
+    also runs the simulated load (if any) for the same meter time. now() is
+    the board's RTC: the PC's time at the start plus the meter time since."""
 
     def __init__(self, speed, load=None):
         self.speed = speed
         self.load = load
         self.last = _ticks_ms()
         self.frac = 0  # real ms x speed not yet handed out (x 1000)
+        self.start = time.time()
+        self.total_ms = 0
+
+    def now(self):
+        return self.start + self.total_ms // 1000
 
     def take_ms(self):
         t = _ticks_ms()
@@ -146,6 +152,7 @@ class ScaledClock:
         self.frac = acc - ms * 1000
         if self.load is not None:
             self.load.advance(ms)
+        self.total_ms += ms
         return ms
 
 
@@ -234,15 +241,17 @@ class Sim:
         self.leds = (hled.make(Pin, "status"), hled.make(Pin, "relay"), hled.make(Pin, "alarm"))
         self.display = hdisplay.ConsoleDisplay(board.DISPLAY_COLS, self.screen.write)
         self.load = SimLoad(opts["load"], self.relay)
-        up = runtime.Uptime(ScaledClock(opts["speed"], self.load).take_ms)
+        scaled = ScaledClock(opts["speed"], self.load)
+        up = runtime.Uptime(scaled.take_ms)
         ui = runtime.Uptime(ScaledClock(1).take_ms)  # people's time, whatever --speed is
         root = opts["data"]
         fs = None
         if opts["hold"]:
             from vmeter_opt import HoldFS
             fs = HoldFS(root, opts["hold"], out)
+        rtc = machine_stub.RTC(now=scaled.now)  # the clock runs x --speed too
         from hal.rtc import Clock
-        wall = Clock(machine_stub.RTC())
+        wall = Clock(rtc)
         # as the board starts (start.start_meter), on the host's stand-ins
         self.host = hostmeter.HostMeter(root, board=board, clock=up.seconds, wallclock=wall.now,
                                         relay=self.relay, display=self.display, fs=fs,

@@ -55,6 +55,10 @@ PULSES_PER_KWH = 1000
 TICK_TIMER_ID = -1  # rp2: a virtual (software) timer
 TICK_MS = 100
 
+# Real-time clock (hal.rtc over machine.RTC): no battery, so after a power cut the
+# meter resumes from its last saved time and calls it doubtful until set (meter.realtime).
+RTC_BATTERY = False
+
 WDT_TIMEOUT_MS = 8000  # RP2040 maximum is 8388 ms
 
 DATA_DIR = "/data"  # meter state on the littlefs filesystem

@@ -45,6 +45,8 @@ PULSES_PER_KWH = 1000
 TICK_TIMER_ID = -1
 TICK_MS = 100
 
+RTC_BATTERY = False  # machine.RTC stops without power (meter.realtime)
+
 WDT_TIMEOUT_MS = 8000
 
 DATA_DIR = "/data"

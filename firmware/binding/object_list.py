@@ -4,7 +4,7 @@
 
 
 def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=None,
-            manufacturer=""):
+            manufacturer="", clock=None):
     """The meter's object list (docs/dlms.md): the logical device's own
     objects and the prepayment objects bound to `meter` (meter.meter.Meter).
     formats: token encodings the gateway accepts (None: all); reject_is_error:
@@ -12,7 +12,10 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
     firmware: what offers firmware_info() and image_store() (app.App;
     docs/update.md), or None for a meter without the update objects;
     keypad: the meter.keypad.Keypad whose lock-out the STS attributes show
-    (None: no keypad); manufacturer: the name published as Device ID 2.
+    (None: no keypad); manufacturer: the name published as Device ID 2;
+    clock: the meter's real-time clock (meter.realtime.RealTime; None: one
+    that reads 2000-01-01). A meter with a recorder (meter.recorder) has the
+    profiles and event logs too (binding.profiles).
     The Association LN and the token gateway are made now; the others are
     entries (class_id, ln, module, class, args) that dlms.cosem.ObjectModel
     makes on first access, so their code loads only when a client reads them."""
@@ -20,13 +23,16 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
     from dlms.association_ln import AssociationLN
     from binding.prepayment import TokenGateway
     oc, mo = "dlms.obj_common", "binding.meter_objects"
+    if clock is None:
+        from meter.realtime import RealTime
+        clock = RealTime(lambda: 0)
     objs = [
         AssociationLN(obis.ASSOCIATION_LN),
         (17, obis.SAP_ASSIGNMENT, oc, "SapAssignment", ()),
         (1, obis.LOGICAL_DEVICE_NAME, mo, "Fact", ("ldn",)),
         (1, obis.DEVICE_ID, mo, "Fact", ("drn", meter)),
         (1, obis.MANUFACTURER, mo, "Fact", ("manufacturer", manufacturer)),
-        (8, obis.CLOCK, oc, "Clock", ()),
+        (8, obis.CLOCK, oc, "Clock", (clock,)),
         (64, obis.SECURITY_SETUP, oc, "SecuritySetup", ()),
         (1, obis.INVOCATION_COUNTER, mo, "Fact", ("ic",)),
         (23, obis.HDLC_SETUP, oc, "HdlcSetup", ()),
@@ -37,7 +43,7 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
         (111, obis.ACCOUNT, mo, "Account", (meter, (obis.CREDIT_TOKEN, obis.CREDIT_EMERGENCY))),
         (112, obis.CREDIT_TOKEN, mo, "Credit", (meter,)),
         (112, obis.CREDIT_EMERGENCY, mo, "Credit", (meter, True)),
-        TokenGateway(obis.TOKEN_GATEWAY, meter, formats, reject_is_error),
+        TokenGateway(obis.TOKEN_GATEWAY, meter, formats, reject_is_error, clock),
         (1, obis.CTS_MODE, mo, "CtsMode", (meter,)),
         (1, obis.CTS_STATUS, mo, "CtsStatus", (meter,)),
         (1, obis.EVENT_LOG, mo, "EventLog", (meter,)),
@@ -53,15 +59,21 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
             (1, obis.FIRMWARE_VERSION, mo, "Fact", ("firmware version", firmware)),
             (18, obis.IMAGE_TRANSFER, oc, "ImageTransfer", (firmware.image_store,)),
         ]
+    rec = getattr(meter, "recorder", None)
+    if rec is not None:
+        pr, args = "binding.profiles", (rec,)  # one args tuple for all (heap)
+        objs += [(7, ln, pr, "profile", args) for ln in obis.PROFILES]
+        objs += [(1, ln, pr, "Column", args) for ln in obis.COLUMN_OBJECTS]
+        objs.append((3, obis.ENERGY_SINCE_TOKEN, pr, "energy_since_token", (meter,)))
     return objs
 
 
 def dlms_server(meter, config, formats=None, reject_is_error=False, firmware=None, keypad=None,
-                manufacturer="", **kw):
+                manufacturer="", clock=None, **kw):
     """The DLMS server of `meter`: objects() and the logical device name
     "STS" + DRN; config is a dlms.association.ServerConfig (provision.dlms_config),
-    kw go to dlms.server.DlmsServer (store, wallclock, hdlc_addresses, ...)."""
+    kw go to dlms.server.DlmsServer (store, hdlc_addresses, ...)."""
     from dlms.server import DlmsServer
     ldn = (b"STS" + meter.sts.drn.encode())[:16]
     return DlmsServer(config, objects(meter, formats, reject_is_error, firmware, keypad,
-                                      manufacturer), ldn, **kw)
+                                      manufacturer, clock), ldn, **kw)

@@ -67,21 +67,22 @@ class TokenGateway(CosemObject):
     Meter.last_token, the last token whatever its carrier (keypad tokens
     too). `enter` runs the token through Meter.enter_token synchronously;
     token_status tells the outcome, data_value carries the STS result code
-    as 8 bits."""
+    as 8 bits. token_time is on `clock` (meter.realtime.RealTime)."""
     class_id = 115
     ATTRS = (R0, R1, R1, R1, R1, R1)
     METHODS = (MANAGEMENT,)
 
-    def __init__(self, ln, meter, formats=None, reject_is_error=False):
+    def __init__(self, ln, meter, formats=None, reject_is_error=False, clock=None):
         CosemObject.__init__(self, ln)
         self.meter = meter
         self.formats = formats or ("ascii", "bcd", "binary")  # docs/dlms.md token encodings
         self.reject_is_error = reject_is_error
+        self.clock = clock
 
     @property
     def token(self):
         """Attribute 2: the last token as its carrier delivered it."""
-        t = self.meter.last_token  # (source, result, units, clock s, token)
+        t = self.meter.last_token  # (source, result, units, time, token)
         return t[4] if t is not None else b""
 
     @property
@@ -98,9 +99,7 @@ class TokenGateway(CosemObject):
             from dlms import cosem_time  # loaded when a client first reads the time
             if t is None:  # no token yet: date-time not specified
                 return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
-            # the meter's clock time of the token, on the server's wall clock
-            wall = ctx.server.wall_seconds() - (self.meter.clock() - t[3])
-            return (axdr.OCTET_STRING, cosem_time.to_octets(wall))
+            return (axdr.OCTET_STRING, cosem_time.stamp(self.clock, t[3]))
         if attr == 4:
             return (axdr.ARRAY, [(axdr.OCTET_STRING, vocab.result_display(t[1]).encode())]
                     if t else [])

@@ -52,7 +52,7 @@ _CONF_BLOCK_ACTION = const(0x000400)
 CONF_MULTIPLE_REFERENCES = const(0x000200)
 CONF_GET = const(0x000010)
 _CONF_SET = const(0x000008)
-_CONF_SELECTIVE_ACCESS = const(0x000004)
+CONF_SELECTIVE_ACCESS = const(0x000004)
 _CONF_ACTION = const(0x000001)
 # What this server implements. Never general-block-transfer (dlms.md 8.2 #3),
 # no SET/ACTION with blocks.
@@ -325,7 +325,7 @@ class Association:
             kind = ACTION
         if conf & need != need:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_NOT_SUPPORTED)
-        if kind != ACTION and not conf & _CONF_SELECTIVE_ACCESS:
+        if kind != ACTION and not conf & CONF_SELECTIVE_ACCESS:
             for r in req.refs or ():
                 if r.selector is not None:
                     return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_NOT_SUPPORTED)
@@ -355,17 +355,20 @@ class Association:
         """results: per ref, encoded Data (bytes) or a data-access-result (int).
         Splits a long result into GET data blocks."""
         # Size first, so a long result is never copied whole (object_list).
+        # A lazily encoded result (a profile buffer) is made whole only when short
+        # or in a list.
         normal = req.kind == xdlms.NORMAL
         if normal:
             size = 4 + (1 if isinstance(results[0], int) else len(results[0]))
         else:
+            results = [_whole(r) for r in results]
             size = 3 + axdr.length_size(len(results))
             for r in results:
                 size += 2 if isinstance(r, int) else 1 + len(r)
         limit = self._limit() - self._overhead()
         if size <= limit:
             if normal:
-                return self._protect(xdlms.get_response_normal(req.invoke, results[0]))
+                return self._protect(xdlms.get_response_normal(req.invoke, _whole(results[0])))
             return self._protect(xdlms.get_response_with_list(req.invoke, results))
         if not self.conformance & CONF_BLOCK_GET or limit - xdlms.BLOCK_HEADER < 16:
             return xdlms.exception_response(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_PDU_TOO_LONG)
@@ -486,6 +489,11 @@ class Association:
                 self._take_ic(r[1], keystore.IC_RESERVE)
         self._step(aa.RELEASE)
         return Event(RELEASED, _RLRE)
+
+
+def _whole(r):
+    """A GET result as bytes (or its data-access-result)."""
+    return r if isinstance(r, (int, bytes, bytearray)) else r.chunk(0, len(r))
 
 
 def _parse(apdu):

@@ -83,9 +83,11 @@ class AuthGuard:
                 t = self.lock_s
         f[1] = self.now_s + t
         self._save()
-        if k >= self.after and self.on_event is not None:
+        if self.on_event is not None:
             import vocab
-            self.on_event(vocab.EV_DLMS_AUTH_LOCKED, sap, t)
+            self.on_event(vocab.EV_DLMS_AUTH_FAILED, sap, k)
+            if k >= self.after:
+                self.on_event(vocab.EV_DLMS_AUTH_LOCKED, sap, t)
 
     def passed(self, sap):
         """A successful authentication of client `sap` ends its series."""

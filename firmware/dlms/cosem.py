@@ -42,6 +42,7 @@ class CosemObject:
     version = 0
     ATTRS = (R0,)
     METHODS = ()
+    SELECTIVE = ()  # attributes read with selective access (selectors 1, 2)
 
     def __init__(self, ln, attrs=None, methods=None):
         self.ln = ln
@@ -57,6 +58,9 @@ class CosemObject:
 
     def read(self, attr, ctx):  # attributes 2..n
         raise AccessError(OBJECT_UNDEFINED)
+
+    def select(self, attr, ctx, selector, params):  # selective access (SELECTIVE)
+        raise AccessError(SCOPE_OF_ACCESS_VIOLATED)
 
     def write(self, attr, value, ctx):
         raise AccessError(READ_WRITE_DENIED)
@@ -120,14 +124,17 @@ class ObjectModel:
             raise AccessError(OBJECT_CLASS_INCONSISTENT)
         return self._made(i)
 
-    def get(self, ctx, class_id, ln, attr):
-        """-> (result, typed value or None). Never raises for bad input."""
+    def get(self, ctx, class_id, ln, attr, selector=None, params=None):
+        """-> (result, typed value or None). Never raises for bad input.
+        With a selector (selective access) the object's select() answers."""
         try:
             o = self.find(class_id, ln)
             if attr < 1 or attr > len(o.ATTRS):
                 return OBJECT_UNDEFINED, None
             if ctx.level < o.ATTRS[attr - 1][0]:
                 return READ_WRITE_DENIED, None
+            if selector is not None:
+                return SUCCESS, retry_on_memory(o.select, attr, ctx, selector, params)
             return SUCCESS, retry_on_memory(o.get, attr, ctx)
         except AccessError as e:
             return e.code, None
@@ -182,8 +189,9 @@ class ObjectModel:
             attrs = []
             for i, (r, w) in enumerate(o.ATTRS):
                 mode = (1 if level >= r else 0) | (2 if level >= w else 0)
-                attrs.append((axdr.STRUCTURE, [(axdr.INTEGER, i + 1), (axdr.ENUM, mode),
-                                               (axdr.NULL, None)]))
+                sel = (axdr.ARRAY, [(axdr.INTEGER, 1), (axdr.INTEGER, 2)]) \
+                    if i + 1 in o.SELECTIVE else (axdr.NULL, None)
+                attrs.append((axdr.STRUCTURE, [(axdr.INTEGER, i + 1), (axdr.ENUM, mode), sel]))
             methods = [(axdr.STRUCTURE, [(axdr.INTEGER, i + 1),
                                          (axdr.ENUM, 1 if level >= m else 0)])
                        for i, m in enumerate(o.METHODS)]

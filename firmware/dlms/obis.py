@@ -33,6 +33,20 @@ FIRMWARE_ID = ln(1, 0, 0, 2, 0)  # class 1, active firmware identifier (IEC 6205
 FIRMWARE_SIGNATURE = ln(1, 0, 0, 2, 8)  # class 1, active firmware signature
 FIRMWARE_VERSION = ln(0, 0, 0, 2, 1)  # class 1, active firmware version
 STS_ATTRIBUTES = ln(0, 128, 96, 51, 0)  # class 1, STS status (not the STS 201-2 class)
+# Profiles and event logs (class 7), in meter.recorder's order: IDIS/DSMR codes for the
+# standard, fraud detection, disconnector control and power failure logs, the load
+# profile and the billing profile; 0.128 for the token/credit and security logs
+PROFILES = (ln(0, 0, 99, 98, 0), ln(0, 0, 99, 98, 1), ln(0, 0, 99, 98, 2), ln(1, 0, 99, 97, 0),
+            ln(0, 128, 99, 98, 1), ln(0, 128, 99, 98, 2), ln(1, 0, 99, 1, 0), ln(0, 0, 98, 1, 0))
+# class 1 objects that profile columns name (binding.profiles.Column): the event
+# code of each event log (its newest row's), the load profile's AMR status of the
+# running interval, the newest power failure's duration (s), and the token log's newest
+# STS result, amount (credit register units) and TID
+COLUMN_OBJECTS = (ln(0, 0, 96, 11, 0), ln(0, 0, 96, 11, 1), ln(0, 0, 96, 11, 2),
+                  ln(0, 128, 96, 11, 3), ln(0, 128, 96, 11, 4), ln(0, 128, 96, 11, 5),
+                  ln(0, 0, 96, 10, 1), ln(0, 0, 96, 7, 19),
+                  ln(0, 128, 19, 40, 1), ln(0, 128, 19, 40, 2), ln(0, 128, 19, 40, 3))
+ENERGY_SINCE_TOKEN = ln(1, 128, 1, 8, 0)  # class 3, Wh consumed since the last credit token
 
 
 def to_text(name):

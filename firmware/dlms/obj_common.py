@@ -45,35 +45,35 @@ class Register(CosemObject):
 
 
 class Clock(CosemObject):
-    """Class 8. Time is UTC (deviation 0); the management client may set it."""
+    """Class 8 (dlms.md 7.1) over the meter's real-time clock `clock`
+    (meter.realtime.RealTime): local time with its deviation and status.
+    The management client sets it (attributes 2, 3, 5-8, methods 1-6); all
+    but attributes 2 and 4 are in dlms.clock_set, loaded on first use."""
     class_id = 8
-    ATTRS = (R0, R0W2, R0, R0, R0, R0, R0, R0, R0)
-    METHODS = (NOBODY,) * 6
+    ATTRS = (R0, R0W2, R0W2, R0, R0W2, R0W2, R0W2, R0W2, R0)
+    METHODS = (MANAGEMENT,) * 6
+
+    def __init__(self, ln, clock):
+        CosemObject.__init__(self, ln)
+        self.clock = clock
+        self.preset = None  # method 5: (time, validity start, end), for method 4
 
     def read(self, attr, ctx):
+        c = self.clock
         if attr == 2:
-            return (axdr.OCTET_STRING, cosem_time.to_octets(ctx.server.wall_seconds()))
-        if attr == 3:
-            return (axdr.LONG, 0)
+            return (axdr.OCTET_STRING, cosem_time.stamp(c, c.now()))
         if attr == 4:
-            return (axdr.UNSIGNED, 0)
-        if attr in (5, 6):
-            return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
-        if attr == 7:
-            return (axdr.INTEGER, 0)
-        if attr == 8:
-            return (axdr.BOOLEAN, False)
-        return (axdr.ENUM, 1)  # clock_base: internal crystal
+            return (axdr.UNSIGNED, c.clock_status(c.now()))
+        from dlms import clock_set
+        return clock_set.read(c, attr)
 
     def write(self, attr, value, ctx):
-        if attr != 2:
-            raise AccessError(READ_WRITE_DENIED)
-        b = expect(value, axdr.OCTET_STRING)
-        try:
-            t = cosem_time.from_octets(bytes(b))
-        except axdr.DecodeError:
-            raise AccessError(OTHER_REASON)
-        ctx.server.set_wall_seconds(t)
+        from dlms import clock_set
+        clock_set.write(self.clock, attr, value)
+
+    def invoke(self, method, param, ctx):
+        from dlms import clock_set
+        clock_set.invoke(self, method, param)
 
 
 class SapAssignment(CosemObject):

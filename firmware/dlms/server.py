@@ -65,12 +65,12 @@ class DlmsServer:
     invocation counters, auth_store one for the authentication failures
     (None: RAM only); auth_limits: the auth_guard limits (None: its
     defaults); on_event(code, a, b): an event log (the meter's; None: no
-    events); wallclock: callable -> seconds since 2000-01-01 UTC;
-    store_expected: the keys record must exist (dlms.keystore)."""
+    events); store_expected: the keys record must exist (dlms.keystore).
+    Time comes only from tick(now_ms); the clock is an object (class 8)."""
 
-    def __init__(self, config, objects, ldn, store=None, wallclock=None,
-                 hdlc_addresses=(1,), hdlc_settings=None, levels=None,
-                 auth_store=None, auth_limits=None, on_event=None, store_expected=False):
+    def __init__(self, config, objects, ldn, store=None, hdlc_addresses=(1,), hdlc_settings=None,
+                 levels=None, auth_store=None, auth_limits=None, on_event=None,
+                 store_expected=False):
         self.config = config
         self.on_event = on_event
         self.keys = keystore.KeyStore(config.clients, store, on_event, store_expected)
@@ -85,8 +85,6 @@ class DlmsServer:
         from dlms.obis import SECURITY_SETUP  # the names are needed to build the server only
         self.security_setup_ln = SECURITY_SETUP
         self.mode_e = False  # the port signs on with IEC 62056-21 mode E first (class 19)
-        self._wall = wallclock
-        self._wall_offset = 0
         self.associations = {}
 
     # -- bytes in, bytes out ---------------------------------------------------
@@ -182,10 +180,7 @@ class DlmsServer:
         if kind == assoc_mod.GET:
             results = []
             for r in req.refs:
-                if r.selector is not None:
-                    results.append(cosem.SCOPE_OF_ACCESS_VIOLATED)
-                    continue
-                code, value = m.get(ctx, r.class_id, r.ln, r.index)
+                code, value = m.get(ctx, r.class_id, r.ln, r.index, r.selector, r.parameters)
                 results.append(self._encode(value) if code == cosem.SUCCESS else code)
             return a.get_response(req, results)
         if kind == assoc_mod.SET:
@@ -205,8 +200,11 @@ class DlmsServer:
         return resp
 
     def _encode(self, value):
-        """A-XDR bytes of an object's value, or hardware-fault for a value
-        the encoder refuses (an object bug, counted in model.errors)."""
+        """A-XDR bytes of an object's value (RAW: already encoded, bytes or a
+        dlms.profile_generic.Stream), or hardware-fault for a value the
+        encoder refuses (an object bug, counted in model.errors)."""
+        if value[0] == axdr.RAW:
+            return value[1]
         try:
             return axdr.encode(value)
         except Exception:
@@ -230,14 +228,6 @@ class DlmsServer:
         return {"baud": 9600, "window": 1, "max_info": s.max_info_rx,
                 "inter_octet_ms": 25, "inactivity_s": s.inactivity_timeout_ms // 1000,
                 "address": self.logical_device}
-
-    def wall_seconds(self):
-        base = self._wall() if self._wall is not None else 0
-        return base + self._wall_offset
-
-    def set_wall_seconds(self, t):
-        base = self._wall() if self._wall is not None else 0
-        self._wall_offset = t - base
 
     def expected_ic(self, sap):
         k = self.keys.get(sap)

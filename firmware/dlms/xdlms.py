@@ -292,7 +292,9 @@ def exception_response(state_error, service_error, invocation_counter=None):
 class LongGet:
     """A GET result too long for one APDU, sent as numbered data blocks
     (dlms.md 5.2 'Block-transfer behaviour'): block 1 goes with the
-    request, each get-request-next acknowledging block n asks for n + 1."""
+    request, each get-request-next acknowledging block n asks for n + 1.
+    raw: bytes, or an object with len() and chunk(start, n) that makes them
+    front to back (dlms.profile_generic.Stream)."""
 
     def __init__(self, invoke, raw, block_size):
         self.invoke = invoke
@@ -306,6 +308,8 @@ class LongGet:
     def next_block(self):
         n = self.sent + 1
         s = (n - 1) * self.size
-        last = s + self.size >= len(self.raw)
+        raw = self.raw
+        last = s + self.size >= len(raw)
         self.sent = n
-        return get_response_block(self.invoke, last, n, self.raw[s:s + self.size]), last
+        part = raw[s:s + self.size] if isinstance(raw, (bytes, bytearray)) else raw.chunk(s, self.size)
+        return get_response_block(self.invoke, last, n, part), last

@@ -63,6 +63,7 @@ class Account:
         self.remainder = 0  # consumption below one register unit, numerator
         self.consumed_wh = 0  # total energy metered (Wh), for the record
         self.exported_wh = 0  # total export energy (Wh, meter.payment)
+        self.token_wh = 0  # consumed_wh when the last credit token was accepted
         self.ec_active = False
         self.status = ACTIVE  # account_status: only an active account is charged
         self.activated = self.closed = -1  # account activation / closure time, local s
@@ -226,6 +227,7 @@ class Account:
         return {
             "c": list(self.credit), "r": self.remainder, "wh": self.consumed_wh,
             "xw": self.exported_wh,
+            "tw": self.token_wh,
             "ec": self.ec_active, "pm": self.payment_mode, "mpl": self.mpl_w,
             "mppul": self.mppul_w, "trips": self.trips, "tamper": self.tamper,
             "st": [self.status, self.activated, self.closed],
@@ -240,6 +242,7 @@ class Account:
         self.remainder = int(d["r"])
         self.consumed_wh = int(d["wh"])
         self.exported_wh = int(d.get("xw", 0))
+        self.token_wh = int(d.get("tw", 0))
         self.ec_active = bool(d["ec"])
         self.payment_mode = int(d["pm"])
         self.mpl_w = int(d["mpl"])

@@ -5,7 +5,9 @@
 # factory StsState, used when the store is empty), clock (callable -> seconds,
 # monotonic while powered), relay (object with set(closed)), display (object
 # with show(text)), eventlog (store.eventlog.EventLog), localtime (callable
-# -> local seconds since 2000, or None: the tariffs' time, meter.payment).
+# -> local seconds since 2000, or None: the tariffs' time, meter.payment),
+# realtime (meter.realtime.RealTime: events are stamped with its UTC time,
+# else with `clock`), recorder (meter.recorder.Recorder: the DLMS event logs).
 #
 # Atomicity (issue 4 item 3): one StateStore.commit() carries the STS state
 # (keys, TID memory), the account (credit), the CTS record, the commanded relay
@@ -72,13 +74,15 @@ class StateError(Exception):
 
 class Meter:
     def __init__(self, config, store, sts_state, clock, relay, display=None, eventlog=None,
-                 localtime=None):
+                 localtime=None, realtime=None, recorder=None):
         self.config = config = config or {}
         self.store = store
         self.clock = clock
         self.relay = relay
         self.display = display
         self.eventlog = eventlog
+        self.realtime = realtime
+        self.recorder = recorder
         self.control_mode = _get(config, "control_mode")
         self.tamper_opens = _get(config, "disconnect_on_tamper")
         self.commit_wh = _get(config, "commit_wh")
@@ -105,7 +109,7 @@ class Meter:
         self.last_result = 0
         self.last_tid = -1
         # the last token from any carrier (RAM only; the token gateway shows it):
-        # (source, result, units added, clock seconds, token as its carrier gave it)
+        # (source, result, units added, time (as events), token as its carrier gave it)
         self.last_token = None
         self.keypad_lock = [0, 0]  # keypad lock-out kept over power cycles: [rejects, seconds left]
         self.fault = 0  # vocab.FAULT_*: safe state (relay open), nothing accepted
@@ -126,7 +130,7 @@ class Meter:
         self._log_seq = self._log_newest()
         self._load(now)
         self.low_credit = self.account.low_credit()  # logged when it starts, not per boot
-        self._log_now(now, vocab.EV_POWER_UP, 0, 0)
+        self._log_now(now, vocab.EV_POWER_UP, realtime.outage_s if realtime else 0, 0)
         if bad:
             self.set_fault(vocab.AT_PROVISION)
         self._update_relay(now, False)
@@ -159,7 +163,7 @@ class Meter:
         q, self._evq = self._evq, []
         if self.fault:
             self.fault = 0
-            q.append([now, vocab.EV_FAULT_CLEARED, vocab.FAULT_SAVE, 0])
+            q.append([self._when(now), vocab.EV_FAULT_CLEARED, vocab.FAULT_SAVE, 0])
         for e in q:
             self._append(e)
 
@@ -198,7 +202,7 @@ class Meter:
         keep what was measured and commit through _save."""
         if change is None:
             for e in events:
-                self._log_now(now, e[0], e[1], e[2])
+                self._log_now(now, *e)
             return
         before = {}
         for k in change:
@@ -206,7 +210,7 @@ class Meter:
             setattr(self, k, change[k])
         n = len(self._evq)
         for e in events:
-            self._event(now, e[0], e[1], e[2])
+            self._event(now, *e)
         try:
             self._commit(now)
         except Exception:
@@ -306,16 +310,23 @@ class Meter:
             return
         try:
             s = self.eventlog.append(int(e[0]), e[1], e[2], e[3])
+            self._log_seq = s if isinstance(s, int) else self._log_seq + 1
         except Exception:
-            return  # the log is best effort; the state commit is what counts
-        self._log_seq = s if isinstance(s, int) else self._log_seq + 1
+            pass  # the log is best effort; the state commit is what counts
+        if self.recorder is not None:  # after the journal: a cut never logs an event twice
+            self.recorder.event(e)  # best effort too (it catches its own errors)
 
-    def _event(self, now, code, a=0, b=0):
-        self._evq.append([now, code, a, b])
+    def _when(self, now):
+        """An event's time: the real-time clock's UTC seconds, else `now`."""
+        return now if self.realtime is None else self.realtime.now()
 
-    def _log_now(self, now, code, a=0, b=0):
+    # an event is [time, code, a, b] and, for tokens, source and units (token_entry)
+    def _event(self, now, code, a=0, b=0, *more):
+        self._evq.append([self._when(now), code, a, b] + list(more))
+
+    def _log_now(self, now, code, a=0, b=0, *more):
         try:
-            self._append([now, code, a, b])
+            self._append([self._when(now), code, a, b] + list(more))
         except MemoryError:
             pass  # best effort, like the log itself
 
@@ -362,7 +373,7 @@ class Meter:
         if self.fault == vocab.FAULT_MEMORY:
             self._load(now)  # the next attempt tries again
         if self.cts.ended() or self.fault >= vocab.FAULT_MEMORY:  # CTS-19 (docs/cts.md: Lockout)
-            self._log_now(now, vocab.EV_TOKEN_REJECTED, vocab.LOCKOUT, -1)
+            self._log_now(now, vocab.EV_TOKEN_REJECTED, vocab.LOCKOUT, -1, source, 0)
             code, info = vocab.LOCKOUT, {"reason": "cts ended" if not self.fault else "fault"}
         else:
             try:
@@ -370,7 +381,7 @@ class Meter:
             except MemoryError:  # even after a collection: nothing changed
                 code, info = vocab.RESOURCE, _NO_MEMORY
                 self._log_now(now, vocab.EV_FAULT, vocab.FAULT_MEMORY, vocab.AT_TOKEN)
-        self.last_token = (source, code, info.get("units", 0), now,
+        self.last_token = (source, code, info.get("units", 0), self._when(now),
                            text.encode() if token is None else token)
         if source != vocab.KEYPAD and self.display is not None:
             self.display.show(vocab.result_display(code))
@@ -385,7 +396,7 @@ class Meter:
                 from sts.processor import process
             d = retry_on_memory(process, self.sts, text, None, self.sts_settings)
             code, info, change, events = token_entry.outcome(d, self.account, self.effect,
-                                                             source == vocab.KEYPAD, self.payment)
+                                                             source, self.payment)
         finally:
             unload(*loads)
         if change is None:  # rejected, or a test token: only the result is remembered
@@ -400,7 +411,7 @@ class Meter:
         carrier, e.g. the keypad's lock-out or a malformed gateway
         octet-string, or enter_token raised): only remembered as last_token;
         nothing is logged or committed."""
-        self.last_token = (source, code, 0, self.clock(), token)
+        self.last_token = (source, code, 0, self._when(self.clock()), token)
 
     # --- metering -----------------------------------------------------------------------------
     def consume(self, wh):

@@ -5,14 +5,15 @@ import vocab
 from meter import account as ac
 
 
-def outcome(d, account, E, keypad, payment=None):
+def outcome(d, account, E, source, payment=None):
     """d: the sts.processor Decision; account: the meter's Account (not
-    changed); E: the sts.effect module; keypad: entered on the keypad;
-    payment: the meter's meter.payment.Payment (not changed) or None (its
-    payment charges take their share of a currency credit).
-    Returns (result code, info, change, events): change is None when nothing
-    is kept (a rejected token, a class 1 test token), else the Meter
-    attributes to commit; events are (code, a, b)."""
+    changed); E: the sts.effect module; source: the token's carrier
+    (vocab.KEYPAD, vocab.REMOTE); payment: the meter's meter.payment.Payment
+    (not changed) or None (its payment charges take their share of a
+    currency credit). Returns (result code, info, change, events): change is
+    None when nothing is kept (a rejected token, a class 1 test token), else
+    the Meter attributes to commit; events are (code, a, b), a token's own
+    (code, result, TID, source, units added)."""
     code = d.result
     tid = -1
     if d.token is not None:
@@ -20,23 +21,23 @@ def outcome(d, account, E, keypad, payment=None):
         tid = t if isinstance(t, int) else -1
     info = {"tid": tid}
     if not vocab.accepted(code):
-        return code, info, None, ((vocab.EV_TOKEN_REJECTED, code, tid),)
+        return code, info, None, ((vocab.EV_TOKEN_REJECTED, code, tid, source, 0),)
     a = account.copy()
     p = payment.copy() if payment is not None else None
     events = []
     r = _apply(a, d.effect, d.state, info, events, E, p)
     if r != vocab.ACCEPT:  # overflow / unsupported / range
-        return r, info, None, ((vocab.EV_TOKEN_REJECTED, r, tid),)
+        return r, info, None, ((vocab.EV_TOKEN_REJECTED, r, tid, source, 0),)
     if d.state is None and not info.get("changed"):  # class 1 test token: nothing to keep
-        return code, info, None, ((vocab.EV_TOKEN_ACCEPTED, code, tid),)
+        return code, info, None, ((vocab.EV_TOKEN_ACCEPTED, code, tid, source, 0),)
     change = {"account": a, "last_result": code, "last_tid": tid}
     if p is not None:
         change["payment"] = p
     if d.state is not None:
         change["sts"] = d.state
-    if keypad:
+    if source == vocab.KEYPAD:
         change["keypad_lock"] = [0, 0]  # an accepted keypad token ends a reject series
-    events.append((vocab.EV_TOKEN_ACCEPTED, code, tid))
+    events.append((vocab.EV_TOKEN_ACCEPTED, code, tid, source, info.get("units", 0)))
     return code, info, change, events
 
 
@@ -57,6 +58,7 @@ def _apply(a, e, new_state, info, events, E, p):
         if r == ac.UNSUPPORTED:
             return vocab.FUNCTION
         info["units"] = e.value
+        a.token_wh = a.consumed_wh  # "consumption since the last token" starts again
     elif k == E.SET_MPL:
         a.set_mpl(e.value)
         events.append((vocab.EV_MPL_SET, e.value, 0))

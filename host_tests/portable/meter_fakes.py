@@ -125,7 +125,8 @@ def process(state, text, now_minutes=None, settings=None):
         return Decision(6)
 
 
-def new_meter(store=None, drn="00000000000", config=None, clock=None, log=None, sts_state=None):
+def new_meter(store=None, drn="00000000000", config=None, clock=None, log=None, sts_state=None,
+              realtime=None):
     from meter.meter import Meter
     from meter_rig import Store, Clock, Relay, Display, EventLog
     cfg = {"process": process, "effect": Effect}
@@ -134,7 +135,7 @@ def new_meter(store=None, drn="00000000000", config=None, clock=None, log=None, 
     store = store if store is not None else Store()
     clock = clock if clock is not None else Clock()
     m = Meter(cfg, store, sts_state or StsState(drn), clock, Relay(), Display(),
-              log if log is not None else EventLog())
+              log if log is not None else EventLog(), realtime)
     return m
 
 

@@ -113,7 +113,10 @@ def test_lls_failures_delay_then_lock_then_success_ends_the_series():
     assert g.remaining(17) == 4  # the delay grows
     g.advance(6000)
     a.receive(lls_aarq(b"wrong3"))
-    assert g.remaining(17) == 60 and log == [(vocab.EV_DLMS_AUTH_LOCKED, 17, 60)]
+    # each failure is an event (the security log), the third also the lock-out
+    assert g.remaining(17) == 60 and log == [
+        (vocab.EV_DLMS_AUTH_FAILED, 17, 1), (vocab.EV_DLMS_AUTH_FAILED, 17, 2),
+        (vocab.EV_DLMS_AUTH_FAILED, 17, 3), (vocab.EV_DLMS_AUTH_LOCKED, 17, 60)]
     g.advance(66000)
     commits = store.commits
     assert aare_fields(a.receive(lls_aarq(b"Gurux")).apdu)[:2] == (0, 0)

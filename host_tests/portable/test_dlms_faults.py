@@ -3,6 +3,7 @@
 # be saved, answers with a readable status and keeps the link (issue 10 item 7,
 # issue 12 item 2). Heap: the composed server from source, as test_dlms_server.
 from binding import object_list
+from meter.realtime import RealTime
 import vocab
 from dlmsdata import apdu
 from dlmshelp import config
@@ -29,7 +30,7 @@ class Flaky:
 def _server(store=None, meter=None):
     log = []
     s = object_list.dlms_server(meter or Meter(), config(TITLE), store=store or Store(),
-                            wallclock=lambda: 848000000,
+                            clock=RealTime(lambda: 848000000),
                             on_event=lambda code, a, b: log.append((code, a, b)))
     return s, log
 

@@ -12,6 +12,7 @@
 from dlms import axdr, gcm, security
 from dlms import hdlc_frame as hf
 from binding import object_list
+from meter.realtime import RealTime
 from dlmsdata import apdu
 from dlmshelp import STOC, config, hls_aarq, hls_reply
 from hdlc_testclient import Client, frames_in
@@ -94,7 +95,7 @@ class Store:
 def new_server(store=None):
     m = Meter()
     cfg = config(TITLE)  # dlmshelp: development keys, StoC of the capture
-    s = object_list.dlms_server(m, cfg, store=store or Store(), wallclock=lambda: 848000000)
+    s = object_list.dlms_server(m, cfg, store=store or Store(), clock=RealTime(lambda: 848000000))
     return s, m
 
 
@@ -297,7 +298,7 @@ def test_key_transfer_renews_the_keys_and_they_outlive_a_restart():
     from dlms import keywrap
     store = Store()
     log = []
-    s = object_list.dlms_server(Meter(), config(TITLE), store=store, wallclock=lambda: 0,
+    s = object_list.dlms_server(Meter(), config(TITLE), store=store, clock=RealTime(lambda: 0),
                             on_event=lambda code, a, b: log.append((code, a, b)))
     g = _open(s, 0x10)
     s.handle_apdu(1, IC_OBJECT)  # (any request between)

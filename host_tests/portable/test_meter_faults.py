@@ -207,6 +207,26 @@ def test_a_meter_that_cannot_save_opens_the_relay_says_so_and_recovers():
     assert m.enter_token(f.make(0, 0, 6, 10), vocab.REMOTE)[0] == vocab.ACCEPT
 
 
+def test_events_held_while_the_flash_fails_keep_the_real_time():
+    from meter.realtime import RealTime
+    clock = f.Clock(0)
+    store = _BrokenFlash()
+    wall = 848000000  # 2026-11-14, seconds since 2000
+    m = f.new_meter(store=store, clock=clock, realtime=RealTime(lambda: wall + clock.t))
+    m.enter_token(TOK, vocab.REMOTE)
+    store.broken = True
+    try:
+        m.enter_token(f.make(0, 0, 6, 10), vocab.REMOTE)
+    except OSError:
+        pass
+    clock.t = 2 * RETRY_S
+    store.broken = False
+    m.tick()  # the flash works again: the held events and fault cleared follow
+    times = [e[1] for e in m.eventlog.entries()]
+    assert m.eventlog.entries()[-1][2] == vocab.EV_RELAY_CLOSED
+    assert min(times) >= wall and times == sorted(times), times
+
+
 def test_a_keypad_token_that_cannot_be_saved_shows_the_fault():
     store = _BrokenFlash()
     m = f.new_meter(store=store)

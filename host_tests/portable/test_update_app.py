@@ -1,6 +1,7 @@
-# mp-heap: 320k
-# (320k on the 64-bit unix port: the whole meter, app.App, takes 256k as in test_dlms_server; the
-# update modules and the image check add ~40 KB; fails at 256k with MemoryError)
+# mp-heap: 368k
+# (368k on the 64-bit unix port: app.App with its clock and profile recorder, the update
+# modules and the image check, and every object made for the object list, the profile
+# generics too; fails at 352k with MemoryError, 320k before the profiles)
 # Portable: a firmware update through the meter's COSEM objects (app.App,
 # class 18 at 0.0.44.0.0.255, the active firmware identifier and signature
 # 1.0.0.2.0.255 / 1.0.0.2.8.255): lazily loaded, driven by the standard

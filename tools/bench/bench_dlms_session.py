@@ -12,6 +12,7 @@ from benchutil import MICROPYTHON, elapsed_us, now_us, row
 from dlms import gcm, obis, security
 from dlms import hdlc_frame as hf
 from binding import object_list
+from meter.realtime import RealTime
 from dlmsdata import apdu
 from dlmshelp import config
 from hdlc_testclient import Client, frames_in
@@ -33,7 +34,7 @@ BAUD = 9600
 def new_server():
     sts = StsState(7, KEY, kt=2, krn=1, ti=1, sgc=123456, ken=255, base_date=2014, drn="11111111115")
     m = Meter({}, mf.Store(), sts, mf.Clock(), mf.Relay(), None, mf.EventLog())
-    return object_list.dlms_server(m, config(TITLE), store=mf.Store(), wallclock=lambda: 848000000), m
+    return object_list.dlms_server(m, config(TITLE), store=mf.Store(), clock=RealTime(lambda: 848000000)), m
 
 
 def tokens(n, first_minute):
