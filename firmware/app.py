@@ -4,10 +4,11 @@
 # of its own beyond what the injected file system does.
 import bootslot
 import vocab
-from compat import unload
+from compat import const, not_loaded, unload
 from store.fs import ensure_dir
 from store.state import StateStore
 from store.eventlog import EventLog
+from store.ring import Ring
 from meter.meter import Meter
 from meter import keypad as kp
 
@@ -16,6 +17,8 @@ EVENT_CAPACITY = 120
 # this many meter seconds: a stuck task would have had the watchdog restart
 # the board long before (docs/update.md).
 FIRMWARE_HEALTHY_S = 60
+_CAPTURE_S = const(900)  # meter.recorder.CAPTURE_S: a quarter hour's tick loads the recorder
+_RECORDER = ("meter.recorder",)
 RESTART_ROUNDS = 10  # runtime rounds between an activation and the restart (answer sent)
 
 
@@ -41,9 +44,7 @@ class App:
         from binding.object_list import dlms_server
         import provision as prov
         from dlms import obis
-        from store.ring import Ring
         from meter.realtime import RealTime
-        from meter.recorder import Recorder
         self.clock = clock
         self.ui_clock = ui_clock or clock
         self.display = display
@@ -60,14 +61,13 @@ class App:
         # the real-time clock resumes no earlier than the newest event (order across cuts)
         self.realtime = rt = RealTime(wallclock, clock, StateStore(fs, data_dir + "/clock"),
                                       rtc_battery, self.eventlog.newest_time())
-        logs = data_dir + "/logs/"  # one folder for every profile and event log
-        self.recorder = Recorder(lambda name, size, cap, per: Ring(fs, logs + name, size, cap, per),
-                                 rt)
+        self._logs = data_dir + "/logs/"  # one folder for every profile and event log
+        self._rec = self._rec_state = self.meter = None  # meter.recorder: made on use
+        self._filing = []  # logged events waiting for their DLMS event log (record)
         meter_config = prov.value(provision, "meter")
         # the tariffs' local time is the COSEM clock's (time zone and DST)
         self.meter = Meter(meter_config, self.store, prov.sts_state(provision), clock, relay,
-                           display, self.eventlog, rt.local, rt, self.recorder)
-        self.recorder.meter = self.meter
+                           display, self.eventlog, rt.local, rt, self.record)
         rt.on_event = self.meter.log_event
         if rt.resumed:
             self.meter.log_event(vocab.EV_CLOCK_INVALID)
@@ -76,6 +76,7 @@ class App:
             self.meter, prov.dlms_config(provision, random_bytes),
             tuple(prov.value(provision, "token_formats")),
             prov.value(provision, "token_reject_is_error"), firmware=self, keypad=self.keypad,
+            profiles=self.recorder,
             manufacturer=prov.value(provision, "manufacturer"), clock=rt,
             store=StateStore(fs, data_dir + "/dlms"),
             hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings,
@@ -94,9 +95,10 @@ class App:
             bootslot.rollback_logged(fs)
         self.firmware_on_trial = bootslot.on_trial(rec)
         # only the build reads the provisioning, the ACSE names of its client
-        # configuration, the objects' logical names, their list and the stored
-        # records: their code is freed
-        unload("provision", "dlms.acse", "dlms.obis", "binding.object_list", "store.codec_read")
+        # configuration, the objects' logical names, their list, the stored
+        # records and resumes the clock: their code is freed
+        unload("provision", "dlms.acse", "dlms.obis", "binding.object_list", "store.codec_read",
+               "meter.clock_adjust")
 
     def key(self, legend):
         """One key press on the meter's keypad (a board legend, see KEY_EVENTS).
@@ -116,12 +118,55 @@ class App:
         now = self.clock()
         self.realtime.tick()
         self.meter.tick(now)
-        self.recorder.tick(self.realtime.now())
+        st, t = self._rec_state, self.realtime.now()
+        if self._filing or st is None or t - t % _CAPTURE_S != st[1]:
+            self._recorded(t)  # events to file, or a quarter hour began (or went back)
         self.keypad.tick(now, self.ui_clock())
         if self.firmware_on_trial and now >= FIRMWARE_HEALTHY_S:
             self.meter.log_event(vocab.EV_FW_CONFIRMED, bootslot.running(self.fs))
             bootslot.confirm(self.fs)
             self.firmware_on_trial = False
+
+    # -- the profiles and event logs (meter.recorder, docs/dlms.md) ---------------
+    def recorder(self):
+        """The profile recorder (meter.recorder.Recorder) with every logged
+        event filed, made on first use; it stays while its module stays (a
+        profile object was read)."""
+        r = self._rec
+        if r is None:
+            from meter.recorder import Recorder
+            fs, logs = self.fs, self._logs
+            r = self._rec = Recorder(lambda name, size, cap, per: Ring(fs, logs + name, size, cap,
+                                                                       per),
+                                     self.realtime, self.meter, self._rec_state)
+            self._rec_state = r.state
+        if self._filing:  # events logged since the last tick: filed first
+            q, self._filing = self._filing, []
+            r.file(q)
+        return r
+
+    def _recorded(self, t=None):
+        """The waiting events filed and, at UTC time t, Recorder.tick: the
+        recorder loaded for it and unloaded after unless something else had
+        loaded it. Best effort: the journal (store.eventlog) has every event."""
+        loads = not_loaded(_RECORDER)
+        try:
+            r = self.recorder()
+            if t is not None:
+                r.tick(t)
+        except Exception:
+            pass
+        if loads:
+            self._rec = None
+            unload(*loads)
+
+    def record(self, e):
+        """A meter event, after the journal, for its event log (Meter's
+        record): filed at the next tick, so the recorder never loads inside
+        a token's or an association's job (heap), or now at a power-down."""
+        self._filing.append(e)
+        if e[1] == vocab.EV_POWER_DOWN:
+            self._recorded()
 
     def mode_e_port(self, **options):
         """The optical port's protocol with IEC 62056-21 mode E in front of

@@ -133,7 +133,7 @@ def day(tmp_path_factory):
 
 def recorded(m, log, lo=0, hi=1 << 40):
     """The rows the meter recorded in `log` with lo <= time <= hi, as tuples."""
-    return m.call(lambda: [r for _, r in m.app.recorder.rows(log) if lo <= r[0] <= hi])
+    return m.call(lambda: [r for _, r in m.app.recorder().rows(log) if lo <= r[0] <= hi])
 
 
 def pg(log):

@@ -38,7 +38,12 @@ LAZY_FEATURES = {
         "meter.payment", "meter.charges", "meter.calendar", "binding.payment"),
     "account methods (class 111 activate, close, reset)": ("meter.account_status",),
     "keypad short codes": ("meter.short_codes",),
-    "unloaded after the build (app.App)": ("provision", "store.codec_read", "dlms.obis"),
+    "profiles and event logs (class 7; the recorder files events and captures at a tick), "
+    "clock settings and DST (class 8)": (
+        "meter.recorder", "dlms.profile_generic", "binding.profiles", "dlms.clock_set",
+        "meter.dst"),
+    "unloaded after the build (app.App)": ("provision", "store.codec_read", "dlms.obis",
+                                           "meter.clock_adjust"),
     "unloaded after a token (meter.meter)": (
         "meter.token_entry", "sts.processor", "sts.token", "sts.digits", "sts.crc", "sts.amount",
         "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables"),

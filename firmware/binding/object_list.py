@@ -4,7 +4,7 @@
 
 
 def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=None,
-            manufacturer="", clock=None):
+            manufacturer="", clock=None, profiles=None):
     """The meter's object list (docs/dlms.md): the logical device's own
     objects and the prepayment objects bound to `meter` (meter.meter.Meter).
     formats: token encodings the gateway accepts (None: all); reject_is_error:
@@ -14,8 +14,9 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
     keypad: the meter.keypad.Keypad whose lock-out the STS attributes show
     (None: no keypad); manufacturer: the name published as Device ID 2;
     clock: the meter's real-time clock (meter.realtime.RealTime; None: one
-    that reads 2000-01-01). A meter with a recorder (meter.recorder) has the
-    profiles and event logs too (binding.profiles).
+    that reads 2000-01-01); profiles: callable -> the meter.recorder.Recorder
+    (app.App.recorder) of the profiles and event logs (binding.profiles),
+    None for a meter without them.
     The Association LN and the token gateway are made now; the others are
     entries (class_id, ln, module, class, args) that dlms.cosem.ObjectModel
     makes on first access, so their code loads only when a client reads them."""
@@ -59,21 +60,20 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
             (1, obis.FIRMWARE_VERSION, mo, "Fact", ("firmware version", firmware)),
             (18, obis.IMAGE_TRANSFER, oc, "ImageTransfer", (firmware.image_store,)),
         ]
-    rec = getattr(meter, "recorder", None)
-    if rec is not None:
-        pr, args = "binding.profiles", (rec,)  # one args tuple for all (heap)
-        objs += [(7, ln, pr, "profile", args) for ln in obis.PROFILES]
-        objs += [(1, ln, pr, "Column", args) for ln in obis.COLUMN_OBJECTS]
+    if profiles is not None:
+        pr, args = "binding.profiles", (profiles,)  # group entries, one args tuple (heap)
+        objs += [(7, b"".join(obis.PROFILES), pr, "profile", args),
+                 (1, b"".join(obis.COLUMN_OBJECTS), pr, "Column", args)]
         objs.append((3, obis.ENERGY_SINCE_TOKEN, pr, "energy_since_token", (meter,)))
     return objs
 
 
 def dlms_server(meter, config, formats=None, reject_is_error=False, firmware=None, keypad=None,
-                manufacturer="", clock=None, **kw):
+                manufacturer="", clock=None, profiles=None, **kw):
     """The DLMS server of `meter`: objects() and the logical device name
     "STS" + DRN; config is a dlms.association.ServerConfig (provision.dlms_config),
     kw go to dlms.server.DlmsServer (store, hdlc_addresses, ...)."""
     from dlms.server import DlmsServer
     ldn = (b"STS" + meter.sts.drn.encode())[:16]
     return DlmsServer(config, objects(meter, formats, reject_is_error, firmware, keypad,
-                                      manufacturer, clock), ldn, **kw)
+                                      manufacturer, clock, profiles), ldn, **kw)

@@ -1,8 +1,10 @@
 # The meter's profiles and event logs as COSEM profile generics (class 7,
 # dlms.profile_generic) over meter.recorder, their capture objects (columns)
 # and the objects those name (dlms.obis.COLUMN_OBJECTS, class 1; the energy
-# since the last token, class 3). binding.objects lists them as entries, so
-# this module loads when a client first reaches one. docs/dlms.md "Profiles
+# since the last token, class 3). binding.object_list lists them as entries,
+# so this module loads when a client first reaches one; `rec` is the callable
+# that gives the recorder (app.App.recorder: importing meter.recorder here
+# keeps it, and the recorder, loaded from then on). docs/dlms.md "Profiles
 # and event logs".
 from compat import const
 from dlms import axdr, obis
@@ -36,10 +38,10 @@ _COLUMNS = (
 
 
 class Source:
-    """What dlms.profile_generic reads: the profile or log `ln` of recorder `rec`."""
+    """What dlms.profile_generic reads: the profile or log `ln` of recorder rec()."""
 
     def __init__(self, rec, ln):
-        self.rec = rec
+        self.rec = rec = rec()
         self.i = i = obis.PROFILES.index(ln)
         self.columns = ((8, obis.CLOCK, 2, axdr.OCTET_STRING),) + _COLUMNS[i]
         self.period = rc.CAPTURE_S if i == rc.LOAD else _DAY if i == rc.BILLING else 0
@@ -63,7 +65,7 @@ class Source:
 
 
 def profile(ln, rec):
-    """The profile generic `ln` (obis.PROFILES) of recorder `rec`: management
+    """The profile generic `ln` (obis.PROFILES) of recorder rec(): management
     may reset every one and capture the load and billing profiles."""
     from dlms.profile_generic import ProfileGeneric
     src = Source(rec, ln)
@@ -78,7 +80,7 @@ class Column(CosemObject):
 
     def __init__(self, ln, rec):
         CosemObject.__init__(self, ln)
-        self.rec = rec
+        self.rec = rec()
         self.k = _C.index(ln)
 
     def read(self, attr, ctx):

@@ -87,7 +87,9 @@ class ObjectModel:
     lists them in object-list order: CosemObject instances, or entries
     (class_id, ln, module, class name, args) of objects made on first access
     as module.name(ln, *args), so a meter loads the code of objects nobody
-    reads only when someone does (docs/dlms.md "Objects"). An unexpected
+    reads only when someone does (docs/dlms.md "Objects"). An entry's ln may
+    be several logical names back to back (6 octets each): objects of one
+    class made alike, one entry for all (heap). An unexpected
     exception inside an object (a bug, a store error) becomes hardware-fault
     for that request and is counted in `errors`; it never reaches the link.
     Running out of memory is a resource fault: a GET is retried once after a
@@ -99,30 +101,65 @@ class ObjectModel:
         self.memory_faults = 0
         self._list = list(objects)
         self._by_ln = {}  # logical name -> index in _list
+        self._groups = []  # indexes of group entries (searched, no key per name)
         for i, o in enumerate(self._list):
-            self._by_ln[bytes(o[1] if type(o) is tuple else o.ln)] = i
+            ln = o[1] if type(o) is tuple else o.ln
+            if len(ln) > 6:
+                self._groups.append(i)
+            else:
+                self._by_ln[bytes(ln)] = i
 
     @property
     def objects(self):
         """Every object in object-list order (made now where not yet)."""
-        return [self._made(i) for i in range(len(self._list))]
+        out = []
+        for i, o in enumerate(self._list):
+            if type(o) is tuple and len(o[1]) > 6 or type(o) is list:
+                e = o if type(o) is tuple else o[0]
+                out += [self._made(i, e[1][k:k + 6]) for k in range(0, len(e[1]), 6)]
+            else:
+                out.append(self._made(i))
+        return out
 
-    def _made(self, i):
+    def _made(self, i, ln=None):
+        """The object of entry i (of `ln` in a group entry), made once."""
         o = self._list[i]
+        if ln is not None:  # a group: [entry, {ln: object}]
+            if type(o) is tuple:
+                o = self._list[i] = [o, {}]
+            x = o[1].get(ln)
+            if x is None:
+                x = o[1][ln] = self._make(o[0], ln)
+            return x
         if type(o) is tuple:  # an entry: load its class, make the object once
-            import sys
-            __import__(o[2])
-            o = self._list[i] = getattr(sys.modules[o[2]], o[3])(o[1], *o[4])
+            o = self._list[i] = self._make(o, o[1])
         return o
 
+    @staticmethod
+    def _make(e, ln):
+        import sys
+        __import__(e[2])
+        return getattr(sys.modules[e[2]], e[3])(ln, *e[4])
+
     def find(self, class_id, ln):
-        i = self._by_ln.get(bytes(ln))
-        if i is None:
-            raise AccessError(OBJECT_UNDEFINED)
-        o = self._list[i]
-        if (o[0] if type(o) is tuple else o.class_id) != class_id:
-            raise AccessError(OBJECT_CLASS_INCONSISTENT)
-        return self._made(i)
+        ln = bytes(ln)
+        i = self._by_ln.get(ln)
+        if i is not None:
+            o = self._list[i]
+            if (o[0] if type(o) is tuple else o.class_id) != class_id:
+                raise AccessError(OBJECT_CLASS_INCONSISTENT)
+            return self._made(i)
+        for i in self._groups:
+            e = self._list[i]
+            e = e if type(e) is tuple else e[0]
+            k = e[1].find(ln)
+            while k >= 0 and k % 6:
+                k = e[1].find(ln, k + 1)
+            if k >= 0:
+                if e[0] != class_id:
+                    raise AccessError(OBJECT_CLASS_INCONSISTENT)
+                return self._made(i, ln)
+        raise AccessError(OBJECT_UNDEFINED)
 
     def get(self, ctx, class_id, ln, attr, selector=None, params=None):
         """-> (result, typed value or None). Never raises for bad input.

@@ -63,7 +63,7 @@ class Clock(CosemObject):
         if attr == 2:
             return (axdr.OCTET_STRING, cosem_time.stamp(c, c.now()))
         if attr == 4:
-            return (axdr.UNSIGNED, c.clock_status(c.now()))
+            return (axdr.UNSIGNED, c.status | (0x80 if c.deviation(c.now())[1] else 0))  # DST
         from dlms import clock_set
         return clock_set.read(c, attr)
 

@@ -26,12 +26,12 @@ def _switch(y, rule):
     return base * 86400 + (hh if hh < 24 else 0) * 3600 + (mi if mi < 60 else 0) * 60
 
 
-def active(t, tz, d):
-    """True while DST is on at UTC time t; tz and d as meter.realtime.RealTime."""
+def deviation(t, tz, d):
+    """(deviation in minutes, DST on) at UTC time t; tz and d as
+    meter.realtime.RealTime (d enabled, both rules set)."""
     ls = t - tz * 60  # local standard time
     y = civil_from_days(ls // 86400)[0]
     b = _switch(y, d[0])
     e = _switch(y, d[1]) - d[2] * 60
-    if b <= e:
-        return b <= ls < e
-    return ls >= b or ls < e
+    on = b <= ls < e if b <= e else ls >= b or ls < e
+    return (tz - d[2], True) if on else (tz, False)

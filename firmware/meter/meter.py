@@ -7,7 +7,8 @@
 # with show(text)), eventlog (store.eventlog.EventLog), localtime (callable
 # -> local seconds since 2000, or None: the tariffs' time, meter.payment),
 # realtime (meter.realtime.RealTime: events are stamped with its UTC time,
-# else with `clock`), recorder (meter.recorder.Recorder: the DLMS event logs).
+# else with `clock`), record (callable(event): files each logged event in its
+# DLMS event log, app.App.record).
 #
 # Atomicity (issue 4 item 3): one StateStore.commit() carries the STS state
 # (keys, TID memory), the account (credit), the CTS record, the commanded relay
@@ -74,7 +75,7 @@ class StateError(Exception):
 
 class Meter:
     def __init__(self, config, store, sts_state, clock, relay, display=None, eventlog=None,
-                 localtime=None, realtime=None, recorder=None):
+                 localtime=None, realtime=None, record=None):
         self.config = config = config or {}
         self.store = store
         self.clock = clock
@@ -82,7 +83,7 @@ class Meter:
         self.display = display
         self.eventlog = eventlog
         self.realtime = realtime
-        self.recorder = recorder
+        self.record = record
         self.control_mode = _get(config, "control_mode")
         self.tamper_opens = _get(config, "disconnect_on_tamper")
         self.commit_wh = _get(config, "commit_wh")
@@ -313,8 +314,8 @@ class Meter:
             self._log_seq = s if isinstance(s, int) else self._log_seq + 1
         except Exception:
             pass  # the log is best effort; the state commit is what counts
-        if self.recorder is not None:  # after the journal: a cut never logs an event twice
-            self.recorder.event(e)  # best effort too (it catches its own errors)
+        if self.record is not None:  # after the journal: a cut never logs an event twice
+            self.record(e)  # best effort too (it catches its own errors)
 
     def _when(self, now):
         """An event's time: the real-time clock's UTC seconds, else `now`."""

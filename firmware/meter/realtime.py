@@ -45,57 +45,30 @@ class RealTime:
         self.uptime = uptime
         self.store = store
         self.on_event = None
-        self.tz = 0
-        self.dst = None
-        self.offset = 0
-        self.outage_s = 0  # power off before this start (s), 0 when not known
-        self.resumed = False  # the time was resumed from the saved one (doubtful)
-        self._last = None  # (rtc, uptime) of the previous tick
-        d = None
-        if store is not None:
-            try:
-                d = retry_on_memory(store.load)
-            except Exception:  # damaged or no memory: start as a fresh clock
-                d = None
-        self.status = 0 if battery else INVALID
-        last = 0
-        if d is not None:
-            try:
-                tz, dst_, offset, st, last = d["tz"], d["dst"], d["o"], d["st"], d["t"]
-                self.tz, self.dst, self.offset, self.status = tz, dst_, offset, st & INVALID
-            except Exception:  # not a clock record: as a fresh clock
-                d, last = None, 0
-        raw = rtc()
-        t = raw + self.offset
-        resume = last if last > floor else floor
-        if not battery or t < resume:
-            self.offset = resume - raw
-            self.resumed = True
-            self.status |= DOUBTFUL
-        elif d is not None:
-            self.outage_s = t - last
-        self._saved = self.now()
+        self.last = None  # (rtc, uptime) of the previous tick
+        from meter import clock_adjust  # app.App unloads it after the build
+        clock_adjust.resume(self, battery, floor)  # tz, dst, offset, status, outage_s, resumed
 
     def now(self):
         """UTC seconds since 2000-01-01."""
         t = self.rtc() + self.offset
         return t if t > 0 else 0
 
+    def local(self):
+        """Local seconds since 2000 (time zone and DST): the tariffs' time."""
+        t = self.now()
+        return t - self.deviation(t)[0] * 60
+
     def deviation(self, t):
         """(deviation in minutes, DST active) at UTC time t: tz, minus the
-        DST deviation while DST is on."""
+        DST deviation while DST is on (meter.dst, loaded only then)."""
         d = self.dst
         if not d or not d[3] or not d[0] or not d[1]:  # off, or a rule not set yet
             return self.tz, False
         from meter import dst
-        if dst.active(t, self.tz, d):
-            return self.tz - d[2], True
-        return self.tz, False
+        return dst.deviation(t, self.tz, d)
 
-    def clock_status(self, t):
-        return self.status | (DST_ACTIVE if self.deviation(t)[1] else 0)
-
-    def _record(self, t, offset):
+    def record(self, t, offset):
         return {"t": t, "o": offset, "tz": self.tz, "dst": self.dst, "st": self.status & INVALID}
 
     def save(self):
@@ -103,8 +76,8 @@ class RealTime:
         t = self.now()
         try:
             if self.store is not None:
-                retry_on_memory(self.store.commit, self._record(t, self.offset))
-            self._saved = t
+                retry_on_memory(self.store.commit, self.record(t, self.offset))
+            self.saved = t
         except Exception:
             pass
 
@@ -112,53 +85,27 @@ class RealTime:
         """Each meter second (app.App.tick): jump detection, periodic save."""
         raw = self.rtc()
         up = self.uptime() if self.uptime is not None else None
-        if self._last is not None and up is not None:
-            step = (raw - self._last[0]) - (up - self._last[1])
+        if self.last is not None and up is not None:
+            step = (raw - self.last[0]) - (up - self.last[1])
             if step > JUMP_S or step < -JUMP_S:
-                self._log(vocab.EV_CLOCK_JUMP, _clamp(step), 0)
-        self._last = (raw, up)
+                self.log(vocab.EV_CLOCK_JUMP, _clamp(step), 0)
+        self.last = (raw, up)
         t = raw + self.offset
-        if t - self._saved >= SAVE_S or t < self._saved:
+        if t - self.saved >= SAVE_S or t < self.saved:
             self.save()
 
     def set(self, t, how=0):
-        """Set the clock to UTC time t (durable when it returns; OSError
-        from the store leaves it as it was). Logs the old and the new time;
-        `how` is the events' b (the COSEM attribute or method used)."""
-        if not 0 <= t <= 0xFFFFFFFF:
-            raise ValueError("time out of range")
-        raw = self.rtc()
-        shift = t - (raw + self.offset)
-        offset = t - raw
-        status = self.status
-        self.status &= ~(INVALID | DOUBTFUL)
-        try:
-            if self.store is not None:
-                self.store.commit(self._record(t, offset))
-        except BaseException:
-            self.status = status
-            raise
-        self._log(vocab.EV_CLOCK_OLD, _clamp(shift), how)  # stamped with the old time
-        self.offset = offset
-        self._saved = t
-        self._last = None
-        self.resumed = False
-        self._log(vocab.EV_CLOCK_NEW, _clamp(shift), how)
+        """Set the clock to UTC time t, durable when it returns (a store
+        error leaves it as it was); logs the old and the new time, `how` is
+        the events' b. ValueError for a time out of range."""
+        from meter import clock_adjust
+        clock_adjust.set(self, t, how)
 
     def configure(self, tz=None, dst=None):
         """Time zone and/or DST rule (see the class), durable when it returns."""
-        old = self.tz, self.dst
-        if tz is not None:
-            self.tz = tz
-        if dst is not None:
-            self.dst = dst
-        try:
-            if self.store is not None:
-                self.store.commit(self._record(self.now(), self.offset))
-        except BaseException:
-            self.tz, self.dst = old
-            raise
+        from meter import clock_adjust
+        clock_adjust.configure(self, tz, dst)
 
-    def _log(self, code, a, b):
+    def log(self, code, a, b):
         if self.on_event is not None:
             self.on_event(code, a, b)

@@ -1,8 +1,10 @@
 # The meter's profiles and event logs (docs/dlms.md "Profiles and event
 # logs"): the 15-minute load profile, the daily billing profile and six event
 # logs, each a ring of fixed-size rows in flash (store.ring.Ring, made by
-# `make_ring(name, size, capacity, per_segment)` from app.App on first use;
-# only a ring's newest row stays in RAM). A row is (UTC seconds, clock
+# `make_ring(name, size, capacity, per_segment)` on first use; only a ring's
+# newest row stays in RAM). app.App loads this module for a logged event, a
+# capture due or a profile read, and unloads it after an event or a capture
+# (heap); what must outlive it is the small `state` list App keeps. A row is (UTC seconds, clock
 # status, values...). Which meter event (vocab EV_*) goes to which log, with
 # which IDIS/DSMR event code, is the table _ROUTE; events without such a
 # code show as 200 + their vocab code.
@@ -63,19 +65,24 @@ def capacity(i):
     return _LOGS[i][2]
 
 
+def new_state(t):
+    """[the running interval's AMR status, the last quarter hour begun (UTC
+    s, its end is captured)]: it began with a power-up."""
+    return [POWER_DOWN, t - t % CAPTURE_S]
+
+
 class Recorder:
     """make_ring(name, size, capacity, per_segment) -> store.ring.Ring;
-    clock: meter.realtime.RealTime. `meter` (meter.meter.Meter) is set by
-    app.App before the first tick: captures read it."""
+    clock: meter.realtime.RealTime; meter: the meter.meter.Meter captures
+    read (may be set later); state: the list new_state() made, kept by the
+    owner while this recorder is unloaded between jobs (None: a new one)."""
 
-    def __init__(self, make_ring, clock):
+    def __init__(self, make_ring, clock, meter=None, state=None):
         self._make = make_ring
         self.clock = clock
-        self.meter = None
+        self.meter = meter
         self._rings = [None] * len(_LOGS)
-        self.amr = POWER_DOWN  # the running interval's AMR status: it began with a power-up
-        t = clock.now()
-        self._quarter = t - t % CAPTURE_S  # the last quarter hour begun: its end is captured
+        self.state = state or new_state(clock.now())
 
     def ring(self, i):
         r = self._rings[i]
@@ -111,7 +118,7 @@ class Recorder:
         if c == vocab.EV_RELAY_OPENED and e[2] == vocab.REASON_COMMANDED:
             return  # the command's own event (remote disconnection) says it
         if c == vocab.EV_CLOCK_NEW or c == vocab.EV_CLOCK_JUMP:
-            self.amr |= CLOCK_ADJUSTED
+            self.state[0] |= CLOCK_ADJUSTED
         if log == POWER:
             self._add(POWER, e[0], std, e[2] if e[2] > 0 else 0)
         elif log == TOKEN:
@@ -122,9 +129,14 @@ class Recorder:
         else:
             self._add(log, e[0], std)
 
+    def file(self, events):
+        """event() for each of `events`."""
+        for e in events:
+            self.event(e)
+
     def status(self, t):
         """The AMR profile status of the running interval at UTC time t."""
-        s = self.amr
+        s = self.state[0]
         if self.clock.status & 3:
             s |= CLOCK_INVALID
         if self.clock.deviation(t)[1]:
@@ -138,7 +150,7 @@ class Recorder:
         the load profile row, and the billing row at the first quarter hour
         of each local day."""
         q = t - t % CAPTURE_S
-        last, self._quarter = self._quarter, q
+        last, self.state[1] = self.state[1], q
         if q <= last:  # no quarter passed (or the clock went back)
             return
         self.capture(LOAD, q)
@@ -159,7 +171,7 @@ class Recorder:
         wh = m.published_energy_wh()
         if i == LOAD:
             self._add(LOAD, t, self.status(t), wh & 0xFFFFFFFF)
-            self.amr = 0
+            self.state[0] = 0
         else:
             a = m.account
             since = wh - a.token_wh

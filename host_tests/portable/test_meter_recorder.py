@@ -46,7 +46,8 @@ class Meter:
 def _recorder(t=T0, battery=True):
     rtc, fs = Rtc(t), RamFs()
     clock = RealTime(rtc, None, None, battery)
-    r = rc.Recorder(lambda name, size, cap, per: Ring(fs, "/logs/" + name, size, cap, per), clock)
+    r = rc.Recorder(lambda name, size, cap, per: Ring(fs, "/logs/" + name, size, cap, per),
+                    clock)
     r.meter = Meter()
     return r, rtc, clock
 
@@ -148,7 +149,7 @@ def test_the_first_quarter_after_the_start_is_captured_when_the_first_tick_comes
 
 def test_load_profile_status_bits_clock_invalid_dst_and_fault():
     r, rtc, clock = _recorder(T0, battery=False)
-    r.amr = 0
+    r.state[0] = 0
     r.meter.fault = 2
     clock.configure(tz=-60, dst=[[3, 0xFE, 7, 2, 0], [10, 0xFE, 7, 3, 0], 60, True])
     assert r.status(T0) == rc.CLOCK_INVALID | rc.DATA_NOT_VALID
@@ -218,8 +219,8 @@ def test_a_keypad_token_reaches_the_token_log_with_source_amount_and_tid():
     for d in TOKENS["dev_keypad"]:
         a.key(d)
     assert a.key("#") == vocab.ACCEPT
-    assert a.recorder.newest(rc.TOKEN) == (T0, 0, 201, vocab.KEYPAD, vocab.ACCEPT, 100, 3000)
-    assert a.meter.account.token_wh == 0 and a.recorder.newest(rc.POWER)[:3] == (T0, 0, 2)
+    assert a.recorder().newest(rc.TOKEN) == (T0, 0, 201, vocab.KEYPAD, vocab.ACCEPT, 100, 3000)
+    assert a.meter.account.token_wh == 0 and a.recorder().newest(rc.POWER)[:3] == (T0, 0, 2)
 
 
 def test_events_keep_their_order_and_time_across_power_cuts_without_an_rtc_battery():
@@ -243,10 +244,10 @@ def test_events_keep_their_order_and_time_across_power_cuts_without_an_rtc_batte
     assert [e[1] for e in journal] == sorted(e[1] for e in journal)  # never back in time
     assert journal[0][1] == 0 and journal[2][2] == vocab.EV_CLOCK_INVALID  # 2000-01-01: never set
     for i in range(rc.LOAD):
-        ts = [row[0] for row in _rows(a.recorder, i)]
+        ts = [row[0] for row in _rows(a.recorder(), i)]
         assert ts == sorted(ts)
     # the times logged before each cut did not change; each restart says "clock invalid"
     assert [e[1] for e in journal if e[2] == vocab.EV_FAULT] == times
     assert len([e for e in journal if e[2] == vocab.EV_CLOCK_INVALID]) == 4
-    std = _rows(a.recorder, rc.STANDARD)
+    std = _rows(a.recorder(), rc.STANDARD)
     assert [row[2] for row in std].count(6) == 4 and all(row[1] & 2 for row in std[1:] if row[2] == 6)

@@ -1,0 +1,81 @@
+# Resuming the meter's real-time clock at a start (meter.realtime.RealTime),
+# setting it, its time zone and DST rule (RealTime.set, configure): loaded
+# at the build (app.App unloads it after) and when the clock is set
+# (dlms.clock_set), not kept with the meter.
+# Setting the time logs two events (old and new time, IDIS "clock adjusted");
+# each setting is durable when it returns (one StateStore commit), and a
+# store error leaves the clock as it was.
+import vocab
+from compat import retry_on_memory
+from meter.realtime import INVALID, DOUBTFUL, _clamp
+
+
+def resume(rt, battery, floor):
+    """The clock at a start from its saved record: a battery RTC is trusted
+    (outage_s: how long the power was off); without one, or when the RTC
+    reads earlier than the saved time, it resumes from the saved time but
+    never before `floor` (the newest event), doubtful until set."""
+    d = None
+    if rt.store is not None:
+        try:
+            d = retry_on_memory(rt.store.load)
+        except Exception:  # damaged or no memory: start as a fresh clock
+            d = None
+    rt.tz, rt.dst, rt.offset, rt.status = 0, None, 0, 0 if battery else INVALID
+    rt.outage_s, rt.resumed = 0, False
+    last = 0
+    if d is not None:
+        try:
+            tz, dst_, offset, st, last = d["tz"], d["dst"], d["o"], d["st"], d["t"]
+            rt.tz, rt.dst, rt.offset, rt.status = tz, dst_, offset, st & INVALID
+        except Exception:  # not a clock record: as a fresh clock
+            d, last = None, 0
+    raw = rt.rtc()
+    t = raw + rt.offset
+    floor = last if last > floor else floor
+    if not battery or t < floor:
+        rt.offset = floor - raw
+        rt.resumed = True
+        rt.status |= DOUBTFUL
+    elif d is not None:
+        rt.outage_s = t - last
+    rt.saved = rt.now()
+
+
+def set(rt, t, how=0):
+    """Set the clock to UTC time t; `how` is the events' b (the COSEM
+    attribute or method used). ValueError for a time out of range."""
+    if not 0 <= t <= 0xFFFFFFFF:
+        raise ValueError("time out of range")
+    raw = rt.rtc()
+    shift = _clamp(t - (raw + rt.offset))
+    offset = t - raw
+    st = rt.status
+    rt.status &= ~(INVALID | DOUBTFUL)
+    try:
+        if rt.store is not None:
+            rt.store.commit(rt.record(t, offset))
+    except BaseException:
+        rt.status = st
+        raise
+    rt.log(vocab.EV_CLOCK_OLD, shift, how)  # stamped with the old time
+    rt.offset = offset
+    rt.saved = t
+    rt.last = None
+    rt.resumed = False
+    rt.log(vocab.EV_CLOCK_NEW, shift, how)
+
+
+def configure(rt, tz=None, dst=None):
+    """Time zone and/or DST rule (as RealTime's tz and dst)."""
+    old = rt.tz, rt.dst
+    if tz is not None:
+        rt.tz = tz
+    if dst is not None:
+        rt.dst = dst
+    try:
+        if rt.store is not None:
+            rt.store.commit(rt.record(rt.now(), rt.offset))
+    except BaseException:
+        rt.tz, rt.dst = old
+        raise
