@@ -18,6 +18,7 @@ EVENT_CAPACITY = 120
 # the board long before (docs/update.md).
 FIRMWARE_HEALTHY_S = 60
 _CAPTURE_S = const(900)  # meter.recorder.CAPTURE_S: a quarter hour's tick loads the recorder
+_POWER_DOWN = const(0x80)  # meter.recorder.POWER_DOWN
 _RECORDER = ("meter.recorder",)
 RESTART_ROUNDS = 10  # runtime rounds between an activation and the restart (answer sent)
 
@@ -62,7 +63,9 @@ class App:
         self.realtime = rt = RealTime(wallclock, clock, StateStore(fs, data_dir + "/clock"),
                                       rtc_battery, self.eventlog.newest_time())
         self._logs = data_dir + "/logs/"  # one folder for every profile and event log
-        self._rec = self._rec_state = self.meter = None  # meter.recorder: made on use
+        self._rec = self.meter = None  # meter.recorder.Recorder: made on use (recorder())
+        t = rt.now()  # its state (meter.recorder.new_state): the first interval began with
+        self._rec_state = [_POWER_DOWN, t - t % _CAPTURE_S]  # a power-up; captured at its end
         self._filing = []  # logged events waiting for their DLMS event log (record)
         meter_config = prov.value(provision, "meter")
         # the tariffs' local time is the COSEM clock's (time zone and DST)
@@ -119,7 +122,7 @@ class App:
         self.realtime.tick()
         self.meter.tick(now)
         st, t = self._rec_state, self.realtime.now()
-        if self._filing or st is None or t - t % _CAPTURE_S != st[1]:
+        if self._filing or t - t % _CAPTURE_S != st[1]:
             self._recorded(t)  # events to file, or a quarter hour began (or went back)
         self.keypad.tick(now, self.ui_clock())
         if self.firmware_on_trial and now >= FIRMWARE_HEALTHY_S:

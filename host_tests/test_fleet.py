@@ -271,8 +271,9 @@ def test_metered_late_equals_metered_step_by_step(tmp_path):
     assert b.app.meter.enter_token(tok)[0] == vocab.ACCEPT
     b.advance(end)
     assert _meter_state(a) == _meter_state(b)
-    # what happened on the way (t, code, a) after the first credit at t=0
-    seen = [(e[1], e[2], e[3]) for e in a.app.eventlog.entries() if e[1] > 0]
+    # what happened on the way (t, code, a) after the first credit at t=0 (events
+    # are stamped with the meter's real-time clock: the fleet's epoch + t)
+    seen = [(e[1] - EPOCH, e[2], e[3]) for e in a.app.eventlog.entries() if e[1] > EPOCH]
     codes = [c for _, c, _ in seen]
     t_tok = token_at * model.step_s
     low, opened = codes.index(vocab.EV_LOW_CREDIT), codes.index(vocab.EV_RELAY_OPENED)

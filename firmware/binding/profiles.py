@@ -41,26 +41,26 @@ class Source:
     """What dlms.profile_generic reads: the profile or log `ln` of recorder rec()."""
 
     def __init__(self, rec, ln):
-        self.rec = rec = rec()
+        self.rec = rec  # called at each use: it files the events logged since (app.App)
         self.i = i = obis.PROFILES.index(ln)
         self.columns = ((8, obis.CLOCK, 2, axdr.OCTET_STRING),) + _COLUMNS[i]
         self.period = rc.CAPTURE_S if i == rc.LOAD else _DAY if i == rc.BILLING else 0
         self.capacity = rc.capacity(i)
-        self.clock = rec.clock
+        self.clock = rec().clock
 
     def in_use(self):
-        return self.rec.ring(self.i).in_use()
+        return self.rec().ring(self.i).in_use()
 
     def rows(self):
-        return self.rec.rows(self.i)
+        return self.rec().rows(self.i)
 
     def reset(self):
-        self.rec.reset(self.i)
+        self.rec().reset(self.i)
 
     def capture(self):
         if self.i < rc.LOAD:
             raise AccessError(READ_WRITE_DENIED)  # an event log captures its events
-        if not self.rec.capture(self.i, self.clock.now()):
+        if not self.rec().capture(self.i, self.clock.now()):
             raise AccessError(OTHER_REASON)  # the profile holds a newer row (clock set back)
 
 
@@ -80,11 +80,11 @@ class Column(CosemObject):
 
     def __init__(self, ln, rec):
         CosemObject.__init__(self, ln)
-        self.rec = rec()
+        self.rec = rec
         self.k = _C.index(ln)
 
     def read(self, attr, ctx):
-        rec, k = self.rec, self.k
+        rec, k = self.rec(), self.k
         if k == _AMR:
             return (_U8, rec.status(rec.clock.now()))
         log, col, tag = (k, 2, _U8) if k < _AMR else _NEWEST[k - _AMR - 1]

@@ -6,8 +6,19 @@
 # each setting is durable when it returns (one StateStore commit), and a
 # store error leaves the clock as it was.
 import vocab
-from compat import retry_on_memory
-from meter.realtime import INVALID, DOUBTFUL, _clamp
+from compat import const, retry_on_memory
+from meter.realtime import INVALID, DOUBTFUL
+
+_I32 = const(0x7FFFFFFF)
+
+
+def _clamp(s):
+    return -_I32 if s < -_I32 else _I32 if s > _I32 else s
+
+
+def _log(rt, code, a, b):
+    if rt.on_event is not None:
+        rt.on_event(code, a, b)
 
 
 def resume(rt, battery, floor):
@@ -58,12 +69,12 @@ def set(rt, t, how=0):
     except BaseException:
         rt.status = st
         raise
-    rt.log(vocab.EV_CLOCK_OLD, shift, how)  # stamped with the old time
+    _log(rt, vocab.EV_CLOCK_OLD, shift, how)  # stamped with the old time
     rt.offset = offset
     rt.saved = t
     rt.last = None
     rt.resumed = False
-    rt.log(vocab.EV_CLOCK_NEW, shift, how)
+    _log(rt, vocab.EV_CLOCK_NEW, shift, how)
 
 
 def configure(rt, tz=None, dst=None):

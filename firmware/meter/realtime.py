@@ -21,11 +21,7 @@ DOUBTFUL = const(0x02)  # resumed after a power cut without a running RTC
 DST_ACTIVE = const(0x80)
 SAVE_S = const(300)  # a board without battery resumes from a time at most this old
 JUMP_S = const(5)  # the RTC stepping this far from the powered clock is a jump
-_I32 = const(0x7FFFFFFF)
-
-
-def _clamp(s):
-    return -_I32 if s < -_I32 else _I32 if s > _I32 else s
+_I32 = const(0x7FFFFFFF)  # an event's argument is 32 bits
 
 
 class RealTime:
@@ -69,6 +65,7 @@ class RealTime:
         return dst.deviation(t, self.tz, d)
 
     def record(self, t, offset):
+        """The clock's store record at time t with that offset."""
         return {"t": t, "o": offset, "tz": self.tz, "dst": self.dst, "st": self.status & INVALID}
 
     def save(self):
@@ -87,8 +84,8 @@ class RealTime:
         up = self.uptime() if self.uptime is not None else None
         if self.last is not None and up is not None:
             step = (raw - self.last[0]) - (up - self.last[1])
-            if step > JUMP_S or step < -JUMP_S:
-                self.log(vocab.EV_CLOCK_JUMP, _clamp(step), 0)
+            if (step > JUMP_S or step < -JUMP_S) and self.on_event is not None:
+                self.on_event(vocab.EV_CLOCK_JUMP, max(-_I32, min(_I32, step)), 0)
         self.last = (raw, up)
         t = raw + self.offset
         if t - self.saved >= SAVE_S or t < self.saved:
@@ -105,7 +102,3 @@ class RealTime:
         """Time zone and/or DST rule (see the class), durable when it returns."""
         from meter import clock_adjust
         clock_adjust.configure(self, tz, dst)
-
-    def log(self, code, a, b):
-        if self.on_event is not None:
-            self.on_event(code, a, b)

@@ -135,7 +135,7 @@ def new_meter(store=None, drn="00000000000", config=None, clock=None, log=None, 
     store = store if store is not None else Store()
     clock = clock if clock is not None else Clock()
     m = Meter(cfg, store, sts_state or StsState(drn), clock, Relay(), Display(),
-              log if log is not None else EventLog(), realtime)
+              log if log is not None else EventLog(), realtime=realtime)
     return m
 
 

@@ -251,3 +251,9 @@ def test_events_keep_their_order_and_time_across_power_cuts_without_an_rtc_batte
     assert len([e for e in journal if e[2] == vocab.EV_CLOCK_INVALID]) == 4
     std = _rows(a.recorder(), rc.STANDARD)
     assert [row[2] for row in std].count(6) == 4 and all(row[1] & 2 for row in std[1:] if row[2] == 6)
+
+
+def test_app_keeps_the_recorder_state_as_meter_recorder_makes_it():
+    import app
+    assert [app._POWER_DOWN, app._CAPTURE_S] == [rc.POWER_DOWN, rc.CAPTURE_S]
+    assert rc.new_state(T0 + 901) == [app._POWER_DOWN, T0 + 900]
