@@ -254,6 +254,5 @@ def test_events_keep_their_order_and_time_across_power_cuts_without_an_rtc_batte
 
 
 def test_app_keeps_the_recorder_state_as_meter_recorder_makes_it():
-    import app
-    assert [app._POWER_DOWN, app._CAPTURE_S] == [rc.POWER_DOWN, rc.CAPTURE_S]
-    assert rc.new_state(T0 + 901) == [app._POWER_DOWN, T0 + 900]
+    a = _app(RamFs(), Rtc(T0 + 901), Rtc(0), True)
+    assert a.recorder().state == rc.new_state(T0 + 901) == [rc.POWER_DOWN, T0 + 900]
