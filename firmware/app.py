@@ -70,7 +70,7 @@ class App:
         meter_config = prov.value(provision, "meter")
         # the tariffs' local time is the COSEM clock's (time zone and DST)
         self.meter = Meter(meter_config, self.store, prov.sts_state(provision), clock, relay,
-                           display, self.eventlog, rt.local, rt, self.record)
+                           display, self.eventlog, lambda: rt.local(), rt, self.record)
         rt.on_event = self.meter.log_event
         if rt.resumed:
             self.meter.log_event(vocab.EV_CLOCK_INVALID)

@@ -38,6 +38,9 @@ LAZY_FEATURES = {
         "meter.payment", "meter.charges", "meter.calendar", "binding.payment"),
     "account methods (class 111 activate, close, reset)": ("meter.account_status",),
     "keypad short codes": ("meter.short_codes",),
+    "the object list (Association LN attribute 2)": ("dlms.object_list_value",),
+    "the meter's commands (switching, tamper, CTS, payment changes; meter.commands)": (
+        "meter.commands",),
     "profiles and event logs (class 7; the recorder files events and captures at a tick), "
     "clock settings and DST (class 8)": (
         "meter.recorder", "dlms.profile_generic", "binding.profiles", "dlms.clock_set",

@@ -217,23 +217,3 @@ class ObjectModel:
         except Exception:
             self.errors += 1
             return HARDWARE_FAULT, None
-
-    def object_list(self, level):
-        """Association LN attribute 2 for an association of `level`: every
-        object with its access rights as that association sees them."""
-        out = []
-        for o in self.objects:  # makes them all: a client reads this list once
-            attrs = []
-            for i, (r, w) in enumerate(o.ATTRS):
-                mode = (1 if level >= r else 0) | (2 if level >= w else 0)
-                sel = (axdr.ARRAY, [(axdr.INTEGER, 1), (axdr.INTEGER, 2)]) \
-                    if i + 1 in o.SELECTIVE else (axdr.NULL, None)
-                attrs.append((axdr.STRUCTURE, [(axdr.INTEGER, i + 1), (axdr.ENUM, mode), sel]))
-            methods = [(axdr.STRUCTURE, [(axdr.INTEGER, i + 1),
-                                         (axdr.ENUM, 1 if level >= m else 0)])
-                       for i, m in enumerate(o.METHODS)]
-            out.append((axdr.STRUCTURE, [
-                (axdr.LONG_UNSIGNED, o.class_id), (axdr.UNSIGNED, o.version),
-                (axdr.OCTET_STRING, o.ln),
-                (axdr.STRUCTURE, [(axdr.ARRAY, attrs), (axdr.ARRAY, methods)])]))
-        return (axdr.ARRAY, out)

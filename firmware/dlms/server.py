@@ -218,7 +218,8 @@ class DlmsServer:
 
     # -- COSEM views ------------------------------------------------------------
     def object_list(self, level):
-        return self.model.object_list(level)
+        from dlms import object_list_value
+        return object_list_value.value(self.model, level)
 
     def sap_list(self):
         return ((self.logical_device, self.ldn),)

@@ -1,7 +1,8 @@
-# Resuming the meter's real-time clock at a start (meter.realtime.RealTime),
-# setting it, its time zone and DST rule (RealTime.set, configure): loaded
-# at the build (app.App unloads it after) and when the clock is set
-# (dlms.clock_set), not kept with the meter.
+# What the meter's real-time clock (meter.realtime.RealTime) does beyond
+# telling the time: resuming at a start, local time and the deviation with
+# DST, setting it, its time zone and DST rule. RealTime.x(...) runs x(rt,
+# ...) here; loaded at the build (app.App unloads it after) and when the
+# COSEM clock, a profile or the tariffs need it, not with the meter.
 # Setting the time logs two events (old and new time, IDIS "clock adjusted");
 # each setting is durable when it returns (one StateStore commit), and a
 # store error leaves the clock as it was.
@@ -51,6 +52,22 @@ def resume(rt, battery, floor):
     elif d is not None:
         rt.outage_s = t - last
     rt.saved = rt.now()
+
+
+def local(rt):
+    """Local seconds since 2000 (time zone and DST): the tariffs' time."""
+    t = rt.now()
+    return t - deviation(rt, t)[0] * 60
+
+
+def deviation(rt, t):
+    """(deviation in minutes, DST active) at UTC time t: tz, minus the DST
+    deviation while DST is on (meter.dst, loaded only then)."""
+    d = rt.dst
+    if not d or not d[3] or not d[0] or not d[1]:  # off, or a rule not set yet
+        return rt.tz, False
+    from meter import dst
+    return dst.deviation(t, rt.tz, d)
 
 
 def set(rt, t, how=0):

@@ -50,20 +50,6 @@ class RealTime:
         t = self.rtc() + self.offset
         return t if t > 0 else 0
 
-    def local(self):
-        """Local seconds since 2000 (time zone and DST): the tariffs' time."""
-        t = self.now()
-        return t - self.deviation(t)[0] * 60
-
-    def deviation(self, t):
-        """(deviation in minutes, DST active) at UTC time t: tz, minus the
-        DST deviation while DST is on (meter.dst, loaded only then)."""
-        d = self.dst
-        if not d or not d[3] or not d[0] or not d[1]:  # off, or a rule not set yet
-            return self.tz, False
-        from meter import dst
-        return dst.deviation(t, self.tz, d)
-
     def record(self, t, offset):
         """The clock's store record at time t with that offset."""
         return {"t": t, "o": offset, "tz": self.tz, "dst": self.dst, "st": self.status & INVALID}
@@ -91,14 +77,9 @@ class RealTime:
         if t - self.saved >= SAVE_S or t < self.saved:
             self.save()
 
-    def set(self, t, how=0):
-        """Set the clock to UTC time t, durable when it returns (a store
-        error leaves it as it was); logs the old and the new time, `how` is
-        the events' b. ValueError for a time out of range."""
+    def __getattr__(self, name):
+        # local(), deviation(t), set(t, how=0), configure(tz=None, dst=None):
+        # meter.clock_adjust's, loaded on first use (only the time is resident)
         from meter import clock_adjust
-        clock_adjust.set(self, t, how)
-
-    def configure(self, tz=None, dst=None):
-        """Time zone and/or DST rule (see the class), durable when it returns."""
-        from meter import clock_adjust
-        clock_adjust.configure(self, tz, dst)
+        f = getattr(clock_adjust, name)
+        return lambda *a, **k: f(self, *a, **k)

@@ -7,7 +7,7 @@
 # public client), and rows replaced by captures during a long GET. Heap: the
 # composed server from source, as test_dlms_server.py.
 import binding  # noqa: F401  (the server's import order, as in a meter)
-from dlms import axdr, cosem, cosem_time
+from dlms import axdr, cosem, cosem_time, object_list_value
 from dlms.association_ln import AssociationLN
 from dlms.profile_generic import ProfileGeneric
 from dlms.server import DlmsServer
@@ -103,7 +103,7 @@ def test_attributes():
     assert get(8) == (0, (axdr.DOUBLE_LONG_UNSIGNED, 100))
     assert m.get(Ctx, 7, LN, 3, 1, _entries(1, 2))[0] == cosem.SCOPE_OF_ACCESS_VIOLATED
     # the object list offers selective access on the buffer only
-    attrs = m.object_list(cosem.READER)[1][0][1][3][1][0][1]
+    attrs = object_list_value.value(m, cosem.READER)[1][0][1][3][1][0][1]
     assert attrs[1][1][2] == (axdr.ARRAY, [(axdr.INTEGER, 1), (axdr.INTEGER, 2)])
     assert all(a[1][2] == (axdr.NULL, None) for i, a in enumerate(attrs) if i != 1)
 

@@ -1,0 +1,163 @@
+# The Meter's commands a basic session (a keypad token, a remote token)
+# never gives: the class 70 switch commands, tamper, account and payment
+# changes, CTS test mode, the token memory after a store recovery, a
+# damaged provisioning record, the keypad's lock-out and refused tokens.
+# meter.meter.Meter.__getattr__ loads this module on first use and runs
+# Commands.x(meter, ...) for meter.x(...), so their code is not resident
+# (board heap, docs/benchmarks.md). They are Meter methods in all but
+# where they are written: docs/meter.md lists them with the facade.
+from compat import const
+import vocab
+from meter import account as ac
+from meter import relay_policy as rp
+
+_STATE_TEXT = const("Disconnected|Connected|Reconnect: 05#")
+
+
+class Commands:
+    def _recovered(self, now, evs):
+        """The store fell back to the older copy: the damaged one may have been
+        newer. Tokens the event ring saw accepted after this copy are
+        remembered as Used, so none is accepted twice (their credit is lost
+        with the damaged copy; the FAULT event says so)."""
+        tids = list(self.sts.tids)
+        try:
+            for e in self.eventlog.entries():
+                if e[0] > evs and e[2] == vocab.EV_TOKEN_ACCEPTED and e[4] >= 0 \
+                        and e[4] not in tids:
+                    tids.append(e[4])
+        except Exception:
+            pass
+        if len(tids) != len(self.sts.tids):
+            from sts.state import TID_MEMORY_SIZE
+            self.sts = self.sts.derive(sorted(tids)[-TID_MEMORY_SIZE:], self.sts.kct)
+        self._log_now(now, vocab.EV_FAULT, vocab.FAULT_RECORD, vocab.AT_STATE)
+
+    # --- remote / manual switch commands (class 70 methods) ---------------------------------
+    def _switch(self, cmd, code):
+        now = self.clock()
+        if self.fault:
+            return False
+        if self.cts.ended() and cmd != rp.REMOTE_DISCONNECT:  # CTS-19: nothing reconnects
+            self._log_now(now, code, 0, 0)
+            return False
+        new, ok = rp.command(self.control_state, self.control_mode, cmd)
+        change = {"control_state": new} if new != self.control_state else None
+        self._transact(now, change, ((code, 1 if ok else 0, 0),))
+        if change is None:
+            self._update_relay(now, False)
+        return ok
+
+    def remote_disconnect(self):
+        return self._remote(rp.REMOTE_DISCONNECT, vocab.EV_REMOTE_DISCONNECT)
+
+    def remote_reconnect(self):
+        return self._remote(rp.REMOTE_RECONNECT, vocab.EV_REMOTE_RECONNECT)
+
+    def _remote(self, cmd, code):
+        """A head-end's switch command (class 70): the display says what it did."""
+        ok = self._switch(cmd, code)
+        if ok and self.display is not None:
+            self.display.show(_STATE_TEXT.split("|")[self.control_state])
+        return ok
+
+    def manual_reconnect(self):
+        return self._switch(rp.MANUAL_RECONNECT, vocab.EV_MANUAL_RECONNECT)
+
+    def set_tamper(self, on):
+        """Tamper input from the board (cover switch, magnet ...)."""
+        if bool(on) == self.account.tamper or not on:
+            return  # a tamper is cleared only by a ClearTamper token
+        a = self.account.copy()
+        a.tamper = True
+        self._transact(self.clock(), {"account": a}, ((vocab.EV_TAMPER_DETECTED, 0, 0),))
+
+    def change(self, f):
+        """A change of the account, and of the payment when there is one
+        (emergency credit, payment mode, meter.payment's collections, DLMS
+        settings and charge methods): f(account copy, payment copy or None)
+        changes the copies and returns their events, or None when nothing
+        changed, or raises ValueError for bad input (nothing changes); the
+        copies are committed with the events (_transact). False in a fault."""
+        if self.fault:
+            return False
+        a, p = self.account.copy(), self.payment
+        c = {"account": a}
+        if p is not None:
+            p = c["payment"] = p.copy()
+        events = f(a, p)
+        if events is not None:
+            self._transact(self.clock(), c, events)
+        return True
+
+    def set_payment_mode(self, mode):
+        """Prepayment (account.PREPAYMENT) or post-payment (POSTPAYMENT),
+        e.g. from the DLMS Account object; committed with an event. Returns
+        True if valid."""
+        old = self.account.payment_mode
+
+        def f(a, p):
+            a.payment_mode = mode
+            return ((vocab.EV_PAYMENT_MODE, mode, old),) if mode != old else None
+        return (mode == ac.PREPAYMENT or mode == ac.POSTPAYMENT) and self.change(f)
+
+    def invoke_emergency_credit(self):
+        return not self.cts.ended() and self.account.ec_invokable() and self.change(
+            lambda a, p: a.invoke_ec() and ((vocab.EV_EMERGENCY_CREDIT, a.ec_amount, 0),))
+
+    # --- CTS test mode ----------------------------------------------------------------------
+    def cts_enter(self, uut, by_short_code=False):
+        """Enter CTS test mode with UUT profile `uut`, or switch profile while
+        active. Returns a meter.cts code (ENTERED, CHANGED, REFUSED_*)."""
+        from meter import cts_control
+        now = self.clock()
+        r, change, events = cts_control.enter(self.cts, self.sts, uut, by_short_code, self.fault,
+                                              self.config.get("account"), now)
+        self._transact(now, change, events)
+        return r
+
+    def cts_exit(self, by_short_code=False):
+        from meter import cts_control
+        if self.fault:
+            return False
+        change, events = cts_control.leave(self.cts, by_short_code)
+        if change is None:
+            return False
+        self._transact(self.clock(), change, events)
+        return True
+
+    def cts_register_write(self, value):
+        """The CTS register (CTS-9): 1..99 enter/switch UUT, 0 leave (CTS-17).
+        Returns a meter.cts code (0 = done)."""
+        from meter import cts_control
+        return cts_control.register_write(self, value)
+
+    def cts_register_read(self):
+        """(state, uut, timer seconds, exit reason) for display/DLMS."""
+        c = self.cts
+        return c.state, c.uut, c.elapsed_s, c.exit_reason
+
+    def set_fault(self, where):
+        """A record the meter depends on (the provisioning record) is damaged:
+        FAULT_STATE, as for its own record (called by app.App)."""
+        self._set_fault(self.clock(), vocab.FAULT_STATE, where)
+        self._update_relay(self.clock(), False)
+
+    def control_state_view(self, now=None):
+        """Class 70 attribute 3 (with local disconnects shown as ready)."""
+        return self._decide(self.clock() if now is None else now)[2]
+
+    def token_refused(self, source, code, token):
+        """A token that never reached enter_token's outcome (refused by its
+        carrier, e.g. the keypad's lock-out or a malformed gateway
+        octet-string, or enter_token raised): only remembered as last_token;
+        nothing is logged or committed."""
+        self.last_token = (source, code, 0, self._when(self.clock()), token)
+
+    def save_keypad_lock(self, rejects, remaining_s):
+        """The keypad's lock-out (sts.lockout) made durable when it engages, so a
+        power cycle does not end it (powered seconds left). One commit per
+        lock-out, which is at least lockout_base_s apart."""
+        if self.fault or [rejects, remaining_s] == self.keypad_lock:
+            return
+        self._transact(self.clock(), {"keypad_lock": [rejects, remaining_s]}, ())
