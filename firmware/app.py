@@ -61,7 +61,7 @@ class App:
         self.store = StateStore(fs, data_dir + "/meter")
         # the real-time clock resumes no earlier than the newest event (order across cuts)
         self.realtime = rt = RealTime(wallclock, clock, StateStore(fs, data_dir + "/clock"),
-                                      rtc_battery, self.eventlog.newest_time())
+                                      rtc_battery, (self.eventlog.newest or (0,))[0])
         self._logs = data_dir + "/logs/"  # one folder for every profile and event log
         self._rec = self.meter = None  # meter.recorder.Recorder: made on use (recorder())
         t = rt.now()  # its state (meter.recorder.new_state): the first interval began with
@@ -138,11 +138,8 @@ class App:
         r = self._rec
         if r is None:
             from meter.recorder import Recorder
-            fs, logs = self.fs, self._logs
-            r = self._rec = Recorder(lambda name, size, cap, per: Ring(fs, logs + name, size, cap,
-                                                                       per),
-                                     self.realtime, self.meter, self._rec_state)
-            self._rec_state = r.state
+            r = self._rec = Recorder((Ring, self.fs, self._logs), self.realtime, self.meter,
+                                     self._rec_state)
         if self._filing:  # events logged since the last tick: filed first
             q, self._filing = self._filing, []
             r.file(q)

@@ -98,19 +98,6 @@ class Account:
             self.ec_active = False
         return ADDED
 
-    def clear_credit(self, register):
-        if register == ALL:
-            for i in range(_NO_REGISTERS):
-                self.credit[i] = 0
-        elif 0 <= register < _NO_REGISTERS:
-            self.credit[register] = 0
-        else:
-            return False
-        if register == ALL or register == self.metered:
-            self.ec_active = False
-            self.remainder = 0
-        return True
-
     def available(self):
         """Credit available to the customer in the metered register's units."""
         c = self.credit[self.metered]
@@ -197,22 +184,6 @@ class Account:
         if self.trip_until >= 0 and now_s >= self.trip_until:
             self.trip_until = -1
         return self.trip_until >= 0
-
-    def set_mpl(self, watts):
-        self.mpl_w = watts
-        self.trip_until = -1  # a new limit ends a trip under the old one
-
-    def set_flag(self, index, value):
-        if index < 0 or index > 31:
-            return False
-        if value:
-            self.flags |= 1 << index
-        else:
-            self.flags &= ~(1 << index)
-        return True
-
-    def flag(self, index):
-        return bool((self.flags >> index) & 1)
 
     # --- record ----------------------------------------------------------------
     def copy(self):

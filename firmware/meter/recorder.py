@@ -1,15 +1,13 @@
 # The meter's profiles and event logs (docs/dlms.md "Profiles and event
 # logs"): the 15-minute load profile, the daily billing profile and six event
-# logs, each a ring of fixed-size rows in flash (store.ring.Ring, made by
-# `make_ring(name, size, capacity, per_segment)` on first use; only a ring's
-# newest row stays in RAM). app.App loads this module for a logged event, a
-# capture due or a profile read, and unloads it after an event or a capture
-# (heap); what must outlive it is the small `state` list App keeps. A row is (UTC seconds, clock
-# status, values...). Which meter event (vocab EV_*) goes to which log, with
-# which IDIS/DSMR event code, is the table _ROUTE; events without such a
-# code show as 200 + their vocab code.
-import struct
-
+# logs, each a ring of fixed-size rows in flash (store.ring.Ring(fs, folder +
+# name, fmt, capacity, per_segment), opened on first use; only a ring's newest
+# row stays in RAM). A row is (UTC seconds, clock status, values...). app.App
+# loads this module to file logged events, for a capture due or a profile
+# read, and unloads it after filing or capturing (heap): what outlives it is
+# the small `state` list App keeps. Which meter event (vocab EV_*) goes to
+# which log, with which IDIS/DSMR event code, is the table _ROUTE; events
+# without such a code show as 200 + their vocab code.
 from compat import const
 import vocab
 
@@ -57,10 +55,6 @@ POWER_DOWN = const(0x80)
 _NO_TOKEN = const(0xFF)  # source of a credit event's row in the token log
 
 
-def _fmt(i):
-    return "<IB" + _LOGS[i][1]
-
-
 def capacity(i):
     return _LOGS[i][2]
 
@@ -72,13 +66,13 @@ def new_state(t):
 
 
 class Recorder:
-    """make_ring(name, size, capacity, per_segment) -> store.ring.Ring;
+    """rings: (Ring, fs, folder): store.ring.Ring and where the rings are;
     clock: meter.realtime.RealTime; meter: the meter.meter.Meter captures
     read (may be set later); state: the list new_state() made, kept by the
     owner while this recorder is unloaded between jobs (None: a new one)."""
 
-    def __init__(self, make_ring, clock, meter=None, state=None):
-        self._make = make_ring
+    def __init__(self, rings, clock, meter=None, state=None):
+        self._where = rings
         self.clock = clock
         self.meter = meter
         self._rings = [None] * len(_LOGS)
@@ -87,24 +81,22 @@ class Recorder:
     def ring(self, i):
         r = self._rings[i]
         if r is None:
-            name, _, cap, per = _LOGS[i]
-            r = self._rings[i] = self._make(name, struct.calcsize(_fmt(i)), cap, per)
+            name, fmt, cap, per = _LOGS[i]
+            ring, fs, folder = self._where
+            r = self._rings[i] = ring(fs, folder + name, "<IB" + fmt, cap, per)
         return r
 
     def rows(self, i):
         """(seq, row) oldest first; a row is (UTC s, clock status, values...)."""
-        f = _fmt(i)
-        for seq, p in self.ring(i).records():
-            yield seq, struct.unpack(f, p)
+        return self.ring(i).records()
 
     def newest(self, i):
-        p = self.ring(i).newest
-        return struct.unpack(_fmt(i), p) if p is not None else None
+        return self.ring(i).newest
 
     def _add(self, i, t, *values):
         st = self.clock.status & 3  # invalid, doubtful
         try:
-            self.ring(i).append(struct.pack(_fmt(i), t, st, *values))
+            self.ring(i).append(t, st, *values)
         except Exception:  # best effort: the journal (store.eventlog) has the event
             pass
 

@@ -1,8 +1,8 @@
 # A bounded, power-cut-safe ring of fixed-size records: the meter's event
 # journal (store.eventlog) and its profiles and event logs (meter.recorder).
 #
-# A record is  seq u32 | payload (`size` bytes) | check u16  (low 16 bits of
-# the CRC-32 of seq and payload), little-endian, appended to small segment
+# A record is  seq u32 | fields (struct format `fmt`) | check u16  (low 16
+# bits of the CRC-32 of seq and fields), little-endian, appended to small segment
 # files NAME0, NAME1, ... of `per_segment` records (`path` is DIR/NAME;
 # rings may share a folder: one folder costs littlefs two blocks). A full segment is
 # followed by the next one (mod NSEG), whose old contents, the oldest
@@ -38,13 +38,16 @@ def _valid(data, rec):
 
 
 class Ring:
-    """append(payload) -> seq (1, 2, ...); records() the newest `capacity`
-    as (seq, payload) oldest first; newest the newest payload (or None);
-    in_use() how many records() yields; clear() empties it."""
+    """append(*fields) -> seq (1, 2, ...); records() the newest `capacity`
+    as (seq, fields) oldest first, entries() as (seq, *fields); newest the
+    newest fields (or None); in_use() how many records() yields; clear()
+    empties it. `fmt`: the struct format of a record's fields."""
 
-    def __init__(self, fs, path, size, capacity, per_segment):
+    def __init__(self, fs, path, fmt, capacity, per_segment):
+        size = struct.calcsize(fmt)
         if capacity < 1 or per_segment < 1 or size < 1:
             raise ValueError("size, capacity and per_segment must be positive")
+        self.fmt = fmt
         self.fs = fs
         i = path.rfind("/")
         self.directory, self.name = path[:i] if i > 0 else path[:i + 1], path[i + 1:]
@@ -99,7 +102,7 @@ class Ring:
                 if self._count == 0 or recs[-1][0] > self.seq:
                     off = recs[-1][1]
                     self._cur, self._count, self.seq = i, len(recs), recs[-1][0]
-                    self.newest = bytes(data[off:off + self.size])
+                    self.newest = struct.unpack_from(self.fmt, data, off)
         # segments left over from a larger ring: never reuse their numbers
         for i in self._mine():
             if i >= self.segments:
@@ -111,12 +114,18 @@ class Ring:
             if len(data) != self._count * self.rec:
                 write_file(self.fs, self._path(self._cur), data[:self._count * self.rec])
 
-    def append(self, payload):
-        """Durably add one record of `size` bytes; returns its sequence
-        number. Raises OSError from the file system (then the record may or
-        may not be stored)."""
-        if len(payload) != self.size:
-            raise ValueError("record size")
+    def append(self, *fields):
+        """Durably add one record; returns its sequence number. Raises
+        ValueError for fields the format does not hold (nothing written:
+        MicroPython's struct truncates, so they are read back) and OSError
+        from the file system (then the record may or may not be stored)."""
+        try:
+            payload = struct.pack(self.fmt, *fields)
+            ok = struct.unpack(self.fmt, payload) == fields
+        except Exception:
+            ok = False
+        if not ok:
+            raise ValueError("record fields")
         if self._stale:
             self._open()
         seq = self.seq + 1
@@ -135,12 +144,12 @@ class Ring:
             self._count += 1
         self._stale = False
         self.seq = seq
-        self.newest = bytes(payload)
+        self.newest = fields
         self.appends += 1
         return seq
 
     def records(self):
-        """The newest `capacity` records as (seq, payload bytes), oldest
+        """The newest `capacity` records as (seq, fields), oldest
         first, one segment file read at a time. A generator: records
         appended while it is suspended are not seen, and an append that
         replaces a segment it has not read yet hides that segment's records."""
@@ -153,7 +162,11 @@ class Ring:
             data = self._read(i)
             for seq, off in _valid(data, self.rec):
                 if lo < seq <= top:
-                    yield seq, bytes(data[off:off + self.size])
+                    yield seq, struct.unpack_from(self.fmt, data, off)
+
+    def entries(self):
+        """The records as (seq, *fields) tuples, oldest first."""
+        return [(s,) + f for s, f in self.records()]
 
     def in_use(self):
         """How many records records() yields (reads every segment)."""

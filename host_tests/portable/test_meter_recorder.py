@@ -46,8 +46,7 @@ class Meter:
 def _recorder(t=T0, battery=True):
     rtc, fs = Rtc(t), RamFs()
     clock = RealTime(rtc, None, None, battery)
-    r = rc.Recorder(lambda name, size, cap, per: Ring(fs, "/logs/" + name, size, cap, per),
-                    clock)
+    r = rc.Recorder((Ring, fs, "/logs/"), clock)
     r.meter = Meter()
     return r, rtc, clock
 

@@ -6,7 +6,6 @@
 # goes on. First a ring in the load profile's row format with a small
 # geometry, so the run wraps around its segments; then meter.recorder itself
 # (its real geometry) through quarter-hour captures, events and token rows.
-import struct
 
 import blockdev
 from blockdev import TEAR_NONE, TEAR_HALF, TEAR_GARBLE
@@ -21,28 +20,28 @@ CAP, PER = 7, 3
 
 
 def _row(i):
-    return struct.pack(FMT, T0 + 900 * i, 0, i & 0xFF, 1000 + i)
+    return (T0 + 900 * i, 0, i & 0xFF, 1000 + i)
 
 
 def _ring_run(first, n):
     def run(fs, done):
-        r = Ring(fs, "/d/load", 10, CAP, PER)
+        r = Ring(fs, "/d/load", FMT, CAP, PER)
         for i in range(first, first + n):
-            assert r.append(_row(i)) == i
+            assert r.append(*_row(i)) == i
             done.append(i)
     return run
 
 
 def _ring_check(first, n):
     def check(fs, done):
-        r = Ring(fs, "/d/load", 10, CAP, PER)
+        r = Ring(fs, "/d/load", FMT, CAP, PER)
         got = list(r.records())
         last = first - 1 + len(done)  # appended before the cut
         ok = [[(i, _row(i)) for i in range(max(1, k - CAP + 1), k + 1)]
               for k in (last, min(last + 1, first + n - 1))]
         assert got in ok, (done, got)
         assert r.in_use() == len(got) and r.newest == (got[-1][1] if got else None)
-        seq = r.append(_row(99))  # and it goes on
+        seq = r.append(*_row(99))  # and it goes on
         assert seq == (got[-1][0] + 1 if got else 1) and list(r.records())[-1] == (seq, _row(99))
     return check
 
@@ -50,9 +49,9 @@ def _ring_check(first, n):
 def _sweep_ring(tear, prefill, n):
     disk = blockdev.RamDisk()
     fs = disk.mount()
-    r = Ring(fs, "/d/load", 10, CAP, PER)
+    r = Ring(fs, "/d/load", FMT, CAP, PER)
     for i in range(1, prefill + 1):
-        r.append(_row(i))
+        r.append(*_row(i))
     return blockdev.sweep(disk, _ring_run(prefill + 1, n), _ring_check(prefill + 1, n), tear)
 
 
@@ -83,8 +82,7 @@ class _Meter:
 
 
 def _recorder(fs):
-    r = rc.Recorder(lambda name, size, cap, per: Ring(fs, "/logs/" + name, size, cap, per),
-                    RealTime(lambda: T0))
+    r = rc.Recorder((Ring, fs, "/logs/"), RealTime(lambda: T0))
     r.meter = _Meter()
     return r
 

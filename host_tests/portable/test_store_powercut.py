@@ -119,7 +119,7 @@ def _log_check(first, n):
         attempted = _events(1, min(first - 1 + len(done) + 1, first - 1 + n))
         assert got in (completed[-CAP:], attempted[-CAP:]), got
         # appending continues the sequence after the reboot
-        seq = log.append(5, 9)
+        seq = log.append(5, 9, 0, 0)
         assert seq == (got[-1][0] + 1 if got else 1)
         assert log.entries()[-1] == (seq, 5, 9, 0, 0)
     return check
