@@ -11,7 +11,7 @@ from dlms import axdr, cosem, cosem_time, object_list_value
 from dlms.association_ln import AssociationLN
 from dlms.profile_generic import ProfileGeneric
 from dlms.server import DlmsServer
-from dlmsdata import apdu
+from dlmsdata import apdu, decode_all
 from dlmshelp import config
 from meter.realtime import RealTime
 
@@ -64,7 +64,7 @@ def _buffer(m, selector=None, params=None):
     if code:
         return code
     assert v[0] == axdr.RAW
-    return axdr.decode_all(v[1].chunk(0, len(v[1])))[1]
+    return decode_all(v[1].chunk(0, len(v[1])))[1]
 
 
 def _stamp(i, st=0, src=None):
@@ -197,7 +197,7 @@ def test_rows_replaced_during_a_long_get_keep_the_length():
     del src.table[:6]  # a capture replaced the segment of the oldest rows
     data = first + s.chunk(48, len(s) - 48)
     assert len(data) == len(s)
-    rows = axdr.decode_all(data)[1]
+    rows = decode_all(data)[1]
     # rows 1-2 were sent before, 3-6 are gone: 7-10 follow, then four rows with
     # nothing specified, so the array keeps the count it announced
     blank = (axdr.STRUCTURE, [(axdr.OCTET_STRING, cosem_time.UNSPECIFIED), (axdr.UNSIGNED, 0),
@@ -232,8 +232,8 @@ def test_a_long_buffer_goes_in_get_data_blocks_through_the_server():
     assert s.handle_apdu(16, apdu("aarq_public"))[0] == 0x61
     get = b"\xc0\x01\xc1\x00\x07" + LN + b"\x02"
     raw, blocks = _get_blocks(s, get + b"\x00")
-    assert blocks >= 4 and axdr.decode_all(raw)[1] == [_row(i) for i in range(100)]
+    assert blocks >= 4 and decode_all(raw)[1] == [_row(i) for i in range(100)]
     sel = axdr.encode(_entries(98, 0, 3, 3))
     raw, blocks = _get_blocks(s, get + b"\x01\x02" + sel)
-    assert blocks == 0 and axdr.decode_all(raw)[1] == [_row(i, (2,)) for i in (97, 98, 99)]
+    assert blocks == 0 and decode_all(raw)[1] == [_row(i, (2,)) for i in (97, 98, 99)]
     assert s.model.errors == 0
