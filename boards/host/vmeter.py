@@ -44,6 +44,7 @@ import board  # noqa: E402  (boards/host/board.py)
 import bootslot  # noqa: E402  (firmware/bootslot.py and main.py: outside the slots)
 import main  # noqa: E402
 import gc  # noqa: E402
+import time  # noqa: E402  (ScaledClock.now: the RTC starts at the PC's time)
 
 if hasattr(gc, "threshold"):  # micropython: as main.py, until the meter is built
     gc.threshold(main.GC_THRESHOLD_AT_BOOT)
