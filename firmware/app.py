@@ -98,9 +98,11 @@ class App:
             bootslot.rollback_logged(fs)
         self.firmware_on_trial = bootslot.on_trial(rec)
         # only the build reads the provisioning, the ACSE names of its client
-        # configuration, the objects' logical names, their list and the stored
-        # records: their code is freed
-        unload("provision", "dlms.acse", "dlms.obis", "binding.object_list", "store.codec_read")
+        # configuration, the objects' logical names, their list, the stored
+        # records, resumes the clock and loads the meter's record: their code
+        # is freed
+        unload("provision", "dlms.acse", "dlms.obis", "binding.object_list", "store.codec_read",
+               "meter.clock_adjust", "meter.commands")
 
     def key(self, legend):
         """One key press on the meter's keypad (a board legend, see KEY_EVENTS).

@@ -1,12 +1,13 @@
 # What the meter's real-time clock (meter.realtime.RealTime) does beyond
-# telling the time: local time and the deviation with DST, setting it, its
-# time zone and DST rule. RealTime.x(...) runs x(rt, ...) here, loaded when
-# the COSEM clock, a profile or the tariffs need it, not with the meter.
+# telling the time: resuming at a start, local time and the deviation with
+# DST, setting it, its time zone and DST rule. RealTime.x(...) runs x(rt,
+# ...) here; loaded at the build (app.App unloads it after) and when the
+# COSEM clock, a profile or the tariffs need it, not with the meter.
 # Setting the time logs two events (old and new time, IDIS "clock adjusted");
 # each setting is durable when it returns (one StateStore commit), and a
 # store error leaves the clock as it was.
 import vocab
-from compat import const
+from compat import const, retry_on_memory
 from meter.realtime import INVALID, DOUBTFUL
 
 _I32 = const(0x7FFFFFFF)
@@ -19,6 +20,38 @@ def _clamp(s):
 def _log(rt, code, a, b):
     if rt.on_event is not None:
         rt.on_event(code, a, b)
+
+
+def resume(rt, battery, floor):
+    """The clock at a start from its saved record: a battery RTC is trusted
+    (outage_s: how long the power was off); without one, or when the RTC
+    reads earlier than the saved time, it resumes from the saved time but
+    never before `floor` (the newest event), doubtful until set."""
+    d = None
+    if rt.store is not None:
+        try:
+            d = retry_on_memory(rt.store.load)
+        except Exception:  # damaged or no memory: start as a fresh clock
+            d = None
+    rt.tz, rt.dst, rt.offset, rt.status = 0, None, 0, 0 if battery else INVALID
+    rt.outage_s, rt.resumed = 0, False
+    last = 0
+    if d is not None:
+        try:
+            tz, dst_, offset, st, last = d["tz"], d["dst"], d["o"], d["st"], d["t"]
+            rt.tz, rt.dst, rt.offset, rt.status = tz, dst_, offset, st & INVALID
+        except Exception:  # not a clock record: as a fresh clock
+            d, last = None, 0
+    raw = rt.rtc()
+    t = raw + rt.offset
+    floor = last if last > floor else floor
+    if not battery or t < floor:
+        rt.offset = floor - raw
+        rt.resumed = True
+        rt.status |= DOUBTFUL
+    elif d is not None:
+        rt.outage_s = t - last
+    rt.saved = rt.now()
 
 
 def local(rt):

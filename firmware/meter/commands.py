@@ -1,19 +1,25 @@
-# The Meter's code a basic session (a keypad token, a remote token) never
-# runs: the published energy register (DLMS reads, captures) and the
-# commands it never gives: the class 70 switch commands, tamper, account and payment
+# The Meter's code a basic session (a keypad token, a remote token) does
+# not run once the meter is built: loading the record (boot, a retry after
+# running out of memory; app.App unloads this module after the build), the
+# published energy register (DLMS reads, captures), and the commands it
+# never gives: the class 70 switch commands, tamper, account and payment
 # changes, CTS test mode, the token memory after a store recovery, a
 # damaged provisioning record, the keypad's lock-out and refused tokens.
 # meter.meter.Meter.__getattr__ loads this module on first use and runs
 # Commands.x(meter, ...) for meter.x(...), so their code is not resident
 # (board heap, docs/benchmarks.md). They are Meter methods in all but
 # where they are written: docs/meter.md lists them with the facade.
-from compat import const
+from compat import const, retry_on_memory
 import vocab
 from meter import account as ac
 from meter import relay_policy as rp
-from meter.meter import READ_COMMIT_S
+from meter.meter import READ_COMMIT_S, RECORD_VERSION
 
 _STATE_TEXT = const("Disconnected|Connected|Reconnect: 05#")
+
+
+class StateError(Exception):
+    pass
 
 
 class Commands:
@@ -163,6 +169,66 @@ class Commands:
         if self.fault or [rejects, remaining_s] == self.keypad_lock:
             return
         self._transact(self.clock(), {"keypad_lock": [rejects, remaining_s]}, ())
+
+    def _load(self, now):
+        try:
+            d = retry_on_memory(self.store.load)
+        except MemoryError:  # not damage: tried again (tick, token) or at the next boot
+            self._set_fault(now, vocab.FAULT_MEMORY, vocab.AT_STATE)
+            return
+        except Exception:  # no valid copy (store.fs.StoreCorruptError) or I/O error
+            self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
+            return
+        if d is None:
+            if self._log_seq:  # the meter has a history, so its record was lost
+                self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
+                return
+            self.fault = 0  # fresh meter: the factory state becomes the first record
+            self.fresh = True
+            try:
+                self._commit(now)
+            except OSError:
+                pass  # FAULT_SAVE: tried again each minute
+            return
+        try:
+            if d["v"] != RECORD_VERSION:
+                raise StateError("record version")
+            self.sts = type(self.sts).from_record(d["sts"])
+            self.account.load_record(d["acct"])
+            self.control_state = int(d["cs"])
+            self.last_result, self.last_tid = d["last"][0], d["last"][1]
+            kl = d.get("kl") or [0, 0]
+            self.keypad_lock = [int(kl[0]), int(kl[1])]
+            if self.payment is not None and "pay" in d:
+                self.payment.load_record(d["pay"])
+        except MemoryError:
+            self._set_fault(now, vocab.FAULT_MEMORY, vocab.AT_STATE)
+            return
+        except Exception:
+            self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
+            return
+        if self.fault:  # a retry after FAULT_MEMORY
+            self.fault = 0
+            self._log_now(now, vocab.EV_FAULT_CLEARED, vocab.FAULT_MEMORY, 0)
+            self._update_relay(now, False)
+        if getattr(self.store, "recovered", False):
+            self._recovered(now, d.get("evs", 0))
+        self.cts.load_record(d.get("cts"))  # missing/invalid -> ENDED (fail safe)
+        done = self._log_seq - d.get("evs", 0)
+        q = d.get("evq") or []
+        if done < 0:
+            done = 0
+        for e in q[done:]:
+            self._append(e)
+
+    def _log_newest(self):
+        if self.eventlog is None:
+            return 0
+        try:
+            es = self.eventlog.entries()
+        except Exception:
+            return 0
+        return es[-1][0] if es else 0
 
     def published_energy_wh(self, export=False):
         """The cumulative energy register as published (Wh; export: the

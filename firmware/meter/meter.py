@@ -41,7 +41,7 @@ from meter import account as ac
 from meter import cts as ctsmod
 from meter import relay_policy as rp
 
-_RECORD_VERSION = const(1)
+RECORD_VERSION = const(1)
 
 DEFAULTS = {
     "control_mode": 1,  # class 70 control mode (relay_policy.py)
@@ -66,10 +66,6 @@ def _get(config, key):
     if key in config:
         return config[key]
     return DEFAULTS[key]
-
-
-class StateError(Exception):
-    pass
 
 
 class Meter:
@@ -135,6 +131,12 @@ class Meter:
             self.set_fault(vocab.AT_PROVISION)
         self._update_relay(now, False)
 
+    def _retry_load(self, now):
+        try:
+            self._load(now)  # meter.commands: loading it may run out of memory too
+        except MemoryError:
+            pass  # still FAULT_MEMORY: tried again later
+
     def __getattr__(self, name):
         # the commands a basic session never gives (switching, tamper, CTS,
         # payment changes, a store recovery) live in meter.commands, loaded
@@ -146,7 +148,7 @@ class Meter:
     # --- persistence -------------------------------------------------------------
     def _record(self):
         r = {
-            "v": _RECORD_VERSION, "sts": self.sts.to_record(), "acct": self.account.to_record(),
+            "v": RECORD_VERSION, "sts": self.sts.to_record(), "acct": self.account.to_record(),
             "cts": self.cts.to_record(), "cs": self.control_state,
             "last": [self.last_result, self.last_tid], "evq": self._evq, "evs": self._log_seq,
             "kl": self.keypad_lock,
@@ -224,67 +226,7 @@ class Meter:
             raise
         self._update_relay(now, False)
 
-    def _load(self, now):
-        try:
-            d = retry_on_memory(self.store.load)
-        except MemoryError:  # not damage: tried again (tick, token) or at the next boot
-            self._set_fault(now, vocab.FAULT_MEMORY, vocab.AT_STATE)
-            return
-        except Exception:  # no valid copy (store.fs.StoreCorruptError) or I/O error
-            self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
-            return
-        if d is None:
-            if self._log_seq:  # the meter has a history, so its record was lost
-                self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
-                return
-            self.fault = 0  # fresh meter: the factory state becomes the first record
-            self.fresh = True
-            try:
-                self._commit(now)
-            except OSError:
-                pass  # FAULT_SAVE: tried again each minute
-            return
-        try:
-            if d["v"] != _RECORD_VERSION:
-                raise StateError("record version")
-            self.sts = type(self.sts).from_record(d["sts"])
-            self.account.load_record(d["acct"])
-            self.control_state = int(d["cs"])
-            self.last_result, self.last_tid = d["last"][0], d["last"][1]
-            kl = d.get("kl") or [0, 0]
-            self.keypad_lock = [int(kl[0]), int(kl[1])]
-            if self.payment is not None and "pay" in d:
-                self.payment.load_record(d["pay"])
-        except MemoryError:
-            self._set_fault(now, vocab.FAULT_MEMORY, vocab.AT_STATE)
-            return
-        except Exception:
-            self._set_fault(now, vocab.FAULT_STATE, vocab.AT_STATE)
-            return
-        if self.fault:  # a retry after FAULT_MEMORY
-            self.fault = 0
-            self._log_now(now, vocab.EV_FAULT_CLEARED, vocab.FAULT_MEMORY, 0)
-            self._update_relay(now, False)
-        if getattr(self.store, "recovered", False):
-            self._recovered(now, d.get("evs", 0))
-        self.cts.load_record(d.get("cts"))  # missing/invalid -> ENDED (fail safe)
-        done = self._log_seq - d.get("evs", 0)
-        q = d.get("evq") or []
-        if done < 0:
-            done = 0
-        for e in q[done:]:
-            self._append(e)
-
     # --- event log -----------------------------------------------------------------
-    def _log_newest(self):
-        if self.eventlog is None:
-            return 0
-        try:
-            es = self.eventlog.entries()
-        except Exception:
-            return 0
-        return es[-1][0] if es else 0
-
     def _append(self, e):
         if self.eventlog is None:
             return
@@ -351,7 +293,7 @@ class Meter:
         accepted token has been committed before this returns."""
         now = self.clock()
         if self.fault == vocab.FAULT_MEMORY:
-            self._load(now)  # the next attempt tries again
+            self._retry_load(now)  # the next attempt tries again
         if self.cts.ended() or self.fault >= vocab.FAULT_MEMORY:  # CTS-19 (docs/cts.md: Lockout)
             self._log_now(now, vocab.EV_TOKEN_REJECTED, vocab.LOCKOUT, -1, source, 0)
             code, info = vocab.LOCKOUT, {"reason": "cts ended" if not self.fault else "fault"}
@@ -441,7 +383,7 @@ class Meter:
             if self.fault != vocab.FAULT_STATE and now - self._fault_at >= RETRY_S:
                 self._fault_at = now
                 if self.fault == vocab.FAULT_MEMORY:
-                    self._load(now)
+                    self._retry_load(now)
                 else:
                     self._save(now)
         elif self.uncommitted_wh and now - self.last_commit_s >= self.commit_interval_s:

@@ -11,9 +11,7 @@
 # time is saved every SAVE_S and at every setting (a small StateStore record,
 # atomic). Setting the clock logs two events (old and new time, IDIS
 # "clock adjusted"); an RTC that steps against the powered clock is a jump
-# (an event too); a resume logs "clock invalid". Only telling the time, its
-# tick and the resume are resident: the local time, the deviation with DST
-# and setting the clock are meter.clock_adjust's (RealTime.__getattr__).
+# (an event too); a resume logs "clock invalid".
 from compat import const, retry_on_memory
 import vocab
 
@@ -44,31 +42,8 @@ class RealTime:
         self.store = store
         self.on_event = None
         self.last = None  # (rtc, uptime) of the previous tick
-        d = None
-        if store is not None:
-            try:
-                d = retry_on_memory(store.load)
-            except Exception:  # damaged or no memory: start as a fresh clock
-                d = None
-        self.tz, self.dst, self.offset, self.status = 0, None, 0, 0 if battery else INVALID
-        self.outage_s, self.resumed = 0, False  # s the power was off; resumed: doubtful
-        last = 0
-        if d is not None:
-            try:
-                tz, dst_, offset, st, last = d["tz"], d["dst"], d["o"], d["st"], d["t"]
-                self.tz, self.dst, self.offset, self.status = tz, dst_, offset, st & INVALID
-            except Exception:  # not a clock record: as a fresh clock
-                d, last = None, 0
-        raw = rtc()
-        t = raw + self.offset
-        floor = last if last > floor else floor
-        if not battery or t < floor:  # resume from the saved time or the newest event
-            self.offset = floor - raw
-            self.resumed = True
-            self.status |= DOUBTFUL
-        elif d is not None:
-            self.outage_s = t - last
-        self.saved = self.now()
+        from meter import clock_adjust  # app.App unloads it after the build
+        clock_adjust.resume(self, battery, floor)  # tz, dst, offset, status, outage_s, resumed
 
     def now(self):
         """UTC seconds since 2000-01-01."""
@@ -104,7 +79,7 @@ class RealTime:
 
     def __getattr__(self, name):
         # local(), deviation(t), set(t, how=0), configure(tz=None, dst=None):
-        # meter.clock_adjust's, loaded on first use
+        # meter.clock_adjust's, loaded on first use (only the time is resident)
         from meter import clock_adjust
         f = getattr(clock_adjust, name)
         return lambda *a, **k: f(self, *a, **k)
