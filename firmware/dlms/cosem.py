@@ -42,7 +42,6 @@ class CosemObject:
     version = 0
     ATTRS = (R0,)
     METHODS = ()
-    SELECTIVE = ()  # attributes read with selective access (selectors 1, 2)
 
     def __init__(self, ln, attrs=None, methods=None):
         self.ln = ln
@@ -58,9 +57,6 @@ class CosemObject:
 
     def read(self, attr, ctx):  # attributes 2..n
         raise AccessError(OBJECT_UNDEFINED)
-
-    def select(self, attr, ctx, selector, params):  # selective access (SELECTIVE)
-        raise AccessError(SCOPE_OF_ACCESS_VIOLATED)
 
     def write(self, attr, value, ctx):
         raise AccessError(READ_WRITE_DENIED)
@@ -170,7 +166,9 @@ class ObjectModel:
                 return OBJECT_UNDEFINED, None
             if ctx.level < o.ATTRS[attr - 1][0]:
                 return READ_WRITE_DENIED, None
-            if selector is not None:
+            if selector is not None:  # selective access: objects with SELECTIVE and select()
+                if attr not in getattr(o, "SELECTIVE", ()):
+                    return SCOPE_OF_ACCESS_VIOLATED, None
                 return SUCCESS, retry_on_memory(o.select, attr, ctx, selector, params)
             return SUCCESS, retry_on_memory(o.get, attr, ctx)
         except AccessError as e:

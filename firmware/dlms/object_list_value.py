@@ -15,7 +15,7 @@ def value(model, level):
         for i, (r, w) in enumerate(o.ATTRS):
             mode = (1 if level >= r else 0) | (2 if level >= w else 0)
             sel = (axdr.ARRAY, [(axdr.INTEGER, 1), (axdr.INTEGER, 2)]) \
-                if i + 1 in o.SELECTIVE else (axdr.NULL, None)
+                if i + 1 in getattr(o, "SELECTIVE", ()) else (axdr.NULL, None)
             attrs.append((axdr.STRUCTURE, [(axdr.INTEGER, i + 1), (axdr.ENUM, mode), sel]))
         methods = [(axdr.STRUCTURE, [(axdr.INTEGER, i + 1),
                                      (axdr.ENUM, 1 if level >= m else 0)])
