@@ -33,7 +33,7 @@ _LOGS = (
 )
 CAPTURE_S = const(900)  # load profile capture period
 
-# vocab event code -> (log, IDIS/DSMR event code, 0: 200 + the vocab code), codes 1..39
+# vocab event code -> (log, IDIS/DSMR event code, 0: 200 + the vocab code), codes 1..40
 _ROUTE = bytes((
     TOKEN, 0, TOKEN, 0, POWER, 2, POWER, 1,  # token accepted, rejected; power up, down
     DISCONNECTOR, 64, DISCONNECTOR, 0, FRAUD, 0, FRAUD, 0,  # relay opened (local disconnection), closed; tamper, cleared
@@ -45,6 +45,7 @@ _ROUTE = bytes((
     STANDARD, 0, STANDARD, 0, SECURITY, 0, SECURITY, 4,  # fault, fault cleared; authentication failed; clock adjusted (old time)
     SECURITY, 5, SECURITY, 0, STANDARD, 6,  # clock adjusted (new time); clock jump; clock invalid
     STANDARD, 0, STANDARD, 0, TOKEN, 0, STANDARD, 0,  # payment mode, charge collected; free allocation; tariff activated
+    STANDARD, 0,  # account status (meter.account_status)
 ))
 
 # AMR profile status bits of a load profile row (IDIS/DSMR 0.0.96.10.1.255)
