@@ -19,7 +19,7 @@
 # reads one segment at a time.
 import struct
 
-from store.fs import crc32, ensure_dir, join, read_file, write_file
+from store.fs import crc32, ensure_dir, read_file, write_file
 
 
 def _valid(data, rec):
@@ -78,7 +78,8 @@ class Ring:
             pass
 
     def _path(self, i):
-        return join(self.directory, self.name + str(i))
+        d = self.directory  # one formatting, one new string (store.fs.join)
+        return "%s/%s%d" % (d, self.name, i) if d else "%s%d" % (self.name, i)
 
     def _mine(self):
         """Segment numbers of this ring's files in the folder."""
