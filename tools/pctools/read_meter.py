@@ -15,10 +15,21 @@ what their numbers mean. Objects: firmware/dlms/obis.py,
 firmware/binding/payment.py; event codes and names: firmware/vocab.py,
 vocab_names.py.
 
+With --profile (load, billing) or --log (standard, fraud, disconnector, power,
+token, security, all) it prints those class 7 profiles and event logs instead,
+one table each (pctools/profiles.py; docs/dlms.md "Profiles and event logs"):
+whole, by date-time range (--from/--to, selective access by range) or by entry
+(--entries), event codes with names, and with --plot a PNG of the load
+profile's energy per interval (needs matplotlib, not installed by make).
+
 Examples:
   .venv/bin/python tools/read_meter.py                        # the virtual meter
   .venv/bin/python tools/read_meter.py --port /dev/ttyUSB0 --json
   .venv/bin/python tools/read_meter.py --events 5
+  .venv/bin/python tools/read_meter.py --profile load --from "2026-11-15 06:00" --to "2026-11-15 12:00"
+  .venv/bin/python tools/read_meter.py --profile load --entries 1: --plot load.png
+  .venv/bin/python tools/read_meter.py --profile billing --log token --json
+  .venv/bin/python tools/read_meter.py --log all --from 2026-11-15T00:00+02:00
 
 Exit status: 0 on success, 2 on a usage or communication error.
 """
@@ -34,6 +45,7 @@ from dlms import axdr, obis
 from dlms.xdlms import OBJECT_UNDEFINED
 from meter import cts as ctsmod
 from vocab_names import EVENTS, RELAY_REASONS, event_detail
+from pctools import profiles as prof
 from pctools.meterclient import DlmsError, MeterError, add_connection_args, client_from_args
 from pctools.units import amount, read_unit
 
@@ -330,6 +342,45 @@ def event_count(text):
     return n
 
 
+def _table_args(ap):
+    g = ap.add_argument_group("profiles and event logs (class 7; instead of the registers)")
+    g.add_argument("--profile", choices=sorted(prof.PROFILE_NAMES), action="append",
+                   help="print the load profile or the daily billing profile (repeatable)")
+    g.add_argument("--log", choices=sorted(prof.LOG_NAMES) + ["all"], action="append",
+                   help="print an event log with event names (repeatable; all: the six logs)")
+    g.add_argument("--from", dest="start", type=_arg(prof.parse_time), metavar="TIME",
+                   help="rows from this date-time on (ISO 8601, UTC unless an offset is given)")
+    g.add_argument("--to", dest="end", type=_arg(prof.parse_time), metavar="TIME",
+                   help="rows up to this date-time, included")
+    g.add_argument("--entries", type=_arg(prof.parse_entries), metavar="FIRST:[LAST]",
+                   help="rows by entry number, 1 the oldest (LAST left out: to the newest)")
+    g.add_argument("--plot", metavar="PNG", help="draw the load profile's energy per "
+                   "interval into this PNG file (needs matplotlib)")
+
+
+def _arg(parse):
+    """An argparse type from a parser that raises ValueError with its message."""
+    def conv(text):
+        try:
+            return parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    conv.__name__ = parse.__name__
+    return conv
+
+
+def read_tables(m, args):
+    """The profiles and logs the options name, each as read_profile gives it,
+    with the credit unit (for amounts)."""
+    logs = [prof.PROFILE_NAMES[n] for n in args.profile or ()]
+    for n in args.log or ():
+        logs += prof.LOG_NAMES.values() if n == "all" else [prof.LOG_NAMES[n]]
+    out = {"credit_unit": read_unit(m), "tables": []}
+    for log in dict.fromkeys(logs):  # once each, in the order asked
+        out["tables"].append(prof.read_profile(m, log, args.start, args.end, args.entries))
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog=__doc__.split("\n\n", 1)[1],
@@ -337,16 +388,35 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--events", type=event_count, default=24, metavar="N",
                     help="newest event log entries to show (0: none; default 24)")
+    _table_args(ap)
     add_connection_args(ap)
     args = ap.parse_args(argv)
+    tables = bool(args.profile or args.log)
+    if not tables and (args.start or args.end or args.entries or args.plot):
+        ap.error("--from, --to, --entries and --plot go with --profile or --log")
+    if args.entries and (args.start or args.end):
+        ap.error("rows by entry or by date-time, not both")
+    if args.plot and "load" not in (args.profile or ()):
+        ap.error("--plot draws the load profile: add --profile load")
+    if args.plot and not prof.have_matplotlib():
+        print("error: --plot needs matplotlib, which is not installed "
+              "(.venv/bin/pip install matplotlib)", file=sys.stderr)
+        return 2
     try:
         with client_from_args(args) as m:
-            d = read_all(m, args.events)
+            d = read_tables(m, args) if tables else read_all(m, args.events)
     except (MeterError, OSError, Exception) as exc:  # gurux raises plain Exceptions
         print("error: %s" % exc, file=sys.stderr)
         return 2
+    if args.plot:
+        prof.plot(next(t for t in d["tables"] if t["name"] == "load"), args.plot)
     if args.json:
         print(json.dumps(d))
+    elif tables:
+        for i, t in enumerate(d["tables"]):
+            if i:
+                print()
+            prof.print_table(t, d["credit_unit"], amount)
     else:
         print_text(d)
     return 0
