@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-import vocab
 from meter import recorder as rc
 from pctools import read_meter
+from pctools.units import amount
 from test_dlms_profiles_interop import DAY0, OUTAGE, day, recorded  # noqa: F401 (fixture)
 from test_pc_tools import run
 
@@ -98,7 +98,6 @@ def test_billing_profile(day):
     rc_, out, err = run(read_meter, "--port", day.url, "--profile", "billing")
     assert rc_ == 0, err
     unit = json.loads(run(read_meter, "--port", day.url, "--json")[1])["credit_unit"]
-    from pctools.units import amount
     assert amount(want[1][2], unit) in out.splitlines()[-1]
 
 

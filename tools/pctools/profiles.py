@@ -19,6 +19,7 @@ from pctools.meterclient import MeterError
 PROFILE_NAMES = {"load": rc.LOAD, "billing": rc.BILLING}
 LOG_NAMES = {"standard": rc.STANDARD, "fraud": rc.FRAUD, "disconnector": rc.DISCONNECTOR,
              "power": rc.POWER, "token": rc.TOKEN, "security": rc.SECURITY}
+_NAME = {v: k for k, v in list(PROFILE_NAMES.items()) + list(LOG_NAMES.items())}
 
 # a column's field name by the object it captures (logical name, attribute)
 _FIELDS = {(obis.to_text(ln), a): f for (ln, a), f in {
@@ -112,8 +113,7 @@ def read_profile(m, log, start=None, end=None, entries=None):
             e = r.get("energy_wh")
             r["wh"] = e - prev if e is not None and prev is not None else None
             prev = e
-    name = {v: k for k, v in {**PROFILE_NAMES, **LOG_NAMES}.items()}[log]
-    return {"name": name, "ln": obis.to_text(obis.PROFILES[log]), "columns": cols,
+    return {"name": _NAME[log], "ln": obis.to_text(obis.PROFILES[log]), "columns": cols,
             "capture_period": int(p.capturePeriod), "entries_in_use": int(p.entriesInUse),
             "profile_entries": int(p.profileEntries), "rows": rows}
 
