@@ -165,3 +165,12 @@ def test_bad_options_are_refused(argv, message):
     """Refused before the meter is asked (no --port: nothing listens)."""
     rc_, out, err = run(read_meter, *argv)
     assert rc_ == 2 and out == "" and message in err
+
+
+def test_every_routed_event_code_has_a_name():
+    """Each (log, code) meter.recorder files an event under has a name, so a new
+    vocab event without one in vocab_names fails here, not as "?" on a head-end."""
+    names = read_meter.prof.event_names()
+    routed = len(rc._ROUTE) // 2
+    assert len(names) == routed + len(read_meter.prof.LOG_NAMES)  # + "event log cleared" in each
+    assert "?" not in names.values()
