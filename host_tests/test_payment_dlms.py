@@ -11,9 +11,9 @@ from gurux_dlms.GXDLMSExceptionResponse import GXDLMSExceptionResponse
 from gurux_dlms.enums import DataType, DateTimeSkips, ObjectType
 from gurux_dlms.objects import (GXDLMSAccount, GXDLMSActivityCalendar, GXDLMSCharge,
                                 GXDLMSAssociationLogicalName, GXDLMSCredit, GXDLMSData,
-                                GXDLMSDayProfile, GXDLMSDayProfileAction, GXDLMSRegister,
-                                GXDLMSSeasonProfile, GXDLMSSpecialDay, GXDLMSSpecialDaysTable,
-                                GXDLMSWeekProfile)
+                                GXDLMSDayProfile, GXDLMSDayProfileAction, GXDLMSProfileGeneric,
+                                GXDLMSRegister, GXDLMSSeasonProfile, GXDLMSSpecialDay,
+                                GXDLMSSpecialDaysTable, GXDLMSWeekProfile)
 from gurux_dlms.objects.GXChargeTable import GXChargeTable
 
 from binding import payment as bp
@@ -289,9 +289,33 @@ def test_management_closes_resets_and_activates_the_account(pay):
     codes = pay.call(lambda: [(e[2], e[3], e[4]) for e in m.eventlog.entries()])
     assert [e for e in codes if e[0] == EV_ACCOUNT_STATUS] == [
         (EV_ACCOUNT_STATUS, 3, 2), (EV_ACCOUNT_STATUS, 1, 3), (EV_ACCOUNT_STATUS, 2, 1)]
+    # filed in the standard event log (0.0.99.98.0.255) as 200 + 40 (no IDIS code)
+    std = pay.call(lambda: [r[2] for _, r in pay.app.recorder().rows(0)])
+    assert std.count(200 + EV_ACCOUNT_STATUS) == 3
     pay.restart()  # committed
     a = pay.meter.account
     assert (a.status, a.credit[4], pay.meter.payment.charges[2].remaining) == (2, 0, 0)
+
+
+def test_the_billing_profile_records_the_charges(pay):
+    # docs/payment.md "Billing profile": a payment meter's billing rows add each charge's
+    # total_amount_paid (Charge attribute 2). A 100.00 token pays 20 % to the debt; then
+    # 60 kWh on Monday 08:00, peak, block 1: 50 kWh free, 10 kWh x 2.4690 = 2469000 units
+    m = pay.meter
+    code, info = pay.call(lambda: m.enter_token(vend("100.00", subclass=4), vocab.REMOTE))
+    debt = info["units"] // 5
+    pay.call(lambda: m.consume(60000))
+    p = GXDLMSProfileGeneric(T(obis.PROFILES[7]))
+    with MeterClient(pay.url, client=MANAGEMENT) as c:
+        c.request(p.capture(c.client))  # a row now (the daily one comes at midnight)
+    with MeterClient(pay.url, client=READER) as c:
+        c.read(p, 3)
+        assert [(int(o.objectType), o.logicalName, a.attributeIndex)
+                for o, a in p.captureObjects][-3:] == [
+            (113, "0.0.19.20.0.255", 2), (113, "0.0.19.20.1.255", 2), (113, "0.0.19.20.2.255", 2)]
+        c.read(p, 2)
+    row = p.buffer[-1]
+    assert row[1:] == [info["units"] - debt - 2469000, 60000, 60000, 2469000, 0, debt]
 
 
 def test_read_meter_prints_credit_tariff_block_debt_and_free_allocation(pay):

@@ -2,8 +2,8 @@
 (boards/host/profiles/payment.json: currency, TOU + blocks, a standing charge,
 debt recovery, free allocation) runs a simulated month, in-process with an
 injected clock (the host meter as the virtual meter builds it, one step a
-minute), and its totals match the month computed by hand below, to the
-smallest currency unit (1e-5 ZAR)."""
+minute), and its totals, in the meter's state and in its billing profile, match
+the month computed by hand below, to the smallest currency unit (1e-5 ZAR)."""
 import json
 import os
 
@@ -84,6 +84,18 @@ def test_a_simulated_month_matches_the_hand_computed_totals(tmp_path):
     assert (vocab.EV_CHARGE_COLLECTED, 3, DEBT_SHARE) in ev
     assert (vocab.EV_CHARGE_COLLECTED, 2, STANDING) in ev
     assert ev.count((vocab.EV_FREE_ALLOCATION, 50000, 0)) == 2  # March and April
+    # the billing profile (0.0.98.1.0.255, a row each local midnight): credit, energy,
+    # energy since the token, then each charge's total paid (docs/payment.md "Billing
+    # profile"). Money is conserved in every row: credit + everything paid = the token.
+    rows = [r[2:] for _, r in app.recorder().rows(7)]
+    assert len(rows) == 32  # 1 Mar (after the start) .. 1 Apr
+    for r in rows:
+        assert r[0] + sum(r[3:]) == TOKEN, r
+    # the row of 13 Mar: the free 50 kWh ran out on 12 Mar at noon, 1 kWh into the peak
+    # hour, so 1 kWh x 2.4690 = 246900 units; 51 kWh metered
+    assert rows[12] == (TOKEN - DEBT_SHARE - 246900, 51000, 51000, 246900, 0, DEBT_SHARE, 0)
+    # 1 Apr: the month by hand, to the smallest unit
+    assert rows[-1] == (FINAL, 128000, 128000, ENERGY, STANDING, DEBT_SHARE, 0)
     again = HostMeter(str(tmp_path), provision, clock=lambda: 0, wallclock=lambda: now[0])
     assert again.app.meter.account.credit[4] == FINAL
     assert [c.paid for c in again.app.meter.payment.charges] == [ENERGY, STANDING, DEBT_SHARE, 0]

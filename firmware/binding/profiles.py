@@ -44,6 +44,9 @@ class Source:
         self.rec = rec  # called at each use: it files the events logged since (app.App)
         self.i = i = obis.PROFILES.index(ln)
         self.columns = ((8, obis.CLOCK, 2, axdr.OCTET_STRING),) + _COLUMNS[i]
+        if i == rc.BILLING:  # a payment meter's charges: total_amount_paid (docs/payment.md)
+            self.columns += tuple((113, obis.ln(0, 0, 19, 20, k), 2, _I32)
+                                  for k in range(rec().charges()))
         self.period = rc.CAPTURE_S if i == rc.LOAD else _DAY if i == rc.BILLING else 0
         self.capacity = rc.capacity(i)
         self.clock = rec().clock

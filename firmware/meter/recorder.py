@@ -32,6 +32,7 @@ _LOGS = (
     ("bill", "iII", 62, 5),  # credit, active energy import Wh, consumption since the last token Wh
 )
 CAPTURE_S = const(900)  # load profile capture period
+BILL_CHARGES = const(4)  # a payment meter's billing rows add its first 4 charges' total paid
 
 # vocab event code -> (log, IDIS/DSMR event code, 0: 200 + the vocab code), codes 1..40
 _ROUTE = bytes((
@@ -84,9 +85,17 @@ class Recorder:
         r = self._rings[i]
         if r is None:
             name, fmt, cap, per = _LOGS[i]
+            n = self.charges() if i == BILLING else 0
+            if n:  # its own ring (another row size), segments inline (128 bytes)
+                name, fmt, per = name + "p%d" % n, fmt + "i" * n, 128 // (23 + 4 * n)
             ring, fs, folder = self._where
             r = self._rings[i] = ring(fs, folder + name, "<IB" + fmt, cap, per)
         return r
+
+    def charges(self):
+        """How many charges (meter.payment) the billing rows record."""
+        p = getattr(self.meter, "payment", None)
+        return min(len(p.charges), BILL_CHARGES) if p is not None else 0
 
     def rows(self, i):
         """(seq, row) oldest first; a row is (UTC s, clock status, values...)."""
@@ -169,8 +178,10 @@ class Recorder:
         else:
             a = m.account
             since = wh - a.token_wh
+            n = self.charges()
+            paid = [c.paid for c in m.payment.charges[:n]] if n else ()
             self._add(BILLING, t, a.credit[a.metered], wh & 0xFFFFFFFF,
-                      since & 0xFFFFFFFF if since > 0 else 0)
+                      since & 0xFFFFFFFF if since > 0 else 0, *paid)
         return True
 
     def reset(self, i):
