@@ -316,6 +316,16 @@ def test_the_billing_profile_records_the_charges(pay):
         c.read(p, 2)
     row = p.buffer[-1]
     assert row[1:] == [info["units"] - debt - 2469000, 60000, 60000, 2469000, 0, debt]
+    # read_meter names the charge columns and prints the same row
+    import contextlib
+    import io
+    import json
+    from pctools import read_meter
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert read_meter.main(["--port", pay.url, "--profile", "billing", "--json"]) == 0
+    last = json.loads(out.getvalue())["tables"][0]["rows"][-1]
+    assert [last[k] for k in ("charge0_paid", "charge1_paid", "charge2_paid")] == [2469000, 0, debt]
 
 
 def test_read_meter_prints_credit_tariff_block_debt_and_free_allocation(pay):

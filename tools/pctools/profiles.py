@@ -10,6 +10,7 @@ from gurux_dlms import GXDateTime
 from gurux_dlms.objects import GXDLMSProfileGeneric
 
 import vocab
+from binding.payment import charge_ln
 from dlms import obis
 from meter import recorder as rc
 from vocab_names import EVENTS, result_text
@@ -36,6 +37,8 @@ _FIELDS = {(obis.to_text(ln), a): f for (ln, a), f in {
 }.items()}
 for _ln in obis.COLUMN_OBJECTS[:6]:  # each event log's event code column
     _FIELDS[(obis.to_text(_ln), 2)] = "code"
+for _i in range(4):  # a payment meter's billing rows: charge i's total_amount_paid
+    _FIELDS[(obis.to_text(charge_ln(_i)), 2)] = "charge%d_paid" % _i
 
 # AMR profile status bits (docs/dlms.md; IDIS/DSMR)
 STATUS_BITS = ((rc.POWER_DOWN, "power down"), (rc.CLOCK_ADJUSTED, "clock adjusted"),
