@@ -49,16 +49,27 @@ def free_port():
 
 class Sim:
     def __init__(self, data, mp=False, hold=None, extra=()):
-        self.port, self.cport = free_port(), free_port()
-        cmd = [PY, SIM] + (["--mp"] if mp else []) + [
-            "--headless", "--port", str(self.port), "--control", str(self.cport),
-            "--data", str(data), "--load", "0"] + (["--hold-at", hold] if hold else []) + list(extra)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
-        self.lines = queue.Queue()
-        self.log = []
-        threading.Thread(target=self._read, daemon=True).start()
-        self.ready = self.wait_for("READY", 60)
+        # free_port() can race with another test taking the same port before
+        # the meter binds it: the meter then exits with "already in use", and
+        # it is started again on other ports
+        for attempt in range(3):
+            self.port, self.cport = free_port(), free_port()
+            cmd = [PY, SIM] + (["--mp"] if mp else []) + [
+                "--headless", "--port", str(self.port), "--control", str(self.cport),
+                "--data", str(data), "--load", "0"] + (["--hold-at", hold] if hold else []) \
+                + list(extra)
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                         text=True)
+            self.lines = queue.Queue()
+            self.log = []
+            threading.Thread(target=self._read, daemon=True).start()
+            try:
+                self.ready = self.wait_for("READY", 60)
+                return
+            except AssertionError:
+                if attempt == 2 or "already in use" not in "".join(self.log):
+                    raise
+                self.proc.wait(10)
 
     def _read(self):
         for line in self.proc.stdout:
