@@ -72,6 +72,17 @@ class Rig:
         self.fs = self.disk.reboot()
         return self.meter()
 
+    def cut(self, k, tear, fn, *args):
+        """fn(*args) with the power lost at the k-th flash operation: (what it
+        returned, or None when the cut stopped it; True when no cut came)."""
+        self.disk.arm(k, tear)
+        result = None
+        try:
+            result = fn(*args)
+        except OSError:
+            pass
+        return result, not self.disk.dead
+
     def check(self, m, durable, pending=None):
         """durable: TIDs of the tokens reported accepted (updated in place with
         `pending`, a token whose entry a cut interrupted, if it did become
@@ -116,13 +127,8 @@ def _sweep(tear):
         m.power_down()
         rig.values[12] = 77
         text = TOK.credit(DRN, 12, 77)
-        rig.disk.arm(k, tear)
-        ok = False
-        try:
-            ok = m.enter_token(text, vocab.REMOTE)[0] == vocab.ACCEPT
-        except OSError:
-            pass
-        clean = not rig.disk.dead
+        result, clean = rig.cut(k, tear, m.enter_token, text, vocab.REMOTE)
+        ok = result is not None and result[0] == vocab.ACCEPT
         m = rig.reboot()
         if ok:
             reported.append(12)

@@ -85,12 +85,7 @@ def test_cut_at_every_flash_operation_of_a_charge_collection():
             m.tick()  # March: counting starts
             m.consume(2000)
             rig.local = APRIL + 5
-            rig.disk.arm(k, tear)
-            try:
-                m.tick()
-            except OSError:
-                pass
-            clean = not rig.disk.dead
+            clean = rig.cut(k, tear, m.tick)[1]
             m = rig.reboot()
             rig.check(m, [20])
             m.tick()  # collects now if the cut came before the commit, never twice
@@ -111,13 +106,8 @@ def test_cut_at_every_flash_operation_of_a_token_with_debt_recovery():
             m.tick()
             rig.values[21] = 20000000
             text = f.make(0, 4, 21, 20000000)
-            rig.disk.arm(k, tear)
-            ok = False
-            try:
-                ok = m.enter_token(text, vocab.REMOTE)[0] == vocab.ACCEPT
-            except OSError:
-                pass
-            clean = not rig.disk.dead
+            result, clean = rig.cut(k, tear, m.enter_token, text, vocab.REMOTE)
+            ok = result is not None and result[0] == vocab.ACCEPT
             m = rig.reboot()
             tids = rig.check(m, [21] if ok else [], 21)
             # 200.00 once: 40.00 to the debt, or nothing when the cut kept it out
@@ -147,12 +137,7 @@ def test_cut_at_every_flash_operation_of_closing_the_account():
             m.tick()
             rig.local = APRIL + 5
             m.localtime = m.payment.clock
-            rig.disk.arm(k, tear)
-            try:
-                set_status(m, CLOSED)
-            except OSError:
-                pass
-            clean = not rig.disk.dead
+            clean = rig.cut(k, tear, set_status, m, CLOSED)[1]
             m = rig.reboot()
             rig.check(m, [22])
             closed = m.account.status == CLOSED
