@@ -398,7 +398,7 @@ def run(argv):
         restore = lambda: termios.tcsetattr(fd, termios.TCSADRAIN, old)  # noqa: E731
     code = 0
     try:
-        asyncio.run(sim.start())
+        tcp_optical.run(sim.start())
     except KeyboardInterrupt:
         pass
     except tcp_optical.ListenError as e:  # a port in use: one line, exit 2

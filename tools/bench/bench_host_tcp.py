@@ -121,7 +121,8 @@ class Target:
         self.g = Gurux(port, record)
         self.ldn = GXDLMSData("0.0.42.0.0.255")
         self.g.associate()
-        self.gets, self.cpu, self.rate, self.assoc = 0, 0.0, 0.0, None
+        self.port = port
+        self.gets, self.cpu, self.rate, self.assoc, self.setup = 0, 0.0, 0.0, None, None
 
     def get_round(self, seconds):
         g, n = self.g, 0
@@ -147,6 +148,24 @@ class Target:
         ms = (time.perf_counter() - t0) * 1000 / n
         self.assoc = ms if self.assoc is None else min(self.assoc, ms)
         g.associate()
+
+
+    def setup_round(self, n):
+        """n cycles of connect, SNRM, AARQ, DISC, close: association setup as
+        a head-end sees it, each time on a new TCP connection (the meter serves
+        one at a time: the kept connection is closed meanwhile)."""
+        self.g.disconnect()
+        self.g.close()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            g = Gurux(self.port)
+            g.associate()
+            g.disconnect()
+            g.close()
+        ms = (time.perf_counter() - t0) * 1000 / n
+        self.setup = ms if self.setup is None else min(self.setup, ms)
+        self.g = Gurux(self.port)
+        self.g.associate()
 
 
 def rss_kb(pid):
@@ -238,6 +257,7 @@ def main():
             for t in targets:
                 t.get_round(GET_SECONDS / ROUNDS)
                 t.assoc_round(ASSOCIATIONS // ROUNDS)
+                t.setup_round(ASSOCIATIONS // ROUNDS)
         for t in targets:
             t.g.close()
         held, grown = flood(py_port, py.pid)
@@ -245,6 +265,8 @@ def main():
         row("GET/s, gurux-dlms client, canned-reply server (client-only ceiling)", ceiling.rate,
             "GET/s", "canned")
         row("association (SNRM, AARQ, DISC), canned-reply server", ceiling.assoc, "ms", "canned")
+        row("association setup on a new connection (connect .. close), canned-reply server",
+            ceiling.setup, "ms", "canned")
         for t in targets[1:]:
             row("GET/s, gurux-dlms client, virtual meter (tools/sim.py, public client)", t.rate,
                 "GET/s", t.name)
@@ -252,6 +274,9 @@ def main():
             row("server process CPU per GET", t.cpu * 1e6 / t.gets, "us", t.name)
             row("association (SNRM, AARQ, DISC), virtual meter", t.assoc, "ms", t.name)
             row("  ratio to the canned-reply server", t.assoc / ceiling.assoc, "x", t.name)
+            row("association setup on a new connection (connect .. close), virtual meter",
+                t.setup, "ms", t.name)
+            row("  ratio to the canned-reply server", t.setup / ceiling.setup, "x", t.name)
         row("%d silent connections opened and kept open: held by the meter at the end "
             "(at most 8, each for 3 s)" % FLOOD, held, "connections", "cpython")
         row("  meter process RSS growth meanwhile", grown, "KB", "cpython")

@@ -527,7 +527,7 @@ def main(argv=None):
         await reporter.run()
 
     try:
-        asyncio.run(run())
+        tcp_optical.run(run())
     except KeyboardInterrupt:
         pass
     except tcp_optical.ListenError as exc:
