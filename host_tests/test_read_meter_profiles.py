@@ -171,6 +171,6 @@ def test_every_routed_event_code_has_a_name():
     """Each (log, code) meter.recorder files an event under has a name, so a new
     vocab event without one in vocab_names fails here, not as "?" on a head-end."""
     names = read_meter.prof.event_names()
-    routed = len(rc._ROUTE) // 2
+    routed = len(rc.ROUTE) // 2
     assert len(names) == routed + len(read_meter.prof.LOG_NAMES)  # + "event log cleared" in each
     assert "?" not in names.values()

@@ -6,7 +6,7 @@
 # loads this module to file logged events, for a capture due or a profile
 # read, and unloads it after filing or capturing (heap): what outlives it is
 # the small `state` list App keeps. Which meter event (vocab EV_*) goes to
-# which log, with which IDIS/DSMR event code, is the table _ROUTE; events
+# which log, with which IDIS/DSMR event code, is the table ROUTE; events
 # without such a code show as 200 + their vocab code.
 from compat import const
 import vocab
@@ -35,7 +35,7 @@ CAPTURE_S = const(900)  # load profile capture period
 BILL_CHARGES = const(4)  # a payment meter's billing rows add its first 4 charges' total paid
 
 # vocab event code -> (log, IDIS/DSMR event code, 0: 200 + the vocab code), codes 1..40
-_ROUTE = bytes((
+ROUTE = bytes((
     TOKEN, 0, TOKEN, 0, POWER, 2, POWER, 1,  # token accepted, rejected; power up, down
     DISCONNECTOR, 64, DISCONNECTOR, 0, FRAUD, 0, FRAUD, 0,  # relay opened (local disconnection), closed; tamper, cleared
     STANDARD, 0, STANDARD, 0, SECURITY, 0, TOKEN, 0,  # CTS entered, exited; STS key changed; credit cleared
@@ -115,9 +115,9 @@ class Recorder:
         """A meter event [time, code, a, b] (tokens: + source, units) from
         meter.Meter, after it reached the journal."""
         c = e[1]
-        if not 0 < c <= len(_ROUTE) // 2:
+        if not 0 < c <= len(ROUTE) // 2:
             return
-        log, std = _ROUTE[2 * c - 2], _ROUTE[2 * c - 1] or 200 + c
+        log, std = ROUTE[2 * c - 2], ROUTE[2 * c - 1] or 200 + c
         if c == vocab.EV_RELAY_OPENED and e[2] == vocab.REASON_COMMANDED:
             return  # the command's own event (remote disconnection) says it
         if c == vocab.EV_CLOCK_NEW or c == vocab.EV_CLOCK_JUMP:

@@ -51,9 +51,9 @@ LOG_CLEARED = 255
 
 def event_names():
     """(log, event code) -> name: the inverse of the recorder's routing table
-    (meter.recorder._ROUTE: an IDIS/DSMR code, else 200 + the vocab code), and
+    (meter.recorder.ROUTE: an IDIS/DSMR code, else 200 + the vocab code), and
     255 "event log cleared" in every log."""
-    route = rc._ROUTE  # the firmware's own table, so the names cannot drift from it
+    route = rc.ROUTE  # the firmware's own table, so the names cannot drift from it
     names = {(log, LOG_CLEARED): "event log cleared" for log in LOG_NAMES.values()}
     for c in range(1, len(route) // 2 + 1):
         names[(route[2 * c - 2], route[2 * c - 1] or 200 + c)] = EVENTS.get(c, "?")
