@@ -216,6 +216,50 @@ def test_management_configures_charges_calendar_special_days_and_settings(pay):
     assert p.charges[2].remaining == 25000000
 
 
+def test_management_collects_a_charge_now_and_reads_what_collects_from_which_credit(pay):
+    # Charge method 3 collect (docs/payment.md "Charges", worked example 10), as gurux
+    # sends a method with integer 0: the standing charge of 85.00 a month takes the elapsed
+    # part of March now. Mon 2 Mar 08:00 is 115200 s into March's 2678400 s:
+    # 8500000 x 115200 / 2678400 = 365591.40 -> 365591; an hour later 8500000 x 118800 /
+    # 2678400 = 377016.13 -> 377016, so 11425 more.
+    m = pay.meter
+    standing = GXDLMSCharge("0.0.19.20.1.255")
+    with MeterClient(pay.url, client=READER) as c:  # the reader may not collect
+        with pytest.raises(GXDLMSExceptionResponse):
+            c.method(standing, 3, 0, DataType.INT8)
+    with MeterClient(pay.url, client=MANAGEMENT) as c:
+        c.method(standing, 3, 0, DataType.INT8)
+        for i in (2, 10, 11):
+            c.read(standing, i)
+        assert (standing.totalAmountPaid, standing.lastCollectionAmount) == (365591, 365591)
+        assert standing.lastCollectionTime.value.replace(tzinfo=None) == datetime.datetime(
+            2026, 3, 2, 8)
+        pay.t[0] += 3600
+        c.method(standing, 3, 0, DataType.INT8)
+        c.read(standing, 2)
+        assert standing.totalAmountPaid == 377016
+        with pytest.raises(DlmsError):  # the data is integer 0
+            c.method(standing, 3, 0, DataType.INT32)
+        # method 2 activates the passive unit charge, with event 39 as at its time
+        c.method(GXDLMSCharge("0.0.19.20.0.255"), 2, 0, DataType.INT8)
+        # Account attribute 11: every charge collects from the token credit, also while
+        # disconnected, in load limiting and in friendly credit periods (b0..b2)
+        acct = GXDLMSAccount(T(obis.ACCOUNT))
+        c.read(acct, 11)
+        c.read(acct, 12)
+        assert [(x.creditReference, x.chargeReference, int(x.collectionConfiguration))
+                for x in acct.creditChargeConfigurations] == [
+            ("0.0.19.10.0.255", "0.0.19.20.%d.255" % i, 7) for i in range(3)]
+        assert [(x.creditReference, x.tokenProportion)
+                for x in acct.tokenGatewayConfigurations] == [("0.0.19.10.0.255", 100)]
+    ev = pay.call(lambda: [(e[2], e[3], e[4]) for e in m.eventlog.entries()])
+    assert (vocab.EV_CHARGE_COLLECTED, 2, 365591) in ev and (
+        vocab.EV_CHARGE_COLLECTED, 2, 11425) in ev and (vocab.EV_TARIFF_ACTIVATED, 1, 0) in ev
+    assert pay.call(lambda: m.account.credit[4]) == -377016  # no token yet: a debt
+    pay.restart()  # committed
+    assert pay.meter.payment.charges[1].paid == 377016
+
+
 def test_management_switches_prepayment_and_post_payment(pay):
     m = pay.meter
     with MeterClient(pay.url, client=MANAGEMENT) as c:

@@ -140,9 +140,9 @@ class Account(_Bound):
             return (axdr.DOUBLE_LONG, debt + (p.debt() if p else 0))
         if attr == 9:
             return (axdr.ARRAY, [(axdr.OCTET_STRING, ln) for ln in self.credit_lns])
-        if attr == 10 and p:
-            from binding.payment import charge_ln
-            return (axdr.ARRAY, [(axdr.OCTET_STRING, charge_ln(i)) for i in range(len(p.charges))])
+        if attr in (10, 11) and p:  # the charges, and which credit each collects from
+            from binding.payment import charge_references
+            return charge_references(p, attr, self.credit_lns[0])
         if attr in (10, 11):
             return (axdr.ARRAY, [])
         if attr == 12:

@@ -12,7 +12,7 @@
 from compat import const
 from dlms import axdr, cosem_time
 from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, R1W2, MANAGEMENT,
-                        NOBODY, OTHER_REASON, TYPE_UNMATCHED, TEMPORARY_FAILURE)
+                        OTHER_REASON, TYPE_UNMATCHED, TEMPORARY_FAILURE)
 from dlms.obis import ln, ACTIVE_ENERGY_IMPORT
 from meter import charges as ch
 import vocab
@@ -38,6 +38,17 @@ _TIME = const(0x1B)
 def charge_ln(i):
     """Charge i (0..9) of the meter: 0.0.19.20.i.255 (Blue Book 0.b.19.20-29.e.255)."""
     return ln(0, 0, 19, 20, i)
+
+
+def charge_references(p, attr, credit):
+    """Account attribute 10 charge_reference_list, or 11
+    credit_charge_configuration: every charge of payment p collects from the
+    token credit `credit` (ln), also while the supply is disconnected, in
+    load limiting and in friendly credit periods (collection_configuration
+    b0, b1, b2; docs/payment.md "Credits and token allocation")."""
+    return (axdr.ARRAY, [(axdr.OCTET_STRING, charge_ln(i)) if attr == 10 else (
+        axdr.STRUCTURE, [(axdr.OCTET_STRING, credit), (axdr.OCTET_STRING, charge_ln(i)),
+                         axdr.bit_string(3, b"\xe0")]) for i in range(len(p.charges))])
 
 
 def objects(meter):
@@ -74,10 +85,16 @@ def objects(meter):
 
 def _change(meter, f):
     """A setting or method: f(payment copy) changes it (returns its events or
+    None), committed by the meter (_commit)."""
+    _commit(meter, lambda a, p: f(p))
+
+
+def _commit(meter, f):
+    """f(account copy, payment copy) changes them (returns the events or
     None), committed by the meter (Meter.change); bad input -> other-reason,
     nothing changed."""
     try:
-        done = meter.change(lambda a, p: f(p) or ())
+        done = meter.change(lambda a, p: f(a, p) or ())
     except ValueError:
         raise AccessError(OTHER_REASON)
     if not done:  # the meter is in a fault: nothing is changed
@@ -180,12 +197,13 @@ _FIELDS = {3: "type", 4: "priority", 5: "unit", 6: "passive", 7: "activation", 8
 
 class Charge(CosemObject):
     """Class 113 version 0: charge `i` of the meter's payment (meter.charges).
-    Settings R1W2; methods 1 update_unit_charge (the passive one), 2
-    activate_passive_unit_charge, 4 update_total_amount_remaining (adds), 5
-    set_total_amount_remaining; 3 collect is not offered."""
+    Settings R1W2; methods (the management client's) 1 update_unit_charge
+    (the passive one), 2 activate_passive_unit_charge (event 39), 3 collect
+    (meter.payment.Payment.collect), 4 update_total_amount_remaining (adds),
+    5 set_total_amount_remaining. Data of 2 and 3: integer 0."""
     class_id = 113
     ATTRS = (R0, R1, R1W2, R1W2, R1W2, R1W2, R1W2, R1W2, R1W2, R1, R1, R1, R1W2)
-    METHODS = (MANAGEMENT, MANAGEMENT, NOBODY, MANAGEMENT, MANAGEMENT)
+    METHODS = (MANAGEMENT,) * 5
 
     def __init__(self, ln_, meter, i):
         CosemObject.__init__(self, ln_)
@@ -219,8 +237,9 @@ class Charge(CosemObject):
 
         def step(p):
             c = p.charges[i]
-            f(c)
+            events = f(c)
             c.check()
+            return events
         _change(self.meter, step)
 
     def write(self, attr, value, ctx):
@@ -247,8 +266,14 @@ class Charge(CosemObject):
         if method == 1:
             u = unit_charge_in(param)
             self._set(lambda c: setattr(c, "passive", ch.check_unit(u)))
-        elif method == 2:
-            self._set(lambda c: c.activate())
+        elif method in (2, 3):
+            if param is None or param[0] != axdr.INTEGER:
+                raise AccessError(TYPE_UNMATCHED)
+            i = self.i
+            if method == 2:  # as at unit_charge_activation_time
+                self._set(lambda c: c.activate() or [(vocab.EV_TARIFF_ACTIVATED, i + 1, 0)])
+            else:
+                _commit(self.meter, lambda a, p: p.collect(a, i, p.now()))
         elif method in (4, 5):
             n = expect_int(param)
 

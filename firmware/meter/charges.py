@@ -67,7 +67,8 @@ class Charge:
     """One charge: its configuration (type, priority, unit = active unit
     charge, passive, activation = local time the passive one takes over or
     -1, period s, config bits, proportion) and its state (paid, last
-    collection time, last amount, remaining, rem)."""
+    collection time, last amount, remaining, rem, part = the seconds of the
+    period in progress that method 3 collect already took: meter.payment)."""
 
     def __init__(self, d=None):
         d = d or {}
@@ -84,6 +85,7 @@ class Charge:
         self.last_amount = 0
         self.remaining = d.get("remaining", 0)  # total_amount_remaining (a debt)
         self.rem = 0
+        self.part = 0
         self.check()
 
     def check(self):
@@ -101,13 +103,14 @@ class Charge:
     def to_record(self):
         return [self.type, self.priority, self.unit, self.passive, self.activation,
                 self.period, self.config, self.proportion,
-                self.paid, self.last, self.last_amount, self.remaining, self.rem]
+                self.paid, self.last, self.last_amount, self.remaining, self.rem, self.part]
 
     @classmethod
     def from_record(cls, r):
         c = cls()
         (c.type, c.priority, c.unit, c.passive, c.activation, c.period, c.config, c.proportion,
-         c.paid, c.last, c.last_amount, c.remaining, c.rem) = r
+         c.paid, c.last, c.last_amount, c.remaining, c.rem) = r[:13]
+        c.part = r[13] if len(r) > 13 else 0  # a record from before method 3 collect
         return c
 
     def set_unit(self, unit):
@@ -129,7 +132,7 @@ class Charge:
     def reset(self):
         """reset_account: the amounts of the customer that leaves go; the
         configuration stays."""
-        self.paid = self.last_amount = self.remaining = self.rem = 0
+        self.paid = self.last_amount = self.remaining = self.rem = self.part = 0
         self.last = -1
 
     def activate(self):

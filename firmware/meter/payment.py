@@ -270,10 +270,43 @@ class Payment:
         return sorted(range(len(self.charges)), key=lambda i: self.charges[i].priority)
 
     def _collect(self, account, i, n, t, events):
+        """n periods of time-based charge i, less the part of the first that
+        collect() took already."""
         c = self.charges[i]
-        units = c.settle(c.cost(n), t)
+        num = c.cost(n)
+        if c.part:
+            num -= self._share(c, c.part, self._position(c, c.last)[2])
+            c.part = 0
+        units = c.settle(num, t)
         account.deduct(units)
         events.append((vocab.EV_CHARGE_COLLECTED, i + 1, units))
+
+    def collect(self, account, i, t):
+        """Charge method 3 collect (Blue Book 4.6 class 113; docs/payment.md
+        "Charges"): charge i collected at local time t as if its period ended
+        then. First everything due (periodic(): whole periods, a continuous
+        charge's share so far); then a time-based charge collected per period
+        takes the elapsed part of the period in progress, its price x elapsed
+        / length rounded down, less what an earlier collect took of it; the
+        rest of that period comes at its end. A consumption charge is
+        collected as metered and a payment charge from each payment: nothing
+        more is due. ValueError for an account that is not active or an
+        unknown time. Returns the events (a time-based charge's event 37
+        with the amount, also 0)."""
+        if t is None or account.status != ACTIVE:
+            raise ValueError("collect: an active account and the local time")
+        c = self.charges[i]
+        before = c.paid
+        events = self.periodic(account, t)[1]
+        if c.type != ch.TIME or c.last < 0:
+            return events
+        if not c.config & ch.CONTINUOUS:  # whole periods came with their own events
+            before = c.paid
+            k, s, n = self._position(c, t)
+            account.deduct(c.settle(self._share(c, s, n) - self._share(c, c.part, n), t))
+            c.part = s
+        events.append((vocab.EV_CHARGE_COLLECTED, i + 1, c.paid - before))
+        return events
 
     def period_of(self, t):
         """The billing period of local time t: months since 2000-01 of the
@@ -360,17 +393,24 @@ class Payment:
         self.next_due = nxt
         return changed or bool(events), events
 
+    def _position(self, c, t):
+        """(k, s, n) of time-based charge c at local time t: its period k
+        (billing periods for period 0), s seconds into it, n seconds long."""
+        if c.period:
+            k = t // c.period
+            return k, t - k * c.period, c.period
+        k = self.period_of(t)
+        s = self._period_start(k)
+        return k, t - s, self._period_start(k + 1) - s
+
+    def _share(self, c, s, n):
+        """The numerator of s seconds of a period of n seconds, rounded down."""
+        return c.cost(1) * (s if s < n else n) // n
+
     def _accrued(self, c, t):
         """The numerator a continuous time-based charge has accrued from 2000
-        to local time t: its whole periods (billing periods for period 0) and
-        the elapsed part of the current one, rounded down. Collecting the
-        differences collects each period's amount exactly."""
-        if c.period:
-            k, n = t // c.period, c.period
-            s = t - k * c.period
-        else:
-            k = self.period_of(t)
-            s = t - self._period_start(k)
-            n = self._period_start(k + 1) - self._period_start(k)
-        one = c.cost(1)
-        return one * k + one * s // n
+        to local time t: its whole periods and the elapsed part of the
+        current one, rounded down. Collecting the differences collects each
+        period's amount exactly."""
+        k, s, n = self._position(c, t)
+        return c.cost(1) * k + self._share(c, s, n)

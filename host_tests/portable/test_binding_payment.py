@@ -93,6 +93,49 @@ def test_charges_read_and_configured():
     assert c1.read(12, None) == (axdr.DOUBLE_LONG, 25000000)
 
 
+def test_charge_methods_2_and_3_and_the_accounts_credit_charge_configuration():
+    # docs/payment.md "Objects": activate_passive_unit_charge logs event 39 as its time
+    # does; collect (worked example 10) on a daily 2.50 standing charge at 08:00 of a day
+    # it counted from 00:00 (commissioned the day before): 250000 x 8/24 = 83333.33 ->
+    # 83333, committed with event 37; methods 2 and 3 take integer 0
+    from binding.meter_objects import Account
+    from dlms import obis
+    import vocab
+    cfg = {"account": PAY["account"], "payment": {"charges": PAY["payment"]["charges"] + [
+        {"type": 1, "period": 86400, "unit": [0, 0, 2, [[0, 2500]]]}]}}
+    m = f.new_meter(config=cfg)
+    t = [MON - 9 * 3600]  # Sun 1 Mar 23:00: counting starts
+    m.payment.clock = lambda: t[0]
+    m.tick()
+    t[0] = MON  # Mon 2 Mar 08:00: one midnight, 250000 collected by the tick
+    m.tick()
+    o = made(m)
+    c0, c2 = o[bp.charge_ln(0)], o[bp.charge_ln(2)]
+    refused(lambda: c0.invoke(2, (axdr.DOUBLE_LONG, 0), None), TYPE_UNMATCHED)
+    refused(lambda: c2.invoke(3, None, None), TYPE_UNMATCHED)
+    c0.invoke(2, (axdr.INTEGER, 0), None)
+    assert tuple(m.eventlog.entries()[-1][2:5]) == (vocab.EV_TARIFF_ACTIVATED, 1, 0)
+    before = m.account.credit[4]
+    c2.invoke(3, (axdr.INTEGER, 0), None)
+    assert tuple(m.eventlog.entries()[-1][2:5]) == (vocab.EV_CHARGE_COLLECTED, 3, 83333)
+    assert c2.read(2, None) == (axdr.DOUBLE_LONG, 250000 + 83333)
+    assert c2.read(11, None) == (axdr.DOUBLE_LONG, 83333)
+    assert m.account.credit[4] == before - 83333
+    assert m.store.data["pay"]["ch"][2][13] == 8 * 3600  # committed: 8 h of the day taken
+    # an account that is not active is not charged: refused, nothing changed
+    m.account.status = 3
+    refused(lambda: c2.invoke(3, (axdr.INTEGER, 0), None), OTHER_REASON)
+    assert m.account.credit[4] == before - 83333
+    # Account attribute 11: each charge collects from the token credit, also while the
+    # supply is disconnected, in load limiting and friendly credit periods (b0..b2)
+    acct = Account(obis.ACCOUNT, m, (obis.CREDIT_TOKEN, obis.CREDIT_EMERGENCY))
+    assert acct.read(11, None) == (axdr.ARRAY, [(axdr.STRUCTURE, [
+        (axdr.OCTET_STRING, obis.CREDIT_TOKEN), (axdr.OCTET_STRING, bp.charge_ln(i)),
+        axdr.bit_string(3, b"\xe0")]) for i in range(3)])
+    assert acct.read(12, None) == (axdr.ARRAY, [(axdr.STRUCTURE, [
+        (axdr.OCTET_STRING, obis.CREDIT_TOKEN), (axdr.UNSIGNED, 100)])])
+
+
 def test_calendar_special_days_and_settings():
     m = meter()
     o = made(m)

@@ -230,6 +230,52 @@ def test_continuous_collection_pro_rata_as_time_passes():
         assert p.charges[0].config == ch.CONTINUOUS
 
 
+def test_collect_now_as_if_the_period_ended():
+    # Charge method 3 collect (docs/payment.md "Charges", worked example 10): a charge
+    # collected per period takes the elapsed part of the period in progress now, the rest
+    # at its end. 85.00 a month, 2.50 a day, 2.50 a day continuously, a debt recovery.
+    # Commissioned Tue 10 Mar 2026 12:00.
+    daily = {"type": ch.TIME, "period": 86400, "unit": [ch.NONE, 0, 2, [[0, 2500]]]}
+    cont = dict(daily, config=ch.CONTINUOUS)
+    p = Payment({"charges": [STANDING, daily, cont, DEBT]}, True)
+    a = ac.Account(CURRENCY)
+    a.add_credit(4, 100000000)
+    p.periodic(a, at(2026, 3, 10, 12))  # counting starts
+    # 18:00, the day charge: 250000 x 64800 / 86400 = 187500 (the continuous one's
+    # 6 hours, 62500, come with it as due, without an event)
+    assert p.collect(a, 1, at(2026, 3, 10, 18)) == [(vocab.EV_CHARGE_COLLECTED, 2, 187500)]
+    assert (p.charges[1].last, p.charges[1].last_amount) == (at(2026, 3, 10, 18), 187500)
+    # 21:00 again: 250000 x 75600 / 86400 = 218750, less the 187500 taken: 31250
+    assert p.collect(a, 1, at(2026, 3, 10, 21)) == [(vocab.EV_CHARGE_COLLECTED, 2, 31250)]
+    # midnight: the rest of the day, 250000 - 218750 = 31250: 10 Mar cost 2.50 exactly
+    assert p.periodic(a, at(2026, 3, 11))[1] == [(vocab.EV_CHARGE_COLLECTED, 2, 31250)]
+    assert p.charges[1].paid == 250000 and p.charges[1].part == 0
+    # 06:00 the continuous charge: what it accrued since midnight, 250000 x 6/24 = 62500
+    assert p.collect(a, 2, at(2026, 3, 11, 6)) == [(vocab.EV_CHARGE_COLLECTED, 3, 62500)]
+    assert p.charges[2].paid == 125000 + 62500  # 10 Mar from 12:00, and 11 Mar to 06:00
+    # Fri 13 Mar 09:00 the month: first what is due (the 12th's and 13th's days, 500000),
+    # then 8500000 x 1069200 s / 2678400 s (12 days 9 hours of March's 31 days) =
+    # 3393145.16 -> 3393145, the fraction carried
+    assert p.collect(a, 0, at(2026, 3, 13, 9)) == [
+        (vocab.EV_CHARGE_COLLECTED, 2, 500000), (vocab.EV_CHARGE_COLLECTED, 1, 3393145)]
+    # 1 Apr: the rest of March, 8500000 - 3393145.16 = 5106854.84, + 0.16 carried: 5106855
+    _, ev = p.periodic(a, at(2026, 4, 1, 0, 0, 5))
+    assert (vocab.EV_CHARGE_COLLECTED, 1, 5106855) in ev and p.charges[0].paid == 8500000
+    # a payment charge is collected from payments, a consumption charge as metered:
+    # nothing more is due, nothing changes
+    assert p.collect(a, 3, at(2026, 4, 1, 0, 0, 5)) == []
+    assert p.charges[3].paid == 0 and p.charges[3].remaining == 15000000
+    assert a.credit[4] == 100000000 - sum([c.paid for c in p.charges])
+    # refused: no local time, an account that is not active
+    for t, status in ((None, ac.ACTIVE), (at(2026, 4, 2), ac.CLOSED)):
+        a.status = status
+        try:
+            p.collect(a, 1, t)
+            raise AssertionError("collected")
+        except ValueError:
+            assert p.charges[1].paid == (250000 * (1 + 2 + 19))
+
+
 DEBT = {"type": ch.PAYMENT, "config": ch.PERCENTAGE, "proportion": 2000, "remaining": 15000000,
         "unit": [ch.NONE, 0, 0, []]}
 

@@ -4,7 +4,8 @@
 # docs/payment.md), on the rig of test_meter_powerfail (littlefs on a RAM flash
 # that loses power at the k-th flash operation): a monthly standing charge
 # collected at the billing period change, a 20 % debt recovery taken from a
-# currency token, consumption priced by a charge, and closing the account. Fake
+# currency token, consumption priced by a charge, closing the account, and
+# Charge method 3 collect (the elapsed part of a month taken early). Fake
 # tokens (class 0 sub-class 4: currency) on both interpreters: the commit is
 # under test here. After every cut money is conserved in the durable record
 # and nothing is collected twice, also when closing the account collects. The
@@ -35,6 +36,7 @@ PAY_CFG = {
 DEBT = 15000000
 MARCH = 828230400  # 2026-03-31 00:00 local, seconds since 2000
 APRIL = MARCH + 86400
+MARCH_S = 31 * 86400  # the billing period's length
 
 
 class PayRig(Rig):
@@ -53,7 +55,8 @@ class PayRig(Rig):
         """Money is conserved in the durable record: the credit is what the
         durable tokens brought minus what every charge was paid; the debt
         charge's paid + remaining is the debt; the standing charge was paid
-        once per billing period change it saw."""
+        once per billing period change it saw, and in March the part of it
+        that collect took (ch[0][13] seconds of the month)."""
         d = StateStore(self.fs, "/m" + self.name).load()
         tids = d["sts"]["tids"]
         if pending is not None and pending in tids and pending not in durable:
@@ -66,7 +69,8 @@ class PayRig(Rig):
             brought += self.values[tid]
         assert d["acct"]["c"][4] == brought - sum(paid), (d["acct"]["c"][4], brought, paid)
         assert paid[1] + d["pay"]["ch"][1][11] == DEBT
-        assert paid[0] == 8500000 * (d["pay"]["p"] - 314), paid  # 314: March 2026
+        assert paid[0] == 8500000 * (d["pay"]["p"] - 314) + \
+            8500000 * d["pay"]["ch"][0][13] // MARCH_S, paid  # 314: March 2026
         assert m.account.credit[4] == d["acct"]["c"][4]
         return tids
 
@@ -149,5 +153,39 @@ def test_cut_at_every_flash_operation_of_closing_the_account():
             assert m.account.status == CLOSED and m.account.closed == APRIL + 5
             assert m.payment.charges[0].paid == 8500000 and m.account.credit[4] == 30000000 - \
                 6000000 - 8500000  # 20 % of the token to the debt, then April
+            k += 1
+        assert k > 3
+
+
+def test_cut_at_every_flash_operation_of_a_collect():
+    # Charge method 3 collect on 31 Mar 12:00 takes 30.5 of March's 31 days of the
+    # standing charge: 8500000 x 2635200 / 2678400 = 8362903.2 -> 8362903. After a cut
+    # it is taken once or not at all; collecting again at the same time takes nothing
+    # more (or all of it), and 1 Apr takes the rest, 137097: March cost 85.00 once
+    def collect(m):
+        return m.change(lambda a, p: p.collect(a, 0, p.now()))
+    for tear in (blockdev.TEAR_NONE, blockdev.TEAR_GARBLE):
+        k = 1
+        clean = False
+        while not clean:
+            rig = PayRig("k")
+            m = rig.meter()
+            rig.values[23] = 30000000
+            assert m.enter_token(f.make(0, 4, 23, 30000000), vocab.REMOTE)[0] == vocab.ACCEPT
+            m.tick()  # March: counting starts
+            rig.local = MARCH + 12 * 3600
+            clean = rig.cut(k, tear, collect, m)[1]
+            m = rig.reboot()
+            rig.check(m, [23])
+            c = m.payment.charges[0]
+            assert (c.paid, c.part) in ((0, 0), (8362903, 30 * 86400 + 43200))
+            assert collect(m)
+            rig.check(m, [23])
+            assert m.payment.charges[0].paid == 8362903
+            rig.local = APRIL + 5
+            m.tick()
+            rig.check(m, [23])
+            assert m.payment.charges[0].paid == 8500000 and m.payment.charges[0].part == 0
+            assert m.account.credit[4] == 30000000 - 6000000 - 8500000
             k += 1
         assert k > 3
