@@ -247,6 +247,10 @@ def test_collect_now_as_if_the_period_ended():
     assert (p.charges[1].last, p.charges[1].last_amount) == (at(2026, 3, 10, 18), 187500)
     # 21:00 again: 250000 x 75600 / 86400 = 218750, less the 187500 taken: 31250
     assert p.collect(a, 1, at(2026, 3, 10, 21)) == [(vocab.EV_CHARGE_COLLECTED, 2, 31250)]
+    # the record keeps the 75600 s taken; one stored before collect existed (13 fields)
+    # loads with nothing taken
+    r = p.charges[1].to_record()
+    assert ch.Charge.from_record(r).part == 75600 and ch.Charge.from_record(r[:13]).part == 0
     # midnight: the rest of the day, 250000 - 218750 = 31250: 10 Mar cost 2.50 exactly
     assert p.periodic(a, at(2026, 3, 11))[1] == [(vocab.EV_CHARGE_COLLECTED, 2, 31250)]
     assert p.charges[1].paid == 250000 and p.charges[1].part == 0
