@@ -211,8 +211,11 @@ class Credit(_Bound):
             return (axdr.DOUBLE_LONG, a.low_threshold)
         if attr in (6, 9, 10):
             return (axdr.DOUBLE_LONG, 0)
-        if attr == 7:  # b4 receives credit from tokens; b2 paid back (emergency)
-            return axdr.bit_string(5, bytes((0x20 if self.emergency else 0x08,)))
+        if attr == 7:  # credit_configuration, b0 first (dlms.md 7.3): b4 receives credit
+            # from tokens; emergency credit b2 paid back, b1 needs confirmation unless
+            # the meter invokes it itself (ec_auto)
+            return axdr.bit_string(5, bytes(((0x20 if a.ec_auto else 0x60) if self.emergency
+                                             else 0x08,)))
         if attr == 8:
             if self.emergency:
                 return (axdr.ENUM, 3 if a.ec_active else (1 if a.ec_invokable() else 0))

@@ -136,6 +136,20 @@ def test_charge_methods_2_and_3_and_the_accounts_credit_charge_configuration():
         (axdr.OCTET_STRING, obis.CREDIT_TOKEN), (axdr.UNSIGNED, 100)])])
 
 
+def test_credit_configuration_of_the_token_and_emergency_credits():
+    # Credit attribute 7, a bit-string b0..b4 (dlms.md 7.3): the token credit receives
+    # credit from tokens (b4); emergency credit is paid back (b2) and needs confirmation
+    # (b1: invoked by short code or method 3) unless the meter invokes it itself (ec_auto)
+    from binding.meter_objects import Credit
+    from dlms import obis
+    m = f.new_meter()
+    ec = Credit(obis.CREDIT_EMERGENCY, m, True)
+    assert Credit(obis.CREDIT_TOKEN, m).read(7, None) == axdr.bit_string(5, b"\x08")
+    assert ec.read(7, None) == axdr.bit_string(5, b"\x60")
+    m.account.ec_auto = True
+    assert ec.read(7, None) == axdr.bit_string(5, b"\x20")
+
+
 def test_calendar_special_days_and_settings():
     m = meter()
     o = made(m)
