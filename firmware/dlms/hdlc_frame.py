@@ -104,7 +104,8 @@ def parse(buf, p, q):
     if ds is None:
         return None
     a = p + 2
-    c = a + ds[0] + ds[1]  # control byte
+    s = a + ds[0]
+    c = s + ds[1]  # control byte
     h = c + 1  # end of header
     fcs_at = q - 2
     if fcs_at < h or fcs_at == h + 1:
@@ -113,7 +114,7 @@ def parse(buf, p, q):
     # leaves the good-frame residue, for the header + HCS and for the frame.
     mv = memoryview(buf)
     if fcs_at == h:
-        if update(0xFFFF, buf, p, q) != GOOD_RESIDUE:
+        if run(0xFFFF, buf, p, q, TABLE) != GOOD_RESIDUE:
             return None
         info = b""
     else:
@@ -121,7 +122,7 @@ def parse(buf, p, q):
                 or run(GOOD_RESIDUE, buf, h + 2, q, TABLE) != GOOD_RESIDUE):
             return None
         info = bytes(mv[h + 2:fcs_at])
-    return Frame(bool(f & _SEGMENT), bytes(mv[a:a + ds[0]]), bytes(mv[a + ds[0]:c]), buf[c], info)
+    return Frame(bool(f & _SEGMENT), bytes(mv[a:s]), bytes(mv[s:c]), buf[c], info)
 
 
 def info_fcs(info, start, end):
@@ -191,6 +192,7 @@ class FrameReader:
         self._s = 0
         self._e = 0
         self._seen = 0  # bytes after the pending frame start already resynced
+        self.waiting = True  # next_frame() gives None until more bytes are fed
         self._big = None  # header Frame of a too-long frame being passed
         self._left = 0  # its bytes still to come before the closing flag
         self._reg = 0  # its running CRC register
@@ -214,14 +216,15 @@ class FrameReader:
     def feed(self, data, start=0, end=-1):
         """Copy as much of data[start:end] as fits; return how many bytes
         were taken. The caller offers the rest after next_frame()."""
+        # (locals and stack within 11 words: MicroPython keeps the call's
+        # frame off the heap)
         if end < 0:
             end = len(data)
-        s = self._s
         e = self._e
-        if s > 0:  # compact
-            e -= s
+        if self._s > 0:  # compact
+            e -= self._s
             if e:
-                self._mv[0:e] = self._mv[s:self._e]
+                self._mv[0:e] = self._mv[self._s:self._e]
             self._s = 0
         n = end - start
         if n > len(self._buf) - e:
@@ -231,8 +234,10 @@ class FrameReader:
                 self._mv[e:e + n] = data
             else:
                 self._mv[e:e + n] = memoryview(data)[start:start + n]
-            e += n
-        self._e = e
+            self._e = e + n
+            self.waiting = False
+        else:
+            self._e = e
         return n
 
     def _skip(self, to):
@@ -241,13 +246,16 @@ class FrameReader:
         self._seen = 0
 
     def next_frame(self):
-        """The next valid frame, or None when more bytes are needed."""
+        """The next valid frame, or None when more bytes are needed (then
+        `waiting` is True until feed() takes some)."""
         b = self._buf
         cap = len(b)
+        self.waiting = True
         while True:
             if self._big is not None:
                 fr = self._pass_big()
                 if fr is not None or self._big is not None or self._s >= self._e:
+                    self.waiting = fr is None
                     return fr
                 continue  # it was bad: scan on
             s, e = self._s, self._e
@@ -291,6 +299,7 @@ class FrameReader:
                 continue
             self._s = i + n + 1  # the closing flag may open the next frame
             self._seen = 0
+            self.waiting = i + n + 2 >= e  # nothing but that flag is held
             return fr
 
     def _start_big(self, i, n, e):

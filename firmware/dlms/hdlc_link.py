@@ -55,16 +55,6 @@ class Disconnected:
         self.client_address = client_address
 
 
-def _server_list(addresses):
-    out = []
-    for a in addresses:
-        if isinstance(a, int):
-            out.append((a, hdlc_address.NO_LOWER))
-        else:
-            out.append((a[0], a[1]))
-    return out
-
-
 class HdlcLink:
     """server_addresses: logical device numbers (upper HDLC address) or
     (upper, lower) pairs. A 1-byte destination address matches any entry
@@ -72,7 +62,9 @@ class HdlcLink:
 
     def __init__(self, server_addresses=(1,), settings=None):
         self.settings = settings or hdlc_params.Settings()
-        self._servers = _server_list(server_addresses)
+        self._servers = servers = []
+        for a in server_addresses:
+            servers.append((a, hdlc_address.NO_LOWER) if isinstance(a, int) else (a[0], a[1]))
         cap = min(hf.MAX_LENGTH + 2, self.settings.max_info_rx + 20)
         self._reader = hf.FrameReader(max(cap, 64))
         self._in = b""
@@ -133,8 +125,10 @@ class HdlcLink:
         """The next event, or None when all received bytes are consumed.
         Replies that need no upper layer (UA, RR, DM, FRMR, retransmissions)
         are queued for data_to_send() while frames are processed."""
-        reader = self._reader
         events = self._events
+        reader = self._reader
+        if not events and not self._in and reader.waiting:
+            return None  # (asked again after each event: no frame to look for)
         while not events:
             data = self._in
             if data:
