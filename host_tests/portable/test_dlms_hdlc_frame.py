@@ -79,6 +79,23 @@ def test_reader_finds_back_to_back_frames_sharing_one_flag():
     assert [f.control for f in got] == [0x93, 0x10, 0x32]
 
 
+def test_reader_says_when_only_new_bytes_can_make_a_frame():
+    # waiting: next_frame() would give None until feed() takes bytes (the
+    # link then skips the search after each event)
+    r = hf.FrameReader()
+    assert r.waiting
+    r.feed(A_SNRM + A_AARQ[1:])  # two frames sharing a flag
+    assert not r.waiting
+    assert r.next_frame().control == 0x93 and not r.waiting  # the AARQ is held
+    assert r.next_frame().control == 0x10 and r.waiting  # only its closing flag is left
+    assert r.next_frame() is None and r.waiting
+    r.feed(A_GET_LDN[1:4])  # the next frame, sharing that flag, begins
+    assert not r.waiting
+    assert r.next_frame() is None and r.waiting
+    r.feed(A_GET_LDN[4:])
+    assert r.next_frame().control == 0x32 and r.waiting
+
+
 def test_reader_with_both_flags_and_garbage():
     stream = b"\x00\xff\x7e\x7e\x7e" + A_SNRM + b"garbage\x7e\xa0" + A_AARQ + b"\x7e"
     got = frames_in(stream)
