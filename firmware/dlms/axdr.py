@@ -88,22 +88,22 @@ def length_size(n):
 
 def get_length(data, pos, end=None):
     """Read a length at pos; return (n, pos after). Rejects lengths past `end`."""
+    # (few locals: a frame of 11 words or less stays off MicroPython's heap)
     if end is None:
         end = len(data)
     if pos >= end:
         raise DecodeError("length missing")
-    b = data[pos]
+    n = data[pos]
     pos += 1
-    if b < 0x80:
-        n = b
-    else:
-        k = b & 0x7F
+    if n >= 0x80:
+        k = n & 0x7F
         if k == 0 or k > 4 or pos + k > end:
             raise DecodeError("bad length")
         n = 0
-        for i in range(k):
-            n = (n << 8) | data[pos + i]
-        pos += k
+        k += pos
+        while pos < k:
+            n = (n << 8) | data[pos]
+            pos += 1
     if n > end - pos:
         raise DecodeError("length past end")
     return n, pos
