@@ -1,6 +1,7 @@
 # STA (EA07) substitution and permutation tables, as DATA (sts.md 6.3).
 #
-# A table set is a tuple (S1, S2, P):
+# A table set is a tuple (S1, S2, P) of bytes (tuples of ints would keep a
+# 4-byte int per entry in the module's constants while it is loaded):
 #   S1, S2  encrypt S-boxes, index = input nibble (S1 when the key selector
 #           bit is 0, S2 when it is 1, sts.md 6.1);
 #   P       encrypt permutation: input bit i goes to output bit P[i]
@@ -14,21 +15,26 @@
 # tuple to StaTables) with the tables obtained from the STSA.
 # SAMPLE: the sample tables printed in IEC 62055-41 "for test purposes"
 # (vector sta-001).
+# The values are those of the published tables, written in hex.
 
 REAL = (
-    (14, 10, 7, 9, 12, 3, 2, 5, 13, 0, 15, 1, 4, 8, 6, 11),
-    (12, 8, 2, 13, 7, 6, 1, 3, 11, 5, 9, 15, 0, 4, 10, 14),
-    (55, 42, 10, 18, 24, 21, 44, 35, 2, 22, 56, 43, 27, 58, 9, 50,
-     6, 36, 12, 61, 37, 38, 53, 16, 62, 3, 7, 4, 32, 20, 63, 25,
-     51, 52, 54, 33, 49, 19, 46, 29, 48, 31, 23, 30, 41, 28, 13, 5,
-     40, 60, 39, 11, 15, 17, 1, 0, 57, 34, 59, 8, 47, 14, 45, 26),
+    b"\x0e\x0a\x07\x09\x0c\x03\x02\x05\x0d\x00\x0f\x01\x04\x08\x06\x0b",
+    b"\x0c\x08\x02\x0d\x07\x06\x01\x03\x0b\x05\x09\x0f\x00\x04\x0a\x0e",
+    (
+        b"\x37\x2a\x0a\x12\x18\x15\x2c\x23\x02\x16\x38\x2b\x1b\x3a\x09\x32"
+        b"\x06\x24\x0c\x3d\x25\x26\x35\x10\x3e\x03\x07\x04\x20\x14\x3f\x19"
+        b"\x33\x34\x36\x21\x31\x13\x2e\x1d\x30\x1f\x17\x1e\x29\x1c\x0d\x05"
+        b"\x28\x3c\x27\x0b\x0f\x11\x01\x00\x39\x22\x3b\x08\x2f\x0e\x2d\x1a"
+    ),
 )
 
 SAMPLE = (
-    (12, 10, 8, 4, 3, 15, 0, 2, 14, 1, 5, 13, 6, 9, 7, 11),
-    (6, 9, 7, 4, 3, 10, 12, 14, 2, 13, 1, 15, 0, 11, 8, 5),
-    (29, 27, 34, 9, 16, 62, 55, 2, 40, 49, 38, 25, 33, 61, 30, 23,
-     1, 41, 21, 57, 42, 15, 5, 58, 19, 53, 22, 17, 48, 28, 24, 39,
-     3, 60, 36, 14, 11, 52, 54, 12, 31, 51, 10, 26, 0, 45, 37, 43,
-     44, 6, 59, 4, 7, 35, 56, 50, 13, 18, 32, 47, 46, 63, 20, 8),
+    b"\x0c\x0a\x08\x04\x03\x0f\x00\x02\x0e\x01\x05\x0d\x06\x09\x07\x0b",
+    b"\x06\x09\x07\x04\x03\x0a\x0c\x0e\x02\x0d\x01\x0f\x00\x0b\x08\x05",
+    (
+        b"\x1d\x1b\x22\x09\x10\x3e\x37\x02\x28\x31\x26\x19\x21\x3d\x1e\x17"
+        b"\x01\x29\x15\x39\x2a\x0f\x05\x3a\x13\x35\x16\x11\x30\x1c\x18\x27"
+        b"\x03\x3c\x24\x0e\x0b\x34\x36\x0c\x1f\x33\x0a\x1a\x00\x2d\x25\x2b"
+        b"\x2c\x06\x3b\x04\x07\x23\x38\x32\x0d\x12\x20\x2f\x2e\x3f\x14\x08"
+    ),
 )

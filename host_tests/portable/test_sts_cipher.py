@@ -147,7 +147,7 @@ def test_tables_are_data_a_licensee_set_round_trips():
 
 def test_bad_tables_and_keys_are_refused():
     s1, s2, p = sta_tables.REAL
-    for bad in ((s1[:15], s2, p), (s1, (0,) * 16, p), (s1, s2, p[:63] + (0,))):
+    for bad in ((s1[:15], s2, p), (s1, (0,) * 16, p), (s1, s2, p[:63] + bytes(1))):
         try:
             sta.StaTables(bad)
         except ValueError:
