@@ -1,0 +1,43 @@
+"""The virtual meter on the 64-bit micropython executable with the smallest heap
+it is known to serve issue 10's session from: a keypad token, then a remote
+token session (tools/send_token.py: HLS-GMAC management client, ciphered
+ACTION and GET) and a second one. Issue 10 asks for 224k; the meter
+does not reach that on this port (docs/sim.md "Heap of the virtual meter":
+the firmware alone is over 224 KB there). A change that makes the meter need
+more heap than SIM_MIN_HEAP fails here; the heap figures the meter reports
+(control line `mem`) go to the test summary."""
+import os
+
+import pytest
+
+from test_sim_e2e import MICROPYTHON, Sim, send, token
+
+# docs/sim.md: 304k served this session in the measurement, 288k failed
+# (a remote token answered temporary-failure: no free block big enough).
+SIM_MIN_HEAP = "320k"
+
+
+@pytest.mark.skipif(not os.path.exists(MICROPYTHON), reason="no micropython executable")
+def test_sim_serves_keypad_and_remote_tokens_at_the_smallest_heap(tmp_path, monkeypatch,
+                                                                  record_property):
+    monkeypatch.setenv("SIM_HEAP", SIM_MIN_HEAP)
+    sim = Sim(tmp_path / "meter", mp=True)
+    try:
+        mem = [("ready", sim.ctl("mem"))]
+        keypad, _ = token(2, 500)
+        assert sim.ctl("keys " + keypad + "#") == "OK Accept 01"
+        mem.append(("keypad token", sim.ctl("mem")))
+        for minute, value, credit in ((3, 1000, 1500), (4, 250, 1750)):
+            r = send(sim, token(minute, value)[0])
+            assert r["status_code"] == 3 and r["credit"] == credit, r  # accepted, credited
+            mem.append(("remote token %d" % (minute - 2), sim.ctl("mem")))
+        sim.quit()
+    except BaseException:
+        sim.kill()
+        raise
+    for stage, line in mem:
+        assert line.startswith("OK alloc="), line
+    text = "virtual meter on micropython at %s: %s" % (
+        SIM_MIN_HEAP, "; ".join("%s %s" % (s, line[3:]) for s, line in mem))
+    record_property("summary", text)
+    print(text)
