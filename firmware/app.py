@@ -5,20 +5,14 @@
 import bootslot
 import vocab
 from compat import const, not_loaded, unload
-from store.fs import ensure_dir
-from store.state import StateStore
-from store.eventlog import EventLog
 from store.ring import Ring
-from meter.meter import Meter
 from meter import keypad as kp
 
-EVENT_CAPACITY = 120
 # A firmware on trial after an update (bootslot) is confirmed once it has run
 # this many meter seconds: a stuck task would have had the watchdog restart
 # the board long before (docs/update.md).
 FIRMWARE_HEALTHY_S = 60
 _CAPTURE_S = const(900)  # meter.recorder.CAPTURE_S: a quarter hour's tick loads the recorder
-_POWER_DOWN = const(0x80)  # meter.recorder.POWER_DOWN
 _RECORDER = ("meter.recorder",)
 RESTART_ROUNDS = 10  # runtime rounds between an activation and the restart (answer sent)
 
@@ -30,7 +24,9 @@ KEY_EVENTS = {"#": kp.ENTER, "E": kp.ENTER, "*": kp.BACK, "B": kp.BACK, "C": kp.
 
 
 class App:
-    """fs: store.fs interface; clock: seconds, monotonic while powered;
+    """App(provision, fs, clock, wallclock, relay, random_bytes, display=None,
+    data_dir="data", hdlc_settings=None, hdlc_addresses=(1,), ui_clock=None,
+    rtc_battery=True). fs: store.fs interface; clock: seconds, monotonic while powered;
     wallclock: the board's RTC, seconds since 2000 UTC (hal.rtc.Clock.now;
     rtc_battery: it runs through power cuts, meter.realtime); relay:
     .set(closed); display: .show(text); ui_clock: seconds of the front
@@ -39,70 +35,12 @@ class App:
     app.key(legend) per key press, app.tick() at least every 5 s, app.server
     is the sans-IO DLMS server for the optical port."""
 
-    def __init__(self, provision, fs, clock, wallclock, relay, random_bytes, display=None,
-                 data_dir="data", hdlc_settings=None, hdlc_addresses=(1,), ui_clock=None,
-                 rtc_battery=True):
-        from binding.object_list import dlms_server
-        import provision as prov
-        from dlms import obis
-        from meter.realtime import RealTime
-        self.clock = clock
-        self.ui_clock = ui_clock or clock
-        self.display = display
-        self.fs = fs
-        self._image_key = bytes.fromhex(prov.value(provision, "image_key"))
-        self._images = None
-        self._restart_in = None
-        try:
-            ensure_dir(fs, data_dir)
-        except OSError:  # unwritable storage must not stop the start (the meter says so)
-            pass
-        self.eventlog = EventLog(fs, data_dir + "/events", EVENT_CAPACITY)
-        self.store = StateStore(fs, data_dir + "/meter")
-        # the real-time clock resumes no earlier than the newest event (order across cuts)
-        self.realtime = rt = RealTime(wallclock, clock, StateStore(fs, data_dir + "/clock"),
-                                      rtc_battery, (self.eventlog.newest or (0,))[0])
-        self._logs = data_dir + "/logs/"  # one folder for every profile and event log
-        self._rec = self.meter = None  # meter.recorder.Recorder: made on use (recorder())
-        t = rt.now()  # its state (meter.recorder.new_state): the first interval began with
-        self._rec_state = [_POWER_DOWN, t - t % _CAPTURE_S]  # a power-up; captured at its end
-        self._filing = []  # logged events waiting for their DLMS event log (record)
-        meter_config = prov.value(provision, "meter")
-        # the tariffs' local time is the COSEM clock's (time zone and DST)
-        self.meter = Meter(meter_config, self.store, prov.sts_state(provision), clock, relay,
-                           display, self.eventlog, lambda: rt.local(), rt, self.record)
-        rt.on_event = self.meter.log_event
-        if rt.resumed:
-            self.meter.log_event(vocab.EV_CLOCK_INVALID)
-        self.keypad = kp.Keypad(self.meter, display, meter_config.get("keypad"))
-        self.server = dlms_server(
-            self.meter, prov.dlms_config(provision, random_bytes),
-            tuple(prov.value(provision, "token_formats")),
-            prov.value(provision, "token_reject_is_error"), firmware=self, keypad=self.keypad,
-            profiles=self.recorder,
-            manufacturer=prov.value(provision, "manufacturer"), clock=rt,
-            store=StateStore(fs, data_dir + "/dlms"),
-            hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings,
-            auth_store=StateStore(fs, data_dir + "/auth"),
-            auth_limits=prov.value(provision, "auth_lockout"), on_event=self.meter.log_event,
-            store_expected=not self.meter.fresh)
-        if provision and provision.get(prov.DAMAGED):
-            self.meter.set_fault(vocab.AT_PROVISION)
-        if self.eventlog.damaged:  # a file stood where the events folder should be
-            self.meter.log_event(vocab.EV_FAULT, vocab.FAULT_RECORD, vocab.AT_EVENTS)
-        self.gateway = self.server.model.find(115, obis.TOKEN_GATEWAY)  # shows meter.last_token
-        self.keypad.show_idle()
-        rec = bootslot.read(fs)
-        if rec[3] == bootslot.NOTE_ROLLED_BACK:
-            self.meter.log_event(vocab.EV_FW_ROLLED_BACK, 1 - rec[0], rec[0])
-            bootslot.rollback_logged(fs)
-        self.firmware_on_trial = bootslot.on_trial(rec)
-        # only the build reads the provisioning, the ACSE names of its client
-        # configuration, the objects' logical names, their list, the stored
-        # records, resumes the clock and loads the meter's record: their code
-        # is freed
-        unload("provision", "dlms.acse", "dlms.obis", "binding.object_list", "store.codec_read",
-               "meter.clock_adjust", "meter.commands")
+    def __init__(self, *args, **kw):
+        # the build runs once per boot: its code (app_build.build, with the
+        # arguments above) is loaded for it and unloaded with the rest of
+        # the build's code (docs/benchmarks.md, heap)
+        import app_build
+        app_build.build(self, *args, **kw)
 
     def key(self, legend):
         """One key press on the meter's keypad (a board legend, see KEY_EVENTS).
@@ -114,6 +52,10 @@ class App:
         if not ("0" <= k <= "9" or k in (kp.ENTER, kp.BACK, kp.CLEAR)):
             return None
         return self.keypad.key(k, self.clock(), self.ui_clock())
+
+    def local(self):
+        """The local time of the COSEM clock (time zone and DST, meter.realtime)."""
+        return self.realtime.local()
 
     def tick(self):
         """Meter timers (CTS, metering commits, MPL reconnect), the clock

@@ -16,6 +16,8 @@
 #    "ek": "<32 hex>", "ak": "<32 hex>", "kek": "<32 hex>", "lls_password": "...",
 #    "auth_lockout": {"after": 5, "base_s": 1, "lock_s": 900}, "meter": {},
 #    "manufacturer": "..."}
+from compat import const
+
 STORED = "stored"
 FILE = "file"
 DEV = "dev"
@@ -66,9 +68,16 @@ def sts_state(p):
                     sgc=g("sgc"), ken=g("ken"), base_date=g("base_date"), drn=g("drn"))
 
 
+# dlms.acse's names, as constants: the ACSE codec loads for an association,
+# not for the build (docs/benchmarks.md, heap)
+_MECHANISM_LLS = const(1)  # acse.MECHANISM_LLS
+_MECHANISM_HLS_GMAC = const(5)  # acse.MECHANISM_HLS_GMAC
+_CONTEXT_LN_CIPHERED = const(3)  # acse.CONTEXT_LN_CIPHERED
+
+
 def dlms_config(p, random_bytes):
     """Association parameters per client SAP (docs/dlms.md "Associations")."""
-    from dlms import acse, association, security
+    from dlms import association, security
     g = lambda k: value(p, k)  # noqa: E731
     ek, ak, kek = bytes.fromhex(g("ek")), bytes.fromhex(g("ak")), bytes.fromhex(g("kek"))
     read = (association.CONF_GET | association.CONF_BLOCK_GET
@@ -77,11 +86,11 @@ def dlms_config(p, random_bytes):
     if p and p.get(DAMAGED):  # keys unknown: only the public client (docs/security.md)
         return association.ServerConfig(bytes.fromhex(g("system_title")), clients, random_bytes)
     clients.update({
-        17: association.ClientConfig(17, acse.MECHANISM_LLS, secret=g("lls_password").encode(),
+        17: association.ClientConfig(17, _MECHANISM_LLS, secret=g("lls_password").encode(),
                                      conformance=read),
-        1: association.ClientConfig(1, acse.MECHANISM_HLS_GMAC, ek=ek, ak=ak, kek=kek,
+        1: association.ClientConfig(1, _MECHANISM_HLS_GMAC, ek=ek, ak=ak, kek=kek,
                                     policy=security.SC_AUTHENTICATED | security.SC_ENCRYPTED,
-                                    contexts=(acse.CONTEXT_LN_CIPHERED,)),
+                                    contexts=(_CONTEXT_LN_CIPHERED,)),
     })
     return association.ServerConfig(bytes.fromhex(g("system_title")), clients, random_bytes)
 

@@ -38,19 +38,10 @@ from compat import const, not_loaded, retry_on_memory, unload
 import vocab
 import sts
 from meter import account as ac
-from meter import cts as ctsmod
 from meter import relay_policy as rp
 
 RECORD_VERSION = const(1)
 
-DEFAULTS = {
-    "control_mode": 1,  # class 70 control mode (relay_policy.py)
-    "disconnect_on_tamper": True,
-    "commit_wh": 1000,  # metering: commit after 1 kWh uncommitted ...
-    "commit_interval_s": 3600,  # ... or after an hour with any uncommitted
-    "cts_persist_s": ctsmod.PERSIST_S,
-    "cts_limit_s": ctsmod.LIMIT_S,
-}
 RETRY_S = const(60)  # FAULT_SAVE / FAULT_MEMORY: at most one new attempt a minute from tick()
 READ_COMMIT_S = const(60)  # a register read commits pending energy at most this often
 _EVQ_MAX = const(12)  # events kept for the next commit while the flash cannot be written
@@ -62,74 +53,15 @@ _TOKEN_CODE = sts.ENGINE + ("meter.token_entry",)
 # 05 + Enter is the customer's manual reconnect (meter.keypad SC_RECONNECT)
 
 
-def _get(config, key):
-    if key in config:
-        return config[key]
-    return DEFAULTS[key]
-
-
 class Meter:
-    def __init__(self, config, store, sts_state, clock, relay, display=None, eventlog=None,
-                 localtime=None, realtime=None, record=None):
-        self.config = config = config or {}
-        self.store = store
-        self.clock = clock
-        self.relay = relay
-        self.display = display
-        self.eventlog = eventlog
-        self.realtime = realtime
-        self.record = record
-        self.control_mode = _get(config, "control_mode")
-        self.tamper_opens = _get(config, "disconnect_on_tamper")
-        self.commit_wh = _get(config, "commit_wh")
-        self.commit_interval_s = _get(config, "commit_interval_s")
-        self.sts_settings = config.get("sts_settings")
-        self._process = config.get("process")  # None: sts.processor.process, loaded per token
-        self.effect = config.get("effect")
-        if self.effect is None:
-            from sts import effect
-            self.effect = effect
-        self.account = ac.Account(config.get("account"))
-        self.localtime = localtime
-        self.payment = None  # meter.payment.Payment when configured (docs/payment.md)
-        bad = False
-        if config.get("payment"):
-            from meter.payment import Payment
-            try:
-                self.payment = Payment(config["payment"], self.account.metered >= 4, localtime)
-            except ValueError:  # a bad tariff: no service until the meter is provisioned again
-                bad = True
-        self.cts = ctsmod.Cts(_get(config, "cts_limit_s"), _get(config, "cts_persist_s"))
-        self.sts = sts_state
-        self.control_state = rp.CONNECTED
-        self.last_result = 0
-        self.last_tid = -1
-        # the last token from any carrier (RAM only; the token gateway shows it):
-        # (source, result, units added, time (as events), token as its carrier gave it)
-        self.last_token = None
-        self.keypad_lock = [0, 0]  # keypad lock-out kept over power cycles: [rejects, seconds left]
-        self.fault = 0  # vocab.FAULT_*: safe state (relay open), nothing accepted
-        self.fresh = False  # this start made the meter's first record
-        self._fault_at = 0
-        self._probe_s = None  # when log_event last tried a commit for another record
-        self._evq = []  # events that go with the next commit
-        self._log_seq = 0  # newest sequence number in the event ring
-        self.uncommitted_wh = 0  # metered since the last commit, import and export
-        self.uncommitted_x = 0  # the export part of it
-        self._energy_last = None
-        self.power_w = 0
-        self.relay_closed = None
-        self.relay_reason = vocab.REASON_NONE
-        self.low_credit = False
-        now = self.clock()
-        self.last_commit_s = now
-        self._log_seq = self._log_newest()
-        self._load(now)
-        self.low_credit = self.account.low_credit()  # logged when it starts, not per boot
-        self._log_now(now, vocab.EV_POWER_UP, realtime.outage_s if realtime else 0, 0)
-        if bad:
-            self.set_fault(vocab.AT_PROVISION)
-        self._update_relay(now, False)
+    def __init__(self, *args, **kw):
+        # Meter(config, store, sts_state, clock, relay, display=None,
+        # eventlog=None, localtime=None, realtime=None, record=None), as
+        # injected above. Built once per boot: the code is meter.commands'
+        # Commands.build, loaded for the record anyway and unloaded after the
+        # build (app.App)
+        from meter import commands
+        commands.Commands.build(self, *args, **kw)
 
     def _retry_load(self, now):
         try:
