@@ -12,7 +12,8 @@
 # GET block transfer and the HLS-GMAC pass 3/4 itself, and protects every
 # response the way the request was protected (dlms.md 4, 5, 6). Its states
 # and what moves them are the table in dlms.aa_state; the decision on an
-# AARQ is dlms.establish.accept_aarq; keys and invocation counters live in
+# AARQ is dlms.establish.accept_aarq, and its handling here is establish.Setup
+# (its code loads for an AARQ); keys and invocation counters live in
 # dlms.keystore. Access rights per object are the COSEM dispatcher's job.
 
 from compat import const, not_loaded, unload
@@ -239,7 +240,10 @@ class Association:
         if tag == _AARQ or tag == _RLRQ:
             loads = not_loaded(_ACSE_CODE) if tag == _AARQ or len(apdu) > _RLRQ_BARE else ()
             try:
-                return self._aarq(apdu) if tag == _AARQ else self._rlrq(apdu)
+                if tag == _AARQ:  # its code is dlms.establish's, loaded for it
+                    from dlms import establish
+                    return establish.Setup.aarq(self, apdu)
+                return self._rlrq(apdu)
             finally:
                 unload(*loads)
         if self.state == IDLE or self.client is None:
@@ -413,61 +417,6 @@ class Association:
         return self._reply(xdlms.action_response_normal(req.invoke, xdlms.SUCCESS, data))
 
     # -- ACSE, dlms.md 4 --
-
-    def _aarq(self, apdu):
-        from dlms import acse, establish
-        self._step(aa.RELEASE)  # an AARQ always restarts the association
-        try:
-            q = acse.parse_aarq(apdu)
-        except DecodeError:
-            return self._aare_refused(aa.AARQ_REFUSED, acse.CONTEXT_LN, acse.DIAG_NO_REASON)
-        g = self.guard
-        if g is not None and g.remaining(self.sap):
-            # too many authentication failures: refused without looking at the secret
-            return self._aare_refused(aa.AUTH_CLOSED, q.context, acse.DIAG_AUTHENTICATION_FAILURE,
-                                      result=acse.REJECTED_TRANSIENT)
-        d = establish.accept_aarq(self.config, self.sap, self.keys, q)
-        if d.ic is not None:
-            self.keys.accept(d.ic)
-        if d.event == aa.AUTH_FAILED and g is not None:
-            g.failed(self.sap)
-        if d.event == aa.AARQ_REFUSED or d.event == aa.AUTH_FAILED:
-            if d.reply is not None:
-                self._step(d.event)
-                return Event(REPLY, d.reply)
-            return self._aare_refused(d.event, d.context, d.diagnostic, d.user_information)
-        response = d.user_information
-        if d.form is not None:
-            self._form, self._room = d.form, keystore.ROOM_AARQ
-            response = self._protect(response)
-            self._form = None
-            if response[0] == xdlms.EXCEPTION_RESPONSE:  # no counter left to answer with
-                return self._aare_refused(aa.AARQ_REFUSED, d.context, acse.DIAG_NO_REASON)
-        self._step(d.event)
-        self.context = d.context
-        self.client_title = d.client_title
-        self.mechanism = d.mechanism
-        self.conformance = d.conformance
-        self.client_max_pdu = d.client_max_pdu
-        self.dedicated_key = d.dedicated_key
-        if d.event == aa.AARQ_HLS:
-            self.ctos = d.ctos
-            self.stoc = bytes(self.config.random_bytes(16))
-        elif g is not None:
-            g.passed(self.sap)
-        show_title = d.context == acse.CONTEXT_LN_CIPHERED or d.mechanism == acse.MECHANISM_HLS_GMAC
-        return Event(REPLY, acse.build_aare(
-            d.context, acse.ACCEPTED, d.diagnostic,
-            responding_ap_title=self.config.system_title if show_title else None,
-            mechanism=d.mechanism, stoc=self.stoc, user_information=response))
-
-    def _aare_refused(self, event, context, diagnostic, user_information=None, result=None):
-        from dlms import acse
-        self._step(event)
-        if result is None:
-            result = acse.REJECTED_PERMANENT
-        return Event(REPLY, acse.build_aare(context or acse.CONTEXT_LN, result, diagnostic,
-                                            user_information=user_information))
 
     def _rlrq(self, apdu):
         q = None

@@ -5,6 +5,7 @@
 from compat import const
 from dlms import aa_state as aa
 from dlms import acse, keystore, security, xdlms
+from dlms.association import Event, REPLY
 from dlms.axdr import DecodeError
 
 _MIN_CLIENT_PDU = const(64)
@@ -156,3 +157,64 @@ def _authenticate(c, keys, q, d):
     elif m != acse.MECHANISM_LOWEST:
         return _refuse(d, acse.DIAG_MECHANISM_NOT_RECOGNISED)
     return d
+
+
+class Setup:
+    """The association's side of an AARQ: dlms.association.Association runs
+    these as its own methods (Setup.aarq(association, apdu)), so their code
+    loads with this module for an AARQ and leaves the heap after it."""
+
+    def aarq(self, apdu):
+        """Association._receive of an AARQ, for the association `self`."""
+        self._step(aa.RELEASE)  # an AARQ always restarts the association
+        try:
+            q = acse.parse_aarq(apdu)
+        except DecodeError:
+            return Setup.aare_refused(self, aa.AARQ_REFUSED, acse.CONTEXT_LN, acse.DIAG_NO_REASON)
+        g = self.guard
+        if g is not None and g.remaining(self.sap):
+            # too many authentication failures: refused without looking at the secret
+            return Setup.aare_refused(self, aa.AUTH_CLOSED, q.context,
+                                      acse.DIAG_AUTHENTICATION_FAILURE,
+                                      result=acse.REJECTED_TRANSIENT)
+        d = accept_aarq(self.config, self.sap, self.keys, q)
+        if d.ic is not None:
+            self.keys.accept(d.ic)
+        if d.event == aa.AUTH_FAILED and g is not None:
+            g.failed(self.sap)
+        if d.event == aa.AARQ_REFUSED or d.event == aa.AUTH_FAILED:
+            if d.reply is not None:
+                self._step(d.event)
+                return Event(REPLY, d.reply)
+            return Setup.aare_refused(self, d.event, d.context, d.diagnostic, d.user_information)
+        response = d.user_information
+        if d.form is not None:
+            self._form, self._room = d.form, keystore.ROOM_AARQ
+            response = self._protect(response)
+            self._form = None
+            if response[0] == xdlms.EXCEPTION_RESPONSE:  # no counter left to answer with
+                return Setup.aare_refused(self, aa.AARQ_REFUSED, d.context, acse.DIAG_NO_REASON)
+        self._step(d.event)
+        self.context = d.context
+        self.client_title = d.client_title
+        self.mechanism = d.mechanism
+        self.conformance = d.conformance
+        self.client_max_pdu = d.client_max_pdu
+        self.dedicated_key = d.dedicated_key
+        if d.event == aa.AARQ_HLS:
+            self.ctos = d.ctos
+            self.stoc = bytes(self.config.random_bytes(16))
+        elif g is not None:
+            g.passed(self.sap)
+        show_title = d.context == acse.CONTEXT_LN_CIPHERED or d.mechanism == acse.MECHANISM_HLS_GMAC
+        return Event(REPLY, acse.build_aare(
+            d.context, acse.ACCEPTED, d.diagnostic,
+            responding_ap_title=self.config.system_title if show_title else None,
+            mechanism=d.mechanism, stoc=self.stoc, user_information=response))
+
+    def aare_refused(self, event, context, diagnostic, user_information=None, result=None):
+        self._step(event)
+        if result is None:
+            result = acse.REJECTED_PERMANENT
+        return Event(REPLY, acse.build_aare(context or acse.CONTEXT_LN, result, diagnostic,
+                                            user_information=user_information))
