@@ -77,7 +77,7 @@ def build(self, provision, fs, clock, wallclock, relay, random_bytes, display=No
         bootslot.rollback_logged(fs)
     self.firmware_on_trial = bootslot.on_trial(rec)
     # only the build reads the provisioning, the objects' logical names,
-    # their list, the stored records, resumes the clock, loads the meter's
-    # record and runs this: their code is freed
-    unload("provision", "dlms.obis", "binding.object_list", "store.codec_read",
-           "meter.clock_adjust", "meter.commands", "app_build")
+    # their list, makes the DLMS server, reads the stored records, resumes
+    # the clock, loads the meter's record and runs this: their code is freed
+    unload("provision", "dlms.obis", "binding.object_list", "dlms.server_build",
+           "store.codec_read", "meter.clock_adjust", "meter.commands", "app_build")

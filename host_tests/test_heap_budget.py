@@ -46,7 +46,8 @@ LAZY_FEATURES = {
         "meter.recorder", "dlms.profile_generic", "binding.profiles", "dlms.clock_set",
         "meter.dst"),
     "unloaded after the build (app.App)": ("app_build", "provision", "store.codec_read",
-                                           "dlms.obis", "meter.clock_adjust"),
+                                           "dlms.obis", "dlms.server_build",
+                                           "meter.clock_adjust"),
     "unloaded after a token (meter.meter)": (
         "meter.token_entry", "sts.processor", "sts.token", "sts.digits", "sts.crc", "sts.amount",
         "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables"),

@@ -10,7 +10,7 @@
 # own). A failure series is committed to the store when it grows, when a
 # closure runs out and when a success ends it, never on an ordinary success,
 # so a restart keeps the delay (its remaining time) and the lock-out.
-from compat import TICKS_MASK, retry_on_memory
+from compat import TICKS_MASK
 
 DEFAULT_LIMITS = {"after": 5, "base_s": 1, "lock_s": 900}
 
@@ -20,31 +20,10 @@ class AuthGuard:
     first delay, "lock_s": lock-out}; store: a StateStore (None: RAM only);
     on_event(code, a, b) or None."""
 
-    def __init__(self, limits=None, store=None, on_event=None):
-        lim = DEFAULT_LIMITS if limits is None else limits
-        g = DEFAULT_LIMITS.get
-        self.after = int(lim.get("after", g("after")))
-        self.base_s = int(lim.get("base_s", g("base_s")))
-        self.lock_s = int(lim.get("lock_s", g("lock_s")))
-        self.store = store
-        self.on_event = on_event
-        self.now_s = 0
-        self._ms = 0
-        self._last_ms = None
-        self.fails = {}  # SAP -> [failures in a row, closed until now_s]
-        if store is not None:
-            try:
-                d = retry_on_memory(store.load) or {}
-                for sap, rec in d.items():
-                    self.fails[int(sap)] = [int(rec[0]), int(rec[1])]  # remaining s from now 0
-            except Exception as e:  # damaged, or no memory: must not stop the meter
-                import vocab  # start afresh (docs/security.md "Storage damage")
-                self.fails = {}
-                if on_event is not None:
-                    on_event(vocab.EV_FAULT, vocab.FAULT_MEMORY if isinstance(e, MemoryError)
-                             else vocab.FAULT_RECORD, vocab.AT_AUTH)
-                if not isinstance(e, MemoryError):
-                    self._save()  # write the fresh record over the damaged one
+    def __init__(self, *args, **kw):
+        # AuthGuard(limits=None, store=None, on_event=None): dlms.server_build.guard
+        from dlms import server_build
+        server_build.guard(self, *args, **kw)
 
     def advance(self, now_ms):
         """Time from the server (receive_data/tick); expires closures."""

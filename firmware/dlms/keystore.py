@@ -24,7 +24,7 @@
 # ordinary request or response needs that much room after its IC, the steps
 # of a renewal only what the rest of the renewal needs (ROOM_*), and no IC
 # leaves less than 1, so the published next IC always fits in 32 bits.
-from compat import const, retry_on_memory
+from compat import const
 import vocab
 from dlms import gcm
 
@@ -124,42 +124,11 @@ class KeyStore:
     meter's event log, or None; expected: the record must exist (the meter
     is not new), so a missing one counts as damaged."""
 
-    def __init__(self, clients, store=None, on_event=None, expected=False):
-        self.store = store
-        self.on_event = on_event
-        self.sets = {}
-        for sap, c in clients.items():
-            if c.ek is not None:
-                self.sets[sap] = KeySet(c.ek, c.ak)
-        self._saved = None
-        self._pending = None
-        if store is not None:
-            for k in self.sets.values():
-                k.reserved = k.tx  # nothing is reserved before the first commit
-            try:
-                d = retry_on_memory(store.load)
-                # a damaged copy beside the valid one may have been newer: its
-                # counters may be ahead of the valid copy's, so both are unknown
-                lost = (d is None and expected) or getattr(store, "recovered", False)
-            except OSError:  # damaged (StoreCorruptError) or unreadable: counters unknown
-                d, lost = None, True
-            if lost:
-                d = None
-                for k in self.sets.values():
-                    k.tx = k.reserved = IC_MAX - IC_RESERVE + 1
-                    k.rx_last = IC_MAX - IC_RESERVE
-                self._event(vocab.FAULT_RECORD)
-            for sap, k in self.sets.items():
-                rec = d.get(str(sap)) if d else None
-                if rec:
-                    k.tx = k.reserved = rec[0]  # the reservation: never reuse an IC
-                    k.rx_last = rec[1]
-                    if len(rec) >= 4:  # renewed over DLMS: overrides provisioning
-                        k.ek, k.ak, k.renewed = bytes(rec[2]), bytes(rec[3]), True
-        try:
-            self.save()
-        except OSError:  # storage cannot be written: no ciphered answer until it can
-            self._event(vocab.FAULT_SAVE)
+    def __init__(self, *args, **kw):
+        # KeyStore(clients, store=None, on_event=None, expected=False):
+        # dlms.server_build.keys
+        from dlms import server_build
+        server_build.keys(self, *args, **kw)
 
     def _event(self, fault):
         if self.on_event is not None:

@@ -19,7 +19,6 @@ from compat import const, retry_on_memory
 import vocab
 from dlms import axdr, cosem, hdlc_link, xdlms
 from dlms import association as assoc_mod
-from dlms import auth_guard, keystore
 
 _CONTEXT_LN = const(1)  # acse.CONTEXT_LN (dlms.acse loads only for an AARQ or RLRQ)
 
@@ -68,24 +67,12 @@ class DlmsServer:
     events); store_expected: the keys record must exist (dlms.keystore).
     Time comes only from tick(now_ms); the clock is an object (class 8)."""
 
-    def __init__(self, config, objects, ldn, store=None, hdlc_addresses=(1,), hdlc_settings=None,
-                 levels=None, auth_store=None, auth_limits=None, on_event=None,
-                 store_expected=False):
-        self.config = config
-        self.on_event = on_event
-        self.keys = keystore.KeyStore(config.clients, store, on_event, store_expected)
-        self.guard = auth_guard.AuthGuard(auth_limits, auth_store, on_event)
-        self.levels = levels or DEFAULT_LEVELS
-        self.link = hdlc_link.HdlcLink(hdlc_addresses, hdlc_settings)
-        a0 = hdlc_addresses[0]
-        self.logical_device = a0 if isinstance(a0, int) else a0[0]
-        self.model = cosem.ObjectModel(objects)
-        self.ldn = ldn
-        self.system_title = config.system_title
-        from dlms.obis import SECURITY_SETUP  # the names are needed to build the server only
-        self.security_setup_ln = SECURITY_SETUP
-        self.mode_e = False  # the port signs on with IEC 62056-21 mode E first (class 19)
-        self.associations = {}
+    def __init__(self, *args, **kw):
+        # DlmsServer(config, objects, ldn, store=None, hdlc_addresses=(1,),
+        # hdlc_settings=None, levels=None, auth_store=None, auth_limits=None,
+        # on_event=None, store_expected=False): dlms.server_build.server
+        from dlms import server_build
+        server_build.server(self, *args, **kw)
 
     # -- bytes in, bytes out ---------------------------------------------------
     def receive_data(self, data, now_ms=None):
