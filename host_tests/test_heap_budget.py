@@ -38,6 +38,7 @@ LAZY_FEATURES = {
         "meter.payment", "meter.charges", "meter.calendar", "binding.payment"),
     "account methods (class 111 activate, close, reset)": ("meter.account_status",),
     "keypad short codes": ("meter.short_codes",),
+    "class 2 management tokens' effects (set MPL, clear credit, ...)": ("meter.token_management",),
     "the object list (Association LN attribute 2)": ("dlms.object_list_value",),
     "the meter's commands (switching, tamper, CTS, payment changes; meter.commands)": (
         "meter.commands",),

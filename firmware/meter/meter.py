@@ -46,9 +46,10 @@ RETRY_S = const(60)  # FAULT_SAVE / FAULT_MEMORY: at most one new attempt a minu
 READ_COMMIT_S = const(60)  # a register read commits pending energy at most this often
 _EVQ_MAX = const(12)  # events kept for the next commit while the flash cannot be written
 _NO_MEMORY = {"reason": "memory"}  # enter_token's info for RESOURCE (allocated at import)
-# What a token loads, the STS engine and token_entry, is unloaded after it: a
-# meter is nearly always without a token (docs/benchmarks.md, heap).
-_TOKEN_CODE = sts.ENGINE + ("meter.token_entry",)
+# What a token loads, the STS engine and token_entry (and token_management for
+# a class 2 token), is unloaded after it: a meter is nearly always without a
+# token (docs/benchmarks.md, heap).
+_TOKEN_CODE = sts.ENGINE + ("meter.token_entry", "meter.token_management")
 # the display after a remote switch command, per class 70 control_state (relay_policy);
 # 05 + Enter is the customer's manual reconnect (meter.keypad SC_RECONNECT)
 

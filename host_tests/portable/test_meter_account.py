@@ -1,6 +1,6 @@
 # Portable: account and credit (meter/account.py).
 from meter import account as ac
-from meter import token_entry as te
+from meter import token_management as te
 
 
 def test_credit_and_consumption_with_remainder():
