@@ -44,28 +44,6 @@ PERSIST_S = const(30)  # reservation step (docs/cts.md)
 RESERVED_DRNS = ("00000000000", "0100000000008")  # CTS-2 (= cts_profiles.DRN_*)
 
 
-def reserved(drn):
-    return drn in RESERVED_DRNS
-
-
-def _unhex(s):
-    b = bytearray(len(s) // 2)
-    for i in range(len(b)):
-        b[i] = int(s[2 * i:2 * i + 2], 16)
-    return bytes(b)
-
-
-def profile(uut, drn):
-    """The initial values of UUT `uut` for a meter with DRN `drn`, or None."""
-    from meter import cts_profiles  # imported on use: only reserved-DRN meters need it
-
-    p = cts_profiles.PROFILES.get(uut)
-    if p is None or drn not in p["keys"]:
-        return None
-    return {"ea": p["ea"], "key": _unhex(p["keys"][drn]), "kt": p["kt"], "krn": p["krn"],
-            "ti": p["ti"], "sgc": p["sgc"], "ken": p["ken"], "base_date": p["base_date"]}
-
-
 class Cts:
     def __init__(self, limit_s=LIMIT_S, persist_s=PERSIST_S):
         self.limit_s = limit_s
@@ -90,27 +68,12 @@ class Cts:
     def ended(self):
         return self.state == ENDED
 
-    def check_enter(self, uut, drn):
-        if self.state == ENDED:
-            return REFUSED_ENDED
-        if not reserved(drn):
-            return REFUSED_DRN
-        if profile(uut, drn) is None:
-            return REFUSED_UUT
-        return CHANGED if self.state == ACTIVE else ENTERED
-
-    def enter(self, uut, drn, now_s=None):
-        """Enters (or changes profile). The caller applies profile(uut, drn)
-        and commits to_record() in the same commit."""
-        r = self.check_enter(uut, drn)
-        if r == ENTERED:
-            self.state = ACTIVE
-            self.elapsed_s = 0
-            self.reserved_s = 0
-            self._last = now_s
-        if r == ENTERED or r == CHANGED:
-            self.uut = uut  # timer untouched on CHANGED (CTS-15)
-        return r
+    def __getattr__(self, name):
+        # entering CTS test mode (check_enter, enter) is meter.cts_control's
+        # code, loaded on use: Cts.x(...) runs cts_control.Entry.x(self, ...)
+        from meter import cts_control
+        f = getattr(cts_control.Entry, name)
+        return lambda *a: f(self, *a)
 
     def exit(self, reason):
         if self.state != ACTIVE:

@@ -1,5 +1,5 @@
 # Portable: CTS test mode (cts-mode.md part A) on the Cts record and through the Meter.
-from meter import cts
+from meter import cts, cts_control
 import vocab
 import meter_fakes as f
 
@@ -25,9 +25,9 @@ def test_undefined_uut_numbers_refused():
 def test_profiles_have_keys_for_both_reserved_drns():
     for uut in (1, 2, 3, 4):
         for drn in cts.RESERVED_DRNS:
-            p = cts.profile(uut, drn)
+            p = cts_control.profile(uut, drn)
             assert len(p["key"]) == (8 if p["ea"] == 7 else 16)
-    assert cts.profile(1, DRN)["key"] == b"\xe6\x53\x34\x1f\x9d\x5b\xf3\x6f"  # dk-001
+    assert cts_control.profile(1, DRN)["key"] == b"\xe6\x53\x34\x1f\x9d\x5b\xf3\x6f"  # dk-001
 
 
 def test_timer_counts_and_expires():  # CTS-10, CTS-12
@@ -108,7 +108,7 @@ def test_meter_enter_applies_profile_and_connects():
     m = _meter(clock=clock)
     m.enter_token(f.make(0, 0, 5, 100), vocab.REMOTE)
     assert m.cts_register_write(2) == cts.ENTERED
-    assert m.sts.ea == 11 and m.sts.key == cts.profile(2, DRN)["key"] and m.sts.tids == []
+    assert m.sts.ea == 11 and m.sts.key == cts_control.profile(2, DRN)["key"] and m.sts.tids == []
     assert m.account.credit[0] == 0
     assert vocab.EV_CTS_ENTERED in m.eventlog.codes()
 
