@@ -80,4 +80,5 @@ def build(self, provision, fs, clock, wallclock, relay, random_bytes, display=No
     # their list, makes the DLMS server, reads the stored records, resumes
     # the clock, loads the meter's record and runs this: their code is freed
     unload("provision", "dlms.obis", "binding.object_list", "dlms.server_build",
-           "store.codec_read", "meter.clock_adjust", "meter.commands", "app_build")
+           "store.state_read", "store.codec_read", "meter.clock_adjust", "meter.commands",
+           "app_build")

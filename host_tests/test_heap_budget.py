@@ -46,7 +46,8 @@ LAZY_FEATURES = {
     "clock settings and DST (class 8)": (
         "meter.recorder", "dlms.profile_generic", "binding.profiles", "dlms.clock_set",
         "meter.dst"),
-    "unloaded after the build (app.App)": ("app_build", "provision", "store.codec_read",
+    "unloaded after the build (app.App)": ("app_build", "provision", "store.state_read",
+                                           "store.codec_read",
                                            "dlms.obis", "dlms.server_build",
                                            "meter.clock_adjust"),
     "unloaded after a token (meter.meter)": (

@@ -17,7 +17,7 @@ import struct
 
 from compat import const
 from store import codec
-from store.fs import (EISDIR, ENOSPC, StoreCorruptError, StoreFullError, crc32, errno_of,
+from store.fs import (EISDIR, ENOSPC, StoreFullError, crc32, errno_of,
                       ensure_dir, join, read_file, write_file)
 
 MAGIC = b"SM"
@@ -27,12 +27,13 @@ _HEADER_SIZE = const(12)
 _OVERHEAD = const(16)
 SLOTS = ("a", "b")
 MAX_PAYLOAD = const(4096)
+# what a slot holds (_read; store.state_read has the same values)
 _MISSING = const(0)
 _EMPTY = const(1)
 _DATA = const(2)
 
 
-def _newer(s, t):
+def newer(s, t):
     """True if sequence number s is newer than t (RFC 1982, 32 bits)."""
     return s != t and ((s - t) & 0xFFFFFFFF) < 0x80000000
 
@@ -98,45 +99,10 @@ class StateStore:
         return unpack(data), _DATA if data else _EMPTY
 
     def load(self):
-        copies = []
-        damaged = 0
-        held = []
-        for i in (0, 1):
-            rec, what = self._read(i)
-            held.append(what)
-            if rec is not None:
-                copies.append((rec[0], i, rec[1]))
-            elif what != _MISSING:
-                damaged += 1
-        if len(copies) == 2 and _newer(copies[0][0], copies[1][0]):
-            copies.reverse()
-        # newest first; a copy whose payload does not decode is damaged too
-        while copies:
-            seq, i, payload = copies.pop()
-            try:
-                d = codec.decode(payload)
-            except codec.CodecError:
-                d = None
-            if isinstance(d, dict):
-                if _MISSING in held and (i or seq != 1):  # only the first copy is ever alone
-                    damaged += 1
-                self.seq, self._newest, self._scanned = seq, i, True
-                self._size = len(payload)
-                self.recovered = damaged > 0
-                return d
-            damaged += 1
-        self._scanned = True
-        self._newest = None
-        self.seq = 0
-        # A fresh store holds nothing, or only the first slot created by a
-        # first commit that a power cut interrupted before close (littlefs
-        # creates the file at open). Anything else, two empty slots too, is
-        # damage: never a fresh start (issue 12 item 2).
-        if damaged and held != [_EMPTY, _MISSING]:
-            raise StoreCorruptError("no valid copy of the state in %s (%d damaged)"
-                                    % (self.directory, damaged))
-        self.recovered = False
-        return None
+        # reading the copies back is boot-time code (store.state_read, loaded
+        # for it and unloaded after the build by app.App)
+        from store.state_read import load
+        return load(self)
 
     def commit(self, d):
         """Make dict `d` the durable state. On return it survives a power cut;
@@ -188,7 +154,7 @@ class StateStore:
         best = None
         for i in (0, 1):
             rec = self._read(i)[0]
-            if rec is not None and (best is None or _newer(rec[0], best[0])):
+            if rec is not None and (best is None or newer(rec[0], best[0])):
                 best = (rec[0], i)
         self._newest = None if best is None else best[1]
         self.seq = 0 if best is None else best[0]
