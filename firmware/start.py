@@ -38,20 +38,20 @@ def start_meter(board, fs, uptime, wallclock, relay, display, random_bytes,
 def build(board, machine, fs=None):
     """The meter on `board`'s hardware: (Runtime, tasks), or None on safe boot."""
     import time
-    from hal import keypad, relay, led, display, pulse, ticker, watchdog, rtc, uart_port
+    from hal import keypad, make, ticker, watchdog, rtc, uart_port
     from hal.fs import FileSystem
     Pin = machine.Pin
-    rows, cols = keypad.make_pins(Pin, board.KEYPAD_ROWS, board.KEYPAD_COLS)
+    rows, cols = make.keypad_pins(Pin, board.KEYPAD_ROWS, board.KEYPAD_COLS)
     keys = keypad.Keypad(rows, cols, board.KEYPAD_MAP, None, board.KEYPAD_SCAN_MS,
                          board.KEYPAD_DEBOUNCE)
     if keys.is_down("D"):
         print("safe boot: D held, meter and watchdog not started")
         return None
-    rel = relay.make(Pin, board.RELAY_PIN, board.RELAY_ACTIVE_HIGH, board.RELAY_FEEDBACK_PIN,
+    rel = make.relay(Pin, board.RELAY_PIN, board.RELAY_ACTIVE_HIGH, board.RELAY_FEEDBACK_PIN,
                      board.RELAY_FEEDBACK_ACTIVE_LOW)
-    leds = (led.make(Pin, board.LED_STATUS), led.make(Pin, board.LED_RELAY),
-            led.make(Pin, board.LED_ALARM))
-    disp = display.make(machine.I2C, Pin, board.DISPLAY_I2C, board.DISPLAY_SDA,
+    leds = (make.led(Pin, board.LED_STATUS), make.led(Pin, board.LED_RELAY),
+            make.led(Pin, board.LED_ALARM))
+    disp = make.display(machine.I2C, Pin, board.DISPLAY_I2C, board.DISPLAY_SDA,
                         board.DISPLAY_SCL, board.DISPLAY_ADDR, board.DISPLAY_COLS,
                         board.DISPLAY_FREQ)
     tick = ticker.Ticker(machine.Timer, board.TICK_MS, board.TICK_TIMER_ID)
@@ -59,13 +59,13 @@ def build(board, machine, fs=None):
     up = runtime.Uptime(tick.take_ms)
     clock = rtc.Clock(machine.RTC())
     a, _ = start_meter(board, fs or FileSystem(""), up, clock.now, rel, disp, os.urandom)
-    counter = pulse.make(Pin, board.PULSE_PIN, board.PULSES_PER_KWH, board.PULSE_PULL,
+    counter = make.pulse(Pin, board.PULSE_PIN, board.PULSES_PER_KWH, board.PULSE_PULL,
                          board.PULSE_MIN_GAP_MS)
     wd = watchdog.Watchdog(machine.WDT, board.WDT_TIMEOUT_MS, tasks=3)
     rt = runtime.Runtime(a, up, counter, None, leds, wd, board.TICK_MS,
                          reset=getattr(machine, "reset", None))
     keys.on_key = a.key
-    uart = uart_port.make(machine.UART, Pin, board.OPTICAL_UART, board.OPTICAL_TX,
+    uart = make.uart(machine.UART, Pin, board.OPTICAL_UART, board.OPTICAL_TX,
                           board.OPTICAL_RX, board.OPTICAL_BAUD, board.OPTICAL_RXBUF)
     proto = a.mode_e_port() if board.OPTICAL_MODE_E else a.server
     port = uart_port.UartPort(uart, proto, board.OPTICAL_BAUD,
@@ -74,15 +74,17 @@ def build(board, machine, fs=None):
 
 
 def drop_builder():
-    """Free the code that built the meter (build, start_meter) for the rest of
-    the boot: run() keeps this module's globals alive while the meter runs,
-    and a board builds once (docs/benchmarks.md, heap). MicroPython only, as
-    compat.unload."""
+    """Free the code that built the meter (build, start_meter, hal.make) for
+    the rest of the boot: run() keeps this module's globals alive while the
+    meter runs, and a board builds once (docs/benchmarks.md, heap).
+    MicroPython only, as compat.unload."""
     import sys
     if sys.implementation.name == "micropython":
         g = globals()
         for name in ("build", "start_meter"):
             g.pop(name, None)
+        from compat import unload
+        unload("hal.make")
 
 
 def run(board, machine):

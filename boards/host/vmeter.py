@@ -239,7 +239,7 @@ class Sim:
         self.screen = Screen(self, interactive)
         Pin = machine_stub.Pin
         self.relay = hrelay.Relay(Pin("relay", Pin.OUT))
-        self.leds = (hled.make(Pin, "status"), hled.make(Pin, "relay"), hled.make(Pin, "alarm"))
+        self.leds = tuple(hled.Led(Pin(n, Pin.OUT)) for n in ("status", "relay", "alarm"))
         self.display = hdisplay.ConsoleDisplay(board.DISPLAY_COLS, self.screen.write)
         self.load = SimLoad(opts["load"], self.relay)
         scaled = ScaledClock(opts["speed"], self.load)

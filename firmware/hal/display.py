@@ -172,18 +172,3 @@ class ConsoleDisplay:
 
     def backlight(self, on):
         pass
-
-
-def make(I2C, Pin, bus, sda, scl, addr=0x27, cols=16, freq=100000,
-         sleep_ms=None, write=print):
-    """LCD when the board has one and it answers at `addr`, else console.
-    No bus scan at boot (a scan of an empty bus took 5.6 s on an emulated
-    RP2040): the LCD's first init write is the probe, and a missing display
-    costs one NACK, or one I2C timeout on an unwired bus (docs/boards.md)."""
-    if bus is not None:
-        try:
-            return LcdDisplay(I2C(bus, sda=Pin(sda), scl=Pin(scl), freq=freq), addr, cols, 2,
-                              sleep_ms)
-        except OSError:
-            pass
-    return ConsoleDisplay(cols, write)

@@ -19,13 +19,6 @@
 from hal.aio import sleep_ms
 
 
-def make_pins(Pin, rows, cols):
-    """Configure GPIO numbers (or pin names) as the scanner expects."""
-    r = [Pin(n, Pin.OPEN_DRAIN, value=1) for n in rows]
-    c = [Pin(n, Pin.IN, Pin.PULL_UP) for n in cols]
-    return r, c
-
-
 def _bits(x):
     n = 0
     while x:

@@ -1,5 +1,5 @@
 # Status LEDs: heartbeat, "load on" and "alarm" (board.LED_*). A board may
-# leave an LED out (None): make() then returns a Led that drives nothing,
+# leave an LED out (None): hal.make.led then returns a Led that drives nothing,
 # so callers never test for None.
 from hal.aio import sleep_ms
 
@@ -28,10 +28,3 @@ class Led:
             if alive is not None:
                 alive()
             await sleep_ms(off_ms)
-
-
-def make(Pin, pin_id, active_high=True):
-    """pin_id is a GPIO number, a pin name such as "LED" (Pico W), or None."""
-    if pin_id is None:
-        return Led(None, active_high)
-    return Led(Pin(pin_id, Pin.OUT), active_high)

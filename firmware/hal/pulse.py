@@ -4,9 +4,8 @@
 #
 # The IRQ does integer work on small ints only: no allocation. Edges closer
 # than min_gap_ms to the last counted one are contact bounce and ignored
-# (needs the ticks functions; without them every edge counts).
-import time
-
+# (needs the ticks functions; without them every edge counts). Made from the
+# board's pin by hal.make.pulse.
 from compat import TICKS_MASK
 
 
@@ -50,12 +49,3 @@ class PulseCounter:
         wh = self._rem // self.ppk
         self._rem -= wh * self.ppk
         return wh
-
-
-def make(Pin, pin_id, pulses_per_kwh, pull="up", min_gap_ms=0,
-         ticks_ms=None, ticks_diff=None):
-    if ticks_ms is None and hasattr(time, "ticks_ms"):
-        ticks_ms, ticks_diff = time.ticks_ms, time.ticks_diff
-    p = Pin(pin_id, Pin.IN, Pin.PULL_UP if pull == "up" else None)
-    return PulseCounter(p, pulses_per_kwh, Pin.IRQ_FALLING, min_gap_ms,
-                        ticks_ms, ticks_diff)

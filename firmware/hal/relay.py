@@ -39,13 +39,3 @@ class Relay:
         """False only when feedback exists and contradicts the command."""
         s = self.sensed()
         return s is None or s == self.closed
-
-
-def make(Pin, pin_id, active_high=True, feedback_id=None, feedback_active_low=True):
-    """Build a Relay from board constants; starts open (load disconnected)
-    until the meter has loaded its state and decided."""
-    out = Pin(pin_id, Pin.OUT, value=0 if active_high else 1)
-    fb = None
-    if feedback_id is not None:
-        fb = Pin(feedback_id, Pin.IN, Pin.PULL_UP if feedback_active_low else None)
-    return Relay(out, active_high, fb, feedback_active_low, closed=False)

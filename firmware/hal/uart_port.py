@@ -93,8 +93,3 @@ class UartPort:
 
     def stop(self):
         self._run = False
-
-
-def make(UART, Pin, uart_id, tx, rx, baud=9600, rxbuf=512):
-    """A machine.UART for the optical port from board constants."""
-    return UART(uart_id, baudrate=baud, tx=Pin(tx), rx=Pin(rx), rxbuf=rxbuf)

@@ -37,9 +37,11 @@ STOC = bytes((0x91, 0xC8, 0xE4, 0x72, 0x39, 0x1C, 0x8E, 0x47,
               0xA3, 0xD1, 0xE8, 0x74, 0xBA, 0xDD, 0x6E, 0x37))
 WALLCLOCK = 848000000  # 2026-11-15, seconds since 2000
 # What boot loads besides app: main.py with bootslot (the slot choice),
-# start.py and the hardware adapters that start.build imports, and mode E
-# (their objects need a board; their bytecode counts).
-BOOT_MODULES = ("main", "bootslot", "start", "hal.keypad", "hal.relay", "hal.led", "hal.display", "hal.pulse",
+# start.py and the hardware adapters that start.build imports (hal.make, which
+# makes them, is unloaded by start.drop_builder below), and mode E (their
+# objects need a board; their bytecode counts).
+BOOT_MODULES = ("main", "bootslot", "start", "hal.keypad", "hal.make", "hal.relay", "hal.led",
+                "hal.display", "hal.pulse",
                 "hal.ticker", "hal.watchdog", "hal.rtc", "hal.uart_port", "hal.fs",
                 "dlms.iec62056_21")  # the boards' optical port starts in mode E (OPTICAL_MODE_E)
 GC_THRESHOLD_AT_BOOT = 16384  # main.GC_THRESHOLD_AT_BOOT (test_heap_budget checks)

@@ -4,7 +4,7 @@
 from fakes import machine  # first: sets the path for asyncio
 import asyncio
 
-from hal import display, pulse, relay
+from hal import display, make, pulse, relay
 from hal.ticker import Ticker
 from hal.watchdog import Watchdog
 
@@ -39,7 +39,7 @@ def test_relay_feedback_agrees_or_not():
 
 
 def test_relay_make_starts_open_without_a_glitch():
-    r = relay.make(machine.Pin, 15, active_high=False, feedback_id=20)
+    r = make.relay(machine.Pin, 15, active_high=False, feedback_id=20)
     assert r.pin.value() == 1 and r.closed is False
     assert r.feedback.pull == machine.Pin.PULL_UP
 
@@ -139,7 +139,7 @@ def test_pulse_counter_ignores_bounce_inside_min_gap():
 
 
 def test_pulse_make_uses_board_pull():
-    pc = pulse.make(machine.Pin, 34, 1000, pull=None, min_gap_ms=20)
+    pc = make.pulse(machine.Pin, 34, 1000, pull=None, min_gap_ms=20)
     for v in (1, 0, 1, 0):  # the second falling edge comes within 20 ms:
         pc.pin.drive(v)  # dropped where time.ticks_ms exists
     import sys
@@ -236,7 +236,7 @@ def test_lcd_shows_a_whole_token_entry_on_two_lines():
 
 def test_display_make_falls_back_to_console():
     lines = []
-    d = display.make(machine.I2C, machine.Pin, None, 16, 17, write=lines.append)
+    d = make.display(machine.I2C, machine.Pin, None, 16, 17, write=lines.append)
     d.show("Enter token")
     d.show("Enter token")
     assert lines == ["[display] Enter token"]
@@ -257,20 +257,20 @@ def test_display_make_falls_back_to_console():
         def __init__(self, *a, **k):
             machine.I2C.__init__(self, devices=())
 
-    d = display.make(NoLcd, machine.Pin, 0, 16, 17, write=lines.append)
+    d = make.display(NoLcd, machine.Pin, 0, 16, 17, write=lines.append)
     assert isinstance(d, display.ConsoleDisplay)
     assert tries == [0x27]  # one addressed write was the whole probe
     d.show("No LCD")
     assert lines[-1] == "[display] No LCD"
     d.show("1234 5678 9012 3456 7890")  # a console is not 16 columns wide: all of it
     assert lines[-1] == "[display] 1234 5678 9012 3456 7890"
-    d = display.make(NoScan, machine.Pin, 0, 16, 17, sleep_ms=lambda ms: None)
+    d = make.display(NoScan, machine.Pin, 0, 16, 17, sleep_ms=lambda ms: None)
     assert isinstance(d, display.LcdDisplay)
 
 
 def test_led_levels_absent_led_and_heartbeat():
     from hal import led
-    a = led.make(machine.Pin, "LED")
+    a = make.led(machine.Pin, "LED")
     assert a.pin.id == "LED" and a.pin.value() == 0
     a.set(True)
     assert a.pin.value() == 1
@@ -278,7 +278,7 @@ def test_led_levels_absent_led_and_heartbeat():
     assert b.pin.value() == 1
     b.toggle()
     assert b.lit and b.pin.value() == 0
-    none = led.make(machine.Pin, None)
+    none = make.led(machine.Pin, None)
     none.set(True)
     assert none.lit and none.pin is None
     seen = []

@@ -3,7 +3,8 @@
 from fakes import Matrix, machine  # first: sets the path for asyncio
 import asyncio
 
-from hal.keypad import Keypad, make_pins
+from hal.keypad import Keypad
+from hal.make import keypad_pins as make_pins
 
 MAP = "123A456B789C*0#D"
 

@@ -5,7 +5,8 @@ from fakes import EchoProtocol, machine  # first: sets the path for asyncio
 import asyncio
 
 from hal import rtc
-from hal.uart_port import UartPort, machine_line, make
+from hal.uart_port import UartPort, machine_line
+from hal.make import uart as make
 
 
 def test_known_dates():

@@ -5,7 +5,8 @@
 from fakes import machine
 from compat import TICKS_MASK
 from benchutil import alloc_bytes, per_call_us, row
-from hal.keypad import Keypad, make_pins
+from hal.keypad import Keypad
+from hal.make import keypad_pins as make_pins
 from hal.pulse import PulseCounter
 from hal.ticker import Ticker
 from hal.uart_port import UartPort

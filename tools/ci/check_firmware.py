@@ -78,7 +78,7 @@ LAYERS = {
             "update", "app_build"),
     "app_build": ("compat", "vocab", "store", "meter", "dlms", "binding", "provision", "bootslot"),
     "runtime": ("hal",),
-    "start": ("app", "provision", "runtime", "hal", "dlms"),
+    "start": ("compat", "app", "provision", "runtime", "hal", "dlms"),
     "main": ("bootslot", "start"),
 }
 MACHINE_PARTS = ("hal", "main")  # the only parts that touch machine
