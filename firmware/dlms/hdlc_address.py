@@ -11,36 +11,12 @@ _ALL_STATION_1 = const(0x7F)
 _ALL_STATION_2 = const(0x3FFF)
 
 
-def client(sap):
-    """1-byte client address for a SAP 0..127 (16 -> 0x21)."""
-    return bytes(((sap & 0x7F) << 1 | 1,))
-
-
-def server(upper, lower=NO_LOWER, size=0):
-    """Server address bytes. size 0 picks the shortest form that fits:
-    1 byte when there is no lower address, else 2 bytes when both fit in
-    7 bits, else 4. Raises ValueError when the values do not fit `size`."""
-    if size == 0:
-        if lower < 0:
-            size = 1 if upper < 0x80 else 4
-        else:
-            size = 2 if upper < 0x80 and lower < 0x80 else 4
-    if lower < 0:
-        lower = 0
-    if size == 1:
-        if upper > 0x7F:
-            raise ValueError("upper address > 0x7F")
-        return bytes(((upper << 1) | 1,))
-    if size == 2:
-        if upper > 0x7F or lower > 0x7F:
-            raise ValueError("address > 0x7F")
-        return bytes(((upper << 1) & 0xFE, (lower << 1) | 1))
-    if size == 4:
-        if upper > 0x3FFF or lower > 0x3FFF:
-            raise ValueError("address > 0x3FFF")
-        return bytes(((upper >> 6) & 0xFE, (upper << 1) & 0xFE,
-                      (lower >> 6) & 0xFE, ((lower << 1) & 0xFE) | 1))
-    raise ValueError("address size must be 1, 2 or 4")
+def __getattr__(name):
+    # The encoders (client, server) build the addresses a client sends: the
+    # tests and PC tools use them, the meter only reads addresses, so they
+    # live in dlms.hdlc_address_encode, loaded on use (heap).
+    from dlms import hdlc_address_encode
+    return getattr(hdlc_address_encode, name)
 
 
 def length(buf, pos, end):
