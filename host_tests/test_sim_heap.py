@@ -12,9 +12,10 @@ import pytest
 
 from test_sim_e2e import MICROPYTHON, Sim, send, token
 
-# docs/sim.md: 304k served this session in the measurement, 288k failed
-# (a remote token answered temporary-failure: no free block big enough).
-SIM_MIN_HEAP = "320k"
+# docs/sim.md: 288k served this session (and a register read) in the
+# measurement, 272k failed (a remote token answered temporary-failure: no
+# free block big enough); 16 KB more here for what varies between runs.
+SIM_MIN_HEAP = "304k"
 
 
 @pytest.mark.skipif(not os.path.exists(MICROPYTHON), reason="no micropython executable")
