@@ -1,6 +1,7 @@
 # The Meter's code a basic session (a keypad token, a remote token) does
-# not run once the meter is built: loading the record (boot, a retry after
-# running out of memory; app.App unloads this module after the build), the
+# not run once the meter is built: building it (Commands.build, Meter's
+# __init__) and loading the record (boot, a retry after running out of
+# memory; app.App unloads this module after the build), the
 # published energy register (DLMS reads, captures), and the commands it
 # never gives: the class 70 switch commands, tamper, account and payment
 # changes, CTS test mode, the token memory after a store recovery, a
