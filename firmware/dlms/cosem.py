@@ -3,7 +3,7 @@
 # (design.md): they keep no state beyond what the standard defines for them.
 #
 # Values cross this layer as A-XDR typed pairs (tag, value), see dlms.axdr.
-from compat import const, retry_on_memory
+from compat import const, retry_on_memory, unload
 from dlms import axdr
 
 # Data-access-result / action-result codes: xdlms's (dlms.md 5.2).
@@ -85,7 +85,9 @@ class ObjectModel:
     as module.name(ln, *args), so a meter loads the code of objects nobody
     reads only when someone does (docs/dlms.md "Objects"). An entry's ln may
     be several logical names back to back (6 octets each): objects of one
-    class made alike, one entry for all (heap). An unexpected
+    class made alike, one entry for all (heap). Objects made from entries
+    hold no state of their own (the meter does): release() drops them, and
+    unloads the code making them loaded, when a session ends. An unexpected
     exception inside an object (a bug, a store error) becomes hardware-fault
     for that request and is counted in `errors`; it never reaches the link.
     Running out of memory is a resource fault: a GET is retried once after a
@@ -98,6 +100,8 @@ class ObjectModel:
         self._list = list(objects)
         self._by_ln = {}  # logical name -> index in _list
         self._groups = []  # indexes of group entries (searched, no key per name)
+        self._made = {}  # index -> the object made from its entry; of a group: {ln: object}
+        self._loaded = []  # modules that making objects loaded (release() unloads them)
         for i, o in enumerate(self._list):
             ln = o[1] if type(o) is tuple else o.ln
             if len(ln) > 6:
@@ -110,32 +114,46 @@ class ObjectModel:
         """Every object in object-list order (made now where not yet)."""
         out = []
         for i, o in enumerate(self._list):
-            if type(o) is tuple and len(o[1]) > 6 or type(o) is list:
-                e = o if type(o) is tuple else o[0]
-                out += [self._made(i, e[1][k:k + 6]) for k in range(0, len(e[1]), 6)]
+            if type(o) is tuple and len(o[1]) > 6:
+                out += [self._obj(i, o[1][k:k + 6]) for k in range(0, len(o[1]), 6)]
             else:
-                out.append(self._made(i))
+                out.append(self._obj(i))
         return out
 
-    def _made(self, i, ln=None):
-        """The object of entry i (of `ln` in a group entry), made once."""
-        o = self._list[i]
-        if ln is not None:  # a group: [entry, {ln: object}]
-            if type(o) is tuple:
-                o = self._list[i] = [o, {}]
-            x = o[1].get(ln)
-            if x is None:
-                x = o[1][ln] = self._make(o[0], ln)
-            return x
-        if type(o) is tuple:  # an entry: load its class, make the object once
-            o = self._list[i] = self._make(o, o[1])
+    def _obj(self, i, ln=None):
+        """The object of entry i (of `ln` in a group entry), made once per session."""
+        e = self._list[i]
+        if type(e) is not tuple:
+            return e
+        if ln is None:
+            o = self._made.get(i)
+            if o is None:
+                o = self._made[i] = self._make(e, e[1])
+            return o
+        g = self._made.get(i)
+        if g is None:
+            g = self._made[i] = {}
+        o = g.get(ln)
+        if o is None:
+            o = g[ln] = self._make(e, ln)
         return o
 
-    @staticmethod
-    def _make(e, ln):
+    def _make(self, e, ln):
         import sys
-        __import__(e[2])
+        if e[2] not in sys.modules:  # loaded now: note what came with it
+            before = list(sys.modules)
+            __import__(e[2])
+            self._loaded += [m for m in sys.modules if m not in before]
         return getattr(sys.modules[e[2]], e[3])(ln, *e[4])
+
+    def release(self):
+        """The session ended (the HDLC link is down): the objects made from
+        entries are dropped and the code making them loaded is unloaded
+        (compat.unload), so a head-end's reads do not stay in the meter's
+        heap; the next session makes them again (docs/benchmarks.md, heap)."""
+        self._made = {}
+        loaded, self._loaded = self._loaded, []
+        unload(*loaded)
 
     def find(self, class_id, ln):
         ln = bytes(ln)
@@ -144,17 +162,16 @@ class ObjectModel:
             o = self._list[i]
             if (o[0] if type(o) is tuple else o.class_id) != class_id:
                 raise AccessError(OBJECT_CLASS_INCONSISTENT)
-            return self._made(i)
+            return self._obj(i)
         for i in self._groups:
             e = self._list[i]
-            e = e if type(e) is tuple else e[0]
             k = e[1].find(ln)
             while k >= 0 and k % 6:
                 k = e[1].find(ln, k + 1)
             if k >= 0:
                 if e[0] != class_id:
                     raise AccessError(OBJECT_CLASS_INCONSISTENT)
-                return self._made(i, ln)
+                return self._obj(i, ln)
         raise AccessError(OBJECT_UNDEFINED)
 
     def get(self, ctx, class_id, ln, attr, selector=None, params=None):

@@ -202,6 +202,7 @@ class DlmsServer:
         for a in self.associations.values():
             a.release()
         self._save_keys()
+        self.model.release()  # the objects the session made, and their code
 
     # -- COSEM views ------------------------------------------------------------
     def object_list(self, level):
