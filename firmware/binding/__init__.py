@@ -2,4 +2,5 @@
 # calls which meter fact. dlms/ knows only COSEM; meter/ knows nothing of
 # DLMS; this package joins them. object_list.py lists the objects and builds
 # the server; the classes are in prepayment.py (made with the server),
-# meter_objects.py and sts_attributes.py (made on first access).
+# account_objects.py, meter_objects.py and sts_attributes.py (made on first
+# access, for one session).

@@ -1,23 +1,17 @@
 # COSEM objects that show the meter (dlms.md 7.2-7.3): disconnect control
-# (70), account (111), the token and emergency credits (112), the CTS test
-# mode register and status, the newest events, and the data and registers
-# of single facts (Fact). binding.object_list.objects makes them on first
+# (70), the CTS test mode register and status, the newest events, and the
+# data and registers of single facts (Fact); the account (111) and the
+# credits (112) are binding.account_objects' (a token session reads the
+# credit: it loads less). binding.object_list.objects makes them on first
 # access, so this module loads only when a client reads one.
 # Each is given the meter.meter.Meter it shows and calls; none keeps state
 # of its own.
-from dlms import axdr, cosem_time
+from dlms import axdr
 from dlms.obj_common import Data, Register
-from meter import account as ac, cts as ctsmod
-from dlms.cosem import (CosemObject, AccessError, expect, expect_int, R0, R1, MANAGEMENT, NOBODY,
-                        READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON)
-
-
-class _Bound(CosemObject):
-    """A COSEM object that shows and calls `meter` (meter.meter.Meter)."""
-
-    def __init__(self, ln, meter, methods=None):
-        CosemObject.__init__(self, ln, None, methods)
-        self.meter = meter
+from meter import cts as ctsmod
+from binding.account_objects import Bound, Account, Credit  # noqa: F401 (named here too)
+from dlms.cosem import (AccessError, expect_int, R0, R1, MANAGEMENT, READ_WRITE_DENIED,
+                        TYPE_UNMATCHED, OTHER_REASON)
 
 
 def _fact(what, src, ctx):
@@ -66,7 +60,7 @@ class FactRegister(Register):
         return Register.read(self, attr, ctx)
 
 
-class DisconnectControl(_Bound):
+class DisconnectControl(Bound):
     """Class 70 version 0 at 0.0.96.3.10.255 (dlms.md 7.2); the decisions are in
     meter.relay_policy, reached through Meter.remote_disconnect/reconnect."""
     class_id = 70
@@ -91,146 +85,7 @@ class DisconnectControl(_Bound):
         return None
 
 
-def _credit_status_bits(acct):
-    """Account attribute 4 current_credit_status: b0 in credit, b1 low credit,
-    b6 out of credit (bit 0 = most significant bit of the octet)."""
-    v = 0
-    if acct.available() > 0:
-        v |= 0x80
-    if acct.low_credit():
-        v |= 0x40
-    if acct.out_of_credit():
-        v |= 0x02
-    return axdr.bit_string(8, bytes((v,)))
-
-
-_UNIT_NAMES = ("kWh", "m3 water", "m3 gas", "time", "currency", "currency", "currency", "currency")
-
-
-class Account(_Bound):
-    """Class 111 version 0 at 0.0.19.0.0.255. Amounts are in the metered credit
-    register's token units; attribute 15 says which (scale -1: 0.1 kWh, -5:
-    currency). The management client writes attribute 2 to switch between
-    prepayment and post-payment (Meter.set_payment_mode) and calls methods 1
-    activate_account, 2 close_account, 3 reset_account
-    (meter.account_status; docs/payment.md "Account status")."""
-    class_id = 111
-    ATTRS = (R0, (R1[0], MANAGEMENT)) + (R1,) * 17
-    METHODS = (MANAGEMENT, MANAGEMENT, MANAGEMENT)
-
-    def __init__(self, ln, meter, credit_lns):
-        _Bound.__init__(self, ln, meter)
-        self.credit_lns = credit_lns
-
-    def read(self, attr, ctx):
-        a = self.meter.account
-        p = self.meter.payment
-        if attr == 2:  # {payment_mode, account_status} (Blue Book 4.6.2, as Gurux)
-            return (axdr.STRUCTURE, [(axdr.ENUM, a.payment_mode), (axdr.ENUM, a.status)])
-        if attr == 3:
-            return (axdr.UNSIGNED, 1 if a.ec_active else 0)
-        if attr == 4:
-            return _credit_status_bits(a)
-        if attr == 5:
-            return (axdr.DOUBLE_LONG, a.available())
-        if attr in (6, 7, 17):
-            return (axdr.DOUBLE_LONG, 0)
-        if attr == 8:  # the negative balance and what payment charges still recover
-            debt = -a.credit[a.metered] if a.credit[a.metered] < 0 else 0
-            return (axdr.DOUBLE_LONG, debt + (p.debt() if p else 0))
-        if attr == 9:
-            return (axdr.ARRAY, [(axdr.OCTET_STRING, ln) for ln in self.credit_lns])
-        if attr in (10, 11) and p:  # the charges, and which credit each collects from
-            from binding.payment import charge_references
-            return charge_references(p, attr, self.credit_lns[0])
-        if attr in (10, 11):
-            return (axdr.ARRAY, [])
-        if attr == 12:
-            return (axdr.ARRAY, [(axdr.STRUCTURE, [(axdr.OCTET_STRING, self.credit_lns[0]),
-                                                   (axdr.UNSIGNED, 100)])])
-        if attr in (13, 14):  # activation, closure: local time as the COSEM clock shows it
-            t = a.activated if attr == 13 else a.closed
-            return (axdr.OCTET_STRING,
-                    cosem_time.to_octets(t) if t >= 0 else cosem_time.UNSPECIFIED)
-        if attr == 15:  # the currency's name from the account configuration ("currency")
-            currency = a.metered >= 4
-            name = (a.config or {}).get("currency") if currency else None
-            return (axdr.STRUCTURE, [
-                (axdr.VISIBLE_STRING, (name or _UNIT_NAMES[a.metered]).encode()),
-                (axdr.INTEGER, -5 if currency else -1), (axdr.ENUM, 2 if currency else 1)])
-        if attr == 16:
-            return (axdr.DOUBLE_LONG, a.low_threshold)
-        if attr == 18:
-            return (axdr.LONG_UNSIGNED, 0)
-        return (axdr.DOUBLE_LONG_UNSIGNED, 0)
-
-    def write(self, attr, value, ctx):
-        """Attribute 2 {payment_mode, account_status}: payment_mode 1 (credit:
-        post-payment) or 2 (prepayment); the status is the present one (the
-        methods change it)."""
-        s = expect(value, axdr.STRUCTURE)
-        if len(s) != 2 or s[0][0] != axdr.ENUM or s[1][0] != axdr.ENUM:
-            raise AccessError(TYPE_UNMATCHED)
-        if s[1][1] != self.meter.account.status or not self.meter.set_payment_mode(s[0][1]):
-            raise AccessError(OTHER_REASON)
-
-    def invoke(self, method, param, ctx):
-        """activate_account, close_account, reset_account (data: integer 0)."""
-        if param is None or param[0] != axdr.INTEGER:
-            raise AccessError(TYPE_UNMATCHED)
-        from meter.account_status import set_status
-        if not set_status(self.meter, (ac.ACTIVE, ac.CLOSED, ac.NEW)[method - 1]):
-            raise AccessError(OTHER_REASON)  # not from the present status, or a fault
-        return None
-
-
-class Credit(_Bound):
-    """Class 112 version 0: the token credit (0.0.19.10.0.255) or the emergency
-    credit (0.0.19.10.1.255). Emergency credit can be invoked (method 3) by the
-    management client; the keypad offers the same through a short code."""
-    class_id = 112
-    ATTRS = (R0,) + (R1,) * 10
-    METHODS = (NOBODY, NOBODY, MANAGEMENT)
-
-    def __init__(self, ln, meter, emergency=False):
-        # only the emergency credit offers invoke_credit (the object list says so)
-        _Bound.__init__(self, ln, meter, None if emergency else (NOBODY,) * 3)
-        self.emergency = emergency
-
-    def read(self, attr, ctx):
-        a = self.meter.account
-        if attr == 2:
-            if self.emergency:
-                return (axdr.DOUBLE_LONG, a.ec_amount)
-            return (axdr.DOUBLE_LONG, a.credit[a.metered])
-        if attr == 3:
-            return (axdr.ENUM, 2 if self.emergency else 0)
-        if attr == 4:
-            return (axdr.UNSIGNED, 2 if self.emergency else 1)
-        if attr == 5:
-            return (axdr.DOUBLE_LONG, a.low_threshold)
-        if attr in (6, 9, 10):
-            return (axdr.DOUBLE_LONG, 0)
-        if attr == 7:  # credit_configuration, b0 first (dlms.md 7.3): b4 receives credit
-            # from tokens; emergency credit b2 paid back, b1 needs confirmation unless
-            # the meter invokes it itself (ec_auto)
-            return axdr.bit_string(5, bytes(((0x20 if a.ec_auto else 0x60) if self.emergency
-                                             else 0x08,)))
-        if attr == 8:
-            if self.emergency:
-                return (axdr.ENUM, 3 if a.ec_active else (1 if a.ec_invokable() else 0))
-            return (axdr.ENUM, 4 if a.credit[a.metered] <= 0 else 3)
-        return (axdr.OCTET_STRING, cosem_time.UNSPECIFIED)
-
-    def invoke(self, method, param, ctx):
-        if not self.emergency or method != 3:
-            raise AccessError(READ_WRITE_DENIED)
-        if not self.meter.invoke_emergency_credit():
-            raise AccessError(OTHER_REASON)
-        return None
-
-
-class CtsMode(_Bound):
+class CtsMode(Bound):
     """STS 203-1 CTS test mode register (Data, manufacturer OBIS). Read: the
     UUT number in use, 0 when not in CTS mode. Write an unsigned 1..99 to enter
     or change profile, 0 to leave (cts-mode.md CTS-9; Meter.cts_register_write);
@@ -250,7 +105,7 @@ class CtsMode(_Bound):
             raise AccessError(READ_WRITE_DENIED)
 
 
-class CtsStatus(_Bound):
+class CtsStatus(Bound):
     """CTS status (Data, manufacturer OBIS): structure {state enum (0 never
     entered, 1 active, 2 ended), uut unsigned, powered-up timer seconds
     double-long-unsigned, exit reason enum}."""
@@ -263,14 +118,14 @@ class CtsStatus(_Bound):
                                  (axdr.DOUBLE_LONG_UNSIGNED, elapsed), (axdr.ENUM, reason)])
 
 
-class EventLog(_Bound):
+class EventLog(Bound):
     """The newest entries of the meter's event ring (Data, manufacturer OBIS):
     array of structure {seq, time (s since power-up clock), code, a, b}."""
     class_id = 1
     ATTRS = (R0, R1)
 
     def __init__(self, ln, meter, count=24):
-        _Bound.__init__(self, ln, meter)
+        Bound.__init__(self, ln, meter)
         self.count = count
 
     def read(self, attr, ctx):

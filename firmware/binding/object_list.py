@@ -23,7 +23,7 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
     from dlms import obis
     from dlms.association_ln import AssociationLN
     from binding.prepayment import TokenGateway
-    oc, mo = "dlms.obj_common", "binding.meter_objects"
+    oc, mo, ao = "dlms.obj_common", "binding.meter_objects", "binding.account_objects"
     if clock is None:
         from meter.realtime import RealTime
         clock = RealTime(lambda: 0)
@@ -41,9 +41,9 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
         (3, obis.ACTIVE_ENERGY_IMPORT, mo, "FactRegister", ("energy", meter, 0, 30)),  # Wh
         (3, obis.MAX_POWER_LIMIT, mo, "FactRegister", ("mpl", meter, 0, 27)),  # W
         (70, obis.DISCONNECT_CONTROL, mo, "DisconnectControl", (meter,)),
-        (111, obis.ACCOUNT, mo, "Account", (meter, (obis.CREDIT_TOKEN, obis.CREDIT_EMERGENCY))),
-        (112, obis.CREDIT_TOKEN, mo, "Credit", (meter,)),
-        (112, obis.CREDIT_EMERGENCY, mo, "Credit", (meter, True)),
+        (111, obis.ACCOUNT, ao, "Account", (meter, (obis.CREDIT_TOKEN, obis.CREDIT_EMERGENCY))),
+        (112, obis.CREDIT_TOKEN, ao, "Credit", (meter,)),
+        (112, obis.CREDIT_EMERGENCY, ao, "Credit", (meter, True)),
         TokenGateway(obis.TOKEN_GATEWAY, meter, formats, reject_is_error, clock),
         (1, obis.CTS_MODE, mo, "CtsMode", (meter,)),
         (1, obis.CTS_STATUS, mo, "CtsStatus", (meter,)),

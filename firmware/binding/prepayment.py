@@ -1,8 +1,8 @@
 # The token gateway (class 115, dlms.md 7.4), which every remote token
 # reaches: the STS result -> token_status mapping and the three encodings of
-# the token. The other prepayment objects (disconnect control, account,
-# credits, CTS mode, event log) are binding.meter_objects, loaded when a
-# client first reads one. Each is given the meter.meter.Meter it shows and
+# the token. The other prepayment objects (account and credits:
+# binding.account_objects; disconnect control, CTS mode, event log:
+# binding.meter_objects) load when a client first reads one. Each is given the meter.meter.Meter it shows and
 # calls; none keeps state of its own.
 from compat import const
 import vocab

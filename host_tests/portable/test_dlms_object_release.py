@@ -11,7 +11,7 @@ from dlms import obis
 from hdlc_testclient import Client, frames_in
 from meter_ramfs import RamFs
 
-_LAZY = "binding.meter_objects"  # the credit objects' module, made on first access
+_LAZY = "binding.account_objects"  # the credit objects' module, made on first access
 
 
 def _session_ends(srv):
