@@ -23,7 +23,7 @@ import heap_session  # noqa: E402
 # firmware's own strings.)
 LAZY_FEATURES = {
     "CTS mode control and profiles": ("meter.cts_control", "meter.cts_profiles"),
-    "token vending and key derivation (tools only)": ("sts.vend",),
+    "token vending and key derivation (tools only)": ("sts.vend", "sts.amount_encode"),
     "token names and the big-integer carrier (tools only)": ("sts.names", "sts.carrier"),
     "HDLC address encoders (clients: tests and tools)": ("dlms.hdlc_address_encode",),
     "key change tokens": ("sts.key_change",),
