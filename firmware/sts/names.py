@@ -1,5 +1,5 @@
 # The names of token classes and sub-classes (sts.md 3) for people: the PC
-# tools show them (Token.name). The meter never names a token, so this is not
+# tools show them (tools/pctools/tokens.py). The meter never names a token, so this is not
 # part of its token engine.
 
 _NAMES0 = ("electricity", "water", "gas", "time",

@@ -17,23 +17,9 @@ class Token:
         self.tid = tid
         self.fields = fields
 
-    @property
-    def plain(self):
-        a, b, c, d = self.words
-        return (a << 48) | (b << 32) | (c << 16) | d
-
     def plain_hex(self):
         a, b, c, d = self.words
         return "%04x%04x%04x%04x" % (a, b, c, d)
-
-    @property
-    def name(self):
-        from sts.names import name  # for the PC tools: the meter never names a token
-        return name(self.cls, self.subclass)
-
-    def __repr__(self):
-        return "Token(class %d/%d %s, tid=%s, %r)" % (
-            self.cls, self.subclass, self.name, self.tid, self.fields)
 
 
 def from_words(cls, a, b, c, d):

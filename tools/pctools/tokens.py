@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from sts import carrier, tid as tidmod, token as tokmod, vend as vendmod
+from sts import carrier, names, tid as tidmod, token as tokmod, vend as vendmod
 from sts import sta, sta_tables
 from sts.errors import FormatError
 
@@ -194,7 +194,7 @@ def cmd_decode(args):
         tok, crc_ok = tokmod.decode(text, args.ea, args.key, tables_of(args))
     except ValueError as exc:
         raise CliError(str(exc))
-    out = {"class": tok.cls, "subclass": tok.subclass, "name": tok.name,
+    out = {"class": tok.cls, "subclass": tok.subclass, "name": names.name(tok.cls, tok.subclass),
            "plain_block": tok.plain_hex(), "encrypted_block": "%016x" % e,
            "crc_ok": crc_ok, "tid": tok.tid}
     if tok.tid is not None and args.base_date:
