@@ -16,6 +16,7 @@
 # (its code loads for an AARQ); keys and invocation counters live in
 # dlms.keystore. Access rights per object are the COSEM dispatcher's job.
 
+from builtins import isinstance, len  # module globals: a builtin is found by a linear search
 from compat import const, not_loaded, unload
 from dlms import aa_state as aa
 from dlms import axdr, gcm, keystore, security, xdlms

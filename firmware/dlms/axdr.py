@@ -13,6 +13,7 @@
 # decode() raises only DecodeError, nests at most MAX_DEPTH deep and never
 # reads past the end of its input.
 
+from builtins import len  # module globals: a builtin is found by a linear search
 from compat import const
 
 NULL = const(0x00)

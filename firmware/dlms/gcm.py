@@ -14,6 +14,7 @@
 # where the port runs native code (checked once against the portable loops),
 # else ghash_py and xor_py.
 
+from builtins import len  # module globals: a builtin is found by a linear search
 from array import array
 from struct import pack_into
 from compat import const

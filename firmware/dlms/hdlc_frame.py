@@ -5,6 +5,7 @@
 # No byte stuffing: a frame is delimited by its length field, never by
 # scanning for 0x7E; 0x7E may appear anywhere inside, FCS included. HCS is
 # present only when there is an information field.
+from builtins import len  # module globals: a builtin is found by a linear search
 from compat import const
 from dlms import hdlc_address
 from dlms.hdlc_crc import GOOD_RESIDUE, TABLE, put, run, update

@@ -6,6 +6,7 @@
 # poll), segmentation both ways driven by RR, retransmission of the last
 # frame when the client repeats itself, inactivity timeout. Never raises on
 # received bytes; frames not addressed to us are ignored.
+from builtins import isinstance, len  # module globals: a builtin is found by a linear search
 from compat import const, TICKS_MASK
 from dlms import hdlc_address, hdlc_params, hdlc_segment
 from dlms import hdlc_frame as hf

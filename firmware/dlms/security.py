@@ -8,6 +8,7 @@
 # A only, ciphertext with E only. IV = sender's system title || IC; AAD =
 # SC || AK (|| plaintext when A only). HLS-GMAC f() values, dlms.md 6.3.
 
+from builtins import len  # module globals: a builtin is found by a linear search
 from struct import pack
 from compat import const
 from dlms import gcm

@@ -15,6 +15,7 @@
 # answered temporary-failure (inside an object) or exception-response
 # operation-not-possible, or in the link itself the frame is dropped (the
 # client repeats it), with a FAULT event. Neither drops the link.
+from builtins import isinstance  # module globals: a builtin is found by a linear search
 from compat import const, retry_on_memory
 import vocab
 from dlms import axdr, cosem, hdlc_link, xdlms

@@ -4,6 +4,7 @@
 # Requests parse into small objects; responses are built as bytes. The
 # invoke-id-and-priority byte is kept whole and echoed unchanged (5.1).
 
+from builtins import isinstance, len  # module globals: a builtin is found by a linear search
 from compat import const
 from dlms import axdr
 from dlms.axdr import DecodeError

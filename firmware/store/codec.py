@@ -54,7 +54,7 @@ def encode(value, head=0, tail=0, size_hint=0):
         return buf
 
 
-def _keys(d, exact, type=type, len=len):
+def _keys(d, exact, type=type, len=len, isinstance=isinstance):
     # RFC 8949 4.2.1: keys sorted by their encoded bytes: (major type, value)
     # for uint and nint keys, (major type, UTF-8 length, text) for text keys.
     # Decorated once per key (MicroPython's sort calls a key function on
@@ -127,7 +127,7 @@ def _put(buf, pos, major, data):
 # head: the loops of lists and dicts write them inline, without a call per
 # value (most of a record). Nesting deeper than MAX_DEPTH is refused, as
 # decode does.
-def _fill(buf, pos, v, depth, type=type, int=int, str=str, len=len):
+def _fill(buf, pos, v, depth, type=type, int=int, str=str, len=len, isinstance=isinstance):
     # IndexError when buf is too short
     if v is None:
         buf[pos] = _NULL

@@ -13,6 +13,7 @@
 # at close (copy-on-write), so after a power cut the slot being written holds
 # its old copy or the new one; on a file system without that guarantee the CRC
 # rejects a torn copy. See docs/storage.md.
+from builtins import len  # module globals: a builtin is found by a linear search
 import struct
 
 from compat import const
