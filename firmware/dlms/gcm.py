@@ -165,28 +165,6 @@ class Gcm:
         self._aad = None             # the last short AAD and the GHASH state after it
         self._y_aad = bytearray(16)
 
-    # -- GHASH --
-
-    def _ghash(self, aad, ct):
-        y = self._y
-        m = self._m
-        gh = self._gh
-        r4 = self._r4
-        na = len(aad)
-        if na and aad == self._aad:
-            y[:] = self._y_aad
-        else:
-            y[:] = _ZERO
-            gh(y, aad, 0, na, m, r4)
-            if na <= 32:
-                self._aad = bytes(aad)
-                self._y_aad[:] = y
-        nc = len(ct)
-        gh(y, ct, 0, nc, m, r4)
-        # len(A) || len(C) as two 64-bit big-endian bit counts
-        pack_into(">QQ", self._len, 0, na << 3, nc << 3)
-        gh(y, self._len, 0, 16, m, r4)
-
     # -- CTR --
 
     def _ctr_xor(self, iv, src):
@@ -210,13 +188,33 @@ class Gcm:
         return out
 
     def _tag(self, iv, aad, ct, tag_len):
-        self._ghash(aad, ct)
+        # GHASH over aad and ct, inline (one call less, whose frame
+        # MicroPython would allocate on its heap)
+        y = self._y
+        m = self._m
+        gh = self._gh
+        r4 = self._r4
+        na = len(aad)
+        if na and aad == self._aad:
+            y[:] = self._y_aad
+        else:
+            y[:] = _ZERO
+            gh(y, aad, 0, na, m, r4)
+            if na <= 32:
+                self._aad = bytes(aad)
+                self._y_aad[:] = y
+        nc = len(ct)
+        gh(y, ct, 0, nc, m, r4)
+        # len(A) || len(C) as two 64-bit big-endian bit counts
+        pack_into(">QQ", self._len, 0, na << 3, nc << 3)
+        gh(y, self._len, 0, 16, m, r4)
+        # the tag: GHASH xor E(K, J0)
         j0 = self._j0
         j0[0:12] = iv
         j0[12:16] = b"\x00\x00\x00\x01"  # counter 1: J0 = IV || 1 (96-bit IV)
         self._aes.encrypt(j0, j0)
         out = bytearray(tag_len)
-        self._xor(out, 0, self._y, 0, j0, 0, tag_len)
+        self._xor(out, 0, y, 0, j0, 0, tag_len)
         return bytes(out)
 
     # -- public --
