@@ -130,43 +130,35 @@ def decipher(p, cipher, ak, system_title):
     raise DecodeError("security control without protection")
 
 
-def encipher(plain, sc, ic, cipher, ak, system_title):
-    """SC || IC || payload for a plaintext APDU (the part after the length)."""
-    iv = _iv(system_title, ic)
-    out = bytearray((sc,))
-    out.extend(iv[8:12])
-    head = bytes((sc,)) + ak
-    if sc & SC_AUTHENTICATED:
-        if sc & SC_ENCRYPTED:
-            ct, tag = cipher.encrypt(iv, plain, head, _TAG_LEN)
-            out.extend(ct)
-        else:
-            tag = cipher.gmac(iv, head + bytes(plain), _TAG_LEN)
-            out.extend(plain)
-        out.extend(tag)
-    elif sc & SC_ENCRYPTED:
-        out.extend(cipher.ctr(iv, plain))
-    else:
-        raise ValueError("security control without protection")
-    return out
-
-
 def wrap(plain, form, sc, ic, cipher, ak, system_title):
-    """A whole protected APDU for `plain` in the given form (dlms.md 6.1)."""
-    body = encipher(plain, sc, ic, cipher, ak, system_title)
-    out = bytearray()
+    """A whole protected APDU for `plain` in the given form (dlms.md 6.1):
+    tag, length, then SC || IC || the protected payload."""
     if form == FORM_GENERAL_GLO or form == FORM_GENERAL_DED:
-        out.append(_GENERAL_GLO_CIPHERING if form == FORM_GENERAL_GLO else _GENERAL_DED_CIPHERING)
-        out.append(8)
+        out = bytearray((_GENERAL_GLO_CIPHERING if form == FORM_GENERAL_GLO
+                         else _GENERAL_DED_CIPHERING, 8))
         out.extend(system_title)
     else:
         tags = _WRAP.get(plain[0])
         tag = None if tags is None else tags[0 if form == FORM_GLO else 1]
         if tag is None:
             raise ValueError("no ciphered form for this APDU")
-        out.append(tag)
-    put_length(out, len(body))
+        out = bytearray((tag,))
+    iv = _iv(system_title, ic)
+    head = bytes((sc,)) + ak
+    if sc & SC_AUTHENTICATED:
+        if sc & SC_ENCRYPTED:
+            body, tag = cipher.encrypt(iv, plain, head, _TAG_LEN)
+        else:
+            body, tag = plain, cipher.gmac(iv, head + bytes(plain), _TAG_LEN)
+    elif sc & SC_ENCRYPTED:
+        body, tag = cipher.ctr(iv, plain), b""
+    else:
+        raise ValueError("security control without protection")
+    put_length(out, 5 + len(body) + len(tag))
+    out.append(sc)
+    out.extend(iv[8:12])
     out.extend(body)
+    out.extend(tag)
     return bytes(out)
 
 
