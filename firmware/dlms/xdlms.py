@@ -141,69 +141,65 @@ def _done(p, end):
         raise DecodeError("trailing bytes in APDU")
 
 
-def parse_request(apdu):
+def parse_request(d):
     """Parse a plaintext GET/SET/ACTION request; raises DecodeError
     (Unsupported for other services or sub-types)."""
-    try:
-        return _parse(apdu)
+    try:  # (one function: a call more would allocate another frame on MicroPython's heap)
+        end = len(d)
+        if end < 3:
+            raise DecodeError("APDU too short")
+        tag, kind, invoke = d[0], d[1], d[2]
+        p = 3
+        if tag == GET_REQUEST:
+            if kind == NORMAL:
+                r, p = _ref(d, p, end, True)
+                _done(p, end)
+                return GetRequest(NORMAL, invoke, [r])
+            if kind == NEXT:
+                if p + 4 != end:
+                    raise DecodeError("bad get-request-next")
+                return GetRequest(NEXT, invoke, None, _u32(d, p))
+            if kind == WITH_LIST:
+                refs, p = _refs(d, p, end)
+                _done(p, end)
+                return GetRequest(WITH_LIST, invoke, refs)
+            raise Unsupported("GET sub-type")
+        if tag == SET_REQUEST:
+            if kind == NORMAL:
+                r, p = _ref(d, p, end, True)
+                v, p = axdr.decode(d, p, end)
+                _done(p, end)
+                return SetRequest(NORMAL, invoke, [r], [v])
+            if kind == SET_WITH_LIST:
+                refs, p = _refs(d, p, end)
+                m, p = _count(d, p, end)
+                if m != len(refs):
+                    raise DecodeError("SET list counts differ")
+                values = []
+                for _ in range(m):
+                    v, p = axdr.decode(d, p, end)
+                    values.append(v)
+                _done(p, end)
+                return SetRequest(SET_WITH_LIST, invoke, refs, values)
+            raise Unsupported("SET sub-type")
+        if tag == ACTION_REQUEST:
+            if kind == NORMAL:
+                r, p = _ref(d, p, end, False)
+                if p >= end:
+                    raise DecodeError("parameter flag missing")
+                v = None
+                if d[p]:
+                    v, p = axdr.decode(d, p + 1, end)
+                else:
+                    p += 1
+                _done(p, end)
+                return ActionRequest(invoke, r, v)
+            raise Unsupported("ACTION sub-type")
+        raise Unsupported("service")
     except DecodeError:
         raise
     except (IndexError, ValueError, TypeError):
         raise DecodeError("request truncated")
-
-
-def _parse(d):
-    end = len(d)
-    if end < 3:
-        raise DecodeError("APDU too short")
-    tag, kind, invoke = d[0], d[1], d[2]
-    p = 3
-    if tag == GET_REQUEST:
-        if kind == NORMAL:
-            r, p = _ref(d, p, end, True)
-            _done(p, end)
-            return GetRequest(NORMAL, invoke, [r])
-        if kind == NEXT:
-            if p + 4 != end:
-                raise DecodeError("bad get-request-next")
-            return GetRequest(NEXT, invoke, None, _u32(d, p))
-        if kind == WITH_LIST:
-            refs, p = _refs(d, p, end)
-            _done(p, end)
-            return GetRequest(WITH_LIST, invoke, refs)
-        raise Unsupported("GET sub-type")
-    if tag == SET_REQUEST:
-        if kind == NORMAL:
-            r, p = _ref(d, p, end, True)
-            v, p = axdr.decode(d, p, end)
-            _done(p, end)
-            return SetRequest(NORMAL, invoke, [r], [v])
-        if kind == SET_WITH_LIST:
-            refs, p = _refs(d, p, end)
-            m, p = _count(d, p, end)
-            if m != len(refs):
-                raise DecodeError("SET list counts differ")
-            values = []
-            for _ in range(m):
-                v, p = axdr.decode(d, p, end)
-                values.append(v)
-            _done(p, end)
-            return SetRequest(SET_WITH_LIST, invoke, refs, values)
-        raise Unsupported("SET sub-type")
-    if tag == ACTION_REQUEST:
-        if kind == NORMAL:
-            r, p = _ref(d, p, end, False)
-            if p >= end:
-                raise DecodeError("parameter flag missing")
-            v = None
-            if d[p]:
-                v, p = axdr.decode(d, p + 1, end)
-            else:
-                p += 1
-            _done(p, end)
-            return ActionRequest(invoke, r, v)
-        raise Unsupported("ACTION sub-type")
-    raise Unsupported("service")
 
 
 # ---- responses ----
