@@ -218,8 +218,31 @@ class Association:
         """Handle one complete APDU from this client; never raises for bad input."""
         self._form = None
         self._room = keystore.IC_RESERVE
-        try:
-            return self._receive(apdu)
+        try:  # (one function: a call more would allocate another frame on MicroPython's heap)
+            if not apdu:
+                raise DecodeError("empty APDU")
+            if len(apdu) > self.config.max_pdu and self.state != IDLE:
+                return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_PDU_TOO_LONG)
+            tag = apdu[0]
+            if tag == _AARQ or tag == _RLRQ:
+                loads = not_loaded(_ACSE_CODE) if tag == _AARQ or len(apdu) > _RLRQ_BARE else ()
+                try:
+                    if tag == _AARQ:  # its code is dlms.establish's, loaded for it
+                        from dlms import establish
+                        return establish.Setup.aarq(self, apdu)
+                    return self._rlrq(apdu)
+                finally:
+                    unload(*loads)
+            if self.state == IDLE or self.client is None:
+                return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
+            if security.is_protected(tag):
+                return self._protected(apdu)
+            if tag not in _SERVICE_TAGS:
+                return self._exception(xdlms.STATE_SERVICE_UNKNOWN, xdlms.SERVICE_NOT_SUPPORTED)
+            if self.client.policy:
+                # this client's security policy requires protected requests
+                return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
+            return self._service(_parse(apdu))
         except DecodeError:
             return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OTHER_REASON)
 
@@ -231,32 +254,6 @@ class Association:
         """This client's keys were replaced (class 64 key_transfer): the
         association ends; the client associates again with the new keys."""
         self._step(aa.KEYS_RENEWED)
-
-    def _receive(self, apdu):
-        if not apdu:
-            raise DecodeError("empty APDU")
-        if len(apdu) > self.config.max_pdu and self.state != IDLE:
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_PDU_TOO_LONG)
-        tag = apdu[0]
-        if tag == _AARQ or tag == _RLRQ:
-            loads = not_loaded(_ACSE_CODE) if tag == _AARQ or len(apdu) > _RLRQ_BARE else ()
-            try:
-                if tag == _AARQ:  # its code is dlms.establish's, loaded for it
-                    from dlms import establish
-                    return establish.Setup.aarq(self, apdu)
-                return self._rlrq(apdu)
-            finally:
-                unload(*loads)
-        if self.state == IDLE or self.client is None:
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
-        if security.is_protected(tag):
-            return self._protected(apdu)
-        if tag not in _SERVICE_TAGS:
-            return self._exception(xdlms.STATE_SERVICE_UNKNOWN, xdlms.SERVICE_NOT_SUPPORTED)
-        if self.client.policy:
-            # this client's security policy requires protected requests
-            return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
-        return self._service(_parse(apdu))
 
     # -- ciphered APDUs, dlms.md 6.1-6.2 --
 
