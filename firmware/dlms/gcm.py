@@ -255,9 +255,12 @@ def _check_iv(iv):
 
 def equal(a, b):
     """Compare two byte strings without an early exit on the first difference."""
-    if len(a) != len(b):
+    n = len(a)
+    if n != len(b):
         return False
+    if _native_ok:  # the native loop, once a Gcm found the native ones right
+        return _native.diff(a, b, n) == 0
     d = 0
-    for i in range(len(a)):
+    for i in range(n):
         d |= a[i] ^ b[i]
     return d == 0

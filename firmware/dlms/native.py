@@ -1,6 +1,6 @@
-# Native-code (viper) versions of the two byte loops that dominate the DLMS
+# Native-code (viper) versions of the byte loops that dominate the DLMS
 # server's CPU time: the HDLC CRC-16/X.25 register update (dlms.md 2.4) and
-# GHASH (NIST SP 800-38D 6.4). They run on ports with a native emitter: the
+# GHASH (NIST SP 800-38D 6.4), and GCM's tag comparison. They run on ports with a native emitter: the
 # RP2040 (armv6m), the ESP32 (xtensawin) and the unix port. Anywhere else
 # (CPython, the WebAssembly port, an .mpy built for another architecture) the
 # import fails and hdlc_crc and gcm keep their portable loops, which compute
@@ -82,3 +82,14 @@ def xor(dst: ptr8, d: int, a: ptr8, s: int, b: ptr8, t: int, n: int):
     while i < n:
         dst[d + i] = a[s + i] ^ b[t + i]
         i += 1
+
+
+@micropython.viper
+def diff(a: ptr8, b: ptr8, n: int) -> int:
+    # gcm.equal's loop: the OR of a[i] ^ b[i] for i < n, every byte read
+    d = 0
+    i = 0
+    while i < n:
+        d |= a[i] ^ b[i]
+        i += 1
+    return d

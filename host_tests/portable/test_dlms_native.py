@@ -53,6 +53,21 @@ def test_crc_loops_agree():
                 assert hdlc_crc.run(0x1234, buf, start, n, hdlc_crc.TABLE) == want
 
 
+def test_tag_comparison_loops_agree():
+    gcm.Gcm(bytes(range(16)))  # the first Gcm checks the native loops
+    assert gcm._native_ok == (native is not None)
+    for n in (0, 1, 12, 16, 33):
+        a = _data(n, n)
+        assert gcm.equal(a, bytearray(a)) and gcm.equal(memoryview(a), a)
+        for i in range(n):  # one byte differs, anywhere
+            b = bytearray(a)
+            b[i] ^= 0x40
+            assert not gcm.equal(a, b) and not gcm.equal(memoryview(b)[:n], a)
+            if native:
+                assert native.diff(a, b, n) == 0x40 and native.diff(a, a, n) == 0
+    assert not gcm.equal(b"abc", b"ab")
+
+
 def test_ghash_and_xor_loops_agree():
     for seed in range(6):
         h = _data(16, seed + 100)
