@@ -3,6 +3,8 @@
 # MicroPython's compiler folds `X = const(1)` into a literal wherever the name
 # `const` is called, so importing it from here costs nothing on the board.
 # Under CPython `micropython` does not exist and const() is the identity.
+import sys  # (once here: an import statement searches the interned strings for the name)
+
 try:
     from micropython import const
 except ImportError:
@@ -36,8 +38,8 @@ def not_loaded(names):
     """Those of the modules `names` that are not loaded yet: the ones a job
     about to load them unloads when it ends (unload). A module someone loaded
     before stays, as they may hold it (a second copy would cost twice)."""
-    import sys
-    return [n for n in names if n not in sys.modules]
+    loaded = sys.modules
+    return [n for n in names if n not in loaded]
 
 
 def frozen(name, path):
@@ -62,7 +64,6 @@ def unload(*names):
     Nor is a frozen module (frozen()): its bytecode stays in flash whatever
     happens, so unloading it would save little heap and cost the CPU of
     importing it again (docs/benchmarks.md, token session CPU)."""
-    import sys
     if sys.implementation.name != "micropython":
         return
     for name in names:
