@@ -101,12 +101,11 @@ def parse(buf, p, q):
     f = buf[p] << 8 | buf[p + 1]
     if f & 0xF000 != _FORMAT_TYPE_3 or (f & MAX_LENGTH) != q - p:
         return None
-    ds = _header(buf, p, q)
-    if ds is None:
-        return None
-    a = p + 2
-    s = a + ds[0]
-    c = s + ds[1]  # control byte
+    a = p + 2  # the addresses: _header inline (one call less per frame)
+    s = a + (1 if buf[a] & 1 else hdlc_address.length(buf, a, q))
+    c = s + (1 if buf[s] & 1 else hdlc_address.length(buf, s, q))  # control byte
+    if c == s or s == a:
+        return None  # an address malformed or past q (q - p >= 7: both start before q)
     h = c + 1  # end of header
     fcs_at = q - 2
     if fcs_at < h or fcs_at == h + 1:
