@@ -32,6 +32,10 @@ class AuthGuard:
             self.now_s += ms // 1000
             self._ms = ms % 1000
         self._last_ms = now_ms
+        if self.fails:  # (the loop apart: its frame would be allocated on the heap every frame)
+            self._expire()
+
+    def _expire(self):
         expired = False
         for f in self.fails.values():
             if 0 < f[1] <= self.now_s:
