@@ -4,7 +4,8 @@
 # with a native emitter: the RP2040 (armv6m), the ESP32 (xtensawin) and the
 # unix port. Anywhere else (CPython, the WebAssembly port, an .mpy built for
 # another architecture) the import fails and hdlc_crc and gcm keep their
-# portable loops, which compute the same values (host_tests/portable/test_dlms_native.py runs both).
+# portable loops, which compute the same values
+# (host_tests/portable/test_dlms_native.py runs both).
 #
 # Values are kept below 2**32 (uint), so the code is the same on 32- and
 # 64-bit native words. Tables come from the portable modules.
