@@ -58,8 +58,9 @@ class Frame:
     information field (b"" when absent). too_long: the frame was longer than
     the receive buffer; its HCS and FCS were checked while it passed, its
     information field was not kept (info is b""). pf, ns, nr: from the
-    control byte (plain attributes: a property would make every attribute
-    store of the class 4x dearer in MicroPython)."""
+    control byte when asked (__getattr__: few frames need them, and each
+    attribute stored grows the instance's table; a property instead would
+    make every attribute store of the class 4x dearer in MicroPython)."""
     too_long = False
 
     def __init__(self, segmented, dest, src, control, info):
@@ -74,9 +75,16 @@ class Frame:
             self.kind = control & 0x0F
         else:
             self.kind = control & 0xEF
-        self.pf = control & PF != 0
-        self.ns = (control >> 1) & 7
-        self.nr = (control >> 5) & 7
+
+    def __getattr__(self, name):
+        c = self.control
+        if name == "pf":
+            return c & PF != 0
+        if name == "ns":
+            return (c >> 1) & 7
+        if name == "nr":
+            return (c >> 5) & 7
+        raise AttributeError(name)
 
 
 def _header(buf, p, q):
