@@ -6,7 +6,7 @@
 # and 64. The swap is an involution, so one helper serves both directions.
 #
 # These big-integer helpers serve the PC tools and vending; the meter reads a
-# token with sts.digits.parse_words (no integer above 2^20), re-exported here.
+# token with sts.digits.parse_words (small ints only), re-exported here.
 
 from sts.errors import FormatError
 from sts.digits import TOKEN_DIGITS, parse_words  # noqa: F401
