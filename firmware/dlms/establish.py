@@ -165,7 +165,7 @@ class Setup:
     loads with this module for an AARQ and leaves the heap after it."""
 
     def aarq(self, apdu):
-        """Association._receive of an AARQ, for the association `self`."""
+        """Association.receive of an AARQ, for the association `self`."""
         self._step(aa.RELEASE)  # an AARQ always restarts the association
         try:
             q = acse.parse_aarq(apdu)
