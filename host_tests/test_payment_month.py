@@ -33,6 +33,11 @@ TOKEN = 50002624
 DEBT_SHARE = 10000524
 STANDING = 8500000
 FINAL = TOKEN - DEBT_SHARE - ENERGY - STANDING
+# The billing row of 13 Mar 00:00 (credit, energy, energy since the token, each charge's
+# total paid): the free 50 kWh ran out on 12 Mar at noon, 1 kWh into the peak hour, so
+# 1 kWh x 2.4690 = 246900 units; 51 kWh metered
+ROW_13_MAR = (TOKEN - DEBT_SHARE - 246900, 51000, 51000, 246900, 0, DEBT_SHARE, 0)
+ROW_1_APR = (FINAL, 128000, 128000, ENERGY, STANDING, DEBT_SHARE, 0)  # the month, by hand
 
 
 def load_w(t):
@@ -91,11 +96,9 @@ def test_a_simulated_month_matches_the_hand_computed_totals(tmp_path):
     assert len(rows) == 32  # 1 Mar (after the start) .. 1 Apr
     for r in rows:
         assert r[0] + sum(r[3:]) == TOKEN, r
-    # the row of 13 Mar: the free 50 kWh ran out on 12 Mar at noon, 1 kWh into the peak
-    # hour, so 1 kWh x 2.4690 = 246900 units; 51 kWh metered
-    assert rows[12] == (TOKEN - DEBT_SHARE - 246900, 51000, 51000, 246900, 0, DEBT_SHARE, 0)
+    assert rows[12] == ROW_13_MAR
     # 1 Apr: the month by hand, to the smallest unit
-    assert rows[-1] == (FINAL, 128000, 128000, ENERGY, STANDING, DEBT_SHARE, 0)
+    assert rows[-1] == ROW_1_APR
     again = HostMeter(str(tmp_path), provision, clock=lambda: 0, wallclock=lambda: now[0])
     assert again.app.meter.account.credit[4] == FINAL
     assert [c.paid for c in again.app.meter.payment.charges] == [ENERGY, STANDING, DEBT_SHARE, 0]

@@ -8,11 +8,20 @@ virtual meter; see docs/sim.md:
 
   --port N       optical port: HDLC over TCP on 127.0.0.1:N (default 4059)
   --data DIR     storage folder, survives restarts (default sim-data)
-  --speed N      meter clock speed factor (default 1)
+  --speed N      meter clock speed factor (default 1; 0: stopped)
   --load W       simulated load while the relay is closed (default 1000)
+  --clock ISO    the meter's RTC starts at this UTC time (YYYY-MM-DDTHH:MM[:SS];
+                 default the PC's)
+  --step S       meter time in whole steps of S s, each metered as a board
+                 meters (the step's load, then one tick): the same run
+                 whatever the PC's speed (--speed: as many steps as it asks)
+  --until ISO    (--step) the clock stops (speed 0) at this time
+  --load-schedule FILE   (--step) plus a weekly load: a JSON list of
+                 {"days": [1..7], "from": "HH:MM", "to": "HH:MM", "w": W}
   --headless     no terminal keypad; print display/relay changes as lines
   --json         headless, each change as one JSON object a line (as `status`)
-  --control N    line protocol on TCP port N: keys 1234#, status, load W, quit
+  --control N    line protocol on TCP port N: keys 1234#, status, load W,
+                 speed N, until ISO, mem, quit
   --pty          also a pseudo-terminal for serial tools (CPython only)
   --mode-e       the optical port starts with the IEC 62056-21 mode E sign-on
                  (300 baud, then HDLC at 9600), as a board's does
@@ -25,6 +34,7 @@ Examples:
   make sim
   make sim SIM_ARGS="--speed 60 --load 2000"
   make sim MP=1
+  make sim SIM_ARGS="--step 60 --clock 2026-03-01 --speed 86400"  # a day a second
   make sim SIM_ARGS="--profile cts-uut1 --data cts-meter"
   .venv/bin/python tools/sim.py --headless --control 4060 --data /tmp/meter
 """

@@ -8,7 +8,7 @@
 #                 --mode-e both start with the IEC 62056-21 mode E sign-on
 #   keypad        the terminal: 0-9, # or Enter = Enter, * or B = back,
 #                 C = clear, A = credit, q = quit; with --control PORT also a
-#                 line protocol on TCP (keys/status/load/quit) for scripts
+#                 line protocol on TCP (keys/status/load/speed/until/mem/quit)
 #   display       one line with the display text, relay, LEDs, load
 #   storage       a host directory (--data, default sim-data) that plays the
 #                 board's root file system: DATA_DIR, provision.json, and the
@@ -19,9 +19,13 @@
 #                 again (make sim does) to run the new firmware.
 #   clock         --speed N: the meter's uptime clock runs N times faster; the
 #                 front panel's timeouts (keypad entry, message hold) stay in
-#                 real time (runtime.Runtime ui, app.App ui_clock)
+#                 real time (runtime.Runtime ui, app.App ui_clock); --clock
+#                 ISO: the RTC's start (default the PC's time); --step S:
+#                 meter time in whole steps of S s, --until ISO: the clock
+#                 stops there (vmeter_opt.StepClock, a deterministic run)
 #   load          --load W: a simulated load drawn while the relay is closed,
-#                 as S0 pulses through hal.pulse (board PULSES_PER_KWH)
+#                 as S0 pulses through hal.pulse (board PULSES_PER_KWH), plus
+#                 with --load-schedule FILE the schedule's (vmeter_opt)
 #
 # Machine stand-ins come from boards/host/machine_stub.py only.
 import sys
@@ -90,7 +94,8 @@ from hal import watchdog as hwatchdog  # noqa: E402
 
 CPYTHON = sys.implementation.name == "cpython"
 USAGE = """usage: vmeter.py [--port N] [--host H] [--data DIR] [--speed N] [--load W]
-       [--headless] [--json] [--control PORT] [--pty] [--mode-e] [--hold-at PATH:N]"""
+       [--headless] [--json] [--control PORT] [--pty] [--mode-e] [--hold-at PATH:N]
+       [--clock ISO] [--step S] [--until ISO] [--load-schedule FILE]"""
 
 _ticks_ms, _ticks_diff = tcp_optical.ticks_ms, tcp_optical.ticks_diff  # (CPython shims there)
 
@@ -105,7 +110,8 @@ def out(line):
 def parse(argv):
     o = {"port": board.TCP_PORT, "host": board.TCP_HOST, "data": board.SIM_ROOT,
          "speed": board.SIM_SPEED, "load": board.SIM_LOAD_W, "headless": False, "json": False,
-         "control": None, "pty": False, "mode_e": False, "hold": None}
+         "control": None, "pty": False, "mode_e": False, "hold": None, "clock": None,
+         "step": 0, "until": None, "load_schedule": None}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -120,32 +126,45 @@ def parse(argv):
         if i + 1 >= len(argv):
             raise SystemExit("missing value for " + a + "\n" + USAGE)
         v = argv[i + 1]
-        if a in ("--port", "--control", "--load"):
+        if a in ("--port", "--control", "--load", "--step"):
             o[a[2:]] = int(v)
         elif a == "--speed":
             o["speed"] = float(v) if "." in v else int(v)
-        elif a in ("--host", "--data"):
-            o[a[2:]] = v
+        elif a in ("--host", "--data", "--clock", "--until", "--load-schedule"):
+            o[a[2:].replace("-", "_")] = v
         elif a == "--hold-at":
             path, n = v.rsplit(":", 1)
             o["hold"] = (path, int(n))
         else:
             raise SystemExit("unknown option " + a + "\n" + USAGE)
         i += 2
+    if o["step"] < 0 or o["speed"] < 0:
+        raise SystemExit("--step and --speed must not be negative")
+    if (o["until"] or o["load_schedule"]) and not o["step"]:
+        raise SystemExit("--until and --load-schedule need --step")
+    if o["clock"] or o["until"] or o["load_schedule"]:
+        import vmeter_opt
+        for k, make in (("clock", vmeter_opt.iso_seconds), ("until", vmeter_opt.iso_seconds),
+                        ("load_schedule", vmeter_opt.LoadSchedule)):
+            try:
+                o[k] = make(o[k]) if o[k] else None
+            except ValueError as e:
+                raise SystemExit("--%s: %s" % (k.replace("_", "-"), e))
     return o
 
 
 class ScaledClock:
     """take_ms() for runtime.Uptime: real milliseconds x speed. Every step
     also runs the simulated load (if any) for the same meter time. now() is
-    the board's RTC: the PC's time at the start plus the meter time since."""
+    the board's RTC: `start` (seconds since 1970; default the PC's time) plus
+    the meter time since."""
 
-    def __init__(self, speed, load=None):
+    def __init__(self, speed, load=None, start=None):
         self.speed = speed
         self.load = load
         self.last = _ticks_ms()
         self.frac = 0  # real ms x speed not yet handed out (x 1000)
-        self.start = time.time()
+        self.start = int(time.time()) if start is None else start
         self.total_ms = 0
 
     def now(self):
@@ -168,10 +187,12 @@ class SimLoad:
     """A resistive load of `watts` behind the relay, metered by an S0 pulse
     output (board.PULSES_PER_KWH) wired to a stand-in pin: the pulses reach
     the meter through hal.pulse exactly as on a board. Negative watts are
-    export (a generator behind the relay) on a second S0 output, `export`."""
+    export (a generator behind the relay) on a second S0 output, `export`.
+    `extra`: the load schedule's watts for the current step (--step)."""
 
     def __init__(self, watts, relay):
         self.watts = watts
+        self.extra = 0
         self.relay = relay
         Pin = machine_stub.Pin
         self.pin = Pin("s0", Pin.IN, Pin.PULL_UP)
@@ -182,17 +203,18 @@ class SimLoad:
         self.per_pulse = 3600000 * 1000 // board.PULSES_PER_KWH  # W x ms per pulse
 
     def power(self):
-        return self.watts if self.relay.closed else 0
+        return self.watts + self.extra if self.relay.closed else 0
 
     def advance(self, ms):
-        if not self.relay.closed or not self.watts:
+        w = self.power()
+        if not w:
             return
-        if (self.acc < 0) != (self.watts < 0):
+        if (self.acc < 0) != (w < 0):
             self.acc = 0  # the direction changed
-        self.acc += self.watts * ms
+        self.acc += w * ms
         n = abs(self.acc) // self.per_pulse
         self.acc -= n * self.per_pulse if self.acc > 0 else -n * self.per_pulse
-        pin = self.pin if self.watts > 0 else self.pin_x
+        pin = self.pin if w > 0 else self.pin_x
         for _ in range(n):
             pin.drive(0)
             pin.drive(1)
@@ -229,7 +251,7 @@ class Screen:
             lines = hdisplay.wrap(st[0], board.DISPLAY_COLS, 2) + [""]
             sys.stdout.write("\r|%-16s|%-16s| relay %-3s LED %s%s%s  load %5d W  x%s  " % (
                 lines[0][:16], lines[1][:16], "ON" if st[1] else "OFF", lamp(st[2]),
-                lamp(st[3]), lamp(st[4]), st[5], self.sim.opts["speed"]))
+                lamp(st[3]), lamp(st[4]), st[5], self.sim.clock.speed))
             f = getattr(sys.stdout, "flush", None)
             if f is not None:
                 f()
@@ -249,7 +271,13 @@ class Sim:
         self.leds = tuple(hled.Led(Pin(n, Pin.OUT)) for n in ("status", "relay", "alarm"))
         self.display = hdisplay.ConsoleDisplay(board.DISPLAY_COLS, self.screen.write)
         self.load = SimLoad(opts["load"], self.relay)
-        scaled = ScaledClock(opts["speed"], self.load)
+        if opts["step"]:
+            import vmeter_opt
+            scaled = vmeter_opt.StepClock(opts, self.load, out)
+            Rt = vmeter_opt.StepRuntime
+        else:
+            scaled, Rt = ScaledClock(opts["speed"], self.load, opts["clock"]), runtime.Runtime
+        self.clock = scaled
         up = runtime.Uptime(scaled.take_ms)
         ui = runtime.Uptime(ScaledClock(1).take_ms)  # people's time, whatever --speed is
         root = opts["data"]
@@ -257,7 +285,7 @@ class Sim:
         if opts["hold"]:
             from vmeter_opt import HoldFS
             fs = HoldFS(root, opts["hold"], out)
-        rtc = machine_stub.RTC(now=scaled.now)  # the clock runs x --speed too
+        self.rtc = rtc = machine_stub.RTC(now=scaled.now)  # the clock runs x --speed too
         from hal.rtc import Clock
         wall = Clock(rtc)
         # as the board starts (start.start_meter), on the host's stand-ins
@@ -266,9 +294,9 @@ class Sim:
                                         ui_clock=ui.seconds)
         self.app, self.source = self.host.app, self.host.source
         wd = hwatchdog.Watchdog(machine_stub.WDT, board.WDT_TIMEOUT_MS, tasks=1)
-        self.rt = runtime.Runtime(self.app, up, self.load.counter, self.load.power, self.leds,
-                                  wd, board.TICK_MS, self.screen.update, ui=ui,
-                                  export=self.load.export)
+        self.rt = Rt(self.app, up, self.load.counter, self.load.power, self.leds,
+                     wd, board.TICK_MS, self.screen.update, ui=ui, export=self.load.export)
+        self.rt.clock = scaled  # StepRuntime's
 
     def key(self, ch):
         if ch in "\r\n":
@@ -279,13 +307,16 @@ class Sim:
         from meter.short_codes import cts_text  # on first use, as the keypad's short codes
         m = self.app.meter
         a = m.account
+        dt = self.rtc.datetime()
         return ('{"display": "%s", "relay": %s, "credit": %d, "available": %d, "energy_wh": %d, '
                 '"export_wh": %d, "uptime_s": %d, "leds": [%d, %d, %d], "load_w": %d, '
-                '"source": "%s", "cts": "%s"}' % (
+                '"source": "%s", "cts": "%s", "clock": "%04d-%02d-%02dT%02d:%02d:%02d", '
+                '"speed": %s}' % (
                     self.screen.text, "true" if m.relay_closed else "false", a.credit[a.metered],
                     a.available(), a.consumed_wh, a.exported_wh, self.rt.uptime.s, self.leds[0].lit,
-                    self.leds[1].lit, self.leds[2].lit, self.load.watts, self.source,
-                    cts_text(m)))
+                    self.leds[1].lit, self.leds[2].lit, self.load.watts + self.load.extra,
+                    self.source, cts_text(m), dt[0], dt[1], dt[2], dt[4], dt[5], dt[6],
+                    self.clock.speed))
 
     def command(self, line):
         """The control protocol: one command per line, one answer line."""
@@ -302,6 +333,16 @@ class Sim:
             return "OK " + self.status()
         if cmd == "load" and len(words) == 2:
             self.load.watts = int(words[1])
+            return "OK"
+        if cmd == "speed" and len(words) == 2:  # 0: the meter's clock stops
+            v = float(words[1]) if "." in words[1] else int(words[1])
+            if v < 0:
+                return "ERR speed must not be negative"
+            self.clock.speed = v
+            return "OK"
+        if cmd == "until" and len(words) == 2 and self.opts["step"]:
+            from vmeter_opt import iso_seconds
+            self.clock.until = iso_seconds(words[1])
             return "OK"
         if cmd == "mem":  # heap in use after a collection, free, largest free block (micropython)
             gc.collect()
@@ -321,7 +362,7 @@ class Sim:
         if cmd == "quit":
             self.rt.stop()
             return "OK bye"
-        return "ERR commands: keys DIGITS#, status, load W, mem, quit"
+        return "ERR commands: keys DIGITS#, status, load W, speed N, until ISO (--step), mem, quit"
 
     async def control(self, reader, writer):
         try:
@@ -332,7 +373,11 @@ class Sim:
                     break
                 if not line:
                     break
-                writer.write((self.command(line.decode().strip()) + "\n").encode())
+                try:
+                    answer = self.command(line.decode().strip())
+                except ValueError as e:  # a bad number or date: nothing changed
+                    answer = "ERR %s" % e
+                writer.write((answer + "\n").encode())
                 await writer.drain()
         finally:
             writer.close()
