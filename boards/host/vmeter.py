@@ -126,20 +126,23 @@ def parse(argv):
         if i + 1 >= len(argv):
             raise SystemExit("missing value for " + a + "\n" + USAGE)
         v = argv[i + 1]
-        if a in ("--port", "--control", "--load", "--step"):
-            o[a[2:]] = int(v)
-        elif a == "--speed":
-            o["speed"] = float(v) if "." in v else int(v)
-        elif a in ("--host", "--data", "--clock", "--until", "--load-schedule"):
-            o[a[2:].replace("-", "_")] = v
-        elif a == "--hold-at":
-            path, n = v.rsplit(":", 1)
-            o["hold"] = (path, int(n))
-        else:
-            raise SystemExit("unknown option " + a + "\n" + USAGE)
+        try:
+            if a in ("--port", "--control", "--load", "--step"):
+                o[a[2:]] = int(v)
+                if a == "--step" and o["step"] < 1:
+                    raise ValueError("a step is at least 1 s")
+            elif a == "--speed":
+                o["speed"] = _speed(v)
+            elif a in ("--host", "--data", "--clock", "--until", "--load-schedule"):
+                o[a[2:].replace("-", "_")] = v
+            elif a == "--hold-at":
+                path, n = v.rsplit(":", 1)
+                o["hold"] = (path, int(n))
+            else:
+                raise SystemExit("unknown option " + a + "\n" + USAGE)
+        except ValueError as e:
+            raise SystemExit("%s %s: %s" % (a, v, e))
         i += 2
-    if o["step"] < 0 or o["speed"] < 0:
-        raise SystemExit("--step and --speed must not be negative")
     if (o["until"] or o["load_schedule"]) and not o["step"]:
         raise SystemExit("--until and --load-schedule need --step")
     if o["clock"] or o["until"] or o["load_schedule"]:
@@ -151,6 +154,14 @@ def parse(argv):
             except ValueError as e:
                 raise SystemExit("--%s: %s" % (k.replace("_", "-"), e))
     return o
+
+
+def _speed(text):
+    """--speed and the control line's `speed`: a factor >= 0 (0: stopped)."""
+    v = int(text) if text.isdigit() else float(text)
+    if v < 0:
+        raise ValueError("speed must not be negative")
+    return v
 
 
 class ScaledClock:
@@ -335,10 +346,7 @@ class Sim:
             self.load.watts = int(words[1])
             return "OK"
         if cmd == "speed" and len(words) == 2:  # 0: the meter's clock stops
-            v = float(words[1]) if "." in words[1] else int(words[1])
-            if v < 0:
-                return "ERR speed must not be negative"
-            self.clock.speed = v
+            self.clock.speed = _speed(words[1])
             return "OK"
         if cmd == "until" and len(words) == 2 and self.opts["step"]:
             from vmeter_opt import iso_seconds

@@ -7,6 +7,7 @@ import os
 import time
 
 import runtime
+from civil import weekday
 from hal.aio import sleep_ms
 from hal.fs import FileSystem
 from hal.rtc import from_seconds, to_seconds
@@ -148,8 +149,8 @@ class LoadSchedule:
                                  "\"to\": \"HH:MM\", \"w\": W}: %s" % (path, i + 1, e))
 
     def power(self, t):
-        days, s = divmod(t, 86400)
-        day = 1 << ((days + 3) % 7 + 1)  # 1970-01-01 was a Thursday
+        days, s = divmod(t - EPOCH_2000, 86400)
+        day = 1 << weekday(days)
         m = s // 60
         w = 0
         for mask, a, b, watts in self.entries:
