@@ -90,7 +90,12 @@ def run_month(tmp_path, mp, whole_month):
         assert rows[-1] == ROW_1_APR
         d = tool(read_meter, "--port", sim.url(), "--json")
         assert d["credit"] == FINAL and d["payment"]["unit"] == "ZAR"
-        assert [c["paid"] for c in d["payment"]["tariff"]["charges"]] == [ENERGY, STANDING, DEBT_SHARE, 0]
+        paid = [c["paid"] for c in d["payment"]["tariff"]["charges"]]
+        assert paid == [ENERGY, STANDING, DEBT_SHARE, 0]
+        sim.quit()
+        # started again where it stopped: the month is in its storage
+        sim = Sim(data, extra=("--step", "60", "--speed", "0", "--clock", "2026-04-01T00:01:30"))
+        assert status(sim)["credit"] == FINAL and billing(sim) == rows
         sim.quit()
     finally:
         if sim.proc.poll() is None:
@@ -99,7 +104,8 @@ def run_month(tmp_path, mp, whole_month):
 
 def test_sim_runs_the_payment_month_at_speed_and_bills_it_to_the_unit(tmp_path):
     """CPython: the whole month (44,640 steps, a few seconds), stopped once at
-    13 Mar to read the billing profile, read again while it runs."""
+    13 Mar to read the billing profile, read again while it runs; after a
+    restart the meter holds the month."""
     run_month(tmp_path, False, True)
 
 
