@@ -46,6 +46,16 @@ def _tokens():
 TOK = _tokens()
 
 
+def every_cut(tears, run):
+    """run(k, tear) for k = 1, 2, ... until the run the cut never reached
+    (run returns True: the step finished), for each tear; at least two cuts."""
+    for tear in tears:
+        k = 1
+        while not run(k, tear):
+            k += 1
+        assert k > 2
+
+
 class Rig:
     def __init__(self, name):
         self.disk = DISK

@@ -16,7 +16,7 @@
 # MemoryError depending on the heap layout (checkout path, firmware size);
 # 160k passed every layout measured, 176k leaves room.
 import blockdev
-from test_meter_powerfail import Rig, DRN
+from test_meter_powerfail import Rig, DRN, every_cut
 from meter.meter import Meter
 from store.state import StateStore
 from store.eventlog import EventLog
@@ -51,6 +51,15 @@ class PayRig(Rig):
         m.payment.clock = lambda: self.local
         return m
 
+    def funded(self, tid):
+        """A meter with a 300.00 ZAR token (TID tid) accepted, ticked once:
+        March's billing period has begun. 20 % of the token paid the debt."""
+        m = self.meter()
+        self.values[tid] = 30000000
+        assert m.enter_token(f.make(0, 4, tid, 30000000), vocab.REMOTE)[0] == vocab.ACCEPT
+        m.tick()
+        return m
+
     def check(self, m, durable, pending=None):
         """Money is conserved in the durable record: the credit is what the
         durable tokens brought minus what every charge was paid; the debt
@@ -78,50 +87,41 @@ class PayRig(Rig):
 def test_cut_at_every_flash_operation_of_a_charge_collection():
     # a standing charge falls due at the April billing period change: after a cut
     # at any flash operation of that commit it is collected exactly once
-    for tear in (blockdev.TEAR_NONE, blockdev.TEAR_GARBLE):
-        k = 1
-        clean = False
-        while not clean:
-            rig = PayRig("c")
-            m = rig.meter()
-            rig.values[20] = 30000000
-            assert m.enter_token(f.make(0, 4, 20, 30000000), vocab.REMOTE)[0] == vocab.ACCEPT
-            m.tick()  # March: counting starts
-            m.consume(2000)
-            rig.local = APRIL + 5
-            clean = rig.cut(k, tear, m.tick)[1]
-            m = rig.reboot()
-            rig.check(m, [20])
-            m.tick()  # collects now if the cut came before the commit, never twice
-            m.tick()
-            rig.check(m, [20])
-            assert m.payment.charges[0].paid == 8500000 and m.payment.period == 315
-            k += 1
-        assert k > 3
+    def run(k, tear):
+        rig = PayRig("c")
+        m = rig.funded(20)
+        m.consume(2000)
+        rig.local = APRIL + 5
+        clean = rig.cut(k, tear, m.tick)[1]
+        m = rig.reboot()
+        rig.check(m, [20])
+        m.tick()  # collects now if the cut came before the commit, never twice
+        m.tick()
+        rig.check(m, [20])
+        assert m.payment.charges[0].paid == 8500000 and m.payment.period == 315
+        return clean
+    every_cut((blockdev.TEAR_NONE, blockdev.TEAR_GARBLE), run)
 
 
 def test_cut_at_every_flash_operation_of_a_token_with_debt_recovery():
-    for tear in (blockdev.TEAR_NONE, blockdev.TEAR_HALF):
-        k = 1
-        clean = False
-        while not clean:
-            rig = PayRig("d")
-            m = rig.meter()
-            m.tick()
-            rig.values[21] = 20000000
-            text = f.make(0, 4, 21, 20000000)
-            result, clean = rig.cut(k, tear, m.enter_token, text, vocab.REMOTE)
-            ok = result is not None and result[0] == vocab.ACCEPT
-            m = rig.reboot()
-            tids = rig.check(m, [21] if ok else [], 21)
-            # 200.00 once: 40.00 to the debt, or nothing when the cut kept it out
-            assert m.account.credit[4] == (16000000 if 21 in tids else 0)
-            code = m.enter_token(text, vocab.REMOTE)[0]
-            assert code == (vocab.USED if 21 in tids else vocab.ACCEPT)
-            rig.check(m, [21])
-            assert m.account.credit[4] == 16000000 and m.payment.charges[1].remaining == 11000000
-            k += 1
-        assert k > 3
+    def run(k, tear):
+        rig = PayRig("d")
+        m = rig.meter()
+        m.tick()
+        rig.values[21] = 20000000
+        text = f.make(0, 4, 21, 20000000)
+        result, clean = rig.cut(k, tear, m.enter_token, text, vocab.REMOTE)
+        ok = result is not None and result[0] == vocab.ACCEPT
+        m = rig.reboot()
+        tids = rig.check(m, [21] if ok else [], 21)
+        # 200.00 once: 40.00 to the debt, or nothing when the cut kept it out
+        assert m.account.credit[4] == (16000000 if 21 in tids else 0)
+        code = m.enter_token(text, vocab.REMOTE)[0]
+        assert code == (vocab.USED if 21 in tids else vocab.ACCEPT)
+        rig.check(m, [21])
+        assert m.account.credit[4] == 16000000 and m.payment.charges[1].remaining == 11000000
+        return clean
+    every_cut((blockdev.TEAR_NONE, blockdev.TEAR_HALF), run)
 
 
 def test_cut_at_every_flash_operation_of_closing_the_account():
@@ -130,31 +130,25 @@ def test_cut_at_every_flash_operation_of_closing_the_account():
     # with it collected once; closing again (when it was not) collects it once
     from meter.account import ACTIVE, CLOSED
     from meter.account_status import set_status
-    for tear in (blockdev.TEAR_NONE, blockdev.TEAR_GARBLE):
-        k = 1
-        clean = False
-        while not clean:
-            rig = PayRig("c")
-            m = rig.meter()
-            rig.values[22] = 30000000
-            assert m.enter_token(f.make(0, 4, 22, 30000000), vocab.REMOTE)[0] == vocab.ACCEPT
-            m.tick()
-            rig.local = APRIL + 5
-            m.localtime = m.payment.clock
-            clean = rig.cut(k, tear, set_status, m, CLOSED)[1]
-            m = rig.reboot()
-            rig.check(m, [22])
-            closed = m.account.status == CLOSED
-            assert closed or (m.account.status == ACTIVE and m.payment.charges[0].paid == 0)
-            m.localtime = m.payment.clock
-            assert set_status(m, CLOSED) != closed
-            m.tick()
-            rig.check(m, [22])
-            assert m.account.status == CLOSED and m.account.closed == APRIL + 5
-            assert m.payment.charges[0].paid == 8500000 and m.account.credit[4] == 30000000 - \
-                6000000 - 8500000  # 20 % of the token to the debt, then April
-            k += 1
-        assert k > 3
+    def run(k, tear):
+        rig = PayRig("c")
+        m = rig.funded(22)
+        rig.local = APRIL + 5
+        m.localtime = m.payment.clock
+        clean = rig.cut(k, tear, set_status, m, CLOSED)[1]
+        m = rig.reboot()
+        rig.check(m, [22])
+        closed = m.account.status == CLOSED
+        assert closed or (m.account.status == ACTIVE and m.payment.charges[0].paid == 0)
+        m.localtime = m.payment.clock
+        assert set_status(m, CLOSED) != closed
+        m.tick()
+        rig.check(m, [22])
+        assert m.account.status == CLOSED and m.account.closed == APRIL + 5
+        assert m.payment.charges[0].paid == 8500000 and m.account.credit[4] == 30000000 - \
+            6000000 - 8500000  # 20 % of the token to the debt, then April
+        return clean
+    every_cut((blockdev.TEAR_NONE, blockdev.TEAR_GARBLE), run)
 
 
 def test_cut_at_every_flash_operation_of_a_collect():
@@ -164,28 +158,22 @@ def test_cut_at_every_flash_operation_of_a_collect():
     # more (or all of it), and 1 Apr takes the rest, 137097: March cost 85.00 once
     def collect(m):
         return m.change(lambda a, p: p.collect(a, 0, p.now()))
-    for tear in (blockdev.TEAR_NONE, blockdev.TEAR_GARBLE):
-        k = 1
-        clean = False
-        while not clean:
-            rig = PayRig("k")
-            m = rig.meter()
-            rig.values[23] = 30000000
-            assert m.enter_token(f.make(0, 4, 23, 30000000), vocab.REMOTE)[0] == vocab.ACCEPT
-            m.tick()  # March: counting starts
-            rig.local = MARCH + 12 * 3600
-            clean = rig.cut(k, tear, collect, m)[1]
-            m = rig.reboot()
-            rig.check(m, [23])
-            c = m.payment.charges[0]
-            assert (c.paid, c.part) in ((0, 0), (8362903, 30 * 86400 + 43200))
-            assert collect(m)
-            rig.check(m, [23])
-            assert m.payment.charges[0].paid == 8362903
-            rig.local = APRIL + 5
-            m.tick()
-            rig.check(m, [23])
-            assert m.payment.charges[0].paid == 8500000 and m.payment.charges[0].part == 0
-            assert m.account.credit[4] == 30000000 - 6000000 - 8500000
-            k += 1
-        assert k > 3
+    def run(k, tear):
+        rig = PayRig("k")
+        m = rig.funded(23)
+        rig.local = MARCH + 12 * 3600
+        clean = rig.cut(k, tear, collect, m)[1]
+        m = rig.reboot()
+        rig.check(m, [23])
+        c = m.payment.charges[0]
+        assert (c.paid, c.part) in ((0, 0), (8362903, 30 * 86400 + 43200))
+        assert collect(m)
+        rig.check(m, [23])
+        assert m.payment.charges[0].paid == 8362903
+        rig.local = APRIL + 5
+        m.tick()
+        rig.check(m, [23])
+        assert m.payment.charges[0].paid == 8500000 and m.payment.charges[0].part == 0
+        assert m.account.credit[4] == 30000000 - 6000000 - 8500000
+        return clean
+    every_cut((blockdev.TEAR_NONE, blockdev.TEAR_GARBLE), run)
