@@ -188,14 +188,20 @@ class ObjectModel:
                     return SCOPE_OF_ACCESS_VIOLATED, None
                 return SUCCESS, retry_on_memory(o.select, attr, ctx, selector, params)
             return SUCCESS, retry_on_memory(o.get, attr, ctx)
-        except AccessError as e:
-            return e.code, None
-        except MemoryError:
+        except Exception as e:
+            return self._failed(e), None
+
+    def _failed(self, e):
+        """The data-access-result of a request that raised e: an AccessError's
+        code; MemoryError temporary-failure (counted); anything else a fault of
+        the object's code, hardware-fault (counted)."""
+        if isinstance(e, AccessError):
+            return e.code
+        if isinstance(e, MemoryError):
             self.memory_faults += 1
-            return TEMPORARY_FAILURE, None
-        except Exception:
-            self.errors += 1
-            return HARDWARE_FAULT, None
+            return TEMPORARY_FAILURE
+        self.errors += 1
+        return HARDWARE_FAULT
 
     def set(self, ctx, class_id, ln, attr, value):
         try:
@@ -206,14 +212,8 @@ class ObjectModel:
                 return READ_WRITE_DENIED
             o.write(attr, value, ctx)
             return SUCCESS
-        except AccessError as e:
-            return e.code
-        except MemoryError:
-            self.memory_faults += 1
-            return TEMPORARY_FAILURE
-        except Exception:
-            self.errors += 1
-            return HARDWARE_FAULT
+        except Exception as e:
+            return self._failed(e)
 
     def action(self, ctx, class_id, ln, method, param):
         """-> (result, typed return value or None)."""
@@ -224,11 +224,5 @@ class ObjectModel:
             if ctx.level < o.METHODS[method - 1]:
                 return READ_WRITE_DENIED, None
             return SUCCESS, o.invoke(method, param, ctx)
-        except AccessError as e:
-            return e.code, None
-        except MemoryError:
-            self.memory_faults += 1
-            return TEMPORARY_FAILURE, None
-        except Exception:
-            self.errors += 1
-            return HARDWARE_FAULT, None
+        except Exception as e:
+            return self._failed(e), None
