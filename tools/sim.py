@@ -74,7 +74,11 @@ def command(args, mp=False, heap=DEFAULT_MP_HEAP):
     env = dict(os.environ)
     if mp:
         mpy = compile_mpy()
-        env["MICROPYPATH"] = os.pathsep.join([mpy, ".frozen"])
+        # each module's __file__ is this folder + its name, a string the meter
+        # keeps for good: relative to the current folder when that is shorter
+        # (make sim: build/sim-mpy), about 1.5 KB less heap on micropython
+        rel = os.path.relpath(mpy)
+        env["MICROPYPATH"] = os.pathsep.join([min(mpy, rel, key=len), ".frozen"])
         # -m: vmeter runs from its .mpy too (no compiler at work in the
         # meter's heap at start-up, and its bytecode is compiled as the rest)
         return [tool("micropython"), "-X", "heapsize=" + heap, "-m", "vmeter"] + list(args), env
