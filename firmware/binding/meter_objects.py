@@ -2,14 +2,15 @@
 # (70), the CTS test mode register and status, the newest events, and the
 # data and registers of single facts (Fact); the account (111) and the
 # credits (112) are binding.account_objects' (a token session reads the
-# credit: it loads less). binding.object_list.objects makes them on first
+# credit: it loads less), and a fact needs no more than dlms.obj_data (the
+# invocation counter a client reads before a ciphered session). binding.object_list.objects makes them on first
 # access, so this module loads only when a client reads one.
 # Each is given the meter.meter.Meter it shows and calls; none keeps state
 # of its own.
 from dlms import axdr
-from dlms.obj_common import Data, Register
+from dlms.obj_data import Data, Register
 from meter import cts as ctsmod
-from binding.account_objects import Bound, Account, Credit  # noqa: F401 (named here too)
+from binding.bound import Bound
 from dlms.cosem import (AccessError, expect_int, R0, R1, MANAGEMENT, READ_WRITE_DENIED,
                         TYPE_UNMATCHED, OTHER_REASON)
 

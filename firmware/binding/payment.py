@@ -55,29 +55,29 @@ def objects(meter):
     """The payment objects of `meter` (meter.meter.Meter with a payment), as
     entries (class_id, ln, module, class, args) that dlms.cosem.ObjectModel
     makes on first access."""
-    oc, me = "dlms.obj_common", "binding.payment"
+    od, me = "dlms.obj_data", "binding.payment"
     p = meter.payment
     return [(113, charge_ln(i), me, "Charge", (meter, i)) for i in range(len(p.charges))] + [
         (20, ACTIVITY_CALENDAR, me, "ActivityCalendar", (meter,)),
         (11, SPECIAL_DAYS, me, "SpecialDays", (meter,)),
-        (1, CURRENT_TARIFF, oc, "Data",
+        (1, CURRENT_TARIFF, od, "Data",
          (lambda c: (axdr.UNSIGNED, meter.payment.rate()), R1)),
-        (3, ACTIVE_ENERGY_EXPORT, oc, "Register",
+        (3, ACTIVE_ENERGY_EXPORT, od, "Register",
          (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.published_energy_wh(True) & 0xFFFFFFFF),
           0, 30, R1)),
-        (1, BLOCKS, oc, "Data",
+        (1, BLOCKS, od, "Data",
          (lambda c: (axdr.ARRAY, [(axdr.DOUBLE_LONG_UNSIGNED, b) for b in meter.payment.blocks]),
           R1W2, lambda c, v: _change(meter, lambda p: p.set_blocks(
               [_uint(x) for x in expect(v, axdr.ARRAY)])))),
-        (1, BLOCK_STATUS, oc, "Data", (lambda c: (axdr.STRUCTURE, [
+        (1, BLOCK_STATUS, od, "Data", (lambda c: (axdr.STRUCTURE, [
             (axdr.UNSIGNED, meter.payment.block()),
             (axdr.DOUBLE_LONG_UNSIGNED, meter.payment.block_wh & 0xFFFFFFFF)]), R1)),
-        (1, FREE_ALLOCATION, oc, "Data",
+        (1, FREE_ALLOCATION, od, "Data",
          (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.payment.free_wh), R1W2,
           lambda c, v: _change(meter, lambda p: p.set_free(_uint(v))))),
-        (1, FREE_LEFT, oc, "Data",
+        (1, FREE_LEFT, od, "Data",
          (lambda c: (axdr.DOUBLE_LONG_UNSIGNED, meter.payment.free_left), R1)),
-        (1, FRIENDLY, oc, "Data", (lambda c: _friendly(meter.payment.friendly), R1W2,
+        (1, FRIENDLY, od, "Data", (lambda c: _friendly(meter.payment.friendly), R1W2,
                                    lambda c, v: _change(meter, lambda p: p.set_friendly(
                                        _friendly_in(v))))),
     ]

@@ -97,6 +97,6 @@ class Column(CosemObject):
 
 def energy_since_token(ln, meter):
     """Class 3: Wh consumed since the last credit token (a billing column)."""
-    from dlms.obj_common import Register
+    from dlms.obj_data import Register
     return Register(ln, lambda c: (_U32, max(0, meter.published_energy_wh()
                                              - meter.account.token_wh) & 0xFFFFFFFF), 0, 30, R1)

@@ -1,47 +1,12 @@
-# Common COSEM classes (dlms.md 7.1): Data, Register, Clock, SAP assignment,
-# IEC HDLC setup, IEC local port setup, Security setup, Image transfer. Views
-# over the server context. A meter's objects of these classes are made on
-# first access (binding.object_list.objects): this module loads when a client first
-# reaches one. The Association LN object, which every association needs, is
+# Common COSEM classes (dlms.md 7.1): Clock, SAP assignment, IEC HDLC setup,
+# IEC local port setup, Security setup, Image transfer (Data and Register are
+# dlms.obj_data's). Views over the server context. A meter's objects of these
+# classes are made on first access (binding.object_list.objects): this module
+# loads when a client first reaches one. The Association LN object, which every association needs, is
 # dlms.association_ln.
 from dlms import axdr, cosem_time
-from dlms.cosem import (CosemObject, AccessError, expect, R0, R1, R0W2, R1W2, HIDDEN,
-                        MANAGEMENT, NOBODY, READ_WRITE_DENIED, OTHER_REASON)
-
-
-class Data(CosemObject):
-    """Class 1. `value` is a callable (ctx) -> typed value; `store` (optional)
-    a callable (ctx, typed value) for writable data."""
-    class_id = 1
-
-    def __init__(self, ln, value, access=R0, store=None):
-        CosemObject.__init__(self, ln, (R0, access))
-        self._value = value
-        self._store = store
-
-    def read(self, attr, ctx):
-        return self._value(ctx)
-
-    def write(self, attr, value, ctx):
-        if self._store is None:
-            raise AccessError(READ_WRITE_DENIED)
-        self._store(ctx, value)
-
-
-class Register(CosemObject):
-    """Class 3: value, scaler_unit; method reset is not offered."""
-    class_id = 3
-    METHODS = (NOBODY,)
-
-    def __init__(self, ln, value, scaler, unit, access=R0):
-        CosemObject.__init__(self, ln, (R0, access, access))
-        self._value = value
-        self._scaler_unit = (axdr.STRUCTURE, [(axdr.INTEGER, scaler), (axdr.ENUM, unit)])
-
-    def read(self, attr, ctx):
-        if attr == 2:
-            return self._value(ctx)
-        return self._scaler_unit
+from dlms.cosem import (CosemObject, AccessError, R0, R1, R0W2, R1W2, HIDDEN, MANAGEMENT,
+                        NOBODY, READ_WRITE_DENIED)
 
 
 class Clock(CosemObject):

@@ -3,7 +3,7 @@
 # with contract fakes: every object made from its entry as the object model
 # makes it, read, and configured by writes and methods with the A-XDR values a
 # client sends; bad values are refused and change nothing. The meter, the
-# payment modules and dlms.obj_common (the Data and Register classes) need more
+# payment modules and dlms.obj_data (the Data and Register classes) need more
 # than the 128k cap on the 64-bit unix port (measured: one test fails at 144k,
 # both pass from 160k).
 import sys
@@ -98,7 +98,7 @@ def test_charge_methods_2_and_3_and_the_accounts_credit_charge_configuration():
     # does; collect (worked example 10) on a daily 2.50 standing charge at 08:00 of a day
     # it counted from 00:00 (commissioned the day before): 250000 x 8/24 = 83333.33 ->
     # 83333, committed with event 37; methods 2 and 3 take integer 0
-    from binding.meter_objects import Account
+    from binding.account_objects import Account
     from dlms import obis
     import vocab
     cfg = {"account": PAY["account"], "payment": {"charges": PAY["payment"]["charges"] + [
@@ -140,7 +140,7 @@ def test_credit_configuration_of_the_token_and_emergency_credits():
     # Credit attribute 7, a bit-string b0..b4 (dlms.md 7.3): the token credit receives
     # credit from tokens (b4); emergency credit is paid back (b2) and needs confirmation
     # (b1: invoked by short code or method 3) unless the meter invokes it itself (ec_auto)
-    from binding.meter_objects import Credit
+    from binding.account_objects import Credit
     from dlms import obis
     m = f.new_meter()
     ec = Credit(obis.CREDIT_EMERGENCY, m, True)
