@@ -87,15 +87,13 @@ SLOT = _select_slot(sys.argv[1:])
 del main  # main.RootFs served the slot choice: its code leaves the heap
 sys.modules.pop("main", None)
 import hostmeter  # noqa: E402  (after the slot: it imports the firmware)
+from compat import unload  # noqa: E402
 import runtime  # noqa: E402
 import tcp_optical  # noqa: E402
 from hal import display as hdisplay, led as hled, pulse as hpulse, relay as hrelay  # noqa: E402
 from hal import watchdog as hwatchdog  # noqa: E402
 
 CPYTHON = sys.implementation.name == "cpython"
-USAGE = """usage: vmeter.py [--port N] [--host H] [--data DIR] [--speed N] [--load W]
-       [--headless] [--json] [--control PORT] [--pty] [--mode-e] [--hold-at PATH:N]
-       [--clock ISO] [--step S] [--until ISO] [--load-schedule FILE]"""
 
 _ticks_ms, _ticks_diff = tcp_optical.ticks_ms, tcp_optical.ticks_diff  # (CPython shims there)
 
@@ -105,63 +103,6 @@ def out(line):
     f = getattr(sys.stdout, "flush", None)
     if f is not None:
         f()
-
-
-def parse(argv):
-    o = {"port": board.TCP_PORT, "host": board.TCP_HOST, "data": board.SIM_ROOT,
-         "speed": board.SIM_SPEED, "load": board.SIM_LOAD_W, "headless": False, "json": False,
-         "control": None, "pty": False, "mode_e": False, "hold": None, "clock": None,
-         "step": 0, "until": None, "load_schedule": None}
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a in ("-h", "--help"):
-            out(USAGE)
-            sys.exit(0)
-        if a in ("--headless", "--pty", "--mode-e", "--json"):
-            o[a[2:].replace("-", "_")] = True
-            o["headless"] = o["headless"] or a == "--json"  # a JSON line per change
-            i += 1
-            continue
-        if i + 1 >= len(argv):
-            raise SystemExit("missing value for " + a + "\n" + USAGE)
-        v = argv[i + 1]
-        try:
-            if a in ("--port", "--control", "--load", "--step"):
-                o[a[2:]] = int(v)
-                if a == "--step" and o["step"] < 1:
-                    raise ValueError("a step is at least 1 s")
-            elif a == "--speed":
-                o["speed"] = _speed(v)
-            elif a in ("--host", "--data", "--clock", "--until", "--load-schedule"):
-                o[a[2:].replace("-", "_")] = v
-            elif a == "--hold-at":
-                path, n = v.rsplit(":", 1)
-                o["hold"] = (path, int(n))
-            else:
-                raise SystemExit("unknown option " + a + "\n" + USAGE)
-        except ValueError as e:
-            raise SystemExit("%s %s: %s" % (a, v, e))
-        i += 2
-    if (o["until"] or o["load_schedule"]) and not o["step"]:
-        raise SystemExit("--until and --load-schedule need --step")
-    if o["clock"] or o["until"] or o["load_schedule"]:
-        import vmeter_opt
-        for k, make in (("clock", vmeter_opt.iso_seconds), ("until", vmeter_opt.iso_seconds),
-                        ("load_schedule", vmeter_opt.LoadSchedule)):
-            try:
-                o[k] = make(o[k]) if o[k] else None
-            except ValueError as e:
-                raise SystemExit("--%s: %s" % (k.replace("_", "-"), e))
-    return o
-
-
-def _speed(text):
-    """--speed and the control line's `speed`: a factor >= 0 (0: stopped)."""
-    v = int(text) if text.isdigit() else float(text)
-    if v < 0:
-        raise ValueError("speed must not be negative")
-    return v
 
 
 class ScaledClock:
@@ -346,7 +287,8 @@ class Sim:
             self.load.watts = int(words[1])
             return "OK"
         if cmd == "speed" and len(words) == 2:  # 0: the meter's clock stops
-            self.clock.speed = _speed(words[1])
+            from vmeter_args import speed
+            self.clock.speed = speed(words[1])
             return "OK"
         if cmd == "until" and len(words) == 2 and self.opts["step"]:
             from vmeter_opt import iso_seconds
@@ -443,9 +385,17 @@ def _isatty():
         return False
 
 
+def options(argv):
+    """vmeter_args.parse: read once, its code leaves the heap after."""
+    import vmeter_args
+    try:
+        return vmeter_args.parse(argv, out)
+    finally:
+        unload("vmeter_args")
+
+
 def run(argv):
-    opts = parse(argv)
-    sim = Sim(opts)
+    sim = Sim(options(argv))
     if hasattr(gc, "threshold"):
         gc.threshold(-1)  # as start.run() once the meter is built
     restore = None
