@@ -3,8 +3,9 @@
 # data and registers of single facts (Fact); the account (111) and the
 # credits (112) are binding.account_objects' (a token session reads the
 # credit: it loads less), and a fact needs no more than dlms.obj_data (the
-# invocation counter a client reads before a ciphered session). binding.object_list.objects makes them on first
-# access, so this module loads only when a client reads one.
+# invocation counter a client reads before a ciphered session).
+# binding.object_list.objects makes them on first access, so this module
+# loads only when a client reads one.
 # Each is given the meter.meter.Meter it shows and calls; none keeps state
 # of its own.
 from dlms import axdr
