@@ -1,65 +1,17 @@
 # COSEM objects that show the meter (dlms.md 7.2-7.3): disconnect control
-# (70), the CTS test mode register and status, the newest events, and the
-# data and registers of single facts (Fact); the account (111) and the
-# credits (112) are binding.account_objects' (a token session reads the
-# credit: it loads less), and a fact needs no more than dlms.obj_data (the
+# (70), the CTS test mode register and status, the newest events. The
+# account (111) and the credits (112) are binding.account_objects' (a token
+# session reads the credit: it loads less), single facts binding.facts' (the
 # invocation counter a client reads before a ciphered session).
 # binding.object_list.objects makes them on first access, so this module
 # loads only when a client reads one.
 # Each is given the meter.meter.Meter it shows and calls; none keeps state
 # of its own.
 from dlms import axdr
-from dlms.obj_data import Data, Register
 from meter import cts as ctsmod
 from binding.bound import Bound
 from dlms.cosem import (AccessError, expect_int, R0, R1, MANAGEMENT, READ_WRITE_DENIED,
                         TYPE_UNMATCHED, OTHER_REASON)
-
-
-def _fact(what, src, ctx):
-    """The typed value of the fact `what` (binding.object_list.objects names
-    them) of src: the Meter, the firmware (app.App) or the manufacturer's name."""
-    if what == "ldn":
-        return (axdr.OCTET_STRING, ctx.server.ldn)
-    if what == "ic":  # the management client's next invocation counter
-        return (axdr.DOUBLE_LONG_UNSIGNED, ctx.server.expected_ic(1))
-    if what == "drn":
-        return (axdr.VISIBLE_STRING, src.sts.drn.encode())
-    if what == "manufacturer":
-        return (axdr.VISIBLE_STRING, src)
-    if what == "energy":
-        return (axdr.DOUBLE_LONG_UNSIGNED, src.published_energy_wh() & 0xFFFFFFFF)
-    if what == "mpl":
-        return (axdr.DOUBLE_LONG_UNSIGNED, src.account.mpl_w)
-    info = src.firmware_info()  # (identifier, signature, version)
-    return (axdr.OCTET_STRING, info[("firmware id", "firmware signature",
-                                     "firmware version").index(what)])
-
-
-class Fact(Data):
-    """Class 1 showing one fact (_fact)."""
-
-    def __init__(self, ln, what, src=None):
-        Data.__init__(self, ln, None)
-        self.what = what
-        self.src = src
-
-    def read(self, attr, ctx):
-        return _fact(self.what, self.src, ctx)
-
-
-class FactRegister(Register):
-    """Class 3 showing one fact (_fact) with its scaler and unit."""
-
-    def __init__(self, ln, what, src, scaler, unit):
-        Register.__init__(self, ln, None, scaler, unit)
-        self.what = what
-        self.src = src
-
-    def read(self, attr, ctx):
-        if attr == 2:
-            return _fact(self.what, self.src, ctx)
-        return Register.read(self, attr, ctx)
 
 
 class DisconnectControl(Bound):

@@ -24,22 +24,23 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
     from dlms.association_ln import AssociationLN
     from binding.prepayment import TokenGateway
     oc, mo, ao = "dlms.obj_common", "binding.meter_objects", "binding.account_objects"
+    fa = "binding.facts"  # a single fact: no more than dlms.obj_data loads with it
     if clock is None:
         from meter.realtime import RealTime
         clock = RealTime(lambda: 0)
     objs = [
         AssociationLN(obis.ASSOCIATION_LN),
         (17, obis.SAP_ASSIGNMENT, oc, "SapAssignment", ()),
-        (1, obis.LOGICAL_DEVICE_NAME, mo, "Fact", ("ldn",)),
-        (1, obis.DEVICE_ID, mo, "Fact", ("drn", meter)),
-        (1, obis.MANUFACTURER, mo, "Fact", ("manufacturer", manufacturer)),
+        (1, obis.LOGICAL_DEVICE_NAME, fa, "Fact", ("ldn",)),
+        (1, obis.DEVICE_ID, fa, "Fact", ("drn", meter)),
+        (1, obis.MANUFACTURER, fa, "Fact", ("manufacturer", manufacturer)),
         (8, obis.CLOCK, oc, "Clock", (clock,)),
         (64, obis.SECURITY_SETUP, oc, "SecuritySetup", ()),
-        (1, obis.INVOCATION_COUNTER, mo, "Fact", ("ic",)),
+        (1, obis.INVOCATION_COUNTER, fa, "Fact", ("ic",)),
         (23, obis.HDLC_SETUP, oc, "HdlcSetup", ()),
         (19, obis.IEC_LOCAL_PORT_SETUP, oc, "IecLocalPortSetup", ()),
-        (3, obis.ACTIVE_ENERGY_IMPORT, mo, "FactRegister", ("energy", meter, 0, 30)),  # Wh
-        (3, obis.MAX_POWER_LIMIT, mo, "FactRegister", ("mpl", meter, 0, 27)),  # W
+        (3, obis.ACTIVE_ENERGY_IMPORT, fa, "FactRegister", ("energy", meter, 0, 30)),  # Wh
+        (3, obis.MAX_POWER_LIMIT, fa, "FactRegister", ("mpl", meter, 0, 27)),  # W
         (70, obis.DISCONNECT_CONTROL, mo, "DisconnectControl", (meter,)),
         (111, obis.ACCOUNT, ao, "Account", (meter, (obis.CREDIT_TOKEN, obis.CREDIT_EMERGENCY))),
         (112, obis.CREDIT_TOKEN, ao, "Credit", (meter,)),
@@ -55,9 +56,9 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
         objs += payment.objects(meter)
     if firmware is not None:
         objs += [
-            (1, obis.FIRMWARE_ID, mo, "Fact", ("firmware id", firmware)),
-            (1, obis.FIRMWARE_SIGNATURE, mo, "Fact", ("firmware signature", firmware)),
-            (1, obis.FIRMWARE_VERSION, mo, "Fact", ("firmware version", firmware)),
+            (1, obis.FIRMWARE_ID, fa, "Fact", ("firmware id", firmware)),
+            (1, obis.FIRMWARE_SIGNATURE, fa, "Fact", ("firmware signature", firmware)),
+            (1, obis.FIRMWARE_VERSION, fa, "Fact", ("firmware version", firmware)),
             (18, obis.IMAGE_TRANSFER, oc, "ImageTransfer", (firmware.image_store,)),
         ]
     if profiles is not None:
