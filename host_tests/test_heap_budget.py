@@ -34,7 +34,7 @@ LAZY_FEATURES = {
         "update.sha512"),
     "COSEM objects made on first access (all but the Association LN and the token gateway)": (
         "dlms.obj_common", "dlms.obj_data", "binding.facts", "binding.meter_objects",
-        "binding.account_objects", "binding.bound", "dlms.cosem_time"),
+        "binding.account_objects", "dlms.cosem_time"),
     "STS attributes object (0.128.96.51.0.255)": ("binding.sts_attributes", "meter.sts_status"),
     "payment: tariffs, charges, TOU calendar (only with \"payment\", docs/payment.md)": (
         "meter.payment", "meter.charges", "meter.calendar", "binding.payment"),

@@ -13,7 +13,7 @@ import pytest
 from test_sim_e2e import MICROPYTHON, Sim, send, token
 
 # docs/sim.md: 272k served this session in the measurement (7 runs of 7; a
-# register read after it in 3 of 5, 288k serves that too), 256k failed (the
+# register read after it in 1 of 3, 288k serves that too), 256k failed (the
 # keypad token answered No memory: no free block for the STA tables); 16 KB
 # more here for what varies between runs.
 SIM_MIN_HEAP = "288k"

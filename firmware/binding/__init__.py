@@ -3,5 +3,4 @@
 # DLMS; this package joins them. object_list.py lists the objects and builds
 # the server; the classes are in prepayment.py (made with the server),
 # account_objects.py, facts.py, meter_objects.py and sts_attributes.py (made
-# on first access, for one session; bound.py is the base of those that show
-# the meter).
+# on first access, for one session).

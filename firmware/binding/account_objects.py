@@ -5,9 +5,16 @@
 # they are a module of their own, apart from binding.meter_objects.
 from dlms import axdr, cosem_time
 from meter import account as ac
-from binding.bound import Bound
-from dlms.cosem import (AccessError, expect, R0, R1, MANAGEMENT, NOBODY, READ_WRITE_DENIED,
-                        TYPE_UNMATCHED, OTHER_REASON)
+from dlms.cosem import (CosemObject, AccessError, expect, R0, R1, MANAGEMENT, NOBODY,
+                        READ_WRITE_DENIED, TYPE_UNMATCHED, OTHER_REASON)
+
+
+class Bound(CosemObject):
+    """A COSEM object that shows and calls `meter` (meter.meter.Meter)."""
+
+    def __init__(self, ln, meter, methods=None):
+        CosemObject.__init__(self, ln, None, methods)
+        self.meter = meter
 
 
 def _credit_status_bits(acct):

@@ -9,7 +9,7 @@
 # of its own.
 from dlms import axdr
 from meter import cts as ctsmod
-from binding.bound import Bound
+from binding.account_objects import Bound
 from dlms.cosem import (AccessError, expect_int, R0, R1, MANAGEMENT, READ_WRITE_DENIED,
                         TYPE_UNMATCHED, OTHER_REASON)
 
