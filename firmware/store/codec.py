@@ -31,6 +31,15 @@ _BYTES_T = (bytes, bytearray, memoryview)
 _SEQ_T = (list, tuple)
 
 
+# Canonical key orders (_keys) of the dicts encoded lately, by the hash of
+# their keys: a record's dicts have the same keys at every commit, so each
+# is sorted once (the sort was a third of an encoding). Keyed by a hash, not
+# the keys, to keep it small; _fill finds a dict whose keys are not those of
+# its entry (a collision) and sorts it again. ASCII text keys only.
+_ORDER = {}
+_ORDER_MAX = const(8)  # entries kept; more and it starts again
+
+
 class CodecError(ValueError):
     """The value cannot be encoded, or the bytes are not a valid record."""
 
@@ -54,19 +63,20 @@ def encode(value, head=0, tail=0, size_hint=0):
         return buf
 
 
-def _keys(d, exact, type=type, len=len, isinstance=isinstance):
+def _keys(d, h, type=type, len=len, isinstance=isinstance):
     # RFC 8949 4.2.1: keys sorted by their encoded bytes: (major type, value)
     # for uint and nint keys, (major type, UTF-8 length, text) for text keys.
     # Decorated once per key (MicroPython's sort calls a key function on
     # every comparison) and compared in C: ASCII text keys (a record's) as
-    # (length, key), since code-point order is UTF-8 byte order; _fill finds
-    # other text and asks again with exact. Exact: text (UTF-8 length,
-    # UTF-8, key), uint (-2, value, key), nint (-1, -1 - value, key).
-    # (Builtins as locals here and in _fill: MicroPython finds a builtin by a
-    # linear search of its table after missing the module's globals.)
+    # (length, key), since code-point order is UTF-8 byte order; other keys
+    # exactly: text (UTF-8 length, UTF-8, key), uint (-2, value, key), nint
+    # (-1, -1 - value, key). (Builtins as locals here and in _fill:
+    # MicroPython finds a builtin by a linear search of its table after
+    # missing the module's globals.)
     ks = list(d)
+    exact = False
     for k in ks:
-        if type(k) is not str:
+        if type(k) is not str or len(k.encode()) != len(k):
             exact = True
     order = []
     for k in ks:
@@ -82,6 +92,11 @@ def _keys(d, exact, type=type, len=len, isinstance=isinstance):
     order.sort()
     for i in range(len(ks)):
         ks[i] = order[i][-1]
+    ks = tuple(ks)
+    if not exact:  # text keys only: no other key is equal to one (1 == True)
+        if len(_ORDER) >= _ORDER_MAX:
+            _ORDER.clear()
+        _ORDER[h] = ks
     return ks
 
 
@@ -123,10 +138,10 @@ def _put(buf, pos, major, data):
     return pos + n
 
 
-# Small ints (-24..23), None, False and short text keys have a one-byte
-# head: the loops of lists and dicts write them inline, without a call per
-# value (most of a record). Nesting deeper than MAX_DEPTH is refused, as
-# decode does.
+# Small ints (-24..23), None, False, True and short text keys have a
+# one-byte head: the loop over a list's items or a dict's keys writes them
+# inline, without a call per value (most of a record). Nesting deeper than
+# MAX_DEPTH is refused, as decode does.
 def _fill(buf, pos, v, depth, type=type, int=int, str=str, len=len, isinstance=isinstance):
     # IndexError when buf is too short
     if v is None:
@@ -146,50 +161,53 @@ def _fill(buf, pos, v, depth, type=type, int=int, str=str, len=len, isinstance=i
         return _put(buf, pos, 0x40, v)
     ks = None
     if isinstance(v, dict):
-        ks = _keys(v, False)
+        h = hash(tuple(v))
+        ks = _ORDER.get(h)
+        if ks is None or len(ks) != len(v):
+            ks = _keys(v, h)
     elif not isinstance(v, _SEQ_T):
         raise CodecError("cannot encode a %s" % type(v).__name__)
     n = len(v)
     if depth >= MAX_DEPTH and n:
         raise CodecError("nesting deeper than %d" % MAX_DEPTH)
+    start = pos
     pos = _head(buf, pos, 0x80 if ks is None else 0xA0, n)
-    at = pos
     size = len(buf)
-    exact = False
-    i = 0
-    while i < n:
-        if ks is None:
-            x = v[i]
-        else:
-            x = ks[i]
-            if type(x) is str:
-                b = x.encode()
-                m = len(b)
-                if m != len(x) and not exact:  # not ASCII: sort exactly, start again
-                    ks = _keys(v, True)
-                    pos, i, exact = at, 0, True
-                    continue
-                if m < 24 and pos + m < size:  # a short text key
-                    buf[pos] = 0x60 | m
-                    buf[pos + 1:pos + 1 + m] = b
-                    pos += 1 + m
+    try:
+        for x in v if ks is None else ks:
+            if ks is not None:  # the key, then its value
+                if type(x) is str:
+                    b = x.encode()
+                    m = len(b)
+                    if m < 24 and pos + m < size:  # a short text key
+                        buf[pos] = 0x60 | m
+                        buf[pos + 1:pos + 1 + m] = b
+                        pos += 1 + m
+                    else:
+                        pos = _put(buf, pos, 0x60, b)
                 else:
-                    pos = _put(buf, pos, 0x60, b)
-            else:
-                pos = _head(buf, pos, 0x00, x)
-            x = v[x]
-        i += 1
-        if type(x) is int:
-            if -25 < x < 24:
-                buf[pos] = x if x >= 0 else 31 - x
+                    pos = _head(buf, pos, 0x00, x)
+                x = v[x]
+            if type(x) is int:
+                if -25 < x < 24:
+                    buf[pos] = x if x >= 0 else 31 - x
+                    pos += 1
+                else:
+                    pos = _head(buf, pos, 0x00, x)
+            elif x is None:
+                buf[pos] = _NULL
+                pos += 1
+            elif x is False:
+                buf[pos] = _FALSE
+                pos += 1
+            elif x is True:
+                buf[pos] = _TRUE
                 pos += 1
             else:
-                pos = _head(buf, pos, 0x00, x)
-        elif x is None:
-            buf[pos] = _NULL
-            pos += 1
-        else:
-            pos = _fill(buf, pos, x, depth + 1)
+                pos = _fill(buf, pos, x, depth + 1)
+    except KeyError:  # the order of other keys with the same hash: sort these
+        _ORDER.pop(h, None)
+        return _fill(buf, start, v, depth)
     return pos
 
 
