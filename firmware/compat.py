@@ -29,8 +29,7 @@ def retry_on_memory(fn, *args):
         return fn(*args)
     except MemoryError:
         pass
-    import gc
-    gc.collect()
+    __import__("gc").collect()  # no local: the frame fits in 11 words (not on the heap)
     return fn(*args)
 
 
@@ -40,6 +39,18 @@ def not_loaded(names):
     before stays, as they may hold it (a second copy would cost twice)."""
     loaded = sys.modules
     return [n for n in names if n not in loaded]
+
+
+def module(name):
+    """Module `name` (a dotted name), imported if it is not loaded. A loaded
+    one is found in sys.modules, without an import statement: that costs a
+    search of the interned strings for each part of the name (a frozen
+    image keeps the modules a job loads: compat.unload)."""
+    m = sys.modules.get(name)
+    if m is None:
+        __import__(name)
+        m = sys.modules[name]
+    return m
 
 
 def frozen(name, path):

@@ -17,7 +17,7 @@
 # dlms.keystore. Access rights per object are the COSEM dispatcher's job.
 
 from builtins import isinstance, len  # module globals: a builtin is found by a linear search
-from compat import const, not_loaded, unload
+from compat import const, module, not_loaded, unload
 from dlms import aa_state as aa
 from dlms import axdr, gcm, keystore, security, xdlms
 from dlms.aa_state import IDLE, PENDING, ASSOCIATED  # noqa: F401 (the association's states)
@@ -228,8 +228,7 @@ class Association:
                 loads = not_loaded(_ACSE_CODE) if tag == _AARQ or len(apdu) > _RLRQ_BARE else ()
                 try:
                     if tag == _AARQ:  # its code is dlms.establish's, loaded for it
-                        from dlms import establish
-                        return establish.Setup.aarq(self, apdu)
+                        return module("dlms.establish").Setup.aarq(self, apdu)
                     return self._rlrq(apdu)
                 finally:
                     unload(*loads)

@@ -34,7 +34,7 @@
 # FAULT_SAVE (storage cannot be written) are tried again and clear by
 # themselves. Running out of memory is retried once after a collection
 # (compat.retry_on_memory), then reported as vocab.RESOURCE, never as a reject.
-from compat import const, not_loaded, retry_on_memory, unload
+from compat import const, module, not_loaded, retry_on_memory, unload
 import vocab
 import sts
 from meter import account as ac
@@ -245,13 +245,10 @@ class Meter:
     def _token(self, now, text, source):
         loads = not_loaded(_TOKEN_CODE)
         try:
-            from meter import token_entry
-            process = self._process
-            if process is None:
-                from sts.processor import process
+            process = self._process or module("sts.processor").process
             d = retry_on_memory(process, self.sts, text, None, self.sts_settings)
-            code, info, change, events = token_entry.outcome(d, self.account, self.effect,
-                                                             source, self.payment)
+            code, info, change, events = module("meter.token_entry").outcome(
+                d, self.account, self.effect, source, self.payment)
         finally:
             unload(*loads)
         if change is None:  # rejected, or a test token: only the result is remembered

@@ -1,6 +1,7 @@
 # A decoded STS token: class, sub-class, TID and fields by name (sts.md 3).
 # Built from the plain 64-bit block given as halfwords a (bits 63..48),
 # b (47..32), c (31..16), d (15..0 = CRC). Field names follow sts.md 11.
+from compat import module
 from sts import amount
 
 # class 2 sub-classes that carry no TID: the key change tokens (sts.md 3.3)
@@ -90,11 +91,9 @@ def from_words(cls, a, b, c, d):
 def decrypt_words(ea, key, a, b, c, d, tables=None):
     """Decrypt with the meter's EA, importing only that cipher."""
     if ea == 7:
-        from sts import sta
-        return sta.decrypt_words(key, a, b, c, d, tables)
+        return module("sts.sta").decrypt_words(key, a, b, c, d, tables)
     if ea == 11:
-        from sts import misty1
-        return misty1.decrypt_words(key, a, b, c, d)
+        return module("sts.misty1").decrypt_words(key, a, b, c, d)
     raise ValueError("EA must be 7 or 11")
 
 
