@@ -84,9 +84,14 @@ class StateStore:
         self._scanned = False
         self._dir_ok = False
         self._size = 0  # payload size of the newest copy: the next one's likely size
+        self._paths = None  # the slots' paths (_path)
 
     def _path(self, i):
-        return join(self.directory, SLOTS[i])
+        # made once (each new string costs a search of the interned ones)
+        p = self._paths
+        if p is None:
+            p = self._paths = (join(self.directory, SLOTS[0]), join(self.directory, SLOTS[1]))
+        return p[i]
 
     def _read(self, i):
         """(seq, payload) or None, and what the slot holds: _MISSING, _EMPTY or
