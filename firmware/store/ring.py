@@ -59,6 +59,7 @@ class Ring:
         self.appends = 0
         self.damaged = False  # a file stood where the folder should be: removed
         self.seq, self.newest = 0, None  # until it opens
+        self._last = None  # (segment, its path) last made (_path)
         try:
             self._open()
         except OSError:  # damaged or unwritable storage must not stop the meter
@@ -78,8 +79,15 @@ class Ring:
             pass
 
     def _path(self, i):
-        d = self.directory  # one formatting, one new string (store.fs.join)
-        return "%s/%s%d" % (d, self.name, i) if d else "%s%d" % (self.name, i)
+        # one formatting, one new string (store.fs.join); the last one is
+        # kept: appends go to the same segment until it is full
+        last = self._last
+        if last is not None and last[0] == i:
+            return last[1]
+        d = self.directory
+        p = "%s/%s%d" % (d, self.name, i) if d else "%s%d" % (self.name, i)
+        self._last = (i, p)
+        return p
 
     def _mine(self):
         """Segment numbers of this ring's files in the folder."""
