@@ -43,17 +43,16 @@ def _ghash_table(h, xor):
     # M[n] = n * H for 4-bit n in GCM's reflected bit order (M[8] = H): a list of 128
     # 16-bit words for the portable loop, an array of 64 32-bit words for the
     # native one (the same 256 bytes, half the word operations per nibble)
-    native = xor is not xor_py
-    m = array("I", bytes(256)) if native else [0] * 128
+    if xor is not xor_py:  # the native table, built by native code
+        m = array("I", bytes(256))
+        _native.table(m, h)
+        return m
+    m = [0] * 128
     v = [(h[2 * i] << 8) | h[2 * i + 1] for i in range(8)]
     i = 8
     while i:
-        if native:
-            for k in range(4):
-                m[4 * i + k] = (v[2 * k] << 16) | v[2 * k + 1]
-        else:
-            for k in range(8):
-                m[8 * i + k] = v[k]
+        for k in range(8):
+            m[8 * i + k] = v[k]
         carry = v[7] & 1
         for j in range(7, 0, -1):
             v[j] = (v[j] >> 1) | ((v[j - 1] & 1) << 15)
@@ -61,11 +60,10 @@ def _ghash_table(h, xor):
         if carry:
             v[0] ^= 0xE100
         i >>= 1
-    w = 16 if native else 8  # one entry, in the unit of xor's offsets
     i = 2
     while i <= 8:
         for j in range(1, i):
-            xor(m, w * (i + j), m, w * i, m, w * j, w)
+            xor(m, 8 * (i + j), m, 8 * i, m, 8 * j, 8)
         i *= 2
     return m
 

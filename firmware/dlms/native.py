@@ -1,6 +1,6 @@
 # Native-code (viper) versions of the byte loops that dominate the DLMS
 # server's CPU time: the HDLC CRC-16/X.25 register update (dlms.md 2.4),
-# GHASH (NIST SP 800-38D 6.4) and GCM's tag comparison. They run on ports
+# GHASH (NIST SP 800-38D 6.4) with its per-key table, and GCM's tag comparison. They run on ports
 # with a native emitter: the RP2040 (armv6m), the ESP32 (xtensawin) and the
 # unix port. Anywhere else (CPython, the WebAssembly port, an .mpy built for
 # another architecture) the import fails and hdlc_crc and gcm keep their
@@ -74,6 +74,45 @@ def ghash(y: ptr8, data: ptr8, start: int, end: int, m: ptr32, last4: ptr16):
         y[14] = z3 >> 8
         y[15] = z3
         off += 16
+
+
+@micropython.viper
+def table(m: ptr32, h: ptr8):
+    # gcm._ghash_table in ghash's layout: m[4n + k] = word k (the most
+    # significant first) of n * H, for the 16 nibbles n in GCM's reflected
+    # bit order (m[8] = H, m[4] = H * x, ...; sums by XOR); once per key
+    v0 = uint((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3])
+    v1 = uint((h[4] << 24) | (h[5] << 16) | (h[6] << 8) | h[7])
+    v2 = uint((h[8] << 24) | (h[9] << 16) | (h[10] << 8) | h[11])
+    v3 = uint((h[12] << 24) | (h[13] << 16) | (h[14] << 8) | h[15])
+    i = 8
+    while i:
+        m[4 * i] = v0
+        m[4 * i + 1] = v1
+        m[4 * i + 2] = v2
+        m[4 * i + 3] = v3
+        c = v3 & 1  # times x: shift right, reduce by x^128 + x^7 + x^2 + x + 1
+        v3 = (v3 >> 1) | ((v2 & 1) << 31)
+        v2 = (v2 >> 1) | ((v1 & 1) << 31)
+        v1 = (v1 >> 1) | ((v0 & 1) << 31)
+        v0 = v0 >> 1
+        if c:
+            v0 ^= uint(0xE1) << 24
+        i >>= 1
+    m[0] = 0
+    m[1] = 0
+    m[2] = 0
+    m[3] = 0
+    i = 2
+    while i <= 8:
+        j = 1
+        while j < i:
+            k = 0
+            while k < 4:
+                m[4 * (i + j) + k] = m[4 * i + k] ^ m[4 * j + k]
+                k += 1
+            j += 1
+        i *= 2
 
 
 @micropython.viper
