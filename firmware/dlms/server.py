@@ -77,11 +77,30 @@ class DlmsServer:
 
     # -- bytes in, bytes out ---------------------------------------------------
     def receive_data(self, data, now_ms=None):
+        # the events of the bytes, handled in this one frame (a call less per
+        # frame: MicroPython puts frames over 11 words on the heap)
+        link = self.link
         try:
             if now_ms is not None:
                 self.guard.advance(now_ms)
-            self.link.receive_data(data, now_ms)
-            self._pump()
+            link.receive_data(data, now_ms)
+            while True:
+                ev = link.next_event()
+                if ev is None:
+                    return
+                if isinstance(ev, hdlc_link.ApduReceived):
+                    try:
+                        resp = retry_on_memory(self.handle_apdu, ev.client_address, ev.apdu)
+                    except MemoryError:  # a retry after the IC was taken is answered D8 01 06
+                        self._fault(vocab.FAULT_MEMORY)
+                        resp = xdlms.exception_response(xdlms.STATE_SERVICE_NOT_ALLOWED,
+                                                        xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
+                    if resp:
+                        link.send_apdu(resp)
+                    else:
+                        link.acknowledge()
+                elif isinstance(ev, hdlc_link.Disconnected):
+                    self._release_all()
         except MemoryError:  # in the link itself: the frame is lost, the client repeats it
             self._out_of_memory()
 
@@ -89,9 +108,10 @@ class DlmsServer:
         try:
             self.guard.advance(now_ms)
             self.link.tick(now_ms)
-            self._pump()
         except MemoryError:
             self._out_of_memory()
+            return
+        self.receive_data(b"")  # the events of the tick (an inactivity timeout)
 
     def _out_of_memory(self):
         import gc
@@ -100,25 +120,6 @@ class DlmsServer:
 
     def data_to_send(self):
         return self.link.data_to_send()
-
-    def _pump(self):
-        while True:
-            ev = self.link.next_event()
-            if ev is None:
-                return
-            if isinstance(ev, hdlc_link.ApduReceived):
-                try:
-                    resp = retry_on_memory(self.handle_apdu, ev.client_address, ev.apdu)
-                except MemoryError:  # a retry after the IC was taken is answered D8 01 06
-                    self._fault(vocab.FAULT_MEMORY)
-                    resp = xdlms.exception_response(xdlms.STATE_SERVICE_NOT_ALLOWED,
-                                                    xdlms.SERVICE_OPERATION_NOT_POSSIBLE)
-                if resp:
-                    self.link.send_apdu(resp)
-                else:
-                    self.link.acknowledge()
-            elif isinstance(ev, hdlc_link.Disconnected):
-                self._release_all()
 
     def _fault(self, fault):
         if self.on_event is not None:
