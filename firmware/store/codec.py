@@ -203,6 +203,14 @@ def _fill(buf, pos, v, depth, type=type, int=int, str=str, len=len, isinstance=i
             elif x is True:
                 buf[pos] = _TRUE
                 pos += 1
+            elif type(x) is list and depth + 1 < MAX_DEPTH:  # its ints here too
+                pos = _head(buf, pos, 0x80, len(x))
+                for y in x:
+                    if type(y) is int and -25 < y < 24:
+                        buf[pos] = y if y >= 0 else 31 - y
+                        pos += 1
+                    else:
+                        pos = _fill(buf, pos, y, depth + 2)
             else:
                 pos = _fill(buf, pos, x, depth + 1)
     except KeyError:  # the order of other keys with the same hash: sort these
