@@ -17,7 +17,10 @@ class FileSystem:
         return self.root + (path if path.startswith("/") else "/" + path)
 
     def open(self, path, mode):
-        return open(self._p(path), mode)
+        # as bytes: the VFS makes a new object of the path's type, and a new
+        # str costs MicroPython a search of the strings it interned (every
+        # state commit and event opens a file)
+        return open(self._p(path).encode(), mode)
 
     def rename(self, a, b):
         os.rename(self._p(a), self._p(b))
