@@ -384,10 +384,12 @@ class HdlcLink:
         n = total - start
         if n > self.max_info_tx:
             n = self.max_info_tx
-        f = self._i_frame(data, start, start + n)
+        control = (self._vr << 5) | PF | (self._vs << 1)
+        f = hf.build(self._client, self._dest, control, data, start + n < total, start, start + n)
         if self.settings.flag_safe_fcs and not hdlc_segment.safe(f):
             for cut in hdlc_segment.cuts(data, start, n, start + n == total):
-                g = self._i_frame(data, start, start + cut)
+                g = hf.build(self._client, self._dest, control, data, start + cut < total,
+                             start, start + cut)
                 if hdlc_segment.safe(g):
                     f = g
                     n = cut
@@ -401,7 +403,3 @@ class HdlcLink:
         else:
             self._tx_data = None
             self.sending = False
-
-    def _i_frame(self, data, start, end):
-        return hf.build(self._client, self._dest, (self._vr << 5) | PF | (self._vs << 1),
-                        data, end < len(data), start, end)
