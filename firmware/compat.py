@@ -75,8 +75,11 @@ def unload(*names):
     Nor is a frozen module (frozen()): its bytecode stays in flash whatever
     happens, so unloading it would save little heap and cost the CPU of
     importing it again (docs/benchmarks.md, token session CPU)."""
-    if sys.implementation.name != "micropython":
-        return
+    if names and sys.implementation.name == "micropython":
+        _unload(names)  # (mostly nothing to do: this frame fits in 11 words, not on the heap)
+
+
+def _unload(names):
     for name in names:
         mod = sys.modules.get(name)
         if mod is None or frozen(name, getattr(mod, "__file__", "/")):
