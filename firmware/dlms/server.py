@@ -76,6 +76,9 @@ class DlmsServer:
         server_build.server(self, *args, **kw)
 
     # -- bytes in, bytes out ---------------------------------------------------
+    # data_to_send() -> the bytes to send: the link's method itself, an
+    # attribute of each server (dlms.server_build.server)
+
     def receive_data(self, data, now_ms=None):
         # the events of the bytes, handled in this one frame (a call less per
         # frame: MicroPython puts frames over 11 words on the heap)
@@ -117,9 +120,6 @@ class DlmsServer:
         import gc
         gc.collect()
         self._fault(vocab.FAULT_MEMORY)
-
-    def data_to_send(self):
-        return self.link.data_to_send()
 
     def _fault(self, fault):
         if self.on_event is not None:

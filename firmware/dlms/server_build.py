@@ -22,6 +22,7 @@ def server(self, config, objects, ldn, store=None, hdlc_addresses=(1,), hdlc_set
     self.guard = AuthGuard(auth_limits, auth_store, on_event)
     self.levels = levels or DEFAULT_LEVELS
     self.link = hdlc_link.HdlcLink(hdlc_addresses, hdlc_settings)
+    self.data_to_send = self.link.data_to_send  # the link's own (a call less per frame)
     a0 = hdlc_addresses[0]
     self.logical_device = a0 if isinstance(a0, int) else a0[0]
     self.model = cosem.ObjectModel(objects)
