@@ -213,12 +213,12 @@ class Gcm:
         self._aes.encrypt(j0, j0)
         out = bytearray(tag_len)
         self._xor(out, 0, y, 0, j0, 0, tag_len)
-        return bytes(out)
+        return out
 
     # -- public --
 
-    # Inputs may be bytes, bytearray or memoryview; ciphertext and plaintext
-    # come back as a fresh bytearray (no extra copy).
+    # Inputs may be bytes, bytearray or memoryview; ciphertext, plaintext
+    # and tags come back as a fresh bytearray (no extra copy).
 
     def encrypt(self, iv, plaintext, aad=b"", tag_len=12):
         """Return (ciphertext, tag)."""
