@@ -33,6 +33,7 @@ except Exception:  # CPython, or no native code on this port
     _native = None
 _native_ok = None  # whether the native loops agree with the portable ones
 _ZERO = bytes(16)
+_IV_LEN = "GCM IV is 12 bytes here"
 
 
 class AuthenticationError(ValueError):
@@ -166,6 +167,8 @@ class Gcm:
     # -- CTR --
 
     def _ctr_xor(self, iv, src):
+        if len(iv) != 12:  # (here and in _tag: every public method calls one first)
+            raise ValueError(_IV_LEN)
         n = len(src)
         out = bytearray(n)
         ks = self._ks
@@ -188,6 +191,8 @@ class Gcm:
     def _tag(self, iv, aad, ct, tag_len):
         # GHASH over aad and ct, inline (one call less, whose frame
         # MicroPython would allocate on its heap)
+        if len(iv) != 12:
+            raise ValueError(_IV_LEN)
         y = self._y
         m = self._m
         gh = self._gh
@@ -222,13 +227,11 @@ class Gcm:
 
     def encrypt(self, iv, plaintext, aad=b"", tag_len=12):
         """Return (ciphertext, tag)."""
-        _check_iv(iv)
         ct = self._ctr_xor(iv, plaintext)
         return ct, self._tag(iv, aad, ct, tag_len)
 
     def decrypt(self, iv, ciphertext, aad, tag):
         """Return the plaintext, or raise AuthenticationError."""
-        _check_iv(iv)
         if not 4 <= len(tag) <= 16:
             raise AuthenticationError("bad tag length")
         if not equal(self._tag(iv, aad, ciphertext, len(tag)), tag):
@@ -237,18 +240,11 @@ class Gcm:
 
     def ctr(self, iv, data):
         """Encryption without authentication (SC with E only): GCM's CTR part."""
-        _check_iv(iv)
         return self._ctr_xor(iv, data)
 
     def gmac(self, iv, aad, tag_len=12):
         """Authentication only: the tag over `aad` with an empty plaintext."""
-        _check_iv(iv)
         return self._tag(iv, aad, b"", tag_len)
-
-
-def _check_iv(iv):
-    if len(iv) != 12:
-        raise ValueError("GCM IV is 12 bytes here")
 
 
 def equal(a, b):
