@@ -148,13 +148,7 @@ class HdlcLink:
                 if n == 0:  # cannot happen (see FrameReader); never spin
                     reader.clear()
                 continue
-            try:
-                self._on_frame(fr)
-            except Exception:  # a bug: drop the link rather than the meter
-                self.errors += 1
-                c = self.client_address
-                self._to_ndm()
-                events.append(Disconnected(INTERNAL, c))
+            self._on_frame(fr)  # (its own try: this frame fits in 11 words, off the heap)
         return events.pop(0)
 
     def tick(self, now_ms):
@@ -225,52 +219,58 @@ class HdlcLink:
         return None
 
     def _on_frame(self, fr):
-        connected = (self.state == _NRM and fr.dest == self._dest and fr.src == self._client)
-        if not connected:
-            if len(fr.src) != 1:
-                return  # client addresses are 1 byte (2.2)
-            server = self._mine(fr.dest)
-            if server is None:
-                return  # not for us: stay silent (2.2)
-        self._last_activity = self._now
-        k = fr.kind
-        if fr.too_long or len(fr.info) > self.max_info_rx:
-            # information field longer than we receive: FRMR (Y) while
-            # connected, else as any command outside NRM (dlms.md 2.5)
-            if connected:
-                self._frmr(fr, FRMR_Y)
-            elif fr.control & PF and k != UA and k != DM and k != FRMR:
-                self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
-            return
-        if k == I and connected:
-            self._on_i(fr)
-        elif k == SNRM:
-            self._on_snrm(fr, server if not connected else self.server_address)
-        elif k == UI:
-            info = fr.info
-            if info[:2] == b"\xe6\xe6":
-                info = info[3:]
-            self._events.append(UiReceived(fr.src[0] >> 1, info))
-        elif not connected:
-            # NDM (or another client/device): DM answers DISC and polls (2.8)
-            if k == DISC or (fr.control & PF and (k == I or k == RR or k == RNR)):
-                self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
-        elif k == RR or k == RNR:
-            self._on_rr(fr, k)
-        elif k == DISC:
-            ua = hf.build(fr.src, fr.dest, hf.u_control(UA))
-            if self.settings.flag_safe_fcs and not hdlc_segment.safe(ua):
-                # same UA with the parameter field (as Gurux C always sends)
-                ua = hf.build(fr.src, fr.dest, hf.u_control(UA), hdlc_params.encode(
-                    (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
-            self._out.append(ua)
+        try:
+            connected = (self.state == _NRM and fr.dest == self._dest and fr.src == self._client)
+            if not connected:
+                if len(fr.src) != 1:
+                    return  # client addresses are 1 byte (2.2)
+                server = self._mine(fr.dest)
+                if server is None:
+                    return  # not for us: stay silent (2.2)
+            self._last_activity = self._now
+            k = fr.kind
+            if fr.too_long or len(fr.info) > self.max_info_rx:
+                # information field longer than we receive: FRMR (Y) while
+                # connected, else as any command outside NRM (dlms.md 2.5)
+                if connected:
+                    self._frmr(fr, FRMR_Y)
+                elif fr.control & PF and k != UA and k != DM and k != FRMR:
+                    self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
+                return
+            if k == I and connected:
+                self._on_i(fr)
+            elif k == SNRM:
+                self._on_snrm(fr, server if not connected else self.server_address)
+            elif k == UI:
+                info = fr.info
+                if info[:2] == b"\xe6\xe6":
+                    info = info[3:]
+                self._events.append(UiReceived(fr.src[0] >> 1, info))
+            elif not connected:
+                # NDM (or another client/device): DM answers DISC and polls (2.8)
+                if k == DISC or (fr.control & PF and (k == I or k == RR or k == RNR)):
+                    self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
+            elif k == RR or k == RNR:
+                self._on_rr(fr, k)
+            elif k == DISC:
+                ua = hf.build(fr.src, fr.dest, hf.u_control(UA))
+                if self.settings.flag_safe_fcs and not hdlc_segment.safe(ua):
+                    # same UA with the parameter field (as Gurux C always sends)
+                    ua = hf.build(fr.src, fr.dest, hf.u_control(UA), hdlc_params.encode(
+                        (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
+                self._out.append(ua)
+                c = self.client_address
+                self._to_ndm()
+                self._events.append(Disconnected(DISC_RECEIVED, c))
+            elif k == UA or k == DM or k == FRMR:
+                return  # responses, not commands: ignore
+            else:
+                self._frmr(fr, FRMR_W)
+        except Exception:  # a bug: drop the link rather than the meter
+            self.errors += 1
             c = self.client_address
             self._to_ndm()
-            self._events.append(Disconnected(DISC_RECEIVED, c))
-        elif k == UA or k == DM or k == FRMR:
-            return  # responses, not commands: ignore
-        else:
-            self._frmr(fr, FRMR_W)
+            self._events.append(Disconnected(INTERNAL, c))
 
     def _on_snrm(self, fr, server):
         proposal = hdlc_params.parse(fr.info)

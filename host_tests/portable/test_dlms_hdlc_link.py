@@ -67,6 +67,21 @@ def test_captured_hls_session_appendix_b_client_1():
     assert link.data_to_send() == cap.B_AARE
 
 
+def test_a_bug_handling_a_frame_drops_the_link_not_the_meter():
+    link = hl.HdlcLink([1])
+    c = Client(16)
+    connect(link, c)
+
+    def broken(fr):
+        raise TypeError("a bug")
+    link._on_i = broken
+    ev, out = feed(link, c.i(hl.LLC_REQUEST + b"\xc0"))
+    assert [(type(e), e.reason) for e in ev] == [(hl.Disconnected, hl.INTERNAL)]
+    assert link.errors == 1 and not link.connected and out == b""
+    del link._on_i
+    connect(link, Client(16))  # the link takes a new connection
+
+
 def test_disc_before_snrm_gets_dm():
     link = hl.HdlcLink([1])
     ev, out = feed(link, cap.A_DISC_BEFORE_SNRM)
