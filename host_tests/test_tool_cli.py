@@ -35,6 +35,22 @@ def test_every_tool_has_help_and_json(name):
     assert os.stat(doc).st_mtime_ns == before  # bench.py --help measured nothing
 
 
+def test_bench_keeps_the_written_part_of_its_doc(tmp_path, monkeypatch):
+    """`make bench` rewrites the tables of docs/benchmarks.md and keeps the hand-written targets
+    and rounds after them; a doc without that heading is refused before anything runs."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import bench
+    kept = bench.written_prose()
+    assert kept.startswith(bench.PROSE + "\n") and kept.count("\n## ") == 0  # the last section
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n## STS\n\n| a | b |\n\n" + bench.PROSE + "\n\nby hand\n")
+    monkeypatch.setattr(bench, "DOC", str(doc))
+    assert bench.written_prose() == bench.PROSE + "\n\nby hand"
+    doc.write_text("# Benchmarks\n\n## STS\n")
+    with pytest.raises(SystemExit, match="no '## Targets"):
+        bench.main([])
+
+
 def test_json_of_the_offline_tools(tmp_path):
     rc, out, _ = tool("sts.py", "key", "--json", "--dkga", "02", "--vending-key",
                       "abababababababab", "--pan", "600727000000000009", "--kt", "2", "--sgc",

@@ -27,6 +27,23 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "tools", "bench")
 DOC = os.path.join(ROOT, "docs", "benchmarks.md")
+# Everything from this heading on in docs/benchmarks.md is written by hand (the targets and
+# the rounds of speed and heap work) and kept as it is when the tables above it are rewritten.
+PROSE = "## Targets and what was reached"
+
+
+def written_prose():
+    """The hand-written part of docs/benchmarks.md, from PROSE to the end."""
+    try:
+        with open(DOC) as fh:
+            text = fh.read()
+    except OSError:
+        text = ""
+    i = text.find("\n" + PROSE + "\n")
+    if i < 0:
+        raise SystemExit("%s has no %r heading: not rewriting it (its hand-written part would be lost)"
+                         % (os.path.relpath(DOC, ROOT), PROSE))
+    return text[i + 1:].rstrip()
 
 
 def declared_heap(script, heap):
@@ -75,6 +92,7 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true",
                     help="print the figures as one JSON object instead of the table")
     args = ap.parse_args(argv)
+    prose = written_prose()  # before the minutes of running: refuse early
     scripts = sorted(f for f in os.listdir(BENCH) if f.startswith("bench_") and f.endswith(".py"))
     rows = []
     for s in scripts:
@@ -103,9 +121,7 @@ def main(argv=None):
         md = [r[3] for r in rows if r[0] == sec and r[1] is None]
         if md:
             out += md + [""]
-    notes = os.path.join(ROOT, "docs", "benchmarks-notes.md")
-    if os.path.exists(notes):
-        out += [open(notes).read().rstrip(), ""]
+    out += [prose, ""]
     with open(DOC, "w") as fh:
         fh.write("\n".join(out))
     if args.json:
