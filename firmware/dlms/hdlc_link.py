@@ -76,6 +76,7 @@ class HdlcLink:
         self._last_activity = None
         self._last_rx = None
         self._rx_since_tick = False
+        self._ua = None  # (src, dest, values), the UA of the last SNRM (_on_snrm)
         self.errors = 0
         self._to_ndm()
 
@@ -291,13 +292,19 @@ class HdlcLink:
         self.client_address = fr.src[0] >> 1
         self.server_address = server
         self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx = values
-        ua = None
-        for variant in range(4):
-            ua = hf.build(fr.src, fr.dest, hf.u_control(UA),
-                          hdlc_params.encode(values, variant))
-            if not self.settings.flag_safe_fcs or hdlc_segment.safe(ua):
-                break
-        self._out.append(ua)
+        # The UA depends on the addresses and the values only: the last one is
+        # kept for the next SNRM that gives the same (a head-end that calls again).
+        key = (fr.src, fr.dest, values)
+        last = self._ua
+        if last is None or last[0] != key:
+            ua = None
+            for variant in range(4):
+                ua = hf.build(fr.src, fr.dest, hf.u_control(UA),
+                              hdlc_params.encode(values, variant))
+                if not self.settings.flag_safe_fcs or hdlc_segment.safe(ua):
+                    break
+            self._ua = last = (key, bytes(ua))
+        self._out.append(last[1])
         self._events.append(Connected(self.client_address, server))
 
     def _on_i(self, fr):

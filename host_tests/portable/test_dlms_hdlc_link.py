@@ -310,6 +310,18 @@ def test_negotiated_lengths_are_used():
     assert link.max_info_tx == 32 and link.max_info_rx == 64
 
 
+def test_the_ua_of_an_snrm_is_the_one_a_new_link_gives():
+    # the link keeps the last UA for an SNRM with the same addresses and values
+    link = hl.HdlcLink([1, (2, 5)])
+    a, b, d = Client(16), Client(1), Client(16, ha.server(2, 5))
+    small = h("81 80 06 05 01 40 06 01 20")
+    for c, info in ((a, None), (a, None), (b, None), (a, small), (a, None), (d, None), (a, None)):
+        ev, out = feed(link, c.snrm(info))
+        assert isinstance(ev[-1], hl.Connected) and ev[-1].client_address == c.addr[0] >> 1
+        assert out == feed(hl.HdlcLink([1, (2, 5)]), c.snrm(info))[1]
+        feed(link, c.disc())
+
+
 def test_malformed_snrm_parameters_get_dm():
     link = hl.HdlcLink([1])
     c = Client(16)
