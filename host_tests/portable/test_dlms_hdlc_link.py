@@ -311,15 +311,16 @@ def test_negotiated_lengths_are_used():
 
 
 def test_the_ua_of_an_snrm_is_the_one_a_new_link_gives():
-    # the link keeps the last UA for an SNRM with the same addresses and values
+    # the link keeps the last UAs (to SNRM, DISC) for the same addresses and values
     link = hl.HdlcLink([1, (2, 5)])
     a, b, d = Client(16), Client(1), Client(16, ha.server(2, 5))
     small = h("81 80 06 05 01 40 06 01 20")
     for c, info in ((a, None), (a, None), (b, None), (a, small), (a, None), (d, None), (a, None)):
         ev, out = feed(link, c.snrm(info))
         assert isinstance(ev[-1], hl.Connected) and ev[-1].client_address == c.addr[0] >> 1
-        assert out == feed(hl.HdlcLink([1, (2, 5)]), c.snrm(info))[1]
-        feed(link, c.disc())
+        new = hl.HdlcLink([1, (2, 5)])
+        assert out == feed(new, c.snrm(info))[1]
+        assert feed(link, c.disc())[1] == feed(new, c.disc())[1]
 
 
 def test_malformed_snrm_parameters_get_dm():
