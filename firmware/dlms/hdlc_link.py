@@ -133,16 +133,19 @@ class HdlcLink:
             return None  # (asked again after each event: no frame to look for)
         while not events:
             data = self._in
+            fr = None
             if data:
                 pos = self._in_pos
-                n = reader.feed(data, pos)
+                fr = reader.whole(data, pos)  # one whole frame: read where it is
+                n = len(data) - pos if fr is not None else reader.feed(data, pos)
                 pos += n
                 if pos >= len(data):
                     self._in = b""
                     self._in_pos = 0
                 else:
                     self._in_pos = pos
-            fr = reader.next_frame()
+            if fr is None:
+                fr = reader.next_frame()
             if fr is None:
                 if not self._in:
                     return None

@@ -96,6 +96,45 @@ def test_reader_says_when_only_new_bytes_can_make_a_frame():
     assert r.next_frame().control == 0x32 and r.waiting
 
 
+def _read(r, chunk, whole):
+    """A chunk as HdlcLink.next_event reads it (whole() first when `whole`):
+    the controls of its frames, how many whole() gave, the reader's state."""
+    got, fast = [], 0
+    f = r.whole(chunk, 0) if whole else None
+    if f is not None:
+        got.append(f.control)
+        fast = 1
+    else:
+        pos = 0
+        while pos < len(chunk) or f is not None:
+            pos += r.feed(chunk, pos)
+            f = r.next_frame()
+            if f is not None:
+                got.append(f.control)
+    return got, fast, (r.buffered(), r.waiting, r.dropped, r.bad)
+
+
+def test_reader_whole_frame_read_in_place_as_feed_would():
+    # whole(): one frame a read is parsed where it is; anything else is left
+    # to feed() and next_frame(), and either way the reader ends the same
+    bad = bytearray(A_GET_LDN)
+    bad[-3] ^= 0xFF
+    chunks = [A_SNRM, A_AARQ, A_AARQ[1:], A_GET_LDN[:9], A_GET_LDN[9:], A_SNRM + A_AARQ,
+              b"\x00" + A_SNRM, bytes(bad), A_GET_LDN, A_GET_LDN[1:], B_AARQ, A_SNRM[:-1],
+              b"\x7e", A_RR, hf.build(b"\x21", b"\x03", 0x30, bytes(300)), A_DM]
+    a, b = hf.FrameReader(200), hf.FrameReader(200)
+    got_a, got_b, fast = [], [], 0
+    for c in chunks:
+        ga, _, sa = _read(a, c, False)
+        gb, k, sb = _read(b, c, True)
+        got_a += ga
+        got_b += gb
+        fast += k
+        assert sa == sb, c
+    assert got_a == got_b and len(got_a) == 14  # the bad one dropped, the 300-byte one too long
+    assert fast == 6  # A_SNRM, A_AARQ, A_GET_LDN, B_AARQ, A_RR, A_DM: whole frames, each alone
+
+
 def test_reader_with_both_flags_and_garbage():
     stream = b"\x00\xff\x7e\x7e\x7e" + A_SNRM + b"garbage\x7e\xa0" + A_AARQ + b"\x7e"
     got = frames_in(stream)
