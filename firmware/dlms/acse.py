@@ -5,7 +5,7 @@
 # InitiateRequest/Response, ConfirmedServiceError: 4.4.
 
 from compat import const
-from dlms.axdr import DecodeError, get_length, put_length
+from dlms.axdr import DecodeError, get_length, length_size, put_length
 
 AARQ = const(0x60)
 AARE = const(0x61)
@@ -72,7 +72,11 @@ def _tlvs(data, pos, end):
         tag = data[pos]
         if tag & 0x1F == 0x1F:
             raise DecodeError("multi-byte BER tags not used by DLMS")
-        n, pos = get_length(data, pos + 1, end)
+        n = data[pos + 1] if pos + 1 < end else 0x80
+        if n < 0x80 and n <= end - pos - 2:  # a short length that fits: get_length's case
+            pos += 2
+        else:
+            n, pos = get_length(data, pos + 1, end)
         out.append((tag, pos, pos + n))
         pos += n
         if len(out) > 32:
@@ -201,41 +205,41 @@ def build_initiate_error(error):
     return bytes((_CONFIRMED_SERVICE_ERROR, 0x01, 0x06, error))
 
 
-def _element(out, tag, value):
-    out.append(tag)
-    put_length(out, len(value))
-    out.extend(value)
-
-
-def _tlv(tag, value):
-    """tag | length | value as a new bytearray (BER definite form)."""
-    out = bytearray()
-    _element(out, tag, value)
-    return out
-
-
-def _oid(kind, last):
-    return _OID_PREFIX + bytes((kind, last))
+def _element(out, tag, value, inner=-1):
+    """Append tag | length | value (BER definite form); with `inner`, the
+    value wrapped in an inner element first: tag | length | inner | length | value."""
+    n = len(value)
+    if n < 0x7E:  # both lengths in one byte
+        out += bytes((tag, n + 2, inner, n)) if inner >= 0 else bytes((tag, n))
+    else:
+        out.append(tag)
+        if inner >= 0:
+            put_length(out, 1 + length_size(n) + n)
+            out.append(inner)
+        put_length(out, n)
+    out += value
 
 
 def build_aare(context, result, diagnostic, responding_ap_title=None, mechanism=None,
                stoc=None, user_information=None, provider_diagnostic=False):
     """An AARE (4.3). `mechanism` None (or lowest) omits the authentication
     fields; `user_information` is the (possibly ciphered) xDLMS APDU."""
-    body = bytearray()
-    _element(body, 0xA1, b"\x06\x07" + _oid(1, context))
-    _element(body, 0xA2, bytes((0x02, 0x01, result)))
-    _element(body, 0xA3, bytes((0xA2 if provider_diagnostic else 0xA1, 0x03, 0x02, 0x01, diagnostic)))
+    # A1 application-context-name (06 07 OID), A2 result, A3 diagnostic
+    body = bytearray(b"\xa1\x09\x06\x07" + _OID_PREFIX)
+    body += bytes((1, context, 0xA2, 0x03, 0x02, 0x01, result, 0xA3, 0x05,
+                   0xA2 if provider_diagnostic else 0xA1, 0x03, 0x02, 0x01, diagnostic))
     if responding_ap_title is not None:
-        _element(body, 0xA4, _tlv(0x04, responding_ap_title))
+        _element(body, 0xA4, responding_ap_title, 0x04)
     if mechanism:
-        body.extend(_ACSE_REQUIREMENTS_AUTH)
-        _element(body, 0x89, _oid(2, mechanism))
+        body += _ACSE_REQUIREMENTS_AUTH
+        body += b"\x89\x07" + _OID_PREFIX + bytes((2, mechanism))
         if stoc is not None:
-            _element(body, 0xAA, _tlv(0x80, stoc))
+            _element(body, 0xAA, stoc, 0x80)
     if user_information is not None:
-        _element(body, 0xBE, _tlv(0x04, user_information))
-    return bytes(_tlv(AARE, body))
+        _element(body, 0xBE, user_information, 0x04)
+    out = bytearray()
+    _element(out, AARE, body)
+    return bytes(out)
 
 
 class Rlrq:
