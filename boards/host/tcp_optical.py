@@ -145,8 +145,9 @@ class OpticalPort:
         conn.close()
         if conn is self.active:
             self.active = None
-            self.server.link.disconnect()
-            self.server.tick(now)  # lets the server release the association
+            if self.server.link.connected:  # (after a DISC it released the association)
+                self.server.link.disconnect()
+                self.server.tick(now)  # lets the server release the association
             if self.mode_e is not None:
                 self.mode_e.reset()  # the next probe signs on
             self._next(now)
