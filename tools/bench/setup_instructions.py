@@ -1,0 +1,110 @@
+"""Instructions CPython executes per association setup on the virtual meter,
+in process: the meter as vmeter builds it (hostmeter.HostMeter on the host
+board), its port (tcp_optical.OpticalPort) and a connection object as the
+asyncio front end makes it (tcp_optical._Conn on a stand-in transport), fed
+the bytes gurux-dlms sends in tools/bench/bench_host_tcp.py's setup: connect,
+SNRM, AARQ (public client, no authentication), DISC, close. Counted by
+valgrind (callgrind) as the difference between a run with N setups and one
+with none, divided by N: unlike timings on a shared machine these repeat, so
+they compare two versions of the code (docs/benchmarks.md, "Association
+setup on the virtual meter"). Not part of `make bench` (needs valgrind).
+
+    .venv/bin/python tools/bench/setup_instructions.py [--tree DIR] [-n N]
+
+--tree: the checkout whose boards/host and firmware are measured (e.g.
+`git worktree add /tmp/before <commit>`); --server: the DLMS server alone
+(DlmsServer.receive_data / data_to_send), without the port and connection.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# gurux-dlms 1.0's frames (client SAP 16, server 1) and what the meter answers
+SNRM = "7ea0070321930f017e"
+AARQ = ("7ea02b032110fbafe6e600601da109060760857405080101be10040e01000000065f1f0400401e5d"
+        "ffff91237e")
+DISC = "7ea00703215303c77e"
+REPLIES = ("7ea01e210373c37a818012050180060180070400000001080400000001533b7e",
+           "7ea0372103306c7ce6e7006129a109060760857405080101a203020100a305a103020100be10040e"
+           "0800065f1f040000121402000007ea8d7e",
+           "7ea00721037301407e")
+
+PROGRAM = r"""
+import sys, tempfile
+tree, n, server_only = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+sys.path[:0] = [tree + "/boards/host", tree + "/firmware"]
+import machine_stub
+sys.modules["machine"] = machine_stub
+import asyncio, board, hostmeter, tcp_optical
+FRAMES = [bytes.fromhex(x) for x in %r]
+REPLIES = [bytes.fromhex(x) for x in %r]
+srv = hostmeter.HostMeter(tempfile.mkdtemp(), board=board).app.server
+loop = asyncio.new_event_loop()
+asyncio.set_event_loop(loop)
+port = tcp_optical.OpticalPort(srv, log=lambda line: None)
+listener = tcp_optical.Listener(lambda: port)
+
+class Transport:
+    def __init__(self):
+        self.out = []
+    def get_extra_info(self, name):
+        return ("127.0.0.1", 40000)
+    def write(self, data):
+        self.out.append(bytes(data))
+    def close(self):
+        pass
+
+def setup():
+    if server_only:
+        out = []
+        for f in FRAMES:
+            srv.receive_data(f, 1000)
+            out.append(bytes(srv.data_to_send()))
+        return out
+    t = Transport()
+    c = tcp_optical._Conn(listener)
+    c.connection_made(t)
+    for f in FRAMES:
+        c.data_received(f)
+    c.connection_lost(None)
+    return t.out
+
+for _ in range(3):  # every code path warm; the replies checked
+    assert setup() == REPLIES, setup()
+import gc
+gc.collect()
+for _ in range(n):
+    setup()
+""" % ([SNRM, AARQ, DISC], list(REPLIES))
+
+
+def count(tree, n, server_only):
+    """Instructions of one run of PROGRAM with n setups (callgrind)."""
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                        sys.executable, "-c", PROGRAM, tree, str(n), "1" if server_only else "0"],
+                       capture_output=True, text=True, env=env)
+    m = re.search(r"Collected : (\d+)", p.stderr)
+    if p.returncode or not m:
+        raise SystemExit(p.stderr[-2000:])
+    return int(m.group(1))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tree", default=ROOT, help="checkout whose boards/host and firmware are measured")
+    ap.add_argument("-n", type=int, default=400, help="setups in the run with work")
+    ap.add_argument("--server", action="store_true", help="the DLMS server alone")
+    args = ap.parse_args()
+    tree = os.path.abspath(args.tree)
+    per = (count(tree, args.n, args.server) - count(tree, 0, args.server)) / args.n
+    print("%s per setup (SNRM, AARQ, DISC%s), CPython: %.0f instructions"
+          % (tree, "; server only" if args.server else "; port and connection", per))
+
+
+if __name__ == "__main__":
+    main()
