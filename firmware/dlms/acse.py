@@ -53,16 +53,15 @@ _ACSE_REQUIREMENTS_AUTH = b"\x88\x02\x07\x80"
 
 
 class Aarq:
-    """Fields of an AARQ a server needs; None when absent."""
-
-    def __init__(self):
-        self.context = None              # 1..4
-        self.mechanism = MECHANISM_LOWEST
-        self.mechanism_present = False
-        self.calling_ap_title = None     # client system title
-        self.authentication_value = None # LLS password or HLS CtoS
-        self.user_information = None     # InitiateRequest, plain or glo-ciphered
-        self.acse_requirements_auth = False
+    """Fields of an AARQ a server needs; None when absent (the class holds
+    the values of absent fields: parse_aarq sets only those it finds)."""
+    context = None               # 1..4
+    mechanism = MECHANISM_LOWEST
+    mechanism_present = False
+    calling_ap_title = None      # client system title
+    authentication_value = None  # LLS password or HLS CtoS
+    user_information = None      # InitiateRequest, plain or glo-ciphered
+    acse_requirements_auth = False
 
 
 def _tlvs(data, pos, end):
@@ -87,7 +86,10 @@ def _tlvs(data, pos, end):
 def _outer(data, tag):
     if len(data) < 2 or data[0] != tag:
         raise DecodeError("unexpected ACSE tag")
-    n, pos = get_length(data, 1)
+    n = data[1]
+    pos = 2
+    if n >= 0x80:
+        n, pos = get_length(data, 1)
     if pos + n != len(data):
         raise DecodeError("ACSE length mismatch")
     return pos
@@ -104,7 +106,10 @@ def _octets(data, s, e, tag):
     # an inner primitive [tag] len value, filling exactly [s, e)
     if e - s < 2 or data[s] != tag:
         raise DecodeError("unexpected inner tag")
-    n, p = get_length(data, s + 1, e)
+    n = data[s + 1]
+    p = s + 2
+    if n >= 0x80:
+        n, p = get_length(data, s + 1, e)
     if p + n != e:
         raise DecodeError("inner length mismatch")
     return bytes(data[p:e])

@@ -17,22 +17,23 @@ class Decision:
     initiate response for a wrong password) or reply (an exception APDU sent
     instead of an AARE). An acceptance has the negotiated values and the
     plain initiate response to send (protected by the caller when `form`).
-    ic: an authenticated IC to record, whatever the event."""
+    ic: an authenticated IC to record, whatever the event. (The class holds
+    the values of the fields not set: an instance gets those that are.)"""
+    reply = None
+    ic = None
+    form = None  # (form, sc) of a ciphered InitiateRequest
+    client_title = None
+    mechanism = None
+    conformance = 0
+    client_max_pdu = 0
+    dedicated_key = None
+    ctos = None
 
     def __init__(self, event, context, diagnostic=acse.DIAG_NO_REASON, user_information=None):
         self.event = event
         self.context = context or acse.CONTEXT_LN
         self.diagnostic = diagnostic
         self.user_information = user_information
-        self.reply = None
-        self.ic = None
-        self.form = None  # (form, sc) of a ciphered InitiateRequest
-        self.client_title = None
-        self.mechanism = None
-        self.conformance = 0
-        self.client_max_pdu = 0
-        self.dedicated_key = None
-        self.ctos = None
 
 
 def accept_aarq(config, sap, keys, q):
