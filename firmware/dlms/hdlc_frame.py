@@ -183,6 +183,25 @@ def build(dest, src, control, info=None, segmented=False, start=0, end=-1, fcs=-
     return out
 
 
+def whole(r, data, pos):
+    """The frame data[pos:] parsed where it is, when it is exactly one valid
+    frame that fits FrameReader r's buffer and r holds only the last frame's
+    closing flag: the usual read of one frame. r is then as r.feed() and
+    r.next_frame() would leave it (a closing flag held). None otherwise
+    (nothing taken): r.feed() and r.next_frame() take the bytes. (A function,
+    not a method: a class dict that grows costs heap on MicroPython.)"""
+    s = r._s
+    if (r._e - s != 1 or r._buf[s] != FLAG or r._big is not None
+            or len(data) - pos > len(r._buf) or data[pos] != FLAG or data[-1] != FLAG):
+        return None
+    fr = parse(data, pos + 1, len(data) - 1)  # (its length field must say so)
+    if fr is not None:
+        r.dropped += 1  # the last closing flag: this frame opens with its own
+        r._seen = 0
+        r.waiting = True
+    return fr
+
+
 class FrameReader:
     """Finds frames in a byte stream by flag + length field (2.1).
 
@@ -247,29 +266,6 @@ class FrameReader:
         else:
             self._e = e
         return n
-
-    def whole(self, data, pos):
-        """The frame data[pos:] parsed where it is, when it is exactly one
-        valid frame that fits the buffer and nothing but the last frame's
-        closing flag is held: the usual read of one frame. The reader is then
-        as feed() and next_frame() would leave it. None otherwise (nothing
-        taken): feed() and next_frame() take the bytes as ever."""
-        s = self._s
-        held = self._e - s
-        end = len(data)
-        if (held > 1 or end - pos < _MIN_LENGTH + 2 or end - pos > len(self._buf)
-                or data[pos] != FLAG or data[end - 1] != FLAG or self._big is not None
-                or (held and self._buf[s] != FLAG)):
-            return None
-        fr = parse(data, pos + 1, end - 1)  # (its length field must say end - pos - 2)
-        if fr is not None:
-            self.dropped += held  # the last closing flag: this frame opens with its own
-            self._buf[0] = FLAG  # this one's stays: it may open the next frame
-            self._s = 0
-            self._e = 1
-            self._seen = 0
-            self.waiting = True
-        return fr
 
     def _skip(self, to):
         self.dropped += to - self._s

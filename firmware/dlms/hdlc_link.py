@@ -136,7 +136,7 @@ class HdlcLink:
             fr = None
             if data:
                 pos = self._in_pos
-                fr = reader.whole(data, pos)  # one whole frame: read where it is
+                fr = hf.whole(reader, data, pos)  # one whole frame: read where it is
                 n = len(data) - pos if fr is not None else reader.feed(data, pos)
                 pos += n
                 if pos >= len(data):
