@@ -76,7 +76,7 @@ class HdlcLink:
         self._last_activity = None
         self._last_rx = None
         self._rx_since_tick = False
-        self._ua = None  # [(src, dest, values), its UA to SNRM, to DISC] (_on_snrm)
+        self._ua = None  # ((src, dest, values), its UA): the last SNRM's (_on_snrm)
         self.errors = 0
         self._to_ndm()
 
@@ -257,17 +257,11 @@ class HdlcLink:
             elif k == RR or k == RNR:
                 self._on_rr(fr, k)
             elif k == DISC:
-                # kept with the UA of this session's SNRM (_on_snrm: the same
-                # addresses and values), as the UA to DISC depends on nothing else
-                last = self._ua
-                ua = last[2]
-                if ua is None:
-                    ua = hf.build(fr.src, fr.dest, hf.u_control(UA))
-                    if self.settings.flag_safe_fcs and not hdlc_segment.safe(ua):
-                        # same UA with the parameter field (as Gurux C always sends)
-                        ua = hf.build(fr.src, fr.dest, hf.u_control(UA), hdlc_params.encode(
-                            (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
-                    last[2] = ua = bytes(ua)
+                ua = hf.build(fr.src, fr.dest, hf.u_control(UA))
+                if self.settings.flag_safe_fcs and not hdlc_segment.safe(ua):
+                    # same UA with the parameter field (as Gurux C always sends)
+                    ua = hf.build(fr.src, fr.dest, hf.u_control(UA), hdlc_params.encode(
+                        (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
                 self._out.append(ua)
                 c = self.client_address
                 self._to_ndm()
@@ -302,8 +296,7 @@ class HdlcLink:
         self.server_address = server
         self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx = values
         # The UA depends on the addresses and the values only: the last one is
-        # kept for the next SNRM that gives the same (a head-end that calls
-        # again), and with it the UA to DISC once made (_on_frame).
+        # kept for the next SNRM that gives the same (a head-end that calls again).
         key = (fr.src, fr.dest, values)
         last = self._ua
         if last is None or last[0] != key:
@@ -313,7 +306,7 @@ class HdlcLink:
                               hdlc_params.encode(values, variant))
                 if not self.settings.flag_safe_fcs or hdlc_segment.safe(ua):
                     break
-            self._ua = last = [key, bytes(ua), None]
+            self._ua = last = (key, bytes(ua))
         self._out.append(last[1])
         self._events.append(Connected(self.client_address, server))
 

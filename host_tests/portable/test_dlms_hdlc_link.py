@@ -311,7 +311,7 @@ def test_negotiated_lengths_are_used():
 
 
 def test_the_ua_of_an_snrm_is_the_one_a_new_link_gives():
-    # the link keeps the last UAs (to SNRM, DISC) for the same addresses and values
+    # the link keeps the last UA to SNRM for the same addresses and values (DISC: checked too)
     link = hl.HdlcLink([1, (2, 5)])
     a, b, d = Client(16), Client(1), Client(16, ha.server(2, 5))
     small = h("81 80 06 05 01 40 06 01 20")
