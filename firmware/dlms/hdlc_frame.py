@@ -183,22 +183,23 @@ def build(dest, src, control, info=None, segmented=False, start=0, end=-1, fcs=-
     return out
 
 
-def whole(r, data, pos):
-    """The frame data[pos:] parsed where it is, when it is exactly one valid
-    frame that fits FrameReader r's buffer and r holds only the last frame's
-    closing flag: the usual read of one frame. r is then as r.feed() and
-    r.next_frame() would leave it (a closing flag held). None otherwise
-    (nothing taken): r.feed() and r.next_frame() take the bytes. (A function,
-    not a method: a class dict that grows costs heap on MicroPython.)"""
-    s = r._s
-    if (r._e - s != 1 or r._buf[s] != FLAG or r._big is not None
-            or len(data) - pos > len(r._buf) or data[pos] != FLAG or data[-1] != FLAG):
+def whole(self, data, pos):
+    """FrameReader self's read of the frame data[pos:] where it is, when it
+    is exactly one valid frame that fits the buffer and self holds only the
+    last frame's closing flag: the usual read of one frame. self is then as
+    self.feed() and self.next_frame() would leave it (a closing flag held).
+    None otherwise (nothing taken): feed() and next_frame() take the bytes.
+    (A FrameReader method kept out of the class, called whole(reader, ...):
+    a class dict that grows costs heap on MicroPython.)"""
+    s = self._s
+    if (self._e - s != 1 or self._buf[s] != FLAG or self._big is not None
+            or len(data) - pos > len(self._buf) or data[pos] != FLAG or data[-1] != FLAG):
         return None
     fr = parse(data, pos + 1, len(data) - 1)  # (its length field must say so)
     if fr is not None:
-        r.dropped += 1  # the last closing flag: this frame opens with its own
-        r._seen = 0
-        r.waiting = True
+        self.dropped += 1  # the last closing flag: this frame opens with its own
+        self._seen = 0
+        self.waiting = True
     return fr
 
 
