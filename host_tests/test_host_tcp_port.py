@@ -1,7 +1,8 @@
 """The virtual meter's TCP port (boards/host/tcp_optical): one HDLC session at
 a time, silent and waiting connections closed after the pre-SNRM timeout,
 the waiting queue bounded, the HDLC inactivity timeout, one log line per
-hang-up, and a one-line error for a port in use.
+hang-up, requests in reads cut anywhere or several to a read, and a one-line
+error for a port in use.
 
 First the arbitration (OpticalPort) with the real DLMS server and time passed
 in; then the same through real sockets (App + tcp_optical in a thread,
@@ -144,6 +145,49 @@ def test_hang_up_logs_one_line_and_releases_the_association(port):
     port.received(b, Client(16).snrm(), 3)
     port.closed(b, 4)  # peer closed mid-session without DISC
     assert port.lines[1:] == ["optical port: b hung up during an HDLC session"]
+
+
+def test_requests_cut_anywhere_or_sent_together_get_the_same_replies(port):
+    # What a TCP stack may hand the port: a request in two reads cut after any
+    # byte, the next connection's SNRM before the last one has closed, several
+    # requests in one read. Each session gets the bytes a session of one
+    # request a read got (the link parses a read of one frame in place,
+    # hdlc_frame.whole, and sends the UA of the last SNRM again, hdlc_link).
+    c = Client(16)
+    reqs = [c.snrm(), c.i(b"\xe6\xe6\x00" + apdu("aarq_public"), ns=0, nr=0),
+            c.i(b"\xe6\xe6\x00" + apdu("get_ldn"), ns=1, nr=1), c.disc()]
+    t = [0]
+
+    def read(conn, data):
+        t[0] += 1  # 1 ms a read: no timeout comes near
+        port.received(conn, data, t[0])
+        out, conn.sent = conn.sent, b""
+        return out
+
+    prev = connect(port, "first")
+    want = [read(prev, r) for r in reqs]
+    assert [f.kind for f in frames_in(b"".join(want))] == [hf.UA, hf.I, hf.I, hf.UA]
+    assert frames_in(want[2])[0].info[3:] == b"\xc4\x01\xc1\x00\x09\x0eSTS11111111115"
+    for k in range(1, max(len(r) for r in reqs)):
+        conn = connect(port, "cut%d" % k, t[0])
+        for n, r in enumerate(reqs):
+            assert read(conn, r[:k]) == (want[n] if n and k >= len(r) else b""), (k, n)
+            if n == 0:  # it waits for the port: the last connection closes now
+                port.closed(prev, t[0])
+                assert conn.sent == (want[0] if k >= len(r) else b""), k
+                conn.sent = b""
+            if k < len(r):
+                assert read(conn, r[k:]) == want[n], (k, n)
+        prev = conn
+    port.closed(prev, t[0])
+    conn = connect(port, "together", t[0])
+    assert read(conn, reqs[0]) == want[0]
+    assert read(conn, reqs[1] + reqs[2]) == want[1] + want[2]
+    assert read(conn, reqs[3]) == want[3]
+    port.closed(conn, t[0])
+    conn = connect(port, "all in one read", t[0])
+    assert read(conn, b"".join(reqs)) == b"".join(want)
+    assert port.lines == [] and port.server.link.errors == 0 and port.server.model.errors == 0
 
 
 # -- through real sockets (CPython front end), gurux-dlms as the client ---------
