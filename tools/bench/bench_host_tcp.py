@@ -97,6 +97,8 @@ class Gurux:
                 raise SystemExit("the server closed the connection")
             raw += chunk
             buf.set(chunk)
+        if reply.error:  # DM (no HDLC session), FRMR, RNR, REJ: gurux gives no value, no exception
+            raise SystemExit("the meter answered %r to %s" % (reply.error, data.hex()))
         if self.record is not None:
             self.record[data.hex()] = raw.hex()
         return reply
