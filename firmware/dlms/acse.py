@@ -86,10 +86,7 @@ def _tlvs(data, pos, end):
 def _outer(data, tag):
     if len(data) < 2 or data[0] != tag:
         raise DecodeError("unexpected ACSE tag")
-    n = data[1]
-    pos = 2
-    if n >= 0x80:
-        n, pos = get_length(data, 1)
+    n, pos = get_length(data, 1)
     if pos + n != len(data):
         raise DecodeError("ACSE length mismatch")
     return pos
@@ -106,10 +103,7 @@ def _octets(data, s, e, tag):
     # an inner primitive [tag] len value, filling exactly [s, e)
     if e - s < 2 or data[s] != tag:
         raise DecodeError("unexpected inner tag")
-    n = data[s + 1]
-    p = s + 2
-    if n >= 0x80:
-        n, p = get_length(data, s + 1, e)
+    n, p = get_length(data, s + 1, e)
     if p + n != e:
         raise DecodeError("inner length mismatch")
     return bytes(data[p:e])

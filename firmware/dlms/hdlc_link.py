@@ -396,7 +396,7 @@ class HdlcLink:
             n = self.max_info_tx
         control = (self._vr << 5) | PF | (self._vs << 1)
         f = hf.build(self._client, self._dest, control, data, start + n < total, start, start + n)
-        if self.settings.flag_safe_fcs and f.find(b"\x7e\x7e") >= 0:  # not hdlc_segment.safe(f)
+        if self.settings.flag_safe_fcs and not hdlc_segment.safe(f):
             for cut in hdlc_segment.cuts(data, start, n, start + n == total):
                 g = hf.build(self._client, self._dest, control, data, start + cut < total,
                              start, start + cut)
