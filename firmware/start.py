@@ -21,13 +21,14 @@ import app
 import runtime
 
 
-def start_meter(board, fs, uptime, wallclock, relay, display, random_bytes,
+def start_meter(board, fs, clock, wallclock, relay, display, random_bytes,
                 provision_path="/provision.json", ui_clock=None):
-    """Provisioning + App; returns (app, provision source). ui_clock: the
-    front panel's seconds where uptime is not real time (App)."""
+    """Provisioning + App; returns (app, provision source). clock: the
+    uptime's seconds; ui_clock: the front panel's where uptime is not real
+    time (App)."""
     import provision  # boot only: app.App unloads it once the meter is built
     p, source = provision.load(fs, board.DATA_DIR, provision_path)
-    a = app.App(p, fs, uptime.seconds, wallclock, relay, random_bytes, display,
+    a = app.App(p, fs, clock, wallclock, relay, random_bytes, display,
                 data_dir=board.DATA_DIR, ui_clock=ui_clock, rtc_battery=board.RTC_BATTERY)
     provision.finish(fs, provision_path)
     if source == provision.DEV and display is not None:
@@ -58,7 +59,8 @@ def build(board, machine, fs=None):
     tick.start()
     up = runtime.Uptime(tick.take_ms)
     clock = rtc.Clock(machine.RTC())
-    a, _ = start_meter(board, fs or FileSystem(""), up, clock.now, rel, disp, os.urandom)
+    a, _ = start_meter(board, fs or FileSystem(""), up.seconds, clock.now, rel, disp,
+                       os.urandom)
     counter = make.pulse(Pin, board.PULSE_PIN, board.PULSES_PER_KWH, board.PULSE_PULL,
                          board.PULSE_MIN_GAP_MS)
     wd = watchdog.Watchdog(machine.WDT, board.WDT_TIMEOUT_MS, tasks=3)

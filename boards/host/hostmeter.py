@@ -72,9 +72,6 @@ class HostMeter:
         t0 = time.monotonic()
         return lambda: int(time.monotonic() - t0)  # whole seconds: the store keeps integers
 
-    def seconds(self):  # the uptime start.start_meter reads
-        return self.clock()
-
     @property
     def app(self):
         if self._app is None:
@@ -88,7 +85,7 @@ class HostMeter:
             from compat import not_loaded, unload
             done = not_loaded(("start",))  # its code serves the build only (micropython)
             import start
-            self._app, self.source = start.start_meter(self.board, fs, self, self.wallclock,
+            self._app, self.source = start.start_meter(self.board, fs, self.clock, self.wallclock,
                                                        self.relay, self.display, os.urandom,
                                                        ui_clock=self.ui_clock)
             unload(*done)

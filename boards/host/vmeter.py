@@ -40,15 +40,13 @@ for _p in (_here, _here + "/../../firmware"):
 
 import os  # noqa: E402
 import asyncio  # noqa: E402
+import gc  # noqa: E402
+import time  # noqa: E402  (ScaledClock.now: the RTC starts at the PC's time)
 
 import machine_stub  # noqa: E402
 
 sys.modules["machine"] = machine_stub
 import board  # noqa: E402  (boards/host/board.py)
-import bootslot  # noqa: E402  (firmware/bootslot.py and main.py: outside the slots)
-import main  # noqa: E402
-import gc  # noqa: E402
-import time  # noqa: E402  (ScaledClock.now: the RTC starts at the PC's time)
 
 # Collect every 4 KB allocated until the meter is built (main.py on a board:
 # 16 KB): on the 64-bit port the heap is near its limit, and the build's
@@ -62,36 +60,11 @@ if hasattr(gc, "threshold"):  # micropython: as main.py, until the meter is buil
 
 RESTART_EXIT = 3
 
-
-def _select_slot(argv):
-    """bootslot's choice for the data folder in argv (--data), put first on
-    sys.path when that slot holds an installed image. Before any import of
-    the firmware: it must come from the slot."""
-    root = argv[argv.index("--data") + 1] if "--data" in argv[:-1] else board.SIM_ROOT
-    _mkdir(root)
-    fs = main.RootFs(os, root)
-    slot = bootslot.select(fs)
-    if bootslot.complete(fs, slot):
-        sys.path.insert(0, root + bootslot.SLOT_DIRS[slot])
-    return slot
-
-
-def _mkdir(path):
-    try:
-        os.mkdir(path)
-    except OSError:
-        pass
-
-
-SLOT = _select_slot(sys.argv[1:])
-del main  # main.RootFs served the slot choice: its code leaves the heap
-sys.modules.pop("main", None)
-import hostmeter  # noqa: E402  (after the slot: it imports the firmware)
-from compat import unload  # noqa: E402
-import runtime  # noqa: E402
+# the start's code (vmeter_build.py) leaves the heap once the ports are open (_run)
+SLOT = __import__("vmeter_build").select_slot(sys.argv[1:])
+from compat import module, unload  # noqa: E402  (after the slot: the firmware comes from it)
 import tcp_optical  # noqa: E402
-from hal import display as hdisplay, led as hled, pulse as hpulse, relay as hrelay  # noqa: E402
-from hal import watchdog as hwatchdog  # noqa: E402
+from hal.display import wrap  # noqa: E402
 
 CPYTHON = sys.implementation.name == "cpython"
 
@@ -138,19 +111,17 @@ class ScaledClock:
 class SimLoad:
     """A resistive load of `watts` behind the relay, metered by an S0 pulse
     output (board.PULSES_PER_KWH) wired to a stand-in pin: the pulses reach
-    the meter through hal.pulse exactly as on a board. Negative watts are
-    export (a generator behind the relay) on a second S0 output, `export`.
+    the meter through hal.pulse exactly as on a board (`counter`, a
+    hal.pulse.PulseCounter on `pin`). Negative watts are export (a generator
+    behind the relay) on a second S0 output, `pin_x` counted by `export`.
     `extra`: the load schedule's watts for the current step (--step)."""
 
-    def __init__(self, watts, relay):
+    def __init__(self, watts, relay, pin, counter, pin_x, export):
         self.watts = watts
         self.extra = 0
         self.relay = relay
-        Pin = machine_stub.Pin
-        self.pin = Pin("s0", Pin.IN, Pin.PULL_UP)
-        self.counter = hpulse.PulseCounter(self.pin, board.PULSES_PER_KWH, Pin.IRQ_FALLING)
-        self.pin_x = Pin("s0x", Pin.IN, Pin.PULL_UP)
-        self.export = hpulse.PulseCounter(self.pin_x, board.PULSES_PER_KWH, Pin.IRQ_FALLING)
+        self.pin, self.counter = pin, counter
+        self.pin_x, self.export = pin_x, export
         self.acc = 0  # W x ms not yet turned into pulses (signed: negative is export)
         self.per_pulse = 3600000 * 1000 // board.PULSES_PER_KWH  # W x ms per pulse
 
@@ -200,7 +171,7 @@ class Screen:
         self.last = st
         lamp = lambda on: "*" if on else "."  # noqa: E731
         if self.interactive:  # the board's 16x2 LCD: a long text on two lines
-            lines = hdisplay.wrap(st[0], board.DISPLAY_COLS, 2) + [""]
+            lines = wrap(st[0], board.DISPLAY_COLS, 2) + [""]
             sys.stdout.write("\r|%-16s|%-16s| relay %-3s LED %s%s%s  load %5d W  x%s  " % (
                 lines[0][:16], lines[1][:16], "ON" if st[1] else "OFF", lamp(st[2]),
                 lamp(st[3]), lamp(st[4]), st[5], self.sim.clock.speed))
@@ -208,70 +179,22 @@ class Screen:
             if f is not None:
                 f()
         elif changed_text:
-            out(self.sim.status() if self.sim.opts["json"] else
+            out(module("vmeter_ctl").status(self.sim) if self.sim.opts["json"] else
                 "DISPLAY %s | RELAY %s" % (st[0], "ON" if st[1] else "OFF"))
 
 
 class Sim:
-    def __init__(self, opts):
-        self.opts = opts
-        interactive = not opts["headless"] and hasattr(sys.stdin, "fileno") and _isatty()
-        self.interactive = interactive
-        self.screen = Screen(self, interactive)
-        Pin = machine_stub.Pin
-        self.relay = hrelay.Relay(Pin("relay", Pin.OUT))
-        self.leds = tuple(hled.Led(Pin(n, Pin.OUT)) for n in ("status", "relay", "alarm"))
-        self.display = hdisplay.ConsoleDisplay(board.DISPLAY_COLS, self.screen.write)
-        self.load = SimLoad(opts["load"], self.relay)
-        if opts["step"]:
-            import vmeter_opt
-            scaled = vmeter_opt.StepClock(opts, self.load, out)
-            Rt = vmeter_opt.StepRuntime
-        else:
-            scaled, Rt = ScaledClock(opts["speed"], self.load, opts["clock"]), runtime.Runtime
-        self.clock = scaled
-        up = runtime.Uptime(scaled.take_ms)
-        ui = runtime.Uptime(ScaledClock(1).take_ms)  # people's time, whatever --speed is
-        root = opts["data"]
-        fs = None
-        if opts["hold"]:
-            from vmeter_opt import HoldFS
-            fs = HoldFS(root, opts["hold"], out)
-        self.rtc = rtc = machine_stub.RTC(now=scaled.now)  # the clock runs x --speed too
-        from hal.rtc import Clock
-        wall = Clock(rtc)
-        # as the board starts (start.start_meter), on the host's stand-ins
-        self.host = hostmeter.HostMeter(root, board=board, clock=up.seconds, wallclock=wall.now,
-                                        relay=self.relay, display=self.display, fs=fs,
-                                        ui_clock=ui.seconds)
-        self.app, self.source = self.host.app, self.host.source
-        wd = hwatchdog.Watchdog(machine_stub.WDT, board.WDT_TIMEOUT_MS, tasks=1)
-        self.rt = Rt(self.app, up, self.load.counter, self.load.power, self.leds,
-                     wd, board.TICK_MS, self.screen.update, ui=ui, export=self.load.export)
-        self.rt.clock = scaled  # StepRuntime's
+    """The virtual meter: its parts (opts, app, rt, screen, load, clock, rtc,
+    leds, ...) are made by vmeter_build.build."""
 
     def key(self, ch):
         if ch in "\r\n":
             ch = "#"
         self.app.key(ch.upper())
 
-    def status(self):
-        from meter.short_codes import cts_text  # on first use, as the keypad's short codes
-        m = self.app.meter
-        a = m.account
-        dt = self.rtc.datetime()
-        return ('{"display": "%s", "relay": %s, "credit": %d, "available": %d, "energy_wh": %d, '
-                '"export_wh": %d, "uptime_s": %d, "leds": [%d, %d, %d], "load_w": %d, '
-                '"source": "%s", "cts": "%s", "clock": "%04d-%02d-%02dT%02d:%02d:%02d", '
-                '"speed": %s}' % (
-                    self.screen.text, "true" if m.relay_closed else "false", a.credit[a.metered],
-                    a.available(), a.consumed_wh, a.exported_wh, self.rt.uptime.s, self.leds[0].lit,
-                    self.leds[1].lit, self.leds[2].lit, self.load.watts + self.load.extra,
-                    self.source, cts_text(m), dt[0], dt[1], dt[2], dt[4], dt[5], dt[6],
-                    self.clock.speed))
-
     def command(self, line):
-        """The control protocol: one command per line, one answer line."""
+        """The control protocol: one command per line, one answer line; all
+        but `keys` and `mem` in vmeter_ctl.py, loaded for the command."""
         words = line.split()
         if not words:
             return "ERR empty"
@@ -281,19 +204,6 @@ class Sim:
                 if ch != " ":
                     self.key(ch)
             return "OK " + self.screen.text
-        if cmd == "status":
-            return "OK " + self.status()
-        if cmd == "load" and len(words) == 2:
-            self.load.watts = int(words[1])
-            return "OK"
-        if cmd == "speed" and len(words) == 2:  # 0: the meter's clock stops
-            from vmeter_args import speed
-            self.clock.speed = speed(words[1])
-            return "OK"
-        if cmd == "until" and len(words) == 2 and self.opts["step"]:
-            from vmeter_opt import iso_seconds
-            self.clock.until = iso_seconds(words[1])
-            return "OK"
         if cmd == "mem":  # heap in use after a collection, free, largest free block (micropython)
             gc.collect()
             if hasattr(gc, "mem_alloc"):
@@ -309,10 +219,11 @@ class Sim:
                     gc.collect()
                 return "OK alloc=%d free=%d largest=%d" % (used, free, lo)
             return "OK n/a"
-        if cmd == "quit":
-            self.rt.stop()
-            return "OK bye"
-        return "ERR commands: keys DIGITS#, status, load W, speed N, until ISO (--step), mem, quit"
+        try:
+            return module("vmeter_ctl").command(self, words)
+        finally:
+            if not self.opts["json"]:  # (--json prints status() on every change)
+                unload("vmeter_ctl", "vmeter_args")
 
     async def control(self, reader, writer):
         try:
@@ -348,67 +259,21 @@ class Sim:
                     self.key(ch)
             await asyncio.sleep(0.02)
 
-    async def start(self):
-        o = self.opts
-        tasks = []
-        mode_e = self.app.mode_e_port if o["mode_e"] else lambda: None
-        await tcp_optical.start(self.app.server, o["host"], o["port"], log=out, mode_e=mode_e())
-        msg = "virtual meter %s (%s keys, firmware slot %s): optical port%s tcp %s:%d" % (
-            self.app.meter.sts.drn, self.source, "AB"[SLOT], " (mode E)" if o["mode_e"] else "",
-            o["host"], o["port"])
-        if o["control"]:
-            try:
-                await asyncio.start_server(self.control, o["host"], o["control"])
-            except OSError as e:
-                raise tcp_optical.ListenError(
-                    "--control: " + tcp_optical.listen_error(e, o["host"], o["control"]))
-            msg += ", control tcp %d" % o["control"]
-        if o["pty"]:
-            if not CPYTHON:
-                raise SystemExit("--pty needs CPython")
-            from hal.uart_port import UartPort
-            from vmeter_opt import PtyUart
-            pu = PtyUart()
-            tasks.append(UartPort(pu, mode_e() or self.app.server, ticks_ms=_ticks_ms).run())
-            msg += ", serial %s" % pu.name
-        out('{"ready": "%s"}' % msg if o["json"] else "READY " + msg)
-        if self.interactive:
-            out("keys: 0-9, # or Enter = Enter, * = back, C = clear, A = credit, q = quit")
-            tasks.append(self.terminal())
-        await self.rt.run(tasks)
 
-
-def _isatty():
-    try:
-        return os.isatty(sys.stdin.fileno()) if CPYTHON else True
-    except Exception:
-        return False
-
-
-def options(argv):
-    """vmeter_args.parse: read once, its code leaves the heap after."""
-    import vmeter_args
-    try:
-        return vmeter_args.parse(argv, out)
-    finally:
-        unload("vmeter_args")
+async def _run(sim):
+    tasks = await __import__("vmeter_build").serve(sim, SLOT, out)
+    unload("vmeter_build")
+    await sim.rt.run(tasks)
 
 
 def run(argv):
-    sim = Sim(options(argv))
+    sim = __import__("vmeter_build").build(sys.modules[__name__], Sim(), argv)
     if hasattr(gc, "threshold"):
         gc.threshold(-1)  # as start.run() once the meter is built
-    restore = None
-    if CPYTHON and sim.interactive:
-        import termios
-        import tty
-        fd = sys.stdin.fileno()
-        old = termios.tcgetattr(fd)
-        tty.setcbreak(fd)
-        restore = lambda: termios.tcsetattr(fd, termios.TCSADRAIN, old)  # noqa: E731
+    restore = __import__("vmeter_build").cbreak() if CPYTHON and sim.interactive else None
     code = 0
     try:
-        tcp_optical.run(sim.start())
+        tcp_optical.run(_run(sim))
     except KeyboardInterrupt:
         pass
     except tcp_optical.ListenError as e:  # a port in use: one line, exit 2
