@@ -15,25 +15,18 @@
 # are nominal, a sign-on step counts as activity for pre_snrm_ms, and the
 # next connection starts again at the sign-on.
 #
-# OpticalPort is the arbitration, with time passed in; the front ends below
-# are thin: an asyncio.Protocol on CPython (no task or timer per read) and
-# asyncio streams with one reading task per connection on MicroPython.
+# OpticalPort is the arbitration, with time passed in; the front ends are
+# thin: asyncio streams with one reading task per connection on MicroPython
+# (below), an asyncio.Protocol on CPython (no task or timer per read; in
+# tcp_optical_cpython.py, so its code is not in micropython's heap).
 import asyncio
 import errno
 import sys
 
 try:
     from time import ticks_diff, ticks_ms
-except ImportError:  # CPython
-    import time
-    from compat import TICKS_MASK
-
-    def ticks_ms():
-        return int(time.monotonic() * 1000) & TICKS_MASK
-
-    def ticks_diff(a, b):
-        half = (TICKS_MASK + 1) >> 1
-        return ((a - b + half) & TICKS_MASK) - half
+except ImportError:  # CPython: tcp_optical_cpython's, at the end
+    pass
 
 PRE_SNRM_MS = 3000  # to start (or restart) an HDLC session once connected or waiting
 MAX_WAITING = 8  # connections besides the active one
@@ -187,7 +180,6 @@ class Listener:
         self.conns = []
         self.server = None
         self._timer = None
-        self._loop = asyncio.get_event_loop()  # CPython: the running loop
 
     @property
     def sockets(self):
@@ -217,15 +209,9 @@ class Listener:
 
     def _arm(self):
         if self._timer is None:
-            self._timer = (self._loop.call_later(TICK_MS / 1000, self._tick)
-                           if CPYTHON else asyncio.create_task(self._ticker()))
+            self._timer = asyncio.create_task(self._ticker())
 
-    def _tick(self):  # CPython: a timer only while connections exist
-        self._timer = None
-        if self.ticked.tick(ticks_ms()):
-            self._arm()
-
-    async def _ticker(self):  # MicroPython: a task only while connections exist
+    async def _ticker(self):  # a task only while connections exist
         try:
             while True:
                 await asyncio.sleep_ms(TICK_MS)
@@ -235,106 +221,58 @@ class Listener:
             self._timer = None
 
 
-if CPYTHON:
-    class _Conn(asyncio.Protocol):
-        """One TCP connection (CPython): events straight from the loop."""
+class _Conn:
+    """One TCP connection (MicroPython): a task, run(), reads the stream."""
 
-        def __init__(self, listener):
-            self.listener = listener
-            self.closed = False
-            self.port = None
-            self.transport = None
-            self.name = "?"
+    def __init__(self, listener, reader, writer):
+        self.listener = listener
+        self.reader = reader
+        self.writer = writer
+        self.closed = False
+        self.port = None
+        self.task = None
+        self.name = _peer(writer.get_extra_info("peername"))
 
-        def connection_made(self, transport):
-            self.transport = transport
-            self.name = _peer(transport.get_extra_info("peername"))
+    async def run(self):
+        err = None
+        self.task = asyncio.current_task()
+        try:
             self.listener._accept(self)
-
-        def data_received(self, data):
-            if not self.closed:
+            while not self.closed:
+                data = await self.reader.read(512)
+                if not data:
+                    break
                 self.port.received(self, data, ticks_ms())
-
-        def connection_lost(self, exc):
+                if self.writer.out_buf:  # the rest of a partial write
+                    await self.writer.drain()
+        except asyncio.CancelledError:  # closed by the port
+            pass
+        except OSError as e:
+            err = e
+        finally:
             self.listener.conns.remove(self)
             if not self.closed:
                 self.closed = True
-                self.port.closed(self, ticks_ms(), exc)
+                self.port.closed(self, ticks_ms(), err)
+            self.writer.close()
+            await self.writer.wait_closed()
 
-        def write(self, data):
-            self.transport.write(data)
+    def write(self, data):
+        self.writer.write(data)  # sends at once; a partial write is kept in out_buf
 
-        def close(self):
-            if not self.closed:
-                self.closed = True
-                self.transport.close()
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            if self.task is not asyncio.current_task():
+                self.task.cancel()
 
-    async def _serve(listener, host, port):
-        return await listener._loop.create_server(lambda: _Conn(listener), host, port)
-else:
-    class _Conn:
-        """One TCP connection (MicroPython): a task reads the stream."""
 
-        def __init__(self, listener, reader, writer):
-            self.listener = listener
-            self.reader = reader
-            self.writer = writer
-            self.closed = False
-            self.port = None
-            self.task = asyncio.current_task()
-            self.name = _peer(writer.get_extra_info("peername"))
-
-        async def run(self):
-            err = None
-            try:
-                self.listener._accept(self)
-                while not self.closed:
-                    data = await self.reader.read(512)
-                    if not data:
-                        break
-                    self.port.received(self, data, ticks_ms())
-                    if self.writer.out_buf:  # the rest of a partial write
-                        await self.writer.drain()
-            except asyncio.CancelledError:  # closed by the port
-                pass
-            except OSError as e:
-                err = e
-            finally:
-                self.listener.conns.remove(self)
-                if not self.closed:
-                    self.closed = True
-                    self.port.closed(self, ticks_ms(), err)
-                self.writer.close()
-                await self.writer.wait_closed()
-
-        def write(self, data):
-            self.writer.write(data)  # sends at once; a partial write is kept in out_buf
-
-        def close(self):
-            if not self.closed:
-                self.closed = True
-                if self.task is not asyncio.current_task():
-                    self.task.cancel()
-
-    async def _serve(listener, host, port):
-        async def handle(reader, writer):
-            await _Conn(listener, reader, writer).run()
-
-        return await asyncio.start_server(handle, host, port)
+async def _serve(listener, host, port):
+    return await asyncio.start_server(lambda r, w: _Conn(listener, r, w).run(), host, port)
 
 
 def run(main):
-    """asyncio.run(main), on uvloop's event loop when CPython has it
-    (requirements.txt): its loop and transports are C, which cuts the server's
-    time per connection and per frame (docs/benchmarks.md, "Virtual meter over
-    TCP"). Without uvloop, and on MicroPython, the standard loop."""
-    if CPYTHON:
-        try:
-            import uvloop
-        except ImportError:
-            pass
-        else:
-            return uvloop.run(main)
+    """asyncio.run(main) (CPython: on uvloop's event loop, tcp_optical_cpython)."""
     return asyncio.run(main)
 
 
@@ -354,3 +292,9 @@ async def start(server, host="127.0.0.1", port=4059, **options):
     pre_snrm_ms, max_waiting, log, mode_e). The Listener's .target() is the port."""
     p = OpticalPort(server, **options)
     return await listen(host, port, lambda: p)
+
+
+if CPYTHON:  # the front end on CPython (boards.host.tcp_optical_cpython in the tests)
+    _cp = __import__(__name__ + "_cpython", None, None, ("run",))
+    ticks_ms, ticks_diff, Listener, _Conn, _serve, run = (
+        _cp.ticks_ms, _cp.ticks_diff, _cp.Listener, _cp._Conn, _cp._serve, _cp.run)

@@ -1,0 +1,88 @@
+# tcp_optical's front end on CPython, loaded by it at its end (never on
+# micropython, where its code would cost heap): each connection is an
+# asyncio.Protocol with events straight from the loop (no task, timer or
+# drain() per read), the timeouts run on one timer per port while connections
+# exist, on uvloop's event loop when it is installed (requirements.txt).
+import asyncio
+import sys
+import time
+
+from compat import TICKS_MASK
+
+_base = sys.modules[__name__[:-len("_cpython")]]  # tcp_optical (importing this module)
+
+
+def ticks_ms():
+    return int(time.monotonic() * 1000) & TICKS_MASK
+
+
+def ticks_diff(a, b):
+    half = (TICKS_MASK + 1) >> 1
+    return ((a - b + half) & TICKS_MASK) - half
+
+
+class Listener(_base.Listener):
+    """tcp_optical.Listener with the tick timer on the loop (call_later)."""
+
+    def __init__(self, target):
+        super().__init__(target)
+        self._loop = asyncio.get_event_loop()  # the running loop
+
+    def _arm(self):
+        if self._timer is None:
+            self._timer = self._loop.call_later(_base.TICK_MS / 1000, self._tick)
+
+    def _tick(self):
+        self._timer = None
+        if self.ticked.tick(ticks_ms()):
+            self._arm()
+
+
+class _Conn(asyncio.Protocol):
+    """One TCP connection: events straight from the loop."""
+
+    def __init__(self, listener):
+        self.listener = listener
+        self.closed = False
+        self.port = None
+        self.transport = None
+        self.name = "?"
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.name = _base._peer(transport.get_extra_info("peername"))
+        self.listener._accept(self)
+
+    def data_received(self, data):
+        if not self.closed:
+            self.port.received(self, data, ticks_ms())
+
+    def connection_lost(self, exc):
+        self.listener.conns.remove(self)
+        if not self.closed:
+            self.closed = True
+            self.port.closed(self, ticks_ms(), exc)
+
+    def write(self, data):
+        self.transport.write(data)
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            self.transport.close()
+
+
+async def _serve(listener, host, port):
+    return await listener._loop.create_server(lambda: _Conn(listener), host, port)
+
+
+def run(main):
+    """asyncio.run(main), on uvloop's event loop when CPython has it
+    (requirements.txt): its loop and transports are C, which cuts the server's
+    time per connection and per frame (docs/benchmarks.md, "Virtual meter over
+    TCP"). Without uvloop, the standard loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
