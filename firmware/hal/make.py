@@ -3,7 +3,7 @@
 # then unloads this module (start.drop_builder; docs/benchmarks.md, heap).
 import time
 
-from hal.display import ConsoleDisplay, LcdDisplay
+from hal.display import ConsoleDisplay
 from hal.led import Led
 from hal.pulse import PulseCounter
 from hal.relay import Relay
@@ -40,6 +40,7 @@ def display(I2C, Pin, bus, sda, scl, addr=0x27, cols=16, freq=100000,
     RP2040): the LCD's first init write is the probe, and a missing display
     costs one NACK, or one I2C timeout on an unwired bus (docs/boards.md)."""
     if bus is not None:
+        from hal.lcd import LcdDisplay
         try:
             return LcdDisplay(I2C(bus, sda=Pin(sda), scl=Pin(scl), freq=freq), addr, cols, 2,
                               sleep_ms)

@@ -41,7 +41,7 @@ WALLCLOCK = 848000000  # 2026-11-15, seconds since 2000
 # makes them, is unloaded by start.drop_builder below), and mode E (their
 # objects need a board; their bytecode counts).
 BOOT_MODULES = ("main", "bootslot", "start", "hal.keypad", "hal.make", "hal.relay", "hal.led",
-                "hal.display", "hal.pulse",
+                "hal.display", "hal.lcd", "hal.pulse",
                 "hal.ticker", "hal.watchdog", "hal.rtc", "hal.uart_port", "hal.fs",
                 "dlms.iec62056_21")  # the boards' optical port starts in mode E (OPTICAL_MODE_E)
 GC_THRESHOLD_AT_BOOT = 16384  # main.GC_THRESHOLD_AT_BOOT (test_heap_budget checks)

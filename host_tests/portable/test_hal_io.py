@@ -4,7 +4,7 @@
 from fakes import machine  # first: sets the path for asyncio
 import asyncio
 
-from hal import display, make, pulse, relay
+from hal import display, lcd as hal_lcd, make, pulse, relay
 from hal.ticker import Ticker
 from hal.watchdog import Watchdog
 
@@ -173,7 +173,7 @@ def _lcd_bytes(writes):
 def test_lcd_init_and_text_on_the_bus():
     bus = machine.I2C(0)
     naps = []
-    lcd = display.LcdDisplay(bus, 0x27, cols=16, sleep_ms=naps.append)
+    lcd = hal_lcd.LcdDisplay(bus, 0x27, cols=16, sleep_ms=naps.append)
     bus.writes = bus.writes[5:]  # after the four single init nibbles (and BL byte)
     seq, half = _lcd_bytes(bus.writes)
     assert half is None
@@ -218,7 +218,7 @@ def test_wrap_keeps_groups_whole():
 
 def test_lcd_shows_a_whole_token_entry_on_two_lines():
     bus = machine.I2C(0)
-    lcd = display.LcdDisplay(bus, 0x27, cols=16, sleep_ms=lambda ms: None)
+    lcd = hal_lcd.LcdDisplay(bus, 0x27, cols=16, sleep_ms=lambda ms: None)
     lcd.show("DEV KEYS", 1)
     bus.writes = []
     lcd.show("1234 5678 9012 3456 7890")
@@ -265,7 +265,7 @@ def test_display_make_falls_back_to_console():
     d.show("1234 5678 9012 3456 7890")  # a console is not 16 columns wide: all of it
     assert lines[-1] == "[display] 1234 5678 9012 3456 7890"
     d = make.display(NoScan, machine.Pin, 0, 16, 17, sleep_ms=lambda ms: None)
-    assert isinstance(d, display.LcdDisplay)
+    assert isinstance(d, hal_lcd.LcdDisplay)
 
 
 def test_led_levels_absent_led_and_heartbeat():
