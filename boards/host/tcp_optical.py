@@ -172,7 +172,8 @@ class Listener:
     """A listening TCP socket whose connections go to target(), an
     OpticalPort or anything with the same accept/received/closed/tick
     (tools/fleet.py's address router); target is called per connection,
-    so it can be built on first use."""
+    so it can be built on first use. (On CPython also sockets, close() and
+    wait_closed(), for the fleet and the tests: tcp_optical_cpython.)"""
 
     def __init__(self, target):
         self.target = target
@@ -180,25 +181,6 @@ class Listener:
         self.conns = []
         self.server = None
         self._timer = None
-
-    @property
-    def sockets(self):
-        return self.server.sockets
-
-    def close(self):
-        """Stop listening and close every connection (the server releases
-        the link of the active one)."""
-        self.server.close()
-        now = ticks_ms()
-        for c in list(self.conns):
-            if not c.closed:
-                c.port.drop(c, now)
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    async def wait_closed(self):
-        await self.server.wait_closed()
 
     def _accept(self, conn):
         self.conns.append(conn)
@@ -271,9 +253,7 @@ async def _serve(listener, host, port):
     return await asyncio.start_server(lambda r, w: _Conn(listener, r, w).run(), host, port)
 
 
-def run(main):
-    """asyncio.run(main) (CPython: on uvloop's event loop, tcp_optical_cpython)."""
-    return asyncio.run(main)
+run = asyncio.run  # (CPython: on uvloop's event loop, tcp_optical_cpython.run)
 
 
 async def listen(host, port, target):

@@ -22,11 +22,31 @@ def ticks_diff(a, b):
 
 
 class Listener(_base.Listener):
-    """tcp_optical.Listener with the tick timer on the loop (call_later)."""
+    """tcp_optical.Listener with the tick timer on the loop (call_later),
+    and what the fleet and the tests use to stop it."""
 
     def __init__(self, target):
         super().__init__(target)
         self._loop = asyncio.get_event_loop()  # the running loop
+
+    @property
+    def sockets(self):
+        return self.server.sockets
+
+    def close(self):
+        """Stop listening and close every connection (the server releases
+        the link of the active one)."""
+        self.server.close()
+        now = ticks_ms()
+        for c in list(self.conns):
+            if not c.closed:
+                c.port.drop(c, now)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def wait_closed(self):
+        await self.server.wait_closed()
 
     def _arm(self):
         if self._timer is None:

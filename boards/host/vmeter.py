@@ -39,7 +39,6 @@ for _p in (_here, _here + "/../../firmware"):
         sys.path.append(_p)  # after MICROPYPATH: precompiled .mpy files win
 
 import os  # noqa: E402
-import asyncio  # noqa: E402
 import gc  # noqa: E402
 import time  # noqa: E402  (ScaledClock.now: the RTC starts at the PC's time)
 
@@ -48,14 +47,14 @@ import machine_stub  # noqa: E402
 sys.modules["machine"] = machine_stub
 import board  # noqa: E402  (boards/host/board.py)
 
-# Collect every 4 KB allocated until the meter is built (main.py on a board:
-# 16 KB): on the 64-bit port the heap is near its limit, and the build's
-# code, unloaded after it, must not leave the long-lived objects in pieces
-# (docs/sim.md: largest free block at ready with 288k, 11 KB at 16 KB, 36 KB
-# at 4 KB).
+# Collect every 4 KB allocated until the meter is ready (main.py on a board:
+# 16 KB until it is built): on the 64-bit port the heap is near its limit,
+# and the build's code, unloaded after it, must not leave the long-lived
+# objects in pieces (docs/sim.md: largest free block at ready with 288k, 11
+# KB at 16 KB, 36 KB at 4 KB). Then one collection (_run), once.
 _GC_THRESHOLD_AT_BOOT = 4096
 
-if hasattr(gc, "threshold"):  # micropython: as main.py, until the meter is built
+if hasattr(gc, "threshold"):  # micropython: as main.py, until the meter is ready
     gc.threshold(_GC_THRESHOLD_AT_BOOT)
 
 RESTART_EXIT = 3
@@ -64,6 +63,7 @@ RESTART_EXIT = 3
 SLOT = __import__("vmeter_build").select_slot(sys.argv[1:])
 from compat import module, unload  # noqa: E402  (after the slot: the firmware comes from it)
 import tcp_optical  # noqa: E402
+from hal.aio import sleep_ms  # noqa: E402
 from hal.display import wrap  # noqa: E402
 
 CPYTHON = sys.implementation.name == "cpython"
@@ -157,14 +157,10 @@ class Screen:
     def write(self, line):  # hal.display.ConsoleDisplay output
         self.text = line[len("[display] "):] if line.startswith("[display] ") else line
 
-    def state(self):
-        s = self.sim
-        m = s.app.meter
-        return (self.text, bool(m.relay_closed), s.leds[0].lit, s.leds[1].lit, s.leds[2].lit,
-                s.load.power())
-
     def update(self):
-        st = self.state()
+        s = self.sim
+        st = (self.text, bool(s.app.meter.relay_closed), s.leds[0].lit, s.leds[1].lit,
+              s.leds[2].lit, s.load.power())
         if st == self.last:
             return
         changed_text = self.last is None or st[:2] != self.last[:2]
@@ -257,19 +253,23 @@ class Sim:
                     return
                 if ch not in " \t":
                     self.key(ch)
-            await asyncio.sleep(0.02)
+            await sleep_ms(20)
 
 
 async def _run(sim):
     tasks = await __import__("vmeter_build").serve(sim, SLOT, out)
     unload("vmeter_build")
+    if hasattr(gc, "threshold"):
+        gc.threshold(-1)  # as start.run() once the meter is built
+    # the start's garbage (its code, vmeter_build's) is freed before the
+    # meter runs, so the first allocations fill its holes rather than cut
+    # the heap's largest free block (at 256k: 6.6 to 13 KB at ready)
+    gc.collect()
     await sim.rt.run(tasks)
 
 
 def run(argv):
     sim = __import__("vmeter_build").build(sys.modules[__name__], Sim(), argv)
-    if hasattr(gc, "threshold"):
-        gc.threshold(-1)  # as start.run() once the meter is built
     restore = __import__("vmeter_build").cbreak() if CPYTHON and sim.interactive else None
     code = 0
     try:
