@@ -100,27 +100,16 @@ class RTC:
         self._offset = 0
 
     def datetime(self, dt=None):
+        # seconds since 1970 (the host's time.time() epoch on both interpreters)
         if dt is None:
-            t = int(self._now()) + self._offset
-            y, mo, d, h, mi, s, wd = _civil(t)
-            return (y, mo, d, wd, h, mi, s, 0)
-        target = _seconds(dt[0], dt[1], dt[2], dt[4], dt[5], dt[6])
-        self._offset = target - int(self._now())
+            days, rem = divmod(int(self._now()) + self._offset, 86400)
+            y, mo, d = civil.civil_from_days(days + _DAYS_1970)
+            return (y, mo, d, (days + 3) % 7, rem // 3600, rem // 60 % 60, rem % 60, 0)
+        days = civil.days_from_civil(dt[0], dt[1], dt[2]) - _DAYS_1970
+        self._offset = days * 86400 + dt[4] * 3600 + dt[5] * 60 + dt[6] - int(self._now())
 
 
 _DAYS_1970 = -10957  # 1970-01-01 as a civil.py day number (day 0 = 2000-01-01)
-
-
-def _seconds(y, mo, d, h, mi, s):
-    # seconds since 1970 (the host's time.time() epoch on both interpreters)
-    days = civil.days_from_civil(y, mo, d) - _DAYS_1970
-    return days * 86400 + h * 3600 + mi * 60 + s
-
-
-def _civil(t):
-    days, rem = divmod(t, 86400)
-    y, m, d = civil.civil_from_days(days + _DAYS_1970)
-    return y, m, d, rem // 3600, rem // 60 % 60, rem % 60, (days + 3) % 7
 
 
 def idle():

@@ -45,7 +45,6 @@ import time  # noqa: E402  (ScaledClock.now: the RTC starts at the PC's time)
 import machine_stub  # noqa: E402
 
 sys.modules["machine"] = machine_stub
-import board  # noqa: E402  (boards/host/board.py)
 
 # Collect every 4 KB allocated until the meter is ready (main.py on a board:
 # 16 KB until it is built): on the 64-bit port the heap is near its limit,
@@ -110,20 +109,20 @@ class ScaledClock:
 
 class SimLoad:
     """A resistive load of `watts` behind the relay, metered by an S0 pulse
-    output (board.PULSES_PER_KWH) wired to a stand-in pin: the pulses reach
+    output (`pulses_per_kwh`, board.py's) wired to a stand-in pin: the pulses reach
     the meter through hal.pulse exactly as on a board (`counter`, a
     hal.pulse.PulseCounter on `pin`). Negative watts are export (a generator
     behind the relay) on a second S0 output, `pin_x` counted by `export`.
     `extra`: the load schedule's watts for the current step (--step)."""
 
-    def __init__(self, watts, relay, pin, counter, pin_x, export):
+    def __init__(self, watts, relay, pin, counter, pin_x, export, pulses_per_kwh):
         self.watts = watts
         self.extra = 0
         self.relay = relay
         self.pin, self.counter = pin, counter
         self.pin_x, self.export = pin_x, export
         self.acc = 0  # W x ms not yet turned into pulses (signed: negative is export)
-        self.per_pulse = 3600000 * 1000 // board.PULSES_PER_KWH  # W x ms per pulse
+        self.per_pulse = 3600000 * 1000 // pulses_per_kwh  # W x ms per pulse
 
     def power(self):
         return self.watts + self.extra if self.relay.closed else 0
@@ -148,9 +147,10 @@ class Screen:
     interactive (the LCD's two lines side by side), one printed line per
     change when headless (the whole text)."""
 
-    def __init__(self, sim, interactive):
+    def __init__(self, sim, interactive, cols):
         self.sim = sim
         self.interactive = interactive
+        self.cols = cols  # the LCD's (board.py)
         self.text = ""
         self.last = None
 
@@ -167,7 +167,7 @@ class Screen:
         self.last = st
         lamp = lambda on: "*" if on else "."  # noqa: E731
         if self.interactive:  # the board's 16x2 LCD: a long text on two lines
-            lines = wrap(st[0], board.DISPLAY_COLS, 2) + [""]
+            lines = wrap(st[0], self.cols, 2) + [""]
             sys.stdout.write("\r|%-16s|%-16s| relay %-3s LED %s%s%s  load %5d W  x%s  " % (
                 lines[0][:16], lines[1][:16], "ON" if st[1] else "OFF", lamp(st[2]),
                 lamp(st[3]), lamp(st[4]), st[5], self.sim.clock.speed))

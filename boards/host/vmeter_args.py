@@ -4,8 +4,6 @@
 # the control line's `speed`.
 import sys
 
-import board
-
 USAGE = """usage: vmeter.py [--port N] [--host H] [--data DIR] [--speed N] [--load W]
        [--headless] [--json] [--control PORT] [--pty] [--mode-e] [--hold-at PATH:N]
        [--clock ISO] [--step S] [--until ISO] [--load-schedule FILE]"""
@@ -14,6 +12,7 @@ USAGE = """usage: vmeter.py [--port N] [--host H] [--data DIR] [--speed N] [--lo
 def parse(argv, out):
     """The options in argv as a dict (board.py's defaults for those not
     given); SystemExit with the usage for a bad one; -h prints it by out()."""
+    import board
     o = {"port": board.TCP_PORT, "host": board.TCP_HOST, "data": board.SIM_ROOT,
          "speed": board.SIM_SPEED, "load": board.SIM_LOAD_W, "headless": False, "json": False,
          "control": None, "pty": False, "mode_e": False, "hold": None, "clock": None,

@@ -48,15 +48,15 @@ def build(vm, sim, argv):
         unload("vmeter_args")  # read once (the control line's `speed` loads it again)
     Pin = machine_stub.Pin
     sim.interactive = not opts["headless"] and hasattr(sys.stdin, "fileno") and _isatty()
-    sim.screen = vm.Screen(sim, sim.interactive)
+    sim.screen = vm.Screen(sim, sim.interactive, board.DISPLAY_COLS)
     sim.relay = relay.Relay(Pin("relay", Pin.OUT))
     sim.leds = tuple(led.Led(Pin(n, Pin.OUT)) for n in ("status", "relay", "alarm"))
     sim.display = display.ConsoleDisplay(board.DISPLAY_COLS, sim.screen.write)
-    s0 = Pin("s0", Pin.IN, Pin.PULL_UP)
-    s0x = Pin("s0x", Pin.IN, Pin.PULL_UP)
-    sim.load = load = vm.SimLoad(opts["load"], sim.relay, s0, pulse.PulseCounter(
-        s0, board.PULSES_PER_KWH, Pin.IRQ_FALLING), s0x, pulse.PulseCounter(
-        s0x, board.PULSES_PER_KWH, Pin.IRQ_FALLING))
+    ppk = board.PULSES_PER_KWH
+    s0, s0x = Pin("s0", Pin.IN, Pin.PULL_UP), Pin("s0x", Pin.IN, Pin.PULL_UP)
+    sim.load = load = vm.SimLoad(opts["load"], sim.relay,
+                                 s0, pulse.PulseCounter(s0, ppk, Pin.IRQ_FALLING),
+                                 s0x, pulse.PulseCounter(s0x, ppk, Pin.IRQ_FALLING), ppk)
     if opts["step"]:
         import vmeter_opt
         scaled = vmeter_opt.StepClock(opts, load, vm.out)
@@ -83,6 +83,7 @@ def build(vm, sim, argv):
     sim.rt = Rt(sim.app, up, load.counter, load.power, sim.leds, wd, board.TICK_MS,
                 sim.screen.update, ui=ui, export=load.export)
     sim.rt.clock = scaled  # StepRuntime's
+    unload("board")  # its settings served the build
     return sim
 
 
