@@ -175,13 +175,13 @@ class Screen:
             if f is not None:
                 f()
         elif changed_text:
-            out(module("vmeter_ctl").status(self.sim) if self.sim.opts["json"] else
+            out(module("vmeter_ctl").status(self.sim) if self.sim.json else
                 "DISPLAY %s | RELAY %s" % (st[0], "ON" if st[1] else "OFF"))
 
 
 class Sim:
-    """The virtual meter: its parts (opts, app, rt, screen, load, clock, rtc,
-    leds, ...) are made by vmeter_build.build."""
+    """The virtual meter: its parts (app, rt, screen, load, clock, rtc, leds,
+    json, step, ...) are made by vmeter_build.build."""
 
     def key(self, ch):
         if ch in "\r\n":
@@ -218,7 +218,7 @@ class Sim:
         try:
             return module("vmeter_ctl").command(self, words)
         finally:
-            if not self.opts["json"]:  # (--json prints status() on every change)
+            if not self.json:  # (--json prints status() on every change)
                 unload("vmeter_ctl", "vmeter_args")
 
     async def control(self, reader, writer):

@@ -47,14 +47,15 @@ def build(vm, sim, argv):
     finally:
         unload("vmeter_args")  # read once (the control line's `speed` loads it again)
     Pin = machine_stub.Pin
+    sim.json, sim.step = opts["json"], opts["step"]
     sim.interactive = not opts["headless"] and hasattr(sys.stdin, "fileno") and _isatty()
     sim.screen = vm.Screen(sim, sim.interactive, board.DISPLAY_COLS)
-    sim.relay = relay.Relay(Pin("relay", Pin.OUT))
+    rel = relay.Relay(Pin("relay", Pin.OUT))
     sim.leds = tuple(led.Led(Pin(n, Pin.OUT)) for n in ("status", "relay", "alarm"))
-    sim.display = display.ConsoleDisplay(board.DISPLAY_COLS, sim.screen.write)
+    disp = display.ConsoleDisplay(board.DISPLAY_COLS, sim.screen.write)
     ppk = board.PULSES_PER_KWH
     s0, s0x = Pin("s0", Pin.IN, Pin.PULL_UP), Pin("s0x", Pin.IN, Pin.PULL_UP)
-    sim.load = load = vm.SimLoad(opts["load"], sim.relay,
+    sim.load = load = vm.SimLoad(opts["load"], rel,
                                  s0, pulse.PulseCounter(s0, ppk, Pin.IRQ_FALLING),
                                  s0x, pulse.PulseCounter(s0x, ppk, Pin.IRQ_FALLING), ppk)
     if opts["step"]:
@@ -74,8 +75,8 @@ def build(vm, sim, argv):
     # as the board starts (start.start_meter), on the host's stand-ins
     import hostmeter
     host = hostmeter.HostMeter(opts["data"], board=board, clock=up.seconds,
-                               wallclock=Clock(sim.rtc).now, relay=sim.relay,
-                               display=sim.display, fs=fs, ui_clock=ui.seconds)
+                               wallclock=Clock(sim.rtc).now, relay=rel, display=disp,
+                               fs=fs, ui_clock=ui.seconds)
     sim.app, sim.source = host.app, host.source
     del host
     unload("hostmeter")  # the meter keeps none of its objects: its code leaves the heap
@@ -133,6 +134,7 @@ async def serve(sim, slot, out):
         tasks.append(UartPort(pu, mode_e() or sim.app.server, ticks_ms=tcp_optical.ticks_ms).run())
         msg += ", serial %s" % pu.name
     out('{"ready": "%s"}' % msg if o["json"] else "READY " + msg)
+    del sim.opts  # read: what the running meter needs is in its fields
     if sim.interactive:
         out("keys: 0-9, # or Enter = Enter, * = back, C = clear, A = credit, q = quit")
         tasks.append(sim.terminal())

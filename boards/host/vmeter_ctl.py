@@ -36,7 +36,7 @@ def command(sim, words):
         from vmeter_args import speed
         sim.clock.speed = speed(words[1])
         return "OK"
-    if cmd == "until" and len(words) == 2 and sim.opts["step"]:
+    if cmd == "until" and len(words) == 2 and sim.step:
         from vmeter_opt import iso_seconds
         sim.clock.until = iso_seconds(words[1])
         return "OK"
