@@ -27,7 +27,10 @@
 #                 as S0 pulses through hal.pulse (board PULSES_PER_KWH), plus
 #                 with --load-schedule FILE the schedule's (vmeter_opt)
 #
-# Machine stand-ins come from boards/host/machine_stub.py only.
+# Machine stand-ins come from boards/host/machine_stub.py only. The start
+# (slot, command line, build, ports) is vmeter_build.py, the control line's
+# commands (but keys and mem) vmeter_ctl.py: on micropython both leave the
+# heap after use, as this module's code stays for the whole run.
 import sys
 
 try:
@@ -259,12 +262,12 @@ class Sim:
 async def _run(sim):
     tasks = await __import__("vmeter_build").serve(sim, SLOT, out)
     unload("vmeter_build")
-    if hasattr(gc, "threshold"):
+    if hasattr(gc, "threshold"):  # micropython
         gc.threshold(-1)  # as start.run() once the meter is built
-    # the start's garbage (its code, vmeter_build's) is freed before the
-    # meter runs, so the first allocations fill its holes rather than cut
-    # the heap's largest free block (at 256k: 6.6 to 13 KB at ready)
-    gc.collect()
+        # the start's garbage (its code, vmeter_build's) is freed before the
+        # meter runs, so the first allocations fill its holes rather than cut
+        # the heap's largest free block (at 256k: 6.6 to 13 KB at ready)
+        gc.collect()
     await sim.rt.run(tasks)
 
 
