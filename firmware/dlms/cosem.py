@@ -97,54 +97,50 @@ class ObjectModel:
     def __init__(self, objects):
         self.errors = 0
         self.memory_faults = 0
-        self._list = list(objects)
-        self._by_ln = {}  # logical name -> index in _list
-        self._groups = []  # indexes of group entries (searched, no key per name)
-        self._made = {}  # index -> the object made from its entry; of a group: {ln: object}
-        self._loaded = []  # modules that making objects loaded (release() unloads them)
-        for i, o in enumerate(self._list):
-            ln = o[1] if type(o) is tuple else o.ln
-            if len(ln) > 6:
-                self._groups.append(i)
+        # A row of 10 octets per object in object-list order: class_id (2),
+        # logical name (6), entry (2); entry e is _of[3e:3e + 3], the object
+        # (and two None) or the entry's module, class and args, shared by a
+        # group's rows. Bytes and one flat list: a dict, a bytes object per
+        # name and a tuple per entry would cost about as much again (heap).
+        rows = bytearray()
+        self._of = of = []
+        for o in objects:
+            if type(o) is tuple:
+                cid, ln = o[0], o[1]
+                of += o[2:5]
             else:
-                self._by_ln[bytes(ln)] = i
+                cid, ln = o.class_id, o.ln
+                of += (o, None, None)
+            e = len(of) // 3 - 1
+            for k in range(0, len(ln), 6):
+                rows += bytes((cid >> 8, cid & 255)) + ln[k:k + 6] + bytes((e >> 8, e & 255))
+        self._rows = bytes(rows)
+        self._made = {}  # row -> the object made from its entry, this session
+        self._loaded = []  # modules that making objects loaded (release() unloads them)
 
     @property
     def objects(self):
         """Every object in object-list order (made now where not yet)."""
-        out = []
-        for i, o in enumerate(self._list):
-            if type(o) is tuple and len(o[1]) > 6:
-                out += [self._obj(i, o[1][k:k + 6]) for k in range(0, len(o[1]), 6)]
-            else:
-                out.append(self._obj(i))
-        return out
+        return [self._obj(i) for i in range(len(self._rows) // 10)]
 
-    def _obj(self, i, ln=None):
-        """The object of entry i (of `ln` in a group entry), made once per session."""
-        e = self._list[i]
-        if type(e) is not tuple:
-            return e
-        if ln is None:
-            o = self._made.get(i)
-            if o is None:
-                o = self._made[i] = self._make(e, e[1])
-            return o
-        g = self._made.get(i)
-        if g is None:
-            g = self._made[i] = {}
-        o = g.get(ln)
+    def _obj(self, i):
+        """The object of row i, made once per session from its entry."""
+        r = i * 10
+        e = (self._rows[r + 8] << 8 | self._rows[r + 9]) * 3
+        of = self._of
+        if of[e + 1] is None:
+            return of[e]
+        o = self._made.get(i)
         if o is None:
-            o = g[ln] = self._make(e, ln)
+            import sys
+            m = of[e]
+            if m not in sys.modules:  # loaded now: note what came with it
+                before = list(sys.modules)
+                __import__(m)
+                self._loaded += [n for n in sys.modules if n not in before]
+            o = self._made[i] = getattr(sys.modules[m], of[e + 1])(self._rows[r + 2:r + 8],
+                                                                   *of[e + 2])
         return o
-
-    def _make(self, e, ln):
-        import sys
-        if e[2] not in sys.modules:  # loaded now: note what came with it
-            before = list(sys.modules)
-            __import__(e[2])
-            self._loaded += [m for m in sys.modules if m not in before]
-        return getattr(sys.modules[e[2]], e[3])(ln, *e[4])
 
     def release(self):
         """The session ended (the HDLC link is down): the objects made from
@@ -156,23 +152,15 @@ class ObjectModel:
         unload(*loaded)
 
     def find(self, class_id, ln):
-        ln = bytes(ln)
-        i = self._by_ln.get(ln)
-        if i is not None:
-            o = self._list[i]
-            if (o[0] if type(o) is tuple else o.class_id) != class_id:
-                raise AccessError(OBJECT_CLASS_INCONSISTENT)
-            return self._obj(i)
-        for i in self._groups:
-            e = self._list[i]
-            k = e[1].find(ln)
-            while k >= 0 and k % 6:
-                k = e[1].find(ln, k + 1)
-            if k >= 0:
-                if e[0] != class_id:
-                    raise AccessError(OBJECT_CLASS_INCONSISTENT)
-                return self._obj(i, ln)
-        raise AccessError(OBJECT_UNDEFINED)
+        rows = self._rows
+        k = rows.find(ln, 2) if len(ln) == 6 else -1
+        while k >= 0 and k % 10 != 2:  # a name starts 2 octets into its row
+            k = rows.find(ln, k + 1)
+        if k < 0:
+            raise AccessError(OBJECT_UNDEFINED)
+        if rows[k - 2] << 8 | rows[k - 1] != class_id:
+            raise AccessError(OBJECT_CLASS_INCONSISTENT)
+        return self._obj(k // 10)
 
     def get(self, ctx, class_id, ln, attr, selector=None, params=None):
         """-> (result, typed value or None). Never raises for bad input.
