@@ -7,8 +7,12 @@
 from compat import const
 import vocab
 from dlms import axdr
-from dlms.cosem import (CosemObject, AccessError, R0, R1, MANAGEMENT, TYPE_UNMATCHED,
-                        OTHER_REASON, TEMPORARY_FAILURE)
+from dlms.cosem import CosemObject, AccessError, R0, R1
+
+_MANAGEMENT = const(2)  # cosem.MANAGEMENT
+_TYPE_UNMATCHED = const(12)  # cosem.TYPE_UNMATCHED
+_OTHER_REASON = const(250)  # cosem.OTHER_REASON
+_TEMPORARY_FAILURE = const(2)  # cosem.TEMPORARY_FAILURE
 
 # token_status status_code (dlms.md 7.4)
 _FORMAT_OK = const(0)
@@ -70,7 +74,7 @@ class TokenGateway(CosemObject):
     as 8 bits. token_time is on `clock` (meter.realtime.RealTime)."""
     class_id = 115
     ATTRS = (R0, R1, R1, R1, R1, R1)
-    METHODS = (MANAGEMENT,)
+    METHODS = (_MANAGEMENT,)
 
     def __init__(self, ln, meter, formats=None, reject_is_error=False, clock=None):
         CosemObject.__init__(self, ln)
@@ -113,13 +117,13 @@ class TokenGateway(CosemObject):
         m = self.meter
         if param is None or param[0] not in (axdr.OCTET_STRING, axdr.VISIBLE_STRING):
             m.token_refused(vocab.REMOTE, vocab.FORMAT, b"")
-            raise AccessError(TYPE_UNMATCHED)
+            raise AccessError(_TYPE_UNMATCHED)
         raw = param[1].encode() if isinstance(param[1], str) else bytes(param[1])
         formats = self.formats if param[0] == axdr.OCTET_STRING else ("ascii",)
         digits = token_digits(raw, formats)
         if digits is None:
             m.token_refused(vocab.REMOTE, vocab.FORMAT, raw)
-            raise AccessError(TYPE_UNMATCHED)
+            raise AccessError(_TYPE_UNMATCHED)
         try:
             code, _ = m.enter_token(digits, vocab.REMOTE, raw)
         except MemoryError:  # out of memory outside the meter's own retry: temporary-failure
@@ -129,7 +133,7 @@ class TokenGateway(CosemObject):
             m.token_refused(vocab.REMOTE, vocab.NOT_READY, raw)
             raise
         if code == vocab.RESOURCE:  # out of memory: nothing changed, send it again
-            raise AccessError(TEMPORARY_FAILURE)
+            raise AccessError(_TEMPORARY_FAILURE)
         if self.reject_is_error and not vocab.accepted(code):
-            raise AccessError(OTHER_REASON)
+            raise AccessError(_OTHER_REASON)
         return None

@@ -1,9 +1,13 @@
 # The Association LN object (class 15 version 1, dlms.md 7.1): what the
 # current association is, and reply_to_HLS_authentication, the HLS-GMAC pass
 # 3/4. Every association reaches it; a view over the server context.
+from compat import const
 from dlms import axdr
-from dlms.cosem import (CosemObject, AccessError, expect, R0, HIDDEN, NOBODY, READ_WRITE_DENIED,
-                        OTHER_REASON)
+from dlms.cosem import CosemObject, AccessError, expect, R0, HIDDEN
+
+_NOBODY = const(3)  # cosem.NOBODY
+_READ_WRITE_DENIED = const(3)  # cosem.READ_WRITE_DENIED
+_OTHER_REASON = const(250)  # cosem.OTHER_REASON
 
 
 def _oid(last, arc):
@@ -19,7 +23,7 @@ class AssociationLN(CosemObject):
     class_id = 15
     version = 1
     ATTRS = (R0, R0, R0, R0, R0, R0, HIDDEN, R0, R0)
-    METHODS = (0, NOBODY, NOBODY, NOBODY)  # reply_to_HLS_authentication: any level
+    METHODS = (0, _NOBODY, _NOBODY, _NOBODY)  # reply_to_HLS_authentication: any level
 
     def read(self, attr, ctx):
         a = ctx.association
@@ -41,7 +45,7 @@ class AssociationLN(CosemObject):
             return (axdr.ENUM, 2 if a.associated else 1)
         if attr == 9:
             return (axdr.OCTET_STRING, ctx.server.security_setup_ln)
-        raise AccessError(READ_WRITE_DENIED)
+        raise AccessError(_READ_WRITE_DENIED)
 
     def invoke(self, method, param, ctx):
         # reply_to_HLS_authentication (dlms.md 6.3): the association checks f(StoC)
@@ -49,5 +53,5 @@ class AssociationLN(CosemObject):
         b = expect(param, axdr.OCTET_STRING)
         reply = ctx.association.reply_to_hls(bytes(b))
         if reply is None:
-            raise AccessError(OTHER_REASON)
+            raise AccessError(_OTHER_REASON)
         return (axdr.OCTET_STRING, reply)

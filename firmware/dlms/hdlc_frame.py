@@ -8,9 +8,10 @@
 from builtins import len  # module globals: a builtin is found by a linear search
 from compat import const
 from dlms import hdlc_address
-from dlms.hdlc_crc import GOOD_RESIDUE, TABLE, put, run, update
+from dlms.hdlc_crc import TABLE, put, run, update
 
-FLAG = const(0x7E)
+_FLAG = const(0x7E)
+_GOOD_RESIDUE = const(0xF0B8)  # hdlc_crc.GOOD_RESIDUE: the register after a good frame + FCS
 MAX_LENGTH = const(0x7FF)  # 11-bit frame length field
 _MIN_LENGTH = const(7)  # format 2 + dest 1 + src 1 + control 1 + FCS 2
 _MAX_HEADER = const(13)  # format 2 + dest 4 + src 4 + control 1 + HCS 2
@@ -122,12 +123,12 @@ def parse(buf, p, q):
     # leaves the good-frame residue, for the header + HCS and for the frame.
     mv = memoryview(buf)
     if fcs_at == h:
-        if run(0xFFFF, buf, p, q, TABLE) != GOOD_RESIDUE:
+        if run(0xFFFF, buf, p, q, TABLE) != _GOOD_RESIDUE:
             return None
         info = b""
     else:
-        if (run(0xFFFF, buf, p, h + 2, TABLE) != GOOD_RESIDUE
-                or run(GOOD_RESIDUE, buf, h + 2, q, TABLE) != GOOD_RESIDUE):
+        if (run(0xFFFF, buf, p, h + 2, TABLE) != _GOOD_RESIDUE
+                or run(_GOOD_RESIDUE, buf, h + 2, q, TABLE) != _GOOD_RESIDUE):
             return None
         info = bytes(mv[h + 2:fcs_at])
     return Frame(bool(f & _SEGMENT), bytes(mv[a:s]), bytes(mv[s:c]), buf[c], info)
@@ -137,7 +138,7 @@ def info_fcs(info, start, end):
     """The FCS of any frame whose information field is info[start:end]: after
     a header and its correct HCS the CRC register is the good-frame residue,
     so the FCS depends on the information bytes alone (dlms.md 2.4)."""
-    return run(GOOD_RESIDUE, info, start, end, TABLE) ^ 0xFFFF
+    return run(_GOOD_RESIDUE, info, start, end, TABLE) ^ 0xFFFF
 
 
 def build(dest, src, control, info=None, segmented=False, start=0, end=-1, fcs=-1):
@@ -157,7 +158,7 @@ def build(dest, src, control, info=None, segmented=False, start=0, end=-1, fcs=-
     if n > MAX_LENGTH:
         raise ValueError("frame too long")
     out = bytearray(n + 2)
-    out[0] = FLAG
+    out[0] = _FLAG
     out[1] = 0xA0 | (0x08 if segmented else 0) | n >> 8
     out[2] = n & 0xFF
     out[3:3 + nd] = dest
@@ -173,13 +174,13 @@ def build(dest, src, control, info=None, segmented=False, start=0, end=-1, fcs=-
         else:
             out[p:p + ni] = memoryview(info)[start:end]
         if fcs < 0:
-            fcs = run(GOOD_RESIDUE, info, start, end, TABLE) ^ 0xFFFF
+            fcs = run(_GOOD_RESIDUE, info, start, end, TABLE) ^ 0xFFFF
         p += ni
     else:
         fcs = run(0xFFFF, out, 1, p, TABLE) ^ 0xFFFF
     out[p] = fcs & 0xFF
     out[p + 1] = fcs >> 8
-    out[p + 2] = FLAG
+    out[p + 2] = _FLAG
     return out
 
 
@@ -192,8 +193,8 @@ def whole(self, data, pos):
     (A FrameReader method kept out of the class, called whole(reader, ...):
     a class dict that grows costs heap on MicroPython.)"""
     s = self._s
-    if (self._e - s != 1 or self._buf[s] != FLAG or self._big is not None
-            or len(data) - pos > len(self._buf) or data[pos] != FLAG or data[-1] != FLAG):
+    if (self._e - s != 1 or self._buf[s] != _FLAG or self._big is not None
+            or len(data) - pos > len(self._buf) or data[pos] != _FLAG or data[-1] != _FLAG):
         return None
     fr = parse(data, pos + 1, len(data) - 1)  # (its length field must say so)
     if fr is not None:
@@ -287,7 +288,7 @@ class FrameReader:
                     return fr
                 continue  # it was bad: scan on
             s, e = self._s, self._e
-            if e - s < _MIN_LENGTH + 2 and (s == e or b[s] == FLAG):
+            if e - s < _MIN_LENGTH + 2 and (s == e or b[s] == _FLAG):
                 if s == e:
                     self._s = self._e = 0
                 return None  # no complete frame yet
@@ -296,7 +297,7 @@ class FrameReader:
                 self._skip(e)
                 self._s = self._e = 0
                 return None
-            if i + 1 < e and b[i + 1] == FLAG:  # the last frame's closing flag, then this one's
+            if i + 1 < e and b[i + 1] == _FLAG:  # the last frame's closing flag, then this one's
                 i += 1
             if i > s:
                 self._skip(i)
@@ -317,7 +318,7 @@ class FrameReader:
                 if self._resync(i, e):
                     continue
                 return None  # feed() compacts, n + 2 <= capacity fits
-            if b[i + n + 1] != FLAG:
+            if b[i + n + 1] != _FLAG:
                 self._skip(i + 1)
                 continue
             fr = parse(b, i + 1, i + n + 1)
@@ -339,13 +340,13 @@ class FrameReader:
         if ds is None:
             return False
         h = i + 3 + ds[0] + ds[1] + 1  # end of header (after control)
-        if update(0xFFFF, b, i + 1, h + 2) != GOOD_RESIDUE:
+        if update(0xFFFF, b, i + 1, h + 2) != _GOOD_RESIDUE:
             return False
         mv = self._mv
         c = h - 1
         self._big = Frame(bool(b[i + 1] & 0x08), bytes(mv[i + 3:i + 3 + ds[0]]),
                           bytes(mv[i + 3 + ds[0]:c]), b[c], b"")
-        self._reg = GOOD_RESIDUE
+        self._reg = _GOOD_RESIDUE
         self._left = i + n + 1 - (h + 2)  # information + FCS bytes
         self.dropped += h + 2 - self._s
         self._s = h + 2
@@ -373,7 +374,7 @@ class FrameReader:
             return None
         fr = self._big
         self._big = None
-        if self._buf[s] != FLAG or self._reg != GOOD_RESIDUE:
+        if self._buf[s] != _FLAG or self._reg != _GOOD_RESIDUE:
             self.bad += 1
             return None
         fr.too_long = True
@@ -395,7 +396,7 @@ class FrameReader:
             f = b[j + 1] << 8 | b[j + 2]
             end = j + (f & MAX_LENGTH) + 2  # one past the closing flag
             if (end <= e and end - i > seen and f & 0xF000 == _FORMAT_TYPE_3
-                    and b[end - 1] == FLAG and parse(b, j + 1, end - 1) is not None):
+                    and b[end - 1] == _FLAG and parse(b, j + 1, end - 1) is not None):
                 self._skip(j)
                 return True
             j += 1

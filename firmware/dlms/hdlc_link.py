@@ -10,7 +10,17 @@ from builtins import isinstance, len  # module globals: a builtin is found by a 
 from compat import const, TICKS_MASK
 from dlms import hdlc_address, hdlc_params, hdlc_segment
 from dlms import hdlc_frame as hf
-from dlms.hdlc_frame import DISC, DM, FRMR, I, PF, RNR, RR, SNRM, UA, UI
+# frame kinds and the P/F bit: hdlc_frame's (2.3), private here (no module globals)
+_I = const(0x00)  # hdlc_frame.I
+_RR = const(0x01)  # hdlc_frame.RR
+_RNR = const(0x05)  # hdlc_frame.RNR
+_UI = const(0x03)  # hdlc_frame.UI
+_SNRM = const(0x83)  # hdlc_frame.SNRM
+_DISC = const(0x43)  # hdlc_frame.DISC
+_UA = const(0x63)  # hdlc_frame.UA
+_DM = const(0x0F)  # hdlc_frame.DM
+_FRMR = const(0x87)  # hdlc_frame.FRMR
+_PF = const(0x10)  # hdlc_frame.PF
 
 LLC_REQUEST = b"\xe6\xe6\x00"  # dest LSAP E6, src LSAP E6 (command), 2.6
 LLC_RESPONSE = b"\xe6\xe7\x00"  # src LSAP E7 marks a response
@@ -202,7 +212,7 @@ class HdlcLink:
         if self.state != _NRM or not self._awaiting:
             return False
         self._awaiting = False
-        self._send_s(RR)
+        self._send_s(_RR)
         return True
 
     def disconnect(self):
@@ -238,35 +248,35 @@ class HdlcLink:
                 # connected, else as any command outside NRM (dlms.md 2.5)
                 if connected:
                     self._frmr(fr, FRMR_Y)
-                elif fr.control & PF and k != UA and k != DM and k != FRMR:
-                    self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
+                elif fr.control & _PF and k != _UA and k != _DM and k != _FRMR:
+                    self._out.append(hf.build(fr.src, fr.dest, hf.u_control(_DM)))
                 return
-            if k == I and connected:
+            if k == _I and connected:
                 self._on_i(fr)
-            elif k == SNRM:
+            elif k == _SNRM:
                 self._on_snrm(fr, server if not connected else self.server_address)
-            elif k == UI:
+            elif k == _UI:
                 info = fr.info
                 if info[:2] == b"\xe6\xe6":
                     info = info[3:]
                 self._events.append(UiReceived(fr.src[0] >> 1, info))
             elif not connected:
                 # NDM (or another client/device): DM answers DISC and polls (2.8)
-                if k == DISC or (fr.control & PF and (k == I or k == RR or k == RNR)):
-                    self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
-            elif k == RR or k == RNR:
+                if k == _DISC or (fr.control & _PF and (k == _I or k == _RR or k == _RNR)):
+                    self._out.append(hf.build(fr.src, fr.dest, hf.u_control(_DM)))
+            elif k == _RR or k == _RNR:
                 self._on_rr(fr, k)
-            elif k == DISC:
-                ua = hf.build(fr.src, fr.dest, hf.u_control(UA))
+            elif k == _DISC:
+                ua = hf.build(fr.src, fr.dest, hf.u_control(_UA))
                 if self.settings.flag_safe_fcs and not hdlc_segment.safe(ua):
                     # same UA with the parameter field (as Gurux C always sends)
-                    ua = hf.build(fr.src, fr.dest, hf.u_control(UA), hdlc_params.encode(
+                    ua = hf.build(fr.src, fr.dest, hf.u_control(_UA), hdlc_params.encode(
                         (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
                 self._out.append(ua)
                 c = self.client_address
                 self._to_ndm()
                 self._events.append(Disconnected(DISC_RECEIVED, c))
-            elif k == UA or k == DM or k == FRMR:
+            elif k == _UA or k == _DM or k == _FRMR:
                 return  # responses, not commands: ignore
             else:
                 self._frmr(fr, FRMR_W)
@@ -281,7 +291,7 @@ class HdlcLink:
         busy = (self.state == _NRM and not self.settings.snrm_takeover
                 and (fr.src != self._client or fr.dest != self._dest))
         if proposal is None or busy:
-            self._out.append(hf.build(fr.src, fr.dest, hf.u_control(DM)))
+            self._out.append(hf.build(fr.src, fr.dest, hf.u_control(_DM)))
             return
         if self.state == _NRM:
             c = self.client_address
@@ -302,7 +312,7 @@ class HdlcLink:
         if last is None or last[0] != key:
             ua = None
             for variant in range(4):
-                ua = hf.build(fr.src, fr.dest, hf.u_control(UA),
+                ua = hf.build(fr.src, fr.dest, hf.u_control(_UA),
                               hdlc_params.encode(values, variant))
                 if not self.settings.flag_safe_fcs or hdlc_segment.safe(ua):
                     break
@@ -319,8 +329,8 @@ class HdlcLink:
         if ns != vr:
             if ns == (vr - 1) & 7 and self._last is not None:
                 self._out.append(self._last)  # repeated frame: resend our answer
-            elif c & PF:
-                self._send_s(RR)  # out of sequence: say what we expect
+            elif c & _PF:
+                self._send_s(_RR)  # out of sequence: say what we expect
             return
         if (c >> 5) & 7 != self._vs:
             self._frmr(fr, FRMR_Z)
@@ -338,8 +348,8 @@ class HdlcLink:
             rx += info
             info = rx
         if fr.segmented:
-            if c & PF:
-                self._send_s(RR)
+            if c & _PF:
+                self._send_s(_RR)
             return
         if rx:
             self._rx_apdu = bytearray()
@@ -348,14 +358,14 @@ class HdlcLink:
             self._frmr(fr, FRMR_Y)
             return
         if len(info) < 3 or info[0] != 0xE6 or (info[1] & 0xFE) != 0xE6:
-            self._send_s(RR)  # no LLC header: acknowledge and drop
+            self._send_s(_RR)  # no LLC header: acknowledge and drop
             return
         self._awaiting = True
         self._events.append(ApduReceived(self.client_address,
                                          bytes(info[3:]) if info is rx else info[3:]))
 
     def _on_rr(self, fr, k):
-        self._peer_busy = k == RNR
+        self._peer_busy = k == _RNR
         if self._awaiting:
             return
         nr = fr.nr
@@ -369,22 +379,22 @@ class HdlcLink:
             else:
                 self._frmr(fr, FRMR_Z)
             return
-        if nr == prev and self._last_i is not None and k == RR:
+        if nr == prev and self._last_i is not None and k == _RR:
             self._out.append(self._last_i)
         elif nr == self._vs:
             if fr.pf:
-                self._send_s(RR)
+                self._send_s(_RR)
         else:
             self._frmr(fr, FRMR_Z)
 
     def _send_s(self, k):
-        f = hf.build(self._client, self._dest, (self._vr << 5) | PF | k)
+        f = hf.build(self._client, self._dest, (self._vr << 5) | _PF | k)
         self._last = f
         self._out.append(f)
 
     def _frmr(self, fr, why):
         info = bytes((fr.control, self._vr << 5 | self._vs << 1, why))
-        self._out.append(hf.build(fr.src, fr.dest, hf.u_control(FRMR), info))
+        self._out.append(hf.build(fr.src, fr.dest, hf.u_control(_FRMR), info))
 
     # -- segmentation --------------------------------------------------
     def _send_segment(self):
@@ -394,7 +404,7 @@ class HdlcLink:
         n = total - start
         if n > self.max_info_tx:
             n = self.max_info_tx
-        control = (self._vr << 5) | PF | (self._vs << 1)
+        control = (self._vr << 5) | _PF | (self._vs << 1)
         f = hf.build(self._client, self._dest, control, data, start + n < total, start, start + n)
         if self.settings.flag_safe_fcs and not hdlc_segment.safe(f):
             for cut in hdlc_segment.cuts(data, start, n, start + n == total):

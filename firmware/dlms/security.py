@@ -13,8 +13,12 @@ from struct import pack
 from compat import const
 from dlms import gcm
 from dlms.axdr import DecodeError, get_length, put_length
-from dlms.xdlms import (SERVICE_OPERATION_NOT_POSSIBLE, SERVICE_NOT_SUPPORTED,
-                        SERVICE_DECIPHERING_ERROR, SERVICE_INVOCATION_COUNTER_ERROR)
+
+# exception-response service errors: xdlms's (dlms.md 5.2)
+_SERVICE_OPERATION_NOT_POSSIBLE = const(1)  # xdlms.SERVICE_OPERATION_NOT_POSSIBLE
+_SERVICE_NOT_SUPPORTED = const(2)  # xdlms.SERVICE_NOT_SUPPORTED
+_SERVICE_DECIPHERING_ERROR = const(5)  # xdlms.SERVICE_DECIPHERING_ERROR
+_SERVICE_INVOCATION_COUNTER_ERROR = const(6)  # xdlms.SERVICE_INVOCATION_COUNTER_ERROR
 
 SC_AUTHENTICATED = const(0x10)
 SC_ENCRYPTED = const(0x20)
@@ -177,28 +181,28 @@ def unprotect(apdu, keys, policy, title, plain_tags, dedicated=None):
     caller accepts the IC. Raises DecodeError for a malformed header."""
     p = parse(apdu)
     if p.plain_tag is not None and p.plain_tag not in plain_tags:
-        return SERVICE_NOT_SUPPORTED
+        return _SERVICE_NOT_SUPPORTED
     if p.system_title is not None:
         if title is not None and p.system_title != title:
-            return SERVICE_DECIPHERING_ERROR
+            return _SERVICE_DECIPHERING_ERROR
         title = p.system_title
     if title is None:
-        return SERVICE_DECIPHERING_ERROR
+        return _SERVICE_DECIPHERING_ERROR
     if p.sc & policy != policy:  # weaker protection than the client's security policy
-        return SERVICE_OPERATION_NOT_POSSIBLE
+        return _SERVICE_OPERATION_NOT_POSSIBLE
     if not keys.fresh(p.ic):
-        return SERVICE_INVOCATION_COUNTER_ERROR
+        return _SERVICE_INVOCATION_COUNTER_ERROR
     cipher = dedicated if p.form == FORM_DED or p.form == FORM_GENERAL_DED else keys.cipher()
     if cipher is None:
-        return SERVICE_DECIPHERING_ERROR
+        return _SERVICE_DECIPHERING_ERROR
     try:
         plain = decipher(p, cipher, keys.ak, title)
     except gcm.AuthenticationError:
         return AUTHENTICATION_FAILED
     except DecodeError:
-        return SERVICE_DECIPHERING_ERROR
+        return _SERVICE_DECIPHERING_ERROR
     if not plain or (p.plain_tag is not None and plain[0] != p.plain_tag) or plain[0] not in plain_tags:
-        return SERVICE_DECIPHERING_ERROR
+        return _SERVICE_DECIPHERING_ERROR
     return plain, p
 
 
