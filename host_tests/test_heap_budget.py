@@ -25,7 +25,9 @@ LAZY_FEATURES = {
     "CTS mode control and profiles": ("meter.cts_control", "meter.cts_profiles"),
     "token vending and key derivation (tools only)": ("sts.vend", "sts.amount_encode"),
     "token names and the big-integer carrier (tools only)": ("sts.names", "sts.carrier"),
-    "HDLC address encoders (clients: tests and tools)": ("dlms.hdlc_address_encode",),
+    "HDLC address encoders and control bytes (clients: tests and tools)": (
+        "dlms.hdlc_address_encode", "dlms.hdlc_frame_client"),
+    "HDLC frames longer than the receive buffer (rejected with FRMR)": ("dlms.hdlc_frame_long",),
     "key change tokens": ("sts.key_change",),
     "DLMS key renewal (class 64 key_transfer, RFC 3394 key wrap)": ("dlms.key_transfer",
                                                                     "dlms.keywrap"),

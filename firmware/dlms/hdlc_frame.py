@@ -8,7 +8,7 @@
 from builtins import len  # module globals: a builtin is found by a linear search
 from compat import const
 from dlms import hdlc_address
-from dlms.hdlc_crc import TABLE, put, run, update
+from dlms.hdlc_crc import TABLE, put, run
 
 _FLAG = const(0x7E)
 _GOOD_RESIDUE = const(0xF0B8)  # hdlc_crc.GOOD_RESIDUE: the register after a good frame + FCS
@@ -33,21 +33,12 @@ FRMR = const(0x87)
 PF = const(0x10)  # poll (command) / final (response) bit
 
 
-def kind(control):
-    """Frame kind of a control byte: I, an S kind (RR, RNR, ...) or a U kind."""
-    if control & 1 == 0:
-        return I
-    if control & 3 == 1:
-        return control & 0x0F
-    return control & 0xEF
-
-
-def i_control(ns, nr, pf=True):
-    return (nr & 7) << 5 | (PF if pf else 0) | (ns & 7) << 1
-
-
-def s_control(k, nr, pf=True):
-    return (nr & 7) << 5 | (PF if pf else 0) | k
+def __getattr__(name):
+    # kind, i_control, s_control, info_fcs: what a client (the tests and PC
+    # tools) builds and checks; the meter's link does not, so they live in
+    # dlms.hdlc_frame_client, loaded on use (heap).
+    from dlms import hdlc_frame_client
+    return getattr(hdlc_frame_client, name)
 
 
 def u_control(k, pf=True):
@@ -88,20 +79,6 @@ class Frame:
         raise AttributeError(name)
 
 
-def _header(buf, p, q):
-    """(dest length, src length) of the frame content starting at buf[p],
-    or None when an address is malformed or runs past q."""
-    a = p + 2
-    dn = 1 if a < q and buf[a] & 1 else hdlc_address.length(buf, a, q)
-    if dn == 0:
-        return None
-    s = a + dn
-    sn = 1 if s < q and buf[s] & 1 else hdlc_address.length(buf, s, q)
-    if sn == 0:
-        return None
-    return dn, sn
-
-
 def parse(buf, p, q):
     """Parse the frame content buf[p:q] (the bytes between the flags).
     Returns a Frame, or None when lengths, addresses, HCS or FCS are wrong."""
@@ -110,7 +87,7 @@ def parse(buf, p, q):
     f = buf[p] << 8 | buf[p + 1]
     if f & 0xF000 != _FORMAT_TYPE_3 or (f & MAX_LENGTH) != q - p:
         return None
-    a = p + 2  # the addresses: _header inline (one call less per frame)
+    a = p + 2  # the addresses, inline (one call less per frame)
     s = a + (1 if buf[a] & 1 else hdlc_address.length(buf, a, q))
     c = s + (1 if buf[s] & 1 else hdlc_address.length(buf, s, q))  # control byte
     if c == s or s == a:
@@ -132,13 +109,6 @@ def parse(buf, p, q):
             return None
         info = bytes(mv[h + 2:fcs_at])
     return Frame(bool(f & _SEGMENT), bytes(mv[a:s]), bytes(mv[s:c]), buf[c], info)
-
-
-def info_fcs(info, start, end):
-    """The FCS of any frame whose information field is info[start:end]: after
-    a header and its correct HCS the CRC register is the good-frame residue,
-    so the FCS depends on the information bytes alone (dlms.md 2.4)."""
-    return run(_GOOD_RESIDUE, info, start, end, TABLE) ^ 0xFFFF
 
 
 def build(dest, src, control, info=None, segmented=False, start=0, end=-1, fcs=-1):
@@ -212,7 +182,8 @@ class FrameReader:
     followed by a complete good frame gives way to that frame as soon as the
     good one is in the buffer. A frame longer than the buffer whose header
     and HCS are good is checked as it passes (running FCS) and returned with
-    too_long set and no information field, so that the link can reject it.
+    too_long set and no information field, so that the link can reject it
+    (dlms.hdlc_frame_long, loaded for the first such frame).
     Counters: `dropped` (bytes discarded), `bad` (delimited but invalid)."""
 
     def __init__(self, capacity=MAX_LENGTH + 2):
@@ -282,7 +253,8 @@ class FrameReader:
         self.waiting = True
         while True:
             if self._big is not None:
-                fr = self._pass_big()
+                from dlms import hdlc_frame_long  # (a too-long frame: loaded for the first)
+                fr = hdlc_frame_long.pass_big(self)
                 if fr is not None or self._big is not None or self._s >= self._e:
                     self.waiting = fr is None
                     return fr
@@ -311,7 +283,8 @@ class FrameReader:
             if n + 2 > cap:  # longer than the buffer: pass it if its header is good
                 if e - i <= _MAX_HEADER:
                     return None
-                if not self._start_big(i, n, e):
+                from dlms import hdlc_frame_long
+                if not hdlc_frame_long.start_big(self, i, n, e):
                     self._skip(i + 1)
                 continue
             if e - i < n + 2:  # incomplete: a later complete frame wins
@@ -330,55 +303,6 @@ class FrameReader:
             self._seen = 0
             self.waiting = i + n + 2 >= e  # nothing but that flag is held
             return fr
-
-    def _start_big(self, i, n, e):
-        """A frame of length n > capacity starts at the flag b[i] and its
-        longest possible header is buffered: when the header is well formed
-        and its HCS good, start passing the frame (True)."""
-        b = self._buf
-        ds = _header(b, i + 1, e)
-        if ds is None:
-            return False
-        h = i + 3 + ds[0] + ds[1] + 1  # end of header (after control)
-        if update(0xFFFF, b, i + 1, h + 2) != _GOOD_RESIDUE:
-            return False
-        mv = self._mv
-        c = h - 1
-        self._big = Frame(bool(b[i + 1] & 0x08), bytes(mv[i + 3:i + 3 + ds[0]]),
-                          bytes(mv[i + 3 + ds[0]:c]), b[c], b"")
-        self._reg = _GOOD_RESIDUE
-        self._left = i + n + 1 - (h + 2)  # information + FCS bytes
-        self.dropped += h + 2 - self._s
-        self._s = h + 2
-        self._seen = 0
-        return True
-
-    def _pass_big(self):
-        """Run the CRC over the buffered bytes of the frame being passed.
-        Returns its Frame (too_long) once its closing flag is here and the
-        FCS is good; else None, with _big still set while bytes are missing
-        and cleared when the frame turned out bad."""
-        s, e = self._s, self._e
-        k = self._left
-        m = e - s if e - s < k else k
-        if m:
-            self._reg = update(self._reg, self._buf, s, s + m)
-            self.dropped += m
-            s += m
-            k -= m
-            self._s = s
-            self._left = k
-        if k or s >= e:
-            if s >= e:
-                self._s = self._e = 0
-            return None
-        fr = self._big
-        self._big = None
-        if self._buf[s] != _FLAG or self._reg != _GOOD_RESIDUE:
-            self.bad += 1
-            return None
-        fr.too_long = True
-        return fr  # the closing flag stays: it may open the next frame
 
     def _resync(self, i, e):
         """While the frame starting at i is incomplete: jump to a later flag
