@@ -11,7 +11,7 @@ import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIRMWARE = os.path.join(ROOT, "firmware")
-COPY = re.compile(r"^(_\w+) = const\(([^)]+)\)\s+# \(?((?:[a-z_0-9]+\.)+)([A-Z][A-Z_0-9]*)\b")
+COPY = re.compile(r"^(_\w+) = const\(([^)]+)\)\s+# \(?((?:[a-z_0-9]+\.)+)(_?[A-Z][A-Z_0-9]*)\b")
 PACKAGES = ("", "dlms.", "meter.", "sts.", "store.", "binding.")
 
 

@@ -28,6 +28,7 @@ LAZY_FEATURES = {
     "HDLC address encoders and control bytes (clients: tests and tools)": (
         "dlms.hdlc_address_encode", "dlms.hdlc_frame_client"),
     "HDLC frames longer than the receive buffer (rejected with FRMR)": ("dlms.hdlc_frame_long",),
+    "xDLMS GET with-list and with data blocks, SET responses": ("dlms.xdlms_more",),
     "key change tokens": ("sts.key_change",),
     "DLMS key renewal (class 64 key_transfer, RFC 3394 key wrap)": ("dlms.key_transfer",
                                                                     "dlms.keywrap"),

@@ -19,7 +19,7 @@
 from builtins import isinstance, len  # module globals: a builtin is found by a linear search
 from compat import const, module, not_loaded, unload
 from dlms import aa_state as aa
-from dlms import axdr, gcm, keystore, security, xdlms
+from dlms import gcm, keystore, security, xdlms
 from dlms.aa_state import IDLE, PENDING, ASSOCIATED  # noqa: F401 (the association's states)
 from dlms.axdr import DecodeError
 
@@ -331,57 +331,31 @@ class Association:
                 if r.selector is not None:
                     return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_NOT_SUPPORTED)
         if kind == GET and req.kind == xdlms.NEXT:
-            return self._get_next(req)
+            from dlms import xdlms_more  # block transfer: loaded on first use
+            return xdlms_more.get_next(self, req)
         self._long = None  # any other request ends a long GET
         return Event(kind, None, req)
-
-    def _get_next(self, req):
-        lg = self._long
-        if lg is None:
-            return self._reply(xdlms.get_response_block_error(
-                req.invoke, req.block_number, xdlms.NO_LONG_GET_IN_PROGRESS))
-        if req.block_number != lg.sent:
-            self._long = None
-            return self._reply(xdlms.get_response_block_error(
-                req.invoke, req.block_number, xdlms.LONG_GET_ABORTED))
-        lg.invoke = req.invoke
-        apdu, last = lg.next_block()
-        if last:
-            self._long = None
-        return self._reply(apdu)
 
     # -- responses for the dispatcher --
 
     def get_response(self, req, results):
         """results: per ref, encoded Data (bytes) or a data-access-result (int).
-        Splits a long result into GET data blocks."""
-        # Size first, so a long result is never copied whole (object_list).
-        # A lazily encoded result (a profile buffer) is made whole only when short
-        # or in a list.
-        normal = req.kind == xdlms.NORMAL
-        if normal:
-            size = 4 + (1 if isinstance(results[0], int) else len(results[0]))
-        else:
-            results = [_whole(r) for r in results]
-            size = 3 + axdr.length_size(len(results))
-            for r in results:
-                size += 2 if isinstance(r, int) else 1 + len(r)
-        limit = self._limit() - self._overhead()
-        if size <= limit:
-            if normal:
-                return self._protect(xdlms.get_response_normal(req.invoke, _whole(results[0])))
-            return self._protect(xdlms.get_response_with_list(req.invoke, results))
-        if not self.conformance & CONF_BLOCK_GET or limit - xdlms.BLOCK_HEADER < 16:
-            return xdlms.exception_response(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_PDU_TOO_LONG)
-        raw = results[0] if normal else xdlms.get_result_list(results)
-        self._long = xdlms.LongGet(req.invoke, raw, limit - xdlms.BLOCK_HEADER)
-        apdu, _ = self._long.next_block()
-        return self._protect(apdu)
+        A list, or a result too long for one APDU (sent as GET data blocks):
+        dlms.xdlms_more.get_response."""
+        r = results[0]  # sized first, so a long result is never copied whole (object_list)
+        if req.kind == xdlms.NORMAL and (5 if isinstance(r, int) else 4 + len(r)) <= \
+                self._limit() - self._overhead():
+            if not isinstance(r, (int, bytes, bytearray)):
+                r = r.chunk(0, len(r))  # a lazily encoded result (a profile buffer), short
+            return self._protect(xdlms.get_response_normal(req.invoke, r))
+        from dlms import xdlms_more  # with-list or data blocks: loaded on first use
+        return xdlms_more.get_response(self, req, results)
 
     def set_response(self, req, dars):
+        from dlms import xdlms_more  # SET: loaded on first use
         if req.kind == xdlms.NORMAL:
-            return self._protect(xdlms.set_response_normal(req.invoke, dars[0]))
-        return self._protect(xdlms.set_response_with_list(req.invoke, dars))
+            return self._protect(xdlms_more.set_response_normal(req.invoke, dars[0]))
+        return self._protect(xdlms_more.set_response_with_list(req.invoke, dars))
 
     def action_response(self, req, result, data=None):
         plain = xdlms.action_response_normal(req.invoke, result, data)
@@ -435,11 +409,6 @@ class Association:
                 self._take_ic(r[1], keystore.IC_RESERVE)
         self._step(aa.RELEASE)
         return Event(RELEASED, _RLRE)
-
-
-def _whole(r):
-    """A GET result as bytes (or its data-access-result)."""
-    return r if isinstance(r, (int, bytes, bytearray)) else r.chunk(0, len(r))
 
 
 def _parse(apdu):

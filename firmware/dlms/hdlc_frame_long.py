@@ -10,7 +10,7 @@ from dlms import hdlc_address
 from dlms.hdlc_crc import update
 from dlms.hdlc_frame import Frame
 
-_FLAG = const(0x7E)  # hdlc_frame.FLAG
+_FLAG = const(0x7E)  # hdlc_frame._FLAG
 _GOOD_RESIDUE = const(0xF0B8)  # hdlc_crc.GOOD_RESIDUE
 
 

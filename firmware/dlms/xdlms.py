@@ -203,6 +203,14 @@ def parse_request(d):
 
 
 # ---- responses ----
+# (with-list, data blocks and SET: dlms.xdlms_more, loaded on first use)
+
+def __getattr__(name):
+    # the responses a basic session (GET, ACTION) never sends live in
+    # dlms.xdlms_more, loaded on use (heap); xdlms.LongGet etc. still work
+    from dlms import xdlms_more
+    return getattr(xdlms_more, name)
+
 
 def get_response_normal(invoke, data):
     """GET-response-normal with encoded Data, or with a data-access-result
@@ -211,57 +219,6 @@ def get_response_normal(invoke, data):
         return bytes((_GET_RESPONSE, NORMAL, invoke, 1, data))
     out = bytearray((_GET_RESPONSE, NORMAL, invoke, 0))
     out.extend(data)
-    return bytes(out)
-
-
-def get_result_list(results):
-    """The SEQUENCE OF Get-Data-Result of a with-list response; each result
-    is encoded Data (bytes) or a data-access-result (int)."""
-    out = bytearray()
-    axdr.put_length(out, len(results))
-    for r in results:
-        if isinstance(r, int):
-            out.append(1)
-            out.append(r)
-        else:
-            out.append(0)
-            out.extend(r)
-    return bytes(out)
-
-
-def get_response_with_list(invoke, results):
-    out = bytearray((_GET_RESPONSE, WITH_LIST, invoke))
-    out.extend(get_result_list(results))
-    return bytes(out)
-
-
-def get_response_block(invoke, last, block_number, raw):
-    """GET-response-with-datablock carrying a slice of the encoded result."""
-    out = bytearray((_GET_RESPONSE, NEXT, invoke, 1 if last else 0,
-                     (block_number >> 24) & 255, (block_number >> 16) & 255,
-                     (block_number >> 8) & 255, block_number & 255, 0))
-    axdr.put_length(out, len(raw))
-    out.extend(raw)
-    return bytes(out)
-
-
-def get_response_block_error(invoke, block_number, dar):
-    return bytes((_GET_RESPONSE, NEXT, invoke, 1, (block_number >> 24) & 255,
-                  (block_number >> 16) & 255, (block_number >> 8) & 255,
-                  block_number & 255, 1, dar))
-
-
-BLOCK_HEADER = const(12)  # C4 02 iid last bn(4) 00 len(up to 3)
-
-
-def set_response_normal(invoke, dar):
-    return bytes((_SET_RESPONSE, NORMAL, invoke, dar))
-
-
-def set_response_with_list(invoke, dars):
-    out = bytearray((_SET_RESPONSE, _SET_RESPONSE_WITH_LIST, invoke))
-    axdr.put_length(out, len(dars))
-    out.extend(bytes(dars))
     return bytes(out)
 
 
@@ -284,29 +241,3 @@ def exception_response(state_error, service_error, invocation_counter=None):
         return bytes((EXCEPTION_RESPONSE, state_error, service_error, (ic >> 24) & 255,
                       (ic >> 16) & 255, (ic >> 8) & 255, ic & 255))
     return bytes((EXCEPTION_RESPONSE, state_error, service_error))
-
-
-class LongGet:
-    """A GET result too long for one APDU, sent as numbered data blocks
-    (dlms.md 5.2 'Block-transfer behaviour'): block 1 goes with the
-    request, each get-request-next acknowledging block n asks for n + 1.
-    raw: bytes, or an object with len() and chunk(start, n) that makes them
-    front to back (dlms.profile_generic.Stream)."""
-
-    def __init__(self, invoke, raw, block_size):
-        self.invoke = invoke
-        self.raw = raw
-        self.size = block_size
-        self.sent = 0  # number of the last block sent
-
-    def blocks(self):
-        return (len(self.raw) + self.size - 1) // self.size
-
-    def next_block(self):
-        n = self.sent + 1
-        s = (n - 1) * self.size
-        raw = self.raw
-        last = s + self.size >= len(raw)
-        self.sent = n
-        part = raw[s:s + self.size] if isinstance(raw, (bytes, bytearray)) else raw.chunk(s, self.size)
-        return get_response_block(self.invoke, last, n, part), last
