@@ -35,8 +35,8 @@ LAZY_FEATURES = {
     "firmware update (class 18 image transfer, image store, Ed25519)": (
         "dlms.image_transfer", "update.image", "update.bundle", "update.ed25519",
         "update.sha512"),
-    "COSEM objects made on first access (all but the Association LN and the token gateway)": (
-        "dlms.obj_common", "dlms.obj_data", "binding.facts", "binding.meter_objects",
+    "COSEM objects made on first access (all but the token gateway)": (
+        "dlms.association_ln", "dlms.obj_common", "dlms.obj_data", "binding.facts", "binding.meter_objects",
         "binding.account_objects", "dlms.cosem_time"),
     "STS attributes object (0.128.96.51.0.255)": ("binding.sts_attributes", "meter.sts_status"),
     "payment: tariffs, charges, TOU calendar (only with \"payment\", docs/payment.md)": (

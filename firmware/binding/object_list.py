@@ -17,11 +17,10 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
     that reads 2000-01-01); profiles: callable -> the meter.recorder.Recorder
     (app.App.recorder) of the profiles and event logs (binding.profiles),
     None for a meter without them.
-    The Association LN and the token gateway are made now; the others are
-    entries (class_id, ln, module, class, args) that dlms.cosem.ObjectModel
+    The token gateway is made now (app.App shows the last token through it);
+    the others are entries (class_id, ln, module, class, args) that dlms.cosem.ObjectModel
     makes on first access, so their code loads only when a client reads them."""
     from dlms import obis
-    from dlms.association_ln import AssociationLN
     from binding.prepayment import TokenGateway
     oc, mo, ao = "dlms.obj_common", "binding.meter_objects", "binding.account_objects"
     fa = "binding.facts"  # a single fact: no more than dlms.obj_data loads with it
@@ -29,7 +28,7 @@ def objects(meter, formats=None, reject_is_error=False, firmware=None, keypad=No
         from meter.realtime import RealTime
         clock = RealTime(lambda: 0)
     objs = [
-        AssociationLN(obis.ASSOCIATION_LN),
+        (15, obis.ASSOCIATION_LN, "dlms.association_ln", "AssociationLN", ()),
         (17, obis.SAP_ASSIGNMENT, oc, "SapAssignment", ()),
         (1, obis.LOGICAL_DEVICE_NAME, fa, "Fact", ("ldn",)),
         (1, obis.DEVICE_ID, fa, "Fact", ("drn", meter)),

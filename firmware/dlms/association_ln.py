@@ -1,6 +1,8 @@
 # The Association LN object (class 15 version 1, dlms.md 7.1): what the
 # current association is, and reply_to_HLS_authentication, the HLS-GMAC pass
-# 3/4. Every association reaches it; a view over the server context.
+# 3/4, which dlms.association answers itself while authenticating. A view over
+# the server context, made on first access like most objects (a token session
+# does not read it).
 from compat import const
 from dlms import axdr
 from dlms.cosem import CosemObject, AccessError, expect, R0, HIDDEN

@@ -2,8 +2,8 @@
 # IEC local port setup, Security setup, Image transfer (Data and Register are
 # dlms.obj_data's). Views over the server context. A meter's objects of these
 # classes are made on first access (binding.object_list.objects): this module
-# loads when a client first reaches one. The Association LN object, which
-# every association needs, is dlms.association_ln.
+# loads when a client first reaches one. The Association LN object is
+# dlms.association_ln's.
 from dlms import axdr, cosem_time
 from dlms.cosem import (CosemObject, AccessError, R0, R1, R0W2, R1W2, HIDDEN, MANAGEMENT,
                         NOBODY, READ_WRITE_DENIED)
