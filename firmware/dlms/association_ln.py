@@ -10,6 +10,8 @@ from dlms.cosem import CosemObject, AccessError, expect, R0, HIDDEN
 _NOBODY = const(3)  # cosem.NOBODY
 _READ_WRITE_DENIED = const(3)  # cosem.READ_WRITE_DENIED
 _OTHER_REASON = const(250)  # cosem.OTHER_REASON
+_ASSOCIATED = const(2)  # aa_state.ASSOCIATED
+_CONTEXT_LN = const(1)  # acse.CONTEXT_LN
 
 
 def _oid(last, arc):
@@ -28,32 +30,31 @@ class AssociationLN(CosemObject):
     METHODS = (0, _NOBODY, _NOBODY, _NOBODY)  # reply_to_HLS_authentication: any level
 
     def read(self, attr, ctx):
-        a = ctx.association
+        a, s = ctx.assoc, ctx.server  # the dlms.association.Association asking
         if attr == 2:
-            return ctx.server.object_list(ctx.level)
+            return s.object_list(ctx.level)
         if attr == 3:
-            return (axdr.STRUCTURE, [(axdr.INTEGER, a.client_sap), (axdr.LONG_UNSIGNED, a.server_sap)])
+            return (axdr.STRUCTURE, [(axdr.INTEGER, a.sap), (axdr.LONG_UNSIGNED, s.logical_device)])
         if attr == 4:
-            return _oid(a.context_id, 1)
+            return _oid(a.context or _CONTEXT_LN, 1)
         if attr == 5:
             conf = a.conformance
+            m = s.config.max_pdu
             return (axdr.STRUCTURE, [
                 axdr.bit_string(24, bytes(((conf >> 16) & 0xFF, (conf >> 8) & 0xFF, conf & 0xFF))),
-                (axdr.LONG_UNSIGNED, a.max_receive_pdu), (axdr.LONG_UNSIGNED, a.max_send_pdu),
+                (axdr.LONG_UNSIGNED, m), (axdr.LONG_UNSIGNED, a.client_max_pdu or m),
                 (axdr.UNSIGNED, 6), (axdr.INTEGER, 0), (axdr.OCTET_STRING, b"")])
         if attr == 6:
-            return _oid(a.mechanism, 2)
+            return _oid(a.mechanism or 0, 2)
         if attr == 8:
-            return (axdr.ENUM, 2 if a.associated else 1)
+            return (axdr.ENUM, 2 if a.state == _ASSOCIATED else 1)
         if attr == 9:
             return (axdr.OCTET_STRING, ctx.server.security_setup_ln)
         raise AccessError(_READ_WRITE_DENIED)
 
     def invoke(self, method, param, ctx):
-        # reply_to_HLS_authentication (dlms.md 6.3): the association checks f(StoC)
-        # and answers f(CtoS); a wrong reply leaves it unassociated.
-        b = expect(param, axdr.OCTET_STRING)
-        reply = ctx.association.reply_to_hls(bytes(b))
-        if reply is None:
-            raise AccessError(_OTHER_REASON)
-        return (axdr.OCTET_STRING, reply)
+        # reply_to_HLS_authentication (dlms.md 6.3): the association checks
+        # f(StoC) and answers f(CtoS) itself while authenticating
+        # (dlms.association); one that reaches the object is out of turn.
+        expect(param, axdr.OCTET_STRING)
+        raise AccessError(_OTHER_REASON)

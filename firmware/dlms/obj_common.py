@@ -120,12 +120,12 @@ class SecuritySetup(CosemObject):
         if attr == 3:
             return (axdr.ENUM, 0)
         if attr == 4:
-            return (axdr.OCTET_STRING, ctx.association.client_system_title or b"")
+            return (axdr.OCTET_STRING, ctx.assoc.client_title or b"")
         return (axdr.OCTET_STRING, ctx.server.system_title)
 
     def invoke(self, method, param, ctx):
         from dlms import key_transfer  # loaded on first use (board heap)
-        sap = ctx.association.client_sap
+        sap = ctx.assoc.sap
         c = ctx.server.config.clients.get(sap)
         if c is None or ctx.server.keys.get(sap) is None:
             raise AccessError(READ_WRITE_DENIED)

@@ -16,46 +16,24 @@
 # operation-not-possible, or in the link itself the frame is dropped (the
 # client repeats it), with a FAULT event. Neither drops the link.
 from builtins import isinstance  # module globals: a builtin is found by a linear search
-from compat import const, retry_on_memory
+from compat import retry_on_memory
 import vocab
 from dlms import axdr, cosem, hdlc_link, xdlms
 from dlms import association as assoc_mod
-
-_CONTEXT_LN = const(1)  # acse.CONTEXT_LN (dlms.acse loads only for an AARQ or RLRQ)
 
 # client SAP -> association level (docs/dlms.md)
 DEFAULT_LEVELS = {16: cosem.PUBLIC, 17: cosem.READER, 1: cosem.MANAGEMENT}
 
 
-class _AssociationView:
-    """What the Association LN object shows about the current association."""
-
-    def __init__(self, server, a):
-        self.client_sap = a.sap
-        self.server_sap = server.logical_device
-        self.context_id = a.context or _CONTEXT_LN
-        self.mechanism = a.mechanism or 0
-        self.conformance = a.conformance
-        self.max_receive_pdu = server.config.max_pdu
-        self.max_send_pdu = a.client_max_pdu or server.config.max_pdu
-        self.associated = a.state == assoc_mod.ASSOCIATED
-        self.client_system_title = a.client_title
-
-    def reply_to_hls(self, f):  # the association answers pass 3 itself
-        return None
-
-
 class Context:
-    """Passed to COSEM objects: who is asking, and what they may reach."""
+    """Passed to COSEM objects: who is asking (assoc: the
+    dlms.association.Association; level: its access level), and what they
+    may reach (server)."""
 
     def __init__(self, server, a, level):
         self.server = server
-        self._a = a
+        self.assoc = a
         self.level = level
-
-    @property
-    def association(self):  # made when an object asks (few do), not per request
-        return _AssociationView(self.server, self._a)
 
 
 class DlmsServer:
