@@ -46,14 +46,10 @@ class SapAssignment(CosemObject):
     ATTRS = (R0, R0)
     METHODS = (NOBODY,)
 
-    def read(self, attr, ctx):
-        return (axdr.ARRAY, [(axdr.STRUCTURE, [(axdr.LONG_UNSIGNED, sap),
-                                               (axdr.OCTET_STRING, name)])
-                             for sap, name in ctx.server.sap_list()])
-
-
-_BAUD_ENUM = {300: 0, 600: 1, 1200: 2, 2400: 3, 4800: 4, 9600: 5, 19200: 6, 38400: 7,
-              57600: 8, 115200: 9}
+    def read(self, attr, ctx):  # the one logical device: its address and name
+        s = ctx.server
+        return (axdr.ARRAY, [(axdr.STRUCTURE, [(axdr.LONG_UNSIGNED, s.logical_device),
+                                               (axdr.OCTET_STRING, s.ldn)])])
 
 
 class HdlcSetup(CosemObject):
@@ -63,18 +59,18 @@ class HdlcSetup(CosemObject):
     ATTRS = (R0,) * 9
 
     def read(self, attr, ctx):
-        h = ctx.server.hdlc_setup()
+        s = ctx.server
         if attr == 2:
-            return (axdr.ENUM, _BAUD_ENUM.get(h["baud"], 5))
+            return (axdr.ENUM, 5)  # comm_speed 9600 (baud enum as class 19's)
         if attr in (3, 4):
-            return (axdr.UNSIGNED, h["window"])
+            return (axdr.UNSIGNED, 1)  # window
         if attr in (5, 6):
-            return (axdr.LONG_UNSIGNED, h["max_info"])
+            return (axdr.LONG_UNSIGNED, s.link.settings.max_info_rx)
         if attr == 7:
-            return (axdr.LONG_UNSIGNED, h["inter_octet_ms"])
+            return (axdr.LONG_UNSIGNED, 25)  # inter-octet time-out, ms
         if attr == 8:
-            return (axdr.LONG_UNSIGNED, h["inactivity_s"])
-        return (axdr.LONG_UNSIGNED, h["address"])
+            return (axdr.LONG_UNSIGNED, s.link.settings.inactivity_timeout_ms // 1000)
+        return (axdr.LONG_UNSIGNED, s.logical_device)
 
 
 class IecLocalPortSetup(CosemObject):
@@ -95,9 +91,9 @@ class IecLocalPortSetup(CosemObject):
         if attr == 2:
             return (axdr.ENUM, 0 if mode_e else 1)
         if attr == 3:
-            return (axdr.ENUM, 0 if mode_e else _BAUD_ENUM[9600])
+            return (axdr.ENUM, 0 if mode_e else 5)  # baud enum: 0 is 300, 5 is 9600, 9 is 115200
         if attr == 4:
-            return (axdr.ENUM, _BAUD_ENUM[9600])
+            return (axdr.ENUM, 5)  # 9600
         if attr == 5:
             return (axdr.ENUM, 0)  # response_time 20 ms
         if attr == 6:

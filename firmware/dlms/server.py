@@ -189,15 +189,6 @@ class DlmsServer:
         from dlms import object_list_value
         return object_list_value.value(self.model, level)
 
-    def sap_list(self):
-        return ((self.logical_device, self.ldn),)
-
-    def hdlc_setup(self):
-        s = self.link.settings
-        return {"baud": 9600, "window": 1, "max_info": s.max_info_rx,
-                "inter_octet_ms": 25, "inactivity_s": s.inactivity_timeout_ms // 1000,
-                "address": self.logical_device}
-
     def expected_ic(self, sap):
         k = self.keys.get(sap)
         return k.expected() if k is not None else 0
