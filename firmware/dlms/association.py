@@ -229,7 +229,10 @@ class Association:
                 try:
                     if tag == _AARQ:  # its code is dlms.establish's, loaded for it
                         return module("dlms.establish").Setup.aarq(self, apdu)
-                    return self._rlrq(apdu)
+                    if len(apdu) > _RLRQ_BARE:  # only a longer one carries user-information
+                        module("dlms.establish").Setup.rlrq(self, apdu)
+                    self._step(aa.RELEASE)
+                    return Event(RELEASED, _RLRE)
                 finally:
                     unload(*loads)
             if self.state == IDLE or self.client is None:
@@ -386,29 +389,6 @@ class Association:
         f = security.hls_f(self._cipher(), self.keys.ak, self.config.system_title, ic, self.ctos)
         data = bytes((0x09, len(f))) + f
         return self._reply(xdlms.action_response_normal(req.invoke, xdlms.SUCCESS, data))
-
-    # -- ACSE, dlms.md 4 --
-
-    def _rlrq(self, apdu):
-        q = None
-        if len(apdu) > _RLRQ_BARE:  # only a longer one can carry user-information
-            from dlms import acse
-            try:
-                q = acse.parse_rlrq(apdu)
-            except DecodeError:
-                pass
-        if (q is not None and q.user_information and q.user_information[0] == 0x21
-                and self.state != IDLE and self.client is not None):
-            # dlms-cosem carries a ciphered InitiateRequest (dlms.md 4.6): verify
-            # it so its IC is consumed; release regardless.
-            try:
-                r = self._unprotect(q.user_information, (acse.INITIATE_REQUEST,))
-            except DecodeError:
-                r = None
-            if isinstance(r, tuple):
-                self._take_ic(r[1], keystore.IC_RESERVE)
-        self._step(aa.RELEASE)
-        return Event(RELEASED, _RLRE)
 
 
 def _parse(apdu):

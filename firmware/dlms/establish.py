@@ -161,9 +161,10 @@ def _authenticate(c, keys, q, d):
 
 
 class Setup:
-    """The association's side of an AARQ: dlms.association.Association runs
-    these as its own methods (Setup.aarq(association, apdu)), so their code
-    loads with this module for an AARQ and leaves the heap after it."""
+    """The association's side of an AARQ (and of an RLRQ with
+    user-information): dlms.association.Association runs these as its own
+    methods (Setup.aarq(association, apdu)), so their code loads with this
+    module for an AARQ and leaves the heap after it."""
 
     def aarq(self, apdu):
         """Association.receive of an AARQ, for the association `self`."""
@@ -212,6 +213,24 @@ class Setup:
             d.context, acse.ACCEPTED, d.diagnostic,
             responding_ap_title=self.config.system_title if show_title else None,
             mechanism=d.mechanism, stoc=self.stoc, user_information=response))
+
+    def rlrq(self, apdu):
+        """An RLRQ longer than a bare one, before association `self` releases:
+        dlms-cosem carries a ciphered InitiateRequest in its user-information
+        (dlms.md 4.6); it is verified so that its IC is consumed. The release
+        happens regardless (Association.receive)."""
+        try:
+            q = acse.parse_rlrq(apdu)
+        except DecodeError:
+            return
+        if (q.user_information and q.user_information[0] == 0x21
+                and self.state != aa.IDLE and self.client is not None):
+            try:
+                r = self._unprotect(q.user_information, (acse.INITIATE_REQUEST,))
+            except DecodeError:
+                r = None
+            if isinstance(r, tuple):
+                self._take_ic(r[1], keystore.IC_RESERVE)
 
     def aare_refused(self, event, context, diagnostic, user_information=None, result=None):
         self._step(event)
