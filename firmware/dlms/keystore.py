@@ -54,13 +54,13 @@ class KeySet:
         self.reserved = IC_MAX + 1  # the tx held by the store (KeyStore); no limit without one
         self.renewed = False  # keys from a key transfer, not provisioning
         self.near_end = 0  # RX | TX: a counter passed IC_WARN (not reported yet)
-        self._gcm = None
+        self.aes_gcm = None  # the AES-GCM of ek, made on first use (cipher())
 
     def cipher(self):
         """The AES-GCM instance for EK (its GHASH tables are built once)."""
-        if self._gcm is None:
-            self._gcm = gcm.Gcm(self.ek)
-        return self._gcm
+        if self.aes_gcm is None:
+            self.aes_gcm = gcm.Gcm(self.ek)
+        return self.aes_gcm
 
     def fresh(self, ic):
         """Worth deciphering: newer than the last accepted IC, not the last IC."""
@@ -103,14 +103,6 @@ class KeySet:
         r = tx + (IC_AHEAD if tx + IC_AHEAD <= IC_MAX - IC_RESERVE else _AHEAD_NEAR_END)
         self.reserved = r if r <= IC_MAX + 1 else IC_MAX + 1
         return True
-
-    def take_renewal(self, new, ek_changed):
-        """Switch to the keys of `new` (KeyStore.apply_renewal); with a new EK
-        also to its counters and reservation."""
-        if ek_changed:
-            self.tx, self.rx_last, self.reserved = new.tx, new.rx_last, new.reserved
-            self._gcm = None
-        self.ek, self.ak, self.renewed = new.ek, new.ak, True
 
     def record(self):
         if self.renewed:
@@ -180,33 +172,16 @@ class KeyStore:
         self.store.commit(d)
         self._saved = d
 
-    # -- key renewal (class 64 key_transfer) ---------------------------------------
+    # -- key renewal (class 64 key_transfer): dlms.key_transfer's code ------------
     def renew(self, sap, ek=None, ak=None):
-        """Make new keys for client `sap` durable: one commit holds them and,
-        when EK changes, counters reset to the start (with the same EK the
-        counters go on: a reset would reuse GCM nonces). They take effect at
-        apply_renewal(), once the answer went out under the old keys. Raises
-        what the store raises; then nothing changed."""
-        k = self.sets[sap]
-        new = KeySet(ek or k.ek, ak or k.ak)
-        if new.ek == k.ek:
-            new.tx, new.rx_last, new.reserved = k.tx, k.rx_last, k.reserved
-        else:
-            new.reserved = new.tx
-            new.reserve()
-        new.renewed = True
-        self._commit(self._record(sap, new))
-        self._pending = (sap, new)
+        """Make new keys for client `sap` durable; they take effect at
+        apply_renewal() (dlms.key_transfer.renew)."""
+        from dlms import key_transfer
+        key_transfer.renew(self, sap, ek, ak)
 
     def apply_renewal(self):
         """Switch to the keys of the last renew(); returns the SAP or None."""
-        if self._pending is None:
+        if self._pending is None:  # (every ACTION asks: key_transfer loads only for one)
             return None
-        sap, new = self._pending
-        self._pending = None
-        k = self.sets[sap]
-        changed = (1 if new.ek != k.ek else 0) | (2 if new.ak != k.ak else 0)
-        k.take_renewal(new, changed & 1)
-        if self.on_event is not None:
-            self.on_event(vocab.EV_DLMS_KEYS_RENEWED, sap, changed)
-        return sap
+        from dlms import key_transfer
+        return key_transfer.apply_renewal(self)
