@@ -181,6 +181,9 @@ class DlmsServer:
     def _release_all(self):
         for a in self.associations.values():
             a.release()
+        # released associations hold nothing the next session needs (keys and
+        # counters are the key store's): made again then, not kept between (heap)
+        self.associations = {}
         self._save_keys()
         self.model.release()  # the objects the session made, and their code
 
