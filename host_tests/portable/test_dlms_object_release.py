@@ -36,3 +36,17 @@ def test_objects_made_in_a_session_leave_with_it():
     assert again is not credit and again.get(2, None) == value
     # objects the server made itself stay: the token gateway is the app's
     assert m.find(115, obis.TOKEN_GATEWAY) is a.gateway
+
+
+def test_associations_and_cipher_tables_leave_with_the_session():
+    # nothing a session made stays where it happened to be put: the released
+    # associations and the key sets' AES-GCM tables are made again next time
+    a = heap_session.build_app(RamFs())
+    srv = a.server
+    k = srv.keys.get(1)
+    k.cipher()
+    srv._association(16)
+    assert srv.associations and k.aes_gcm is not None
+    _session_ends(srv)
+    assert srv.associations == {} and k.aes_gcm is None
+    assert k.cipher() is not None  # made again on use
