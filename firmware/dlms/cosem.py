@@ -103,7 +103,7 @@ class ObjectModel:
         # group's rows. Bytes and one flat list: a dict, a bytes object per
         # name and a tuple per entry would cost about as much again (heap).
         rows = bytearray()
-        self._of = of = []
+        of = []
         for o in objects:
             if type(o) is tuple:
                 cid, ln = o[0], o[1]
@@ -115,6 +115,7 @@ class ObjectModel:
             for k in range(0, len(ln), 6):
                 rows += bytes((cid >> 8, cid & 255)) + ln[k:k + 6] + bytes((e >> 8, e & 255))
         self._rows = bytes(rows)
+        self._of = tuple(of)  # exactly its size (a list keeps room to grow)
         self._made = {}  # row -> the object made from its entry, this session
         self._loaded = []  # modules that making objects loaded (release() unloads them)
 
