@@ -40,6 +40,25 @@ def _associate(a, ic):
     assert a.state == association.ASSOCIATED
 
 
+def test_every_transition():
+    # dlms.md 4, 6.3: state -> {event: next state}; any other event is refused
+    allowed = {
+        aa.IDLE: {aa.AARQ_ACCEPTED: aa.ASSOCIATED, aa.AARQ_HLS: aa.PENDING,
+                  aa.AARQ_REFUSED: aa.IDLE, aa.AUTH_FAILED: aa.IDLE, aa.AUTH_CLOSED: aa.IDLE,
+                  aa.RELEASE: aa.IDLE},
+        aa.PENDING: {aa.AARQ_ACCEPTED: aa.ASSOCIATED, aa.AARQ_HLS: aa.PENDING,
+                     aa.AARQ_REFUSED: aa.IDLE, aa.AUTH_FAILED: aa.IDLE, aa.AUTH_CLOSED: aa.IDLE,
+                     aa.RELEASE: aa.IDLE, aa.HLS_PASSED: aa.ASSOCIATED},
+        aa.ASSOCIATED: {aa.AARQ_ACCEPTED: aa.ASSOCIATED, aa.AARQ_HLS: aa.PENDING,
+                        aa.AARQ_REFUSED: aa.IDLE, aa.AUTH_FAILED: aa.IDLE,
+                        aa.AUTH_CLOSED: aa.IDLE, aa.RELEASE: aa.IDLE,
+                        aa.SERVICE: aa.ASSOCIATED, aa.KEYS_RENEWED: aa.IDLE},
+    }
+    for s, row in allowed.items():
+        for e in range(-1, 12):
+            assert aa.next_state(s, e) == row.get(e), (s, e)
+
+
 def _new(guard=None):
     return Association(config(TITLE), 1, guard=guard)
 
