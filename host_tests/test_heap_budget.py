@@ -30,8 +30,8 @@ LAZY_FEATURES = {
     "HDLC frames longer than the receive buffer (rejected with FRMR)": ("dlms.hdlc_frame_long",),
     "xDLMS GET with-list and with data blocks, SET responses": ("dlms.xdlms_more",),
     "key change tokens": ("sts.key_change",),
-    "DLMS key renewal (class 64 key_transfer, RFC 3394 key wrap)": ("dlms.key_transfer",
-                                                                    "dlms.keywrap"),
+    "DLMS key renewal (class 64 key_transfer, RFC 3394 key wrap)": (
+        "dlms.key_transfer", "dlms.keywrap", "dlms.key_renewal"),
     "firmware update (class 18 image transfer, image store, Ed25519)": (
         "dlms.image_transfer", "update.image", "update.bundle", "update.ed25519",
         "update.sha512"),

@@ -172,16 +172,16 @@ class KeyStore:
         self.store.commit(d)
         self._saved = d
 
-    # -- key renewal (class 64 key_transfer): dlms.key_transfer's code ------------
+    # -- key renewal (class 64 key_transfer): dlms.key_renewal's code -------------
     def renew(self, sap, ek=None, ak=None):
         """Make new keys for client `sap` durable; they take effect at
-        apply_renewal() (dlms.key_transfer.renew)."""
-        from dlms import key_transfer
-        key_transfer.renew(self, sap, ek, ak)
+        apply_renewal() (dlms.key_renewal.renew)."""
+        from dlms import key_renewal
+        key_renewal.renew(self, sap, ek, ak)
 
     def apply_renewal(self):
         """Switch to the keys of the last renew(); returns the SAP or None."""
-        if self._pending is None:  # (every ACTION asks: key_transfer loads only for one)
+        if self._pending is None:  # (every ACTION asks: key_renewal loads only for one)
             return None
-        from dlms import key_transfer
-        return key_transfer.apply_renewal(self)
+        from dlms import key_renewal
+        return key_renewal.apply_renewal(self)
