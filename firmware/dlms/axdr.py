@@ -45,15 +45,17 @@ RAW = const(-1)
 
 MAX_DEPTH = const(12)
 
-# tag -> (byte width, signed) for the fixed-size integer types
-_INTS = {
-    BCD: (1, True), INTEGER: (1, True), UNSIGNED: (1, False), ENUM: (1, False),
-    LONG: (2, True), LONG_UNSIGNED: (2, False),
-    DOUBLE_LONG: (4, True), DOUBLE_LONG_UNSIGNED: (4, False),
-    LONG64: (8, True), LONG64_UNSIGNED: (8, False),
-}
-# tag -> byte width for fixed-size opaque types (kept as raw bytes)
-_FIXED = {FLOAT32: 4, _FLOAT64: 8, DATE_TIME: 12, _DATE: 5, _TIME: 4}
+# tag (0 .. 0x1B) -> its fixed size: for the integer types the byte width
+# (1, 2, 4, 8) + _SIGNED when signed; for the opaque types kept as raw bytes
+# (float32/64, date-time, date, time) _OPAQUE + the width; 0 for the others.
+# One bytes table (a dict of tuples costs about 0.6 KB on the 64-bit port).
+_SIGNED = const(0x10)
+_OPAQUE = const(0x40)
+_TYPES = (b"\x00\x00\x00\x00\x00\x14\x04\x00"  # 00-07: double-long, -unsigned
+          b"\x00\x00\x00\x00\x00\x11\x00\x11"  # 08-0F: bcd, integer
+          b"\x12\x01\x02\x00\x18\x08\x01\x44"  # 10-17: long, unsigned, long-unsigned,
+          # long64, long64-unsigned, enum, float32
+          b"\x48\x4c\x45\x44")  # 18-1B: float64, date-time, date, time
 _STRINGS = (OCTET_STRING, VISIBLE_STRING, UTF8_STRING)
 
 
@@ -164,10 +166,10 @@ def _put(buf, item, depth):
     if tag == RAW:
         buf.extend(v)
         return
-    if tag in _INTS:
-        width, signed = _INTS[tag]
+    k = _TYPES[tag] if 0 <= tag < 0x1C else 0
+    if 0 < k < _OPAQUE:
         buf.append(tag)
-        put_int(buf, v, width, signed)
+        put_int(buf, v, k & 15, k & _SIGNED)
     elif tag in _STRINGS:
         if isinstance(v, str):
             v = v.encode()
@@ -191,8 +193,8 @@ def _put(buf, item, depth):
         buf.append(_BIT_STRING)
         put_length(buf, nbits)
         buf.extend(bits)
-    elif tag in _FIXED:
-        if len(v) != _FIXED[tag]:
+    elif k:
+        if len(v) != k & 63:
             raise EncodeError("fixed-size value has wrong size")
         buf.append(tag)
         buf.extend(v)
@@ -226,11 +228,12 @@ def _get(data, pos, end, depth):
         raise DecodeError("data missing")
     tag = data[pos]
     pos += 1
-    if tag in _INTS:
-        width, signed = _INTS[tag]
+    k = _TYPES[tag] if tag < 0x1C else 0
+    if 0 < k < _OPAQUE:
+        width = k & 15
         if pos + width > end:
             raise DecodeError("integer truncated")
-        return (tag, get_int(data, pos, width, signed)), pos + width
+        return (tag, get_int(data, pos, width, k & _SIGNED)), pos + width
     if tag in _STRINGS:
         n, pos = get_length(data, pos, end)
         return (tag, bytes(data[pos:pos + n])), pos + n
@@ -257,8 +260,8 @@ def _get(data, pos, end, depth):
         if pos + nbytes > end:
             raise DecodeError("bit-string truncated")
         return (_BIT_STRING, (nbits, bytes(data[pos:pos + nbytes]))), pos + nbytes
-    if tag in _FIXED:
-        n = _FIXED[tag]
+    if k:
+        n = k & 63
         if pos + n > end:
             raise DecodeError("value truncated")
         return (tag, bytes(data[pos:pos + n])), pos + n
