@@ -49,7 +49,7 @@ class AssociationLN(CosemObject):
         if attr == 8:
             return (axdr.ENUM, 2 if a.state == _ASSOCIATED else 1)
         if attr == 9:
-            return (axdr.OCTET_STRING, ctx.server.security_setup_ln)
+            return (axdr.OCTET_STRING, s.security_setup_ln)
         raise AccessError(_READ_WRITE_DENIED)
 
     def invoke(self, method, param, ctx):
