@@ -11,7 +11,11 @@
 #  - a flood of silent connections (CPython meter): how many it holds, its RSS;
 #  - tools/send_token.py end to end (process start to exit), and of that the
 #    interpreter start and imports (`send_token.py --help`).
-# Figures are the best of interleaved rounds: other work shares the machine.
+# Other work shares the machine and its speed drifts within minutes, so the
+# servers take turns in ROUNDS rounds (each round in another order) and a
+# ratio is taken within each round, between figures measured moments apart:
+# the rows give the median of the rounds' ratios and the quartiles of them
+# (their spread); absolute figures are the median of the rounds.
 import sys
 
 if sys.implementation.name != "cpython":
@@ -22,6 +26,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import socket  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -32,8 +37,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TOOLS = os.path.join(ROOT, "tools")
 S = "Virtual meter over TCP"
 GET_SECONDS = 3.0  # per server, in ROUNDS interleaved rounds
-ASSOCIATIONS = 200
-ROUNDS = 10
+ROUNDS = 21  # (odd: the median is one round's)
+ASSOCIATIONS = 20  # per server and round, on a kept connection and on new ones
 FLOOD = 1000
 TOKENS = 5
 
@@ -115,7 +120,8 @@ class Gurux:
 
 
 class Target:
-    """One server under test, with its gurux connection and best figures."""
+    """One server under test, with its gurux connection and its figures per
+    round: GET/s, ms per association, ms per setup on a new connection."""
 
     def __init__(self, name, port, pid, record=None):
         from gurux_dlms.objects import GXDLMSData
@@ -124,7 +130,8 @@ class Target:
         self.ldn = GXDLMSData("0.0.42.0.0.255")
         self.g.associate()
         self.port = port
-        self.gets, self.cpu, self.rate, self.assoc, self.setup = 0, 0.0, 0.0, None, None
+        self.gets, self.cpu = 0, 0.0
+        self.rate, self.assoc, self.setup = [], [], []
 
     def get_round(self, seconds):
         g, n = self.g, 0
@@ -136,38 +143,55 @@ class Target:
         dt = time.perf_counter() - t0
         self.cpu += benchutil.proc_cpu_s(self.pid) - cpu0
         self.gets += n
-        self.rate = max(self.rate, n / dt)
+        self.rate.append(n / dt)
         assert bytes(reply.value).startswith(b"STS"), reply.value
 
-    def assoc_round(self, n):
-        """n cycles of SNRM, AARQ, DISC (the same bytes every time)."""
-        g = self.g
-        g.disconnect()
-        t0 = time.perf_counter()
-        for _ in range(n):
-            g.associate()
-            g.disconnect()
-        ms = (time.perf_counter() - t0) * 1000 / n
-        self.assoc = ms if self.assoc is None else min(self.assoc, ms)
-        g.associate()
-
-
-    def setup_round(self, n):
-        """n cycles of connect, SNRM, AARQ, DISC, close: association setup as
-        a head-end sees it, each time on a new TCP connection (the meter serves
-        one at a time: the kept connection is closed meanwhile)."""
+    def associate_once(self):
+        """SNRM, AARQ, DISC on the kept connection (the same bytes every time)."""
+        self.g.associate()
         self.g.disconnect()
-        self.g.close()
-        t0 = time.perf_counter()
-        for _ in range(n):
-            g = Gurux(self.port)
-            g.associate()
-            g.disconnect()
-            g.close()
-        ms = (time.perf_counter() - t0) * 1000 / n
-        self.setup = ms if self.setup is None else min(self.setup, ms)
+
+    def setup_once(self):
+        """Connect, SNRM, AARQ, DISC, close: association setup as a head-end
+        sees it, on a new TCP connection."""
+        g = Gurux(self.port)
+        g.associate()
+        g.disconnect()
+        g.close()
+
+    def reconnect(self):
+        """A new kept connection, associated (for the next GETs)."""
         self.g = Gurux(self.port)
         self.g.associate()
+
+
+def turns(targets, n, what):
+    """n turns in which each target does `what` twice (Target.associate_once
+    or setup_once) and the second is timed: each target's time for that round,
+    in ms per cycle. The servers alternate every two cycles, so a change in
+    the machine's speed reaches all of them alike; each timed cycle follows
+    one of the same server, whose leftover work it meets (the release after
+    a DISC, the close), as in back-to-back setups, while the untimed one
+    meets what the server before left."""
+    ms = [0.0] * len(targets)
+    for _ in range(n):
+        for i, t in enumerate(targets):
+            what(t)
+            t0 = time.perf_counter()
+            what(t)
+            ms[i] += time.perf_counter() - t0
+    return [m * 1000 / n for m in ms]
+
+
+def ratios(mine, ceiling):
+    """The per-round ratios of two lists of figures measured in the same rounds."""
+    return [a / b for a, b in zip(mine, ceiling)]
+
+
+def spread(values):
+    """The quartiles of values, as "q1-q3" (the middle half of the rounds)."""
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return "%.2f-%.2f" % (q1, q3)
 
 
 def rss_kb(pid):
@@ -244,7 +268,8 @@ def main():
         record = {}  # the canned replies: what our meter answered to the same bytes
         warm = Target("record", py_port, py.pid, record)
         warm.get_round(0)
-        warm.assoc_round(1)
+        warm.g.disconnect()
+        warm.associate_once()
         warm.g.close()
         table = os.path.join(tmp, "canned.json")
         with open(table, "w") as f:
@@ -255,30 +280,38 @@ def main():
         ceiling = Target("canned", int(canned.stdout.readline()), canned.pid)
         targets = [ceiling, Target("cpython", py_port, py.pid),
                    Target("micropython", mp_port, mp.pid)]
-        for _ in range(ROUNDS):  # interleaved, best of the rounds: the machine is shared
-            for t in targets:
+        for r in range(ROUNDS):  # the servers take turns, each round in another order
+            order = targets[r % 3:] + targets[:r % 3]
+            for t in order:
                 t.get_round(GET_SECONDS / ROUNDS)
-                t.assoc_round(ASSOCIATIONS // ROUNDS)
-                t.setup_round(ASSOCIATIONS // ROUNDS)
+                t.g.disconnect()
+            for t, ms in zip(order, turns(order, ASSOCIATIONS, Target.associate_once)):
+                t.assoc.append(ms)
+                t.g.close()  # (the meter serves one connection at a time)
+            for t, ms in zip(order, turns(order, ASSOCIATIONS, Target.setup_once)):
+                t.setup.append(ms)
+                t.reconnect()
         for t in targets:
             t.g.close()
         held, grown = flood(py_port, py.pid)
         tok_ms, start_ms = send_token_ms(py_port)
-        row("GET/s, gurux-dlms client, canned-reply server (client-only ceiling)", ceiling.rate,
-            "GET/s", "canned")
-        row("association (SNRM, AARQ, DISC), canned-reply server", ceiling.assoc, "ms", "canned")
+        median = statistics.median
+        row("GET/s, gurux-dlms client, canned-reply server (client-only ceiling)",
+            median(ceiling.rate), "GET/s", "canned")
+        row("association (SNRM, AARQ, DISC), canned-reply server", median(ceiling.assoc), "ms",
+            "canned")
         row("association setup on a new connection (connect .. close), canned-reply server",
-            ceiling.setup, "ms", "canned")
+            median(ceiling.setup), "ms", "canned")
         for t in targets[1:]:
-            row("GET/s, gurux-dlms client, virtual meter (tools/sim.py, public client)", t.rate,
-                "GET/s", t.name)
-            row("  ratio to the client-only ceiling", t.rate / ceiling.rate, "x", t.name)
+            row("GET/s, gurux-dlms client, virtual meter (tools/sim.py, public client)",
+                median(t.rate), "GET/s", t.name)
+            row("  ratio to the client-only ceiling", ratios(t.rate, ceiling.rate), "x", t.name)
             row("server process CPU per GET", t.cpu * 1e6 / t.gets, "us", t.name)
-            row("association (SNRM, AARQ, DISC), virtual meter", t.assoc, "ms", t.name)
-            row("  ratio to the canned-reply server", t.assoc / ceiling.assoc, "x", t.name)
+            row("association (SNRM, AARQ, DISC), virtual meter", median(t.assoc), "ms", t.name)
+            row("  ratio to the canned-reply server", ratios(t.assoc, ceiling.assoc), "x", t.name)
             row("association setup on a new connection (connect .. close), virtual meter",
-                t.setup, "ms", t.name)
-            row("  ratio to the canned-reply server", t.setup / ceiling.setup, "x", t.name)
+                median(t.setup), "ms", t.name)
+            row("  ratio to the canned-reply server", ratios(t.setup, ceiling.setup), "x", t.name)
         row("%d silent connections opened and kept open: held by the meter at the end "
             "(at most 8, each for 3 s)" % FLOOD, held, "connections", "cpython")
         row("  meter process RSS growth meanwhile", grown, "KB", "cpython")
@@ -294,6 +327,12 @@ def main():
 
 
 def row(metric, value, unit, on):
+    """A list of per-round ratios gives two rows: their median, and their
+    quartiles (the spread over the rounds)."""
+    if isinstance(value, list):
+        row(metric + " (median of %d rounds)" % len(value), statistics.median(value), unit, on)
+        row("    middle half of the rounds (quartiles)", spread(value), unit, on)
+        return
     if isinstance(value, float):
         value = "%.2f" % value if value < 10 else "%.0f" % value
     benchutil.row(S, metric, value, unit, on)
