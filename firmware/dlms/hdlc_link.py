@@ -22,6 +22,9 @@ _DM = const(0x0F)  # hdlc_frame.DM
 _FRMR = const(0x87)  # hdlc_frame.FRMR
 _PF = const(0x10)  # hdlc_frame.PF
 
+# CPython (the PC) has heap to spare: there the link also keeps the first
+# I-frame of a session for the next one like it (HdlcLink._opening).
+_KEEP_FIRST_I = __import__("sys").implementation.name == "cpython"
 LLC_REQUEST = b"\xe6\xe6\x00"  # dest LSAP E6, src LSAP E6 (command), 2.6
 LLC_RESPONSE = b"\xe6\xe7\x00"  # src LSAP E7 marks a response
 
@@ -86,7 +89,13 @@ class HdlcLink:
         self._last_activity = None
         self._last_rx = None
         self._rx_since_tick = False
-        self._ua = None  # ((src, dest, values), its UA): the last SNRM's (_on_snrm)
+        # The replies that open a session depend only on its addresses and
+        # negotiated values and on what they answer: those of the last
+        # session are kept for the next one like it (a head-end that calls
+        # again), every check of its frames still made. [(src, dest, values),
+        # UA to the SNRM, UA to a DISC or None, (control, information, frame)
+        # of the first I-frame or None] (_on_snrm, DISC, _send_segment)
+        self._opening = None
         self.errors = 0
         self._to_ndm()
 
@@ -267,12 +276,15 @@ class HdlcLink:
             elif k == _RR or k == _RNR:
                 self._on_rr(fr, k)
             elif k == _DISC:
-                ua = hf.build(fr.src, fr.dest, hf.u_control(_UA))
-                if self.settings.flag_safe_fcs and not hdlc_segment.safe(ua):
-                    # same UA with the parameter field (as Gurux C always sends)
-                    ua = hf.build(fr.src, fr.dest, hf.u_control(_UA), hdlc_params.encode(
-                        (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
-                self._out.append(ua)
+                kept = self._opening
+                if kept[2] is None:
+                    ua = hf.build(fr.src, fr.dest, hf.u_control(_UA))
+                    if self.settings.flag_safe_fcs and not hdlc_segment.safe(ua):
+                        # same _UA with the parameter field (as Gurux C always sends)
+                        ua = hf.build(fr.src, fr.dest, hf.u_control(_UA), hdlc_params.encode(
+                            (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
+                    kept[2] = bytes(ua)
+                self._out.append(kept[2])
                 c = self.client_address
                 self._to_ndm()
                 self._events.append(Disconnected(DISC_RECEIVED, c))
@@ -305,19 +317,17 @@ class HdlcLink:
         self.client_address = fr.src[0] >> 1
         self.server_address = server
         self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx = values
-        # The UA depends on the addresses and the values only: the last one is
-        # kept for the next SNRM that gives the same (a head-end that calls again).
         key = (fr.src, fr.dest, values)
-        last = self._ua
-        if last is None or last[0] != key:
+        kept = self._opening
+        if kept is None or kept[0] != key:
             ua = None
             for variant in range(4):
                 ua = hf.build(fr.src, fr.dest, hf.u_control(_UA),
                               hdlc_params.encode(values, variant))
                 if not self.settings.flag_safe_fcs or hdlc_segment.safe(ua):
                     break
-            self._ua = last = (key, bytes(ua))
-        self._out.append(last[1])
+            self._opening = kept = [key, bytes(ua), None, None]
+        self._out.append(kept[1])
         self._events.append(Connected(self.client_address, server))
 
     def _on_i(self, fr):
@@ -405,15 +415,24 @@ class HdlcLink:
         if n > self.max_info_tx:
             n = self.max_info_tx
         control = (self._vr << 5) | _PF | (self._vs << 1)
-        f = hf.build(self._client, self._dest, control, data, start + n < total, start, start + n)
-        if self.settings.flag_safe_fcs and not hdlc_segment.safe(f):
-            for cut in hdlc_segment.cuts(data, start, n, start + n == total):
-                g = hf.build(self._client, self._dest, control, data, start + cut < total,
-                             start, start + cut)
-                if hdlc_segment.safe(g):
-                    f = g
-                    n = cut
-                    break
+        first = self._opening[3]
+        if start == 0 and first is not None and first[0] == control and first[1] == data:
+            f = first[2]  # (one frame: kept only so)
+            n = total
+        else:
+            f = hf.build(self._client, self._dest, control, data, start + n < total, start,
+                         start + n)
+            if self.settings.flag_safe_fcs and not hdlc_segment.safe(f):
+                for cut in hdlc_segment.cuts(data, start, n, start + n == total):
+                    g = hf.build(self._client, self._dest, control, data, start + cut < total,
+                                 start, start + cut)
+                    if hdlc_segment.safe(g):
+                        f = g
+                        n = cut
+                        break
+            if _KEEP_FIRST_I and self._vs == 0 and n == total:
+                f = bytes(f)
+                self._opening[3] = (control, data, f)
         self._vs = (self._vs + 1) & 7
         self._last = f
         self._last_i = f
