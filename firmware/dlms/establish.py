@@ -209,10 +209,18 @@ class Setup:
         elif g is not None:
             g.passed(self.sap)
         show_title = d.context == acse.CONTEXT_LN_CIPHERED or d.mechanism == acse.MECHANISM_HLS_GMAC
-        return Event(REPLY, acse.build_aare(
-            d.context, acse.ACCEPTED, d.diagnostic,
-            responding_ap_title=self.config.system_title if show_title else None,
-            mechanism=d.mechanism, stoc=self.stoc, user_information=response))
+        title = self.config.system_title if show_title else None
+        if self.stoc is not None:  # a new challenge: a new AARE
+            return Event(REPLY, acse.build_aare(d.context, acse.ACCEPTED, d.diagnostic, title,
+                                                d.mechanism, self.stoc, response))
+        # Without a challenge the AARE is a function of these: the last one is
+        # kept for the next AARQ that gives the same (a head-end that calls again).
+        key = (d.context, d.diagnostic, title, d.mechanism, response)
+        kept = self._aare
+        if kept is None or kept[0] != key:
+            self._aare = kept = (key, acse.build_aare(d.context, acse.ACCEPTED, d.diagnostic,
+                                                      title, d.mechanism, None, response))
+        return Event(REPLY, kept[1])
 
     def rlrq(self, apdu):
         """An RLRQ longer than a bare one, before association `self` releases:

@@ -122,6 +122,28 @@ def test_lls():
     assert aare_fields(Association(cfg, 16).receive(lls_aarq(b"Gurux")).apdu)[:2] == (1, 11)
 
 
+def test_an_aare_is_the_one_a_new_association_gives():
+    # an association keeps the last AARE it gave without a challenge for the
+    # next AARQ that gives the same: each AARE is the one a new association
+    # gives, whatever came before (other proposals, settings, refusals)
+    cfg = config()
+    q = apdu("aarq_public")
+    kept = {16: Association(cfg, 16), 17: Association(cfg, 17)}
+    for sap, aarq, conformance, max_pdu in (
+            (16, q, None, None), (16, q, None, None), (16, q[:-2] + b"\x00\x80", None, None),
+            (16, q, association.CONF_GET, None), (16, q, None, None), (16, q, None, 256),
+            (16, q, None, None), (16, q.replace(b"\x08\x01\x01", b"\x08\x01\x02"), None, None),
+            (16, q, None, None), (17, lls_aarq(b"Gurux"), None, None),
+            (17, lls_aarq(b"wrong"), None, None), (17, lls_aarq(b"Gurux"), None, None)):
+        c = cfg.clients[sap]
+        was = c.conformance, cfg.max_pdu
+        c.conformance = conformance or c.conformance
+        cfg.max_pdu = max_pdu or cfg.max_pdu
+        ev = kept[sap].receive(aarq)
+        assert ev.apdu == Association(cfg, sap).receive(aarq).apdu
+        c.conformance, cfg.max_pdu = was
+
+
 def test_selective_access_needs_conformance():
     cfg = config()
     cfg.clients[16].conformance = association.CONF_GET
