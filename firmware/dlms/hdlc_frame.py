@@ -98,7 +98,7 @@ def parse(buf, p, q):
         return None
     # One CRC pass: running the register over data plus its correct CRC
     # leaves the good-frame residue, for the header + HCS and for the frame.
-    mv = memoryview(buf)
+    mv = buf if type(buf) is bytes else memoryview(buf)  # (bytes(b) is b: no copy)
     if fcs_at == h:
         if run(0xFFFF, buf, p, q, TABLE) != _GOOD_RESIDUE:
             return None
@@ -324,3 +324,13 @@ class FrameReader:
                 self._skip(j)
                 return True
             j += 1
+
+
+# CPython specializes attribute loads only on classes without __getattr__,
+# and every frame's attributes are loaded many times: there pf, ns and nr
+# are properties (on MicroPython a property would slow every store).
+if __import__("sys").implementation.name == "cpython":
+    del Frame.__getattr__
+    Frame.pf = property(lambda self: self.control & PF != 0)
+    Frame.ns = property(lambda self: (self.control >> 1) & 7)
+    Frame.nr = property(lambda self: (self.control >> 5) & 7)
