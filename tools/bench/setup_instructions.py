@@ -48,13 +48,12 @@ asyncio.set_event_loop(loop)
 port = tcp_optical.OpticalPort(srv, log=lambda line: None)
 listener = tcp_optical.Listener(lambda: port)
 
-class Transport:
+class Transport:  # its write is C, as uvloop's is
     def __init__(self):
         self.out = []
+        self.write = self.out.append
     def get_extra_info(self, name):
         return ("127.0.0.1", 40000)
-    def write(self, data):
-        self.out.append(bytes(data))
     def close(self):
         pass
 
