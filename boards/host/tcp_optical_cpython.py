@@ -70,6 +70,7 @@ class _Conn(asyncio.Protocol):
 
     def connection_made(self, transport):
         self.transport = transport
+        self.write = transport.write  # (the port's writes call it: no Python frame between)
         self.name = _base._peer(transport.get_extra_info("peername"))
         self.listener._accept(self)
 
@@ -82,9 +83,6 @@ class _Conn(asyncio.Protocol):
         if not self.closed:
             self.closed = True
             self.port.closed(self, ticks_ms(), exc)
-
-    def write(self, data):
-        self.transport.write(data)
 
     def close(self):
         if not self.closed:
