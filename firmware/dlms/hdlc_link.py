@@ -22,8 +22,9 @@ _DM = const(0x0F)  # hdlc_frame.DM
 _FRMR = const(0x87)  # hdlc_frame.FRMR
 _PF = const(0x10)  # hdlc_frame.PF
 
-# CPython (the PC) has heap to spare: there the link also keeps the first
-# I-frame of a session for the next one like it (HdlcLink._opening).
+# CPython (the PC) has heap to spare: there the link also keeps the I-frame
+# it sent with N(S) 0, a session's first (the AARE), for the next session like
+# it (HdlcLink._opening); on a board the heap is worth more than the time.
 _KEEP_FIRST_I = __import__("sys").implementation.name == "cpython"
 LLC_REQUEST = b"\xe6\xe6\x00"  # dest LSAP E6, src LSAP E6 (command), 2.6
 LLC_RESPONSE = b"\xe6\xe7\x00"  # src LSAP E7 marks a response
@@ -94,7 +95,8 @@ class HdlcLink:
         # session are kept for the next one like it (a head-end that calls
         # again), every check of its frames still made. [(src, dest, values),
         # UA to the SNRM, UA to a DISC or None, (control, information, frame)
-        # of the first I-frame or None] (_on_snrm, DISC, _send_segment)
+        # of the last one-frame I-frame with N(S) 0 or None] (_on_snrm, DISC,
+        # _send_segment)
         self._opening = None
         self.errors = 0
         self._to_ndm()

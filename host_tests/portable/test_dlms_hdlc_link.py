@@ -312,9 +312,10 @@ def test_negotiated_lengths_are_used():
 
 def test_the_frames_that_open_a_session_are_the_ones_a_new_link_gives():
     # the link keeps the UA to an SNRM, the UA to a DISC and (on CPython) the
-    # first I-frame of a session for the next session like it: each reply is
+    # I-frame it sent with N(S) 0 for the next session like it: each reply is
     # the one a new link gives, across clients, addresses, negotiated values,
-    # requests (one I-frame or two) and answers (one I-frame or segments)
+    # requests (one I-frame or two), answers (one I-frame or segments) and
+    # sessions long enough for N(S) to come back to 0
     link = hl.HdlcLink([1, (2, 5)])
     a, b, d = Client(16), Client(1), Client(16, ha.server(2, 5))
     small = h("81 80 06 05 01 40 06 01 20")  # the server sends at most 32 bytes a frame
@@ -322,11 +323,12 @@ def test_the_frames_that_open_a_session_are_the_ones_a_new_link_gives():
              " BE 10 04 0E 08 00 06 5F 1F 04 00 00 12 14 02 00 00 07")
     other = aare[:-1] + b"\x08"
     big = bytes(range(60))
-    for c, info, answer, split in (
-            (a, None, aare, False), (a, None, aare, False), (b, None, aare, False),
-            (a, small, aare, False), (a, small, big, False), (a, None, other, False),
-            (a, None, aare, True), (a, None, aare, False), (d, None, aare, False),
-            (a, None, aare, False), (a, None, big, False), (a, None, aare, False)):
+    for c, info, answers, split in (
+            (a, None, [aare], False), (a, None, [aare], False), (b, None, [aare], False),
+            (a, small, [aare], False), (a, small, [big], False), (a, None, [other], False),
+            (a, None, [aare], True), (a, None, [aare], False), (d, None, [aare], False),
+            (a, None, [aare], False), (a, None, [big], False), (a, None, [aare] * 10, False),
+            (a, None, [aare] + [other] * 9, False), (a, None, [aare], False)):
         new = hl.HdlcLink([1, (2, 5)])
         frames = [c.snrm(info)]
         if split:  # a request in two I-frames: the answer's N(R) is 2
@@ -336,14 +338,19 @@ def test_the_frames_that_open_a_session_are_the_ones_a_new_link_gives():
         for f in frames:
             ev, out = feed(link, f)
             assert out == feed(new, f)[1]
-        assert isinstance(ev[-1], hl.ApduReceived)
-        assert link.send_apdu(answer) and new.send_apdu(answer)
-        assert link.data_to_send() == new.data_to_send()
-        if answer is big:  # the rest of the segments, as the client asks for them
-            while link.sending:
-                c.vr = (c.vr + 1) & 7
+        for k, answer in enumerate(answers):
+            if k:
+                f = c.i(hl.LLC_REQUEST + b"\xc0\x01\xc1")
+                ev, out = feed(link, f)
+                assert out == feed(new, f)[1]
+            assert isinstance(ev[-1], hl.ApduReceived)
+            assert link.send_apdu(answer) and new.send_apdu(answer)
+            assert link.data_to_send() == new.data_to_send()
+            c.vr = (c.vr + 1) & 7
+            while link.sending:  # the rest of the segments, as the client asks for them
                 rr = c.rr()
                 assert feed(link, rr)[1] == feed(new, rr)[1]
+                c.vr = (c.vr + 1) & 7
         assert feed(link, c.disc())[1] == feed(new, c.disc())[1]
 
 
