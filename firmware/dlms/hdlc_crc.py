@@ -48,15 +48,23 @@ except Exception:  # CPython, or no native code on this port
         # same polynomial MSB first, so X.25 is it on bit-reversed bytes with
         # the register bit-reversed in and out. MicroPython has no crc_hqx.
         from binascii import crc_hqx
+        import sys
         _REV = bytes(sum((i >> k & 1) << 7 - k for k in range(8)) for i in range(256))
+        # the register's 16-bit mirror, one lookup: entry x is REV[x & FF] << 8 |
+        # REV[x >> 8], built as native-order 16-bit values (128 KB, about 1 ms)
+        _m = bytearray(131072)
+        _m[0 if sys.byteorder == "little" else 1::2] = b"".join(bytes((r,)) * 256 for r in _REV)
+        _m[1 if sys.byteorder == "little" else 0::2] = _REV * 256
+        _MIRROR = array("H")
+        _MIRROR.frombytes(_m)
+        del _m
 
-        def run(reg, data, start, end, t):  # the 16-bit mirrors inline: a call less each
+        def run(reg, data, start, end, t):
             try:
                 data = data[start:end].translate(_REV)
             except AttributeError:  # a memoryview (bytes and bytearray translate)
                 data = bytes(data[start:end]).translate(_REV)
-            reg = crc_hqx(data, _REV[reg & 0xFF] << 8 | _REV[reg >> 8])
-            return _REV[reg & 0xFF] << 8 | _REV[reg >> 8]
+            return _MIRROR[crc_hqx(data, _MIRROR[reg])]
     except ImportError:
         pass
 try:

@@ -41,3 +41,16 @@ def test_start_end_window():
     data = b"xx123456789yy"
     assert hdlc_crc.crc16(data, 2, 11) == 0x906E
     assert not hdlc_crc.good(b"\x01", 0, 1)
+
+
+def test_the_ports_loop_is_the_portable_loop():
+    # run: native code, binascii's on CPython, or update_py itself; the same
+    # register for any start value, data and window, bytes or bytearray
+    reg = 0x1234
+    for n in range(0, 200, 7):
+        data = bytes((i * 37 + n) & 0xFF for i in range(n + 2))
+        for start in (0x0000, 0xFFFF, hdlc_crc.GOOD_RESIDUE, reg):
+            want = hdlc_crc.update_py(start, data, 1, n + 1, hdlc_crc.TABLE)
+            assert hdlc_crc.run(start, data, 1, n + 1, hdlc_crc.TABLE) == want
+            assert hdlc_crc.run(start, bytearray(data), 1, n + 1, hdlc_crc.TABLE) == want
+        reg = (reg * 75 + 74) & 0xFFFF
