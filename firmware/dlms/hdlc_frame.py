@@ -79,9 +79,11 @@ class Frame:
         raise AttributeError(name)
 
 
-def parse(buf, p, q):
+def parse(buf, p, q, mv=None):
     """Parse the frame content buf[p:q] (the bytes between the flags).
-    Returns a Frame, or None when lengths, addresses, HCS or FCS are wrong."""
+    Returns a Frame, or None when lengths, addresses, HCS or FCS are wrong.
+    mv: a memoryview of buf to copy the fields from (a FrameReader's
+    buffer), else they are sliced from buf itself (a bytes read: no copy)."""
     if q - p < _MIN_LENGTH:
         return None
     f = buf[p] << 8 | buf[p + 1]
@@ -96,9 +98,10 @@ def parse(buf, p, q):
     fcs_at = q - 2
     if fcs_at < h or fcs_at == h + 1:
         return None
+    if mv is None:
+        mv = buf  # (the slices of a bytes read are bytes: bytes() gives them back)
     # One CRC pass: running the register over data plus its correct CRC
     # leaves the good-frame residue, for the header + HCS and for the frame.
-    mv = buf if type(buf) is bytes else memoryview(buf)  # (bytes(b) is b: no copy)
     if fcs_at == h:
         if run(0xFFFF, buf, p, q, TABLE) != _GOOD_RESIDUE:
             return None
@@ -294,7 +297,7 @@ class FrameReader:
             if b[i + n + 1] != _FLAG:
                 self._skip(i + 1)
                 continue
-            fr = parse(b, i + 1, i + n + 1)
+            fr = parse(b, i + 1, i + n + 1, self._mv)
             if fr is None:
                 self.bad += 1
                 self._skip(i + 1)
@@ -320,7 +323,7 @@ class FrameReader:
             f = b[j + 1] << 8 | b[j + 2]
             end = j + (f & MAX_LENGTH) + 2  # one past the closing flag
             if (end <= e and end - i > seen and f & 0xF000 == _FORMAT_TYPE_3
-                    and b[end - 1] == _FLAG and parse(b, j + 1, end - 1) is not None):
+                    and b[end - 1] == _FLAG and parse(b, j + 1, end - 1, self._mv) is not None):
                 self._skip(j)
                 return True
             j += 1

@@ -270,9 +270,9 @@ def test_resync_parses_each_candidate_once():
     calls = [0]
     real = hf.parse
 
-    def counting(buf, p, q):
+    def counting(buf, p, q, mv=None):
         calls[0] += 1
-        return real(buf, p, q)
+        return real(buf, p, q, mv)
 
     hf.parse = counting
     try:
