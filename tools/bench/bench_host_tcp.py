@@ -7,7 +7,7 @@
 #    to the same bytes (recorded in a warm-up session). That is the client-only
 #    ceiling; the ratio to it is the figure to compare (issue 16 measured
 #    Gurux C at ~7,000 GET/s against a ~9,900 GET/s ceiling on its machine);
-#  - server CPU per GET from /proc (Linux);
+#  - server CPU per GET and per setup from /proc (Linux);
 #  - a flood of silent connections (CPython meter): how many it holds, its RSS;
 #  - tools/send_token.py end to end (process start to exit), and of that the
 #    interpreter start and imports (`send_token.py --help`).
@@ -131,6 +131,7 @@ class Target:
         self.g.associate()
         self.port = port
         self.gets, self.cpu = 0, 0.0
+        self.setups, self.setup_cpu = 0, 0.0  # all setup cycles, timed or not, and their CPU
         self.rate, self.assoc, self.setup = [], [], []
 
     def get_round(self, seconds):
@@ -288,8 +289,11 @@ def main():
             for t, ms in zip(order, turns(order, ASSOCIATIONS, Target.associate_once)):
                 t.assoc.append(ms)
                 t.g.close()  # (the meter serves one connection at a time)
-            for t, ms in zip(order, turns(order, ASSOCIATIONS, Target.setup_once)):
+            cpu0 = [benchutil.proc_cpu_s(t.pid) for t in order]
+            for t, ms, c0 in zip(order, turns(order, ASSOCIATIONS, Target.setup_once), cpu0):
                 t.setup.append(ms)
+                t.setup_cpu += benchutil.proc_cpu_s(t.pid) - c0
+                t.setups += 2 * ASSOCIATIONS
                 t.reconnect()
         for t in targets:
             t.g.close()
@@ -302,6 +306,8 @@ def main():
             "canned")
         row("association setup on a new connection (connect .. close), canned-reply server",
             median(ceiling.setup), "ms", "canned")
+        row("  server process CPU per setup", ceiling.setup_cpu * 1e6 / ceiling.setups, "us",
+            "canned")
         for t in targets[1:]:
             row("GET/s, gurux-dlms client, virtual meter (tools/sim.py, public client)",
                 median(t.rate), "GET/s", t.name)
@@ -312,6 +318,9 @@ def main():
             row("association setup on a new connection (connect .. close), virtual meter",
                 median(t.setup), "ms", t.name)
             row("  ratio to the canned-reply server", ratios(t.setup, ceiling.setup), "x", t.name)
+            row("  server process CPU per setup", t.setup_cpu * 1e6 / t.setups, "us", t.name)
+            row("    ratio to the canned-reply server's (all rounds)",
+                t.setup_cpu * ceiling.setups / (t.setups * ceiling.setup_cpu), "x", t.name)
         row("%d silent connections opened and kept open: held by the meter at the end "
             "(at most 8, each for 3 s)" % FLOOD, held, "connections", "cpython")
         row("  meter process RSS growth meanwhile", grown, "KB", "cpython")
