@@ -1,7 +1,9 @@
 # A decoded STS token: class, sub-class, TID and fields by name (sts.md 3).
 # Built from the plain 64-bit block given as halfwords a (bits 63..48),
 # b (47..32), c (31..16), d (15..0 = CRC). Field names follow sts.md 11.
+from array import array
 from compat import module
+import sts
 from sts import amount
 
 # class 2 sub-classes that carry no TID: the key change tokens (sts.md 3.3)
@@ -89,8 +91,22 @@ def from_words(cls, a, b, c, d):
 
 
 def decrypt_words(ea, key, a, b, c, d, tables=None):
-    """Decrypt with the meter's EA, importing only that cipher."""
+    """Decrypt with the meter's EA, importing only that cipher. EA07: once
+    sts.sta has checked sts.native's loop (the boot's first EA07 block) the
+    loop runs from here, with the prepared tables (sts.KEPT or `tables`):
+    sts.sta, whose portable rounds are the engine's largest code block (1.1
+    KB), then stays out of the heap for the tokens after."""
     if ea == 7:
+        n = getattr(sts, "native", None)  # sts.sta imports it where the port has native code
+        if n is not None and n.verified and len(key) == 8:
+            if tables is not None:
+                ps = (tables.p, tables.s)
+            else:  # the shipped set, kept as (data, (p, s)) once sts.sta made it
+                ps = sts.KEPT.get("sta", (None, None))[1]
+            if ps is not None:
+                w = array("H", (a, b, c, d))
+                n.sta_decrypt(w, key, ps[0], ps[1])
+                return w[0], w[1], w[2], w[3]
         return module("sts.sta").decrypt_words(key, a, b, c, d, tables)
     if ea == 11:
         return module("sts.misty1").decrypt_words(key, a, b, c, d)

@@ -145,6 +145,35 @@ def test_tables_are_data_a_licensee_set_round_trips():
         assert e != encrypt.sta_encrypt(key, plain)
 
 
+def test_token_decrypts_ea07_with_the_checked_native_loop_as_sts_sta_does():
+    # sts.token runs sts.native's loop itself once sts.sta has checked it (the
+    # boot's first block), with the kept tables or a licensee's set
+    from sts import token
+    sta.decrypt_words(b"12345678", 1, 2, 3, 4)  # the check, where native code loads
+    if native is not None:
+        assert native.verified is True
+    n = 0
+    for row in vectors.rows("token"):
+        if row["ea"] == "07":
+            w = carrier.parse_words(row["token"])[1:]
+            want = int(row["plain_block_hex"], 16)
+            assert _join(token.decrypt_words(7, _key(row), *w)) == want, row["id"]
+            n += 1
+    assert n >= 60
+    s1, s2, p = sta_tables.REAL
+    other = (s2, s1, tuple(reversed(p)))
+    key = b"\x0a\xbc\x12\xde\xf3\x45\x67\x89"
+    e = encrypt.sta_encrypt(key, 0x0B19EB230100C207, other)
+    got = token.decrypt_words(7, key, *_words(e), tables=sta.StaTables(other, "other"))
+    assert _join(got) == 0x0B19EB230100C207
+    try:
+        token.decrypt_words(7, b"1234567", 1, 2, 3, 4)
+    except ValueError:
+        pass
+    else:
+        assert False, "accepted a short key"
+
+
 def test_bad_tables_and_keys_are_refused():
     s1, s2, p = sta_tables.REAL
     for bad in ((s1[:15], s2, p), (s1, (0,) * 16, p), (s1, s2, p[:63] + bytes(1))):
