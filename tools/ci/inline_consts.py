@@ -149,8 +149,9 @@ def _parse(path):
 
 def plan(root, tops):
     """The inlining: (table, texts) where table is {module: {NAME: value}} of
-    the names made private, and texts {path: the source to compile} for the
-    files that change."""
+    the names its companion answers (its own made private, and those it
+    imported by name and no longer binds), and texts {path: the source to
+    compile} for the files that change."""
     mods = sources(root, tops)
     parsed = dict((m, _parse(p)) for m, (p, _) in mods.items())
     defs = {}
@@ -158,7 +159,44 @@ def plan(root, tops):
         c = _consts(tree)
         if c and not mods[m][1].endswith("__init__.py"):
             defs[m] = c
+    # a module that lost a name imported by `from m import NAME` answers
+    # for it too (tests read dlms.association.IDLE): only those whose own
+    # names went private (and so have the hook) lose such imports
+    table = _decide(parsed, mods, defs, ())[0]
+    table, uses, froms = _decide(parsed, mods, defs, set(table))
+    answers = dict((m, dict(c)) for m, c in table.items())
+    gone = {}  # ImportFrom node -> the aliases it loses
+    for m, node, a in froms:
+        if a.name in table.get(node.module, ()):
+            gone.setdefault(node, []).append(a)
+            bound, v = a.asname or a.name, table[node.module][a.name]
+            answers[m][bound] = v
+            uses[m] += [(n, v, (node.module, a.name)) for n in ast.walk(parsed[m][1])
+                        if isinstance(n, ast.Name) and n.id == bound]
+    texts = {}
+    for m, (text, tree) in parsed.items():
+        edits = [(node, v) for node, v, key in uses[m] if key[1] in table.get(key[0], ())]
+        for node in ast.walk(tree):
+            if node in gone:
+                rest = [a for a in node.names if a not in gone[node]]
+                edits.append((node, "from %s import %s" % (node.module, ", ".join(
+                    a.name + (" as " + a.asname if a.asname else "") for a in rest))
+                    if rest else "pass"))
+        own = table.get(m, {})
+        if own:
+            edits += [(defs[m][n][1].targets[0], "_" + n) for n in own]
+        if edits:
+            texts[mods[m][0]] = _edit(text, edits, m if own else None)
+    return answers, texts
+
+
+def _decide(parsed, mods, defs, hooked):
+    """(table, uses, froms): the names made private per module, the uses
+    to inline per module, and the `from m import NAME` whose NAME goes
+    (only in modules of `hooked`, which answer for it, see plan)."""
     keep, uses = set(), {}  # (module, NAME) kept public; module -> [(node, value, key)]
+    froms = []  # (module, ImportFrom node, alias) of consts imported by name
+    reexported = _reexported(parsed, mods, defs)
     for m, (_, tree) in parsed.items():
         aliases, other = _bindings(tree, mods)
         found = uses[m] = []
@@ -166,7 +204,14 @@ def plan(root, tops):
         keep.update((m, n) for n in defs.get(m, {}) if n not in own)
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in defs:
-                keep.update((node.module, a.name) for a in node.names)
+                for a in node.names:  # `from m import NAME`: its uses inlined, the name dropped
+                    if a.name not in defs[node.module]:
+                        continue
+                    if m not in hooked or _bindings_of(tree, a.asname or a.name) != 1 \
+                            or (m, a.asname or a.name) in reexported:
+                        keep.add((node.module, a.name))
+                        continue
+                    froms.append((m, node, a))
             elif isinstance(node, ast.Attribute):
                 target = aliases.get(node.value.id) if isinstance(node.value, ast.Name) else None
                 if target in defs and node.attr in defs[target] \
@@ -182,15 +227,44 @@ def plan(root, tops):
                      if (m, n) not in keep and "_" + n not in _all_names(parsed[m][1]))
         if len(names) >= MIN_NAMES:
             table[m] = names
-    texts = {}
-    for m, (text, tree) in parsed.items():
-        edits = [(node, v) for node, v, key in uses[m] if key[1] in table.get(key[0], ())]
-        own = table.get(m, {})
-        if own:
-            edits += [(defs[m][n][1].targets[0], "_" + n) for n in own]
-        if edits:
-            texts[mods[m][0]] = _edit(text, edits, m if own else None)
-    return table, texts
+    return table, uses, froms
+
+
+def _reexported(parsed, mods, defs):
+    """(module, name) of the names that a module imported and another reads
+    from it (`from m import NAME`, `m.NAME`): such an import stays."""
+    out = set()
+    for _, tree in parsed.values():
+        aliases = _bindings(tree, mods)[0]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in mods:
+                out.update((node.module, a.name) for a in node.names
+                           if a.name not in defs.get(node.module, ()))
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id in aliases:
+                out.add((aliases[node.value.id], node.attr))
+    return out
+
+
+def _bindings_of(tree, name):
+    """How many times the module binds `name` (imports, assignments,
+    arguments, definitions ...); a global statement counts as many."""
+    n = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+            n += 1
+        elif isinstance(node, ast.arg) and node.arg == name:
+            n += 1
+        elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            n += 2
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and node.name == name:
+            n += 1
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            n += sum(1 for a in node.names if (a.asname or a.name.split(".")[0]) == name)
+        elif isinstance(node, ast.ExceptHandler) and node.name == name:
+            n += 1
+    return n
 
 
 def _rebound(tree, name):
