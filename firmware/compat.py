@@ -89,3 +89,19 @@ def _unload(names):
         parent = sys.modules.get(pkg)
         if parent is not None and getattr(parent, leaf, None) is not None:
             delattr(parent, leaf)  # `import pkg.mod` keeps it on the package too
+
+
+def inlined(module):
+    """The module-level __getattr__ of built module `module` whose public
+    const() names the build inlined (tools/ci/inline_consts.py): a reader
+    outside the firmware (a test, a tool) still finds such a name, in the
+    companion module `module + "__k"`, which the firmware never loads. One
+    closure per module, not a function of its own in each."""
+
+    def get(name):
+        k = module + "__k"
+        __import__(k)
+        v = sys.modules[k].get(name)
+        setattr(sys.modules[module], name, v)  # found directly next time
+        return v
+    return get

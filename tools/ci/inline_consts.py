@@ -316,11 +316,8 @@ def _edit(text, edits, own_module):
     src = b"".join(out)
     if own_module:
         src = src.rstrip(b"\n") + (
-            b"\n\n\ndef __getattr__(name):  # tools/ci/inline_consts.py: the public const names\n"
-            b"    import sys\n    __import__('%s')\n"
-            b"    v = globals()[name] = sys.modules['%s'].get(name)  # found directly next time\n"
-            b"    return v\n"
-            % ((own_module + SUFFIX).encode(), (own_module + SUFFIX).encode()))
+            b"\n\n__getattr__ = __import__('compat').inlined(__name__)"
+            b"  # the public const names: tools/ci/inline_consts.py\n")
     return src
 
 
