@@ -9,14 +9,17 @@ public const (`import vocab` ... `vocab.ACCEPT`, `from meter import cts` ...
 `cts.EXIT_TIMER`) and the module's own uses become the literal, and the
 definition becomes private (`_ACCEPT = const(1)`: no global after mpy-cross).
 For readers outside the firmware (portable tests on micropython, tools) the
-built module gets a module-level __getattr__ that finds such a name in a
-companion module `<module>__k` (`NAME = value` lines), which the firmware
-never imports. The sources stay as they are: CPython runs them unchanged.
+built module gets a module-level __getattr__ (compat.inlined) that finds such
+a name in a companion module `<module>__k` (get(NAME)), which the firmware
+never loads. The sources stay as they are: CPython runs them unchanged.
 
-A name stays public where it is imported by `from module import NAME`, used
-through a name that is not only an import of its module, or assigned to; a
-module keeps its names public when fewer than MIN_NAMES would go (the hook
-costs about as much as a few globals). Only integer consts are inlined.
+A const imported by name (`from meter.account import ACTIVE`) is inlined and
+dropped from the import where the importing module has a companion of its
+own, which then answers for it too (tests read dlms.association.IDLE). A name
+stays public where it is imported by name elsewhere, or by a module another
+firmware module reads it from, used through a name that is not only an import
+of its module, or assigned to; a module keeps its names public when fewer
+than MIN_NAMES would go. Only integer consts are inlined.
 
     .venv/bin/python tools/ci/inline_consts.py [TOP ...]   (a report)
 """
@@ -25,7 +28,7 @@ import hashlib
 import os
 import sys
 
-MIN_NAMES = 3  # a module's hook (__getattr__, ~130 bytes on 64-bit) pays from this many names
+MIN_NAMES = 3  # a module's hook (a closure and its companion) pays from about this many names
 SUFFIX = "__k"  # the companion module: meter/cts.py -> meter/cts__k.py in the build
 
 _OPS = {
