@@ -135,10 +135,12 @@ def slot_info(identifier, version, signature=""):
     return info_text(identifier, version, signature)
 
 
-def companions():
+def companions(table=None):
     """(relative path, source) of the modules that hold the public const
-    names the build inlines (tools/ci/inline_consts.py): `vocab__k.py` ..."""
-    table = inline_consts.plan(ROOT, ("firmware",))[0]
+    names the build inlines (tools/ci/inline_consts.py): `vocab__k.py` ...
+    (table: inline_consts.plan's, made here when not given)."""
+    if table is None:
+        table = inline_consts.plan(ROOT, ("firmware",))[0]
     return [(m.replace(".", "/") + inline_consts.SUFFIX + ".py", inline_consts.companion(c))
             for m, c in sorted(table.items())]
 
@@ -171,10 +173,10 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
     lib = os.path.join(fs, "lib")
     os.makedirs(lib)
     # the public const names inlined, as build_mpy does (tools/ci/inline_consts.py)
-    texts = inline_consts.plan(ROOT, ("firmware",))[1]
+    table, texts = inline_consts.plan(ROOT, ("firmware",))
     src_dir = os.path.join(out_dir, "inlined")  # the sources that differ, then their companions
     jobs = []
-    for rel, src in firmware_sources() + companions():
+    for rel, src in firmware_sources() + companions(table):
         dst = os.path.join(lib, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         text = src if isinstance(src, bytes) else texts.get(src)
@@ -201,9 +203,10 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
         raise DeployError("mpy-cross failed:\n" + "\n".join(errors))
     boot = os.path.join(FIRMWARE, "bootslot.py")
     if boot in texts:
+        os.makedirs(src_dir, exist_ok=True)
+        with open(os.path.join(src_dir, "bootslot.py"), "wb") as fh:
+            fh.write(texts[boot])
         boot = os.path.join(src_dir, "bootslot.py")
-        with open(boot, "wb") as fh:
-            fh.write(texts[os.path.join(FIRMWARE, "bootslot.py")])
     if os.path.isfile(boot):
         cmd = [MPY_CROSS, "-march=" + board.ARCH, "-o", os.path.join(fs, "bootslot.mpy")] + \
             mpy_options("bootslot.py") + [boot]

@@ -104,18 +104,25 @@ def sources(root, tops):
     return out
 
 
-def _bindings(tree, known):
-    """(aliases, unclean): for each name the file binds by `import m [as x]`
-    or `from pkg import m [as x]` (m a firmware module), the module, and the
-    names bound otherwise too (or to two modules)."""
-    aliases, other = {}, set()
+def _facts(tree, known):
+    """One walk of a module: (aliases, other, binds, names). aliases: each
+    name bound only by `import m [as x]` or `from pkg import m [as x]` (m a
+    firmware module) -> m; other: the names bound otherwise too (or to two
+    modules); binds: how many times each name is bound (imports,
+    assignments, arguments, definitions; a global statement counts twice);
+    names: every name the module mentions."""
+    aliases, other, binds, names = {}, set(), {}, set()
 
-    def bind(name, mod):
-        if aliases.get(name, mod) != mod:
+    def bind(name, mod=None):
+        binds[name] = binds.get(name, 0) + 1
+        if mod is None:
             other.add(name)
-        aliases[name] = mod
+        else:
+            if aliases.get(name, mod) != mod:
+                other.add(name)
+            aliases[name] = mod
 
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
@@ -123,25 +130,34 @@ def _bindings(tree, known):
                 elif "." not in a.name:
                     bind(a.name, a.name)
                 else:
-                    other.add(a.name.split(".")[0])  # a package: pkg.mod.NAME is not inlined
+                    bind(a.name.split(".")[0])  # a package: pkg.mod.NAME is not inlined
         elif isinstance(node, ast.ImportFrom):
             for a in node.names:
                 full = "%s.%s" % (node.module, a.name) if node.module else a.name
-                if node.level == 0 and full in known:
-                    bind(a.asname or a.name, full)
-                else:
-                    other.add(a.asname or a.name)
-        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            other.add(node.id)
+                bind(a.asname or a.name, full if node.level == 0 and full in known else None)
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+            if not isinstance(node.ctx, ast.Load):
+                bind(node.id)
         elif isinstance(node, ast.arg):
-            other.add(node.arg)
+            bind(node.arg)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            other.add(node.name)
+            bind(node.name)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            other.update(node.names)
+            for n in node.names:
+                bind(n)
+                bind(n)
         elif isinstance(node, ast.ExceptHandler) and node.name:
-            other.add(node.name)
-    return dict((k, v) for k, v in aliases.items() if k not in other), other
+            bind(node.name)
+    return dict((k, v) for k, v in aliases.items() if k not in other), other, binds, names
+
+
+def _walk(tree):
+    """Every node of a module (ast.walk once, kept: plan reads them often)."""
+    nodes = getattr(tree, "nodes", None)
+    if nodes is None:
+        nodes = tree.nodes = list(ast.walk(tree))
+    return nodes
 
 
 def _parse(path):
@@ -165,8 +181,10 @@ def plan(root, tops):
     # a module that lost a name imported by `from m import NAME` answers
     # for it too (tests read dlms.association.IDLE): only those whose own
     # names went private (and so have the hook) lose such imports
-    table = _decide(parsed, mods, defs, ())[0]
-    table, uses, froms = _decide(parsed, mods, defs, set(table))
+    facts = dict((m, _facts(tree, mods)) for m, (_, tree) in parsed.items())
+    reexported = _reexported(parsed, facts, mods, defs)
+    table = _decide(parsed, facts, reexported, defs, ())[0]
+    table, uses, froms = _decide(parsed, facts, reexported, defs, set(table))
     answers = dict((m, dict(c)) for m, c in table.items())
     gone = {}  # ImportFrom node -> the aliases it loses
     for m, node, a in froms:
@@ -174,12 +192,12 @@ def plan(root, tops):
             gone.setdefault(node, []).append(a)
             bound, v = a.asname or a.name, table[node.module][a.name]
             answers[m][bound] = v
-            uses[m] += [(n, v, (node.module, a.name)) for n in ast.walk(parsed[m][1])
+            uses[m] += [(n, v, (node.module, a.name)) for n in _walk(parsed[m][1])
                         if isinstance(n, ast.Name) and n.id == bound]
     texts = {}
     for m, (text, tree) in parsed.items():
         edits = [(node, v) for node, v, key in uses[m] if key[1] in table.get(key[0], ())]
-        for node in ast.walk(tree):
+        for node in _walk(tree):
             if node in gone:
                 rest = [a for a in node.names if a not in gone[node]]
                 edits.append((node, "from %s import %s" % (node.module, ", ".join(
@@ -193,24 +211,27 @@ def plan(root, tops):
     return answers, texts
 
 
-def _decide(parsed, mods, defs, hooked):
+def _decide(parsed, facts, reexported, defs, hooked):
     """(table, uses, froms): the names made private per module, the uses
     to inline per module, and the `from m import NAME` whose NAME goes
     (only in modules of `hooked`, which answer for it, see plan)."""
     keep, uses = set(), {}  # (module, NAME) kept public; module -> [(node, value, key)]
     froms = []  # (module, ImportFrom node, alias) of consts imported by name
-    reexported = _reexported(parsed, mods, defs)
+    defined = {}  # NAME -> the modules that define it
+    for d in defs:
+        for n in defs[d]:
+            defined.setdefault(n, []).append(d)
     for m, (_, tree) in parsed.items():
-        aliases, other = _bindings(tree, mods)
+        aliases, _, binds, _ = facts[m]
         found = uses[m] = []
-        own = dict((n, v) for n, v in defs.get(m, {}).items() if not _rebound(tree, n))
+        own = dict((n, v) for n, v in defs.get(m, {}).items() if binds.get(n) == 1)
         keep.update((m, n) for n in defs.get(m, {}) if n not in own)
-        for node in ast.walk(tree):
+        for node in _walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in defs:
                 for a in node.names:  # `from m import NAME`: its uses inlined, the name dropped
                     if a.name not in defs[node.module]:
                         continue
-                    if m not in hooked or _bindings_of(tree, a.asname or a.name) != 1 \
+                    if m not in hooked or binds.get(a.asname or a.name) != 1 \
                             or (m, a.asname or a.name) in reexported:
                         keep.add((node.module, a.name))
                         continue
@@ -221,25 +242,25 @@ def _decide(parsed, mods, defs, hooked):
                         and isinstance(node.ctx, ast.Load):
                     found.append((node, defs[target][node.attr][0], (target, node.attr)))
                 else:  # `x.NAME` some other way (or assigned): every such NAME stays public
-                    keep.update((d, node.attr) for d in defs if node.attr in defs[d])
+                    keep.update((d, node.attr) for d in defined.get(node.attr, ()))
             elif isinstance(node, ast.Name) and node.id in own and isinstance(node.ctx, ast.Load):
                 found.append((node, own[node.id][0], (m, node.id)))
     table = {}
     for m, c in defs.items():
         names = dict((n, v[0]) for n, v in c.items()
-                     if (m, n) not in keep and "_" + n not in _all_names(parsed[m][1]))
+                     if (m, n) not in keep and "_" + n not in facts[m][3])
         if len(names) >= MIN_NAMES:
             table[m] = names
     return table, uses, froms
 
 
-def _reexported(parsed, mods, defs):
+def _reexported(parsed, facts, mods, defs):
     """(module, name) of the names that a module imported and another reads
     from it (`from m import NAME`, `m.NAME`): such an import stays."""
     out = set()
-    for _, tree in parsed.values():
-        aliases = _bindings(tree, mods)[0]
-        for node in ast.walk(tree):
+    for m, (_, tree) in parsed.items():
+        aliases = facts[m][0]
+        for node in _walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in mods:
                 out.update((node.module, a.name) for a in node.names
                            if a.name not in defs.get(node.module, ()))
@@ -247,52 +268,6 @@ def _reexported(parsed, mods, defs):
                     and node.value.id in aliases:
                 out.add((aliases[node.value.id], node.attr))
     return out
-
-
-def _bindings_of(tree, name):
-    """How many times the module binds `name` (imports, assignments,
-    arguments, definitions ...); a global statement counts as many."""
-    n = 0
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
-            n += 1
-        elif isinstance(node, ast.arg) and node.arg == name:
-            n += 1
-        elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
-            n += 2
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
-                and node.name == name:
-            n += 1
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            n += sum(1 for a in node.names if (a.asname or a.name.split(".")[0]) == name)
-        elif isinstance(node, ast.ExceptHandler) and node.name == name:
-            n += 1
-    return n
-
-
-def _rebound(tree, name):
-    """Whether the module binds `name` besides its const() definition."""
-    stores = 0
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
-            stores += 1
-        elif isinstance(node, ast.arg) and node.arg == name:
-            return True
-        elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
-            return True
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
-                and node.name == name:
-            return True
-        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                (a.asname or a.name.split(".")[0]) == name for a in node.names):
-            return True
-        elif isinstance(node, ast.ExceptHandler) and node.name == name:
-            return True
-    return stores != 1
-
-
-def _all_names(tree):
-    return set(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
 
 
 def _edit(text, edits, own_module):
