@@ -91,17 +91,23 @@ def _unload(names):
             delattr(parent, leaf)  # `import pkg.mod` keeps it on the package too
 
 
-def inlined(module):
+def inlined(module, other=None):
     """The module-level __getattr__ of built module `module` whose public
     const() names the build inlined (tools/ci/inline_consts.py): a reader
     outside the firmware (a test, a tool) still finds such a name, in the
-    companion module `module + "__k"`, which the firmware never loads. One
-    closure per module, not a function of its own in each."""
+    companion module `module + "__k"`, which the firmware never loads. Any
+    other name goes to `other`, the module's own __getattr__ if it has one.
+    One closure per module, not a function of its own in each."""
 
     def get(name):
         k = module + "__k"
         __import__(k)
-        v = sys.modules[k].get(name)
+        try:
+            v = sys.modules[k].get(name)
+        except AttributeError:
+            if other is None:
+                raise
+            return other(name)
         setattr(sys.modules[module], name, v)  # found directly next time
         return v
     return get

@@ -48,15 +48,23 @@ Z = const(9)
 
 def k():
     return X + Y + Z + C
+
+
+def __getattr__(name):  # code loaded on use, as dlms.xdlms has
+    if name == "LAZY":
+        return 42
+    raise AttributeError(name)
 """
 RUN = """import sys
 import user, codes, other, local
 print(user.g(), codes.f(), other.h(), local.k(), 'codes__k' in sys.modules)
 print(codes.A, codes.C, codes.E, local.C, local.X, 'codes__k' in sys.modules)
-try:
-    codes.NOPE
-except AttributeError:
-    print('AttributeError')
+print(local.LAZY, local.Y)  # its own __getattr__ still answers the other names
+for m in (codes, local):
+    try:
+        m.NOPE
+    except AttributeError:
+        print('AttributeError')
 """
 
 
@@ -85,6 +93,7 @@ def test_which_names_go_private_and_what_the_sources_become(tree):
     assert "__getattr__ = __import__('compat').inlined(__name__)" in codes
     local = texts[os.path.join(fw, "local.py")].decode()
     assert "from codes import C" not in local and "return 7 + 8 + 9 + (-3)" in local
+    assert "__getattr__ = __import__('compat').inlined(__name__, __getattr__)" in local
     assert os.path.join(fw, "other.py") not in texts
 
 
@@ -100,4 +109,5 @@ def test_the_build_runs_on_micropython_and_answers_other_readers(tree):
     assert p.stdout.splitlines() == [
         "(1, 2, -3, 4, 16) 26 2 21 False",  # the firmware's own uses load no companion
         "1 -3 16 -3 7 True",
-        "AttributeError"]
+        "42 8",
+        "AttributeError", "AttributeError"]

@@ -26,6 +26,7 @@ than MIN_NAMES would go. Only integer consts are inlined.
 import ast
 import hashlib
 import os
+import re
 import sys
 
 MIN_NAMES = 3  # a module's hook (a closure and its companion) pays from about this many names
@@ -293,9 +294,12 @@ def _edit(text, edits, own_module):
     out.append(text[last:])
     src = b"".join(out)
     if own_module:
+        # a module with a __getattr__ of its own (code loaded on use) keeps it
+        # for every name that is not one of its inlined consts
+        other = b", __getattr__" if re.search(rb"^def __getattr__\(", src, re.M) else b""
         src = src.rstrip(b"\n") + (
-            b"\n\n__getattr__ = __import__('compat').inlined(__name__)"
-            b"  # the public const names: tools/ci/inline_consts.py\n")
+            b"\n\n__getattr__ = __import__('compat').inlined(__name__%s)"
+            b"  # the public const names: tools/ci/inline_consts.py\n" % other)
     return src
 
 
