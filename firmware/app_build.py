@@ -54,18 +54,26 @@ def build(self, provision, fs, clock, wallclock, relay, random_bytes, display=No
     if rt.resumed:
         self.meter.log_event(vocab.EV_CLOCK_INVALID)
     self.keypad = Keypad(self.meter, display, meter_config.get("keypad"))
+    # what the DLMS server needs from the provisioning, read before its code
+    # loads: the meter's build code leaves first (its record loaded, the clock
+    # resumed; the provisioning read): the two are not in the heap together
+    config = (prov.dlms_config(provision, random_bytes),
+              tuple(prov.value(provision, "token_formats")),
+              prov.value(provision, "token_reject_is_error"))
+    manufacturer = prov.value(provision, "manufacturer")
+    auth_limits = prov.value(provision, "auth_lockout")
+    damaged = provision and provision.get(prov.DAMAGED)
+    prov = None
+    unload("provision", "meter.commands", "meter.clock_adjust", "store.state_read",
+           "store.codec_read")
+    __import__("gc").collect()  # (start-up only) the freed code is one free block
     self.server = dlms_server(
-        self.meter, prov.dlms_config(provision, random_bytes),
-        tuple(prov.value(provision, "token_formats")),
-        prov.value(provision, "token_reject_is_error"), firmware=self, keypad=self.keypad,
-        profiles=self.recorder,
-        manufacturer=prov.value(provision, "manufacturer"), clock=rt,
-        store=StateStore(fs, data_dir + "/dlms"),
+        self.meter, *config, firmware=self, keypad=self.keypad, profiles=self.recorder,
+        manufacturer=manufacturer, clock=rt, store=StateStore(fs, data_dir + "/dlms"),
         hdlc_addresses=hdlc_addresses, hdlc_settings=hdlc_settings,
-        auth_store=StateStore(fs, data_dir + "/auth"),
-        auth_limits=prov.value(provision, "auth_lockout"), on_event=self.meter.log_event,
-        store_expected=not self.meter.fresh)
-    if provision and provision.get(prov.DAMAGED):
+        auth_store=StateStore(fs, data_dir + "/auth"), auth_limits=auth_limits,
+        on_event=self.meter.log_event, store_expected=not self.meter.fresh)
+    if damaged:
         self.meter.set_fault(vocab.AT_PROVISION)
     if self.eventlog.damaged:  # a file stood where the events folder should be
         self.meter.log_event(vocab.EV_FAULT, vocab.FAULT_RECORD, vocab.AT_EVENTS)
@@ -79,6 +87,6 @@ def build(self, provision, fs, clock, wallclock, relay, random_bytes, display=No
     # only the build reads the provisioning, the objects' logical names,
     # their list, makes the DLMS server, reads the stored records, resumes
     # the clock, loads the meter's record and runs this: their code is freed
-    unload("provision", "dlms.obis", "binding.object_list", "dlms.server_build",
+    unload("dlms.obis", "binding.object_list", "dlms.server_build",
            "store.state_read", "store.codec_read", "meter.clock_adjust", "meter.commands",
            "app_build")

@@ -26,13 +26,16 @@ def start_meter(board, fs, clock, wallclock, relay, display, random_bytes,
     """Provisioning + App; returns (app, provision source). clock: the
     uptime's seconds; ui_clock: the front panel's where uptime is not real
     time (App)."""
-    import provision  # boot only: app.App unloads it once the meter is built
-    p, source = provision.load(fs, board.DATA_DIR, provision_path)
+    from compat import module, unload
+    # boot only: app.App unloads it before the DLMS server's code loads
+    p, source = module("provision").load(fs, board.DATA_DIR, provision_path)
     a = app.App(p, fs, clock, wallclock, relay, random_bytes, display,
                 data_dir=board.DATA_DIR, ui_clock=ui_clock, rtc_battery=board.RTC_BATTERY)
+    provision = module("provision")  # (again, once the meter is built)
     provision.finish(fs, provision_path)
     if source == provision.DEV and display is not None:
         display.show("DEV KEYS", 1)  # development keys (provision.DEV_PROVISION)
+    unload("provision")
     return a, source
 
 

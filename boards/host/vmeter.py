@@ -64,13 +64,15 @@ RESTART_EXIT = 3
 # the start's code (vmeter_build.py) leaves the heap once the ports are open (_run)
 SLOT = __import__("vmeter_build").select_slot(sys.argv[1:])
 from compat import module, unload  # noqa: E402  (after the slot: the firmware comes from it)
-import tcp_optical  # noqa: E402
 from hal.aio import sleep_ms  # noqa: E402
 from hal.display import wrap  # noqa: E402
 
 CPYTHON = sys.implementation.name == "cpython"
 
-_ticks_ms, _ticks_diff = tcp_optical.ticks_ms, tcp_optical.ticks_diff  # (CPython shims there)
+try:
+    from time import ticks_diff as _ticks_diff, ticks_ms as _ticks_ms
+except ImportError:  # CPython: tcp_optical's shims
+    from tcp_optical import ticks_diff as _ticks_diff, ticks_ms as _ticks_ms
 
 
 def out(line):
@@ -273,6 +275,8 @@ async def _run(sim):
 
 def run(argv):
     sim = __import__("vmeter_build").build(sys.modules[__name__], Sim(), argv)
+    # the optical port's code loads once the meter is built (not in the heap at the build's peak)
+    tcp_optical = module("tcp_optical")
     restore = __import__("vmeter_build").cbreak() if CPYTHON and sim.interactive else None
     code = 0
     try:
