@@ -66,7 +66,6 @@ def build(self, provision, fs, clock, wallclock, relay, random_bytes, display=No
     prov = None
     unload("provision", "meter.commands", "meter.clock_adjust", "store.state_read",
            "store.codec_read")
-    __import__("gc").collect()  # (start-up only) the freed code is one free block
     self.server = dlms_server(
         self.meter, *config, firmware=self, keypad=self.keypad, profiles=self.recorder,
         manufacturer=manufacturer, clock=rt, store=StateStore(fs, data_dir + "/dlms"),
