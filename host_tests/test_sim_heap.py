@@ -11,8 +11,8 @@ import pytest
 
 from test_sim_e2e import MICROPYTHON, Sim, send, token
 
-# docs/sim.md: 240k served this session in the measurement (5 runs of 5), 236k
-# and 232k failed (a remote token refused, the keypad token No memory 17); 16 KB
+# docs/sim.md: 240k served this session in the measurement (5 runs of 5), 232k
+# in 3 of 5; at 224k the meter starts but its tokens run out of memory. 16 KB
 # more here for what varies between runs.
 SIM_MIN_HEAP = "256k"
 
