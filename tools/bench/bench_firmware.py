@@ -133,9 +133,9 @@ def main():
           % hi)
     print("ROW whole firmware|heap in use at idle after the session|%.1f|KB|micropython" % (steady / 1024))
     mods, objs = breakdown(mpy)
-    print("ROW whole firmware|of which: firmware modules loaded from .mpy (bytecode in RAM)|%.1f|KB|micropython"
+    print("ROW whole firmware|of which: the modules imported before the build (bytecode in RAM)|%.1f|KB|micropython"
           % (mods / 1024))
-    print("ROW whole firmware|of which: App objects (meter, DLMS server, keypad)|%.1f|KB|micropython"
+    print("ROW whole firmware|of which: building the App (its objects and the modules the build loads)|%.1f|KB|micropython"
           % (objs / 1024))
 
 
