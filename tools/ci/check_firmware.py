@@ -355,17 +355,13 @@ def _build_mpy(root, tops, dst_top, skip):
     def compile_one(job):
         os.makedirs(os.path.dirname(job[1]), exist_ok=True)
         part = job[1] + ".part"
-        src = job[0]
-        text = src if isinstance(src, bytes) else texts.get(src)
-        if text is not None:  # compiled from the inlined source (or a companion's)
-            src = part + ".py"
-            with open(src, "wb") as f:
-                f.write(text)
+        # compiled from the inlined source (or a companion's) where there is one
+        src = inline_consts.source(job[0], texts, part + ".py")
         cmd = [MPY_CROSS, "-o", part] + mpy_options(job[2]) + [src]
         if not isinstance(job[0], bytes) and has_native_code(job[0]):
             cmd.insert(1, "-march=host")
         p = subprocess.run(cmd, capture_output=True, text=True)
-        if text is not None:
+        if src is not job[0]:
             os.remove(src)
         if p.returncode:
             return job[2], p.stdout + p.stderr

@@ -303,6 +303,19 @@ def _edit(text, edits, own_module):
     return src
 
 
+def source(src, texts, path):
+    """The file mpy-cross compiles for `src` (a firmware source path, or a
+    companion's text as bytes): `src` itself when the build leaves it as it
+    is, else its text from `texts` (plan's) written to `path`."""
+    text = src if isinstance(src, bytes) else texts.get(src)
+    if text is None:
+        return src
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(text)
+    return path
+
+
 def companion(names):
     """The source of a module's companion: get(NAME), the value of an inlined
     name, from one string (a module of globals would take a large dict)."""
