@@ -282,7 +282,7 @@ class HdlcLink:
                 if kept[2] is None:
                     ua = hf.build(fr.src, fr.dest, hf.u_control(_UA))
                     if self.settings.flag_safe_fcs and not hdlc_segment.safe(ua):
-                        # same _UA with the parameter field (as Gurux C always sends)
+                        # same UA with the parameter field (as Gurux C always sends)
                         ua = hf.build(fr.src, fr.dest, hf.u_control(_UA), hdlc_params.encode(
                             (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
                     kept[2] = bytes(ua)
