@@ -75,14 +75,25 @@ class OpticalPort:
         return True
 
     def received(self, conn, data, now):
-        if conn is self.active:
-            self._feed(data, now)
+        if conn is not self.active:
+            conn.rx += data
+            if len(conn.rx) > MAX_HELD:
+                self.drop(conn, now, "sent %d bytes while waiting" % len(conn.rx))
+            elif self.active is None:
+                self._next(now)
             return
-        conn.rx += data
-        if len(conn.rx) > MAX_HELD:
-            self.drop(conn, now, "sent %d bytes while waiting" % len(conn.rx))
-        elif self.active is None:
-            self._next(now)
+        # the active connection's bytes to the server, its answer back at once
+        link = self.server.link
+        was = link.connected
+        if self.mode_e is None:  # (a DISC's UA goes before the server's release)
+            self.server.receive_data(data, now, conn.write)
+        else:
+            self.proto.receive_data(data, now)
+        out = self.proto.data_to_send()
+        if out:
+            conn.write(out)
+        if was or link.connected or (self.mode_e is not None and not self.mode_e.idle()):
+            conn.t = now  # in session (or signing on) until now at least
 
     def closed(self, conn, now, err=None):
         """The peer closed the connection (err None) or it failed."""
@@ -110,16 +121,6 @@ class OpticalPort:
                     self.pre_snrm_ms))
         return self.busy()
 
-    def _feed(self, data, now):
-        link, p = self.server.link, self.proto
-        was = link.connected
-        p.receive_data(data, now)
-        out = p.data_to_send()
-        if out:
-            self.active.write(out)
-        if was or link.connected or (self.mode_e is not None and not self.mode_e.idle()):
-            self.active.t = now  # in session (or signing on) until now at least
-
     def _next(self, now):
         """The port is free: the first waiting connection with bytes gets it."""
         for c in self.waiting:
@@ -128,7 +129,7 @@ class OpticalPort:
                 self.active = c
                 c.t = now
                 data, c.rx = c.rx, b""
-                self._feed(data, now)
+                OpticalPort.received(self, c, data, now)  # (not a subclass's: it counts once)
                 return
 
     def drop(self, conn, now, why=None):

@@ -57,9 +57,12 @@ class DlmsServer:
     # data_to_send() -> the bytes to send: the link's method itself, an
     # attribute of each server (dlms.server_build.server)
 
-    def receive_data(self, data, now_ms=None):
+    def receive_data(self, data, now_ms=None, send=None):
         # the events of the bytes, handled in this one frame (a call less per
-        # frame: MicroPython puts frames over 11 words on the heap)
+        # frame: MicroPython puts frames over 11 words on the heap). send: a
+        # function the bytes a DISC's UA can go to before the release that
+        # follows it (a front end's write; the UA's delay to the client is
+        # then the frame's checks alone), else they wait for data_to_send().
         link = self.link
         try:
             if now_ms is not None:
@@ -81,6 +84,10 @@ class DlmsServer:
                     else:
                         link.acknowledge()
                 elif isinstance(ev, hdlc_link.Disconnected):
+                    if send is not None:
+                        out = link.data_to_send()
+                        if out:
+                            send(out)
                     self._release_all()
         except MemoryError:  # in the link itself: the frame is lost, the client repeats it
             self._out_of_memory()

@@ -175,6 +175,26 @@ def test_public_session():
     assert s.model.errors == 0 and s.link.errors == 0
 
 
+def test_a_disc_ua_goes_to_send_before_the_release():
+    from dlms.association import ASSOCIATED, IDLE
+    ua = []
+    for early in (False, True):
+        s, m = new_server()
+        cl = Client(16, b"\x03")
+        connect(s, cl)
+        exchange(s, cl, apdu("aarq_public"))
+        seen = []
+        send = (lambda b: seen.append((bytes(b), s.associations[16].state))) if early else None
+        s.receive_data(cl.disc(), 0, send)
+        assert s.associations[16].state == IDLE  # released when receive_data returns
+        if early:  # the UA went out while the association was still up
+            assert len(seen) == 1 and seen[0][1] == ASSOCIATED and s.data_to_send() == b""
+            ua.append(seen[0][0])
+        else:
+            ua.append(bytes(s.data_to_send()))
+    assert ua[0] == ua[1] and [f.kind for f in frames_in(ua[0])] == [hf.UA]
+
+
 class Ciphered:
     def __init__(self, ic):
         self.g = gcm.Gcm(EK)
