@@ -11,6 +11,8 @@ A script may also print lines `MD <section>|<markdown line>`: they are put
 under that section as they are (a table with more columns than one value).
 Some scripts (for example storage and DLMS sessions) run only on one
 interpreter; they say so by printing SKIP.
+Each script's --help (benchutil.usage) says what it measures, its options
+and where its figures go, and measures nothing.
 
 Examples:
   make bench                                   # all scripts, writes docs/benchmarks.md

@@ -1,8 +1,16 @@
-# DLMS APDU layer: cost of a GET (decode + association + encode), of A-XDR,
-# and of suite-0 AES-GCM, on CPython and MicroPython.
-from dlms import aes, association, axdr, gcm, security
-import provision
-from benchutil import MICROPYTHON, alloc_bytes, per_call_us, row
+"""DLMS APDU layer: cost of a GET (decode + association + encode), of A-XDR,
+and of suite-0 AES-GCM, on CPython and MicroPython.
+
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "DLMS APDU layer".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+from dlms import aes, association, axdr, gcm, security  # noqa: E402
+import provision  # noqa: E402
+from benchutil import MICROPYTHON, alloc_bytes, per_call_us, row  # noqa: E402
 
 S = "DLMS APDU layer"
 EK = bytes(range(16))

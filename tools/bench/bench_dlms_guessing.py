@@ -1,13 +1,21 @@
-# Reader (LLS) password guessing over loopback TCP against the whole meter
-# (App + boards/host/tcp_optical in a thread): wrong-password AARQs from the
-# gurux-dlms client on one HDLC connection, for a few seconds, without the
-# rate limit (auth_lockout after 0) and with the default one (dlms.auth_guard,
-# docs/security.md). Counts the guesses the meter actually checked (AARE
-# rejected-permanent, authentication-failure); the others were refused
-# unseen (rejected-transient). CPython only.
-import sys
+"""Reader (LLS) password guessing over loopback TCP against the whole meter
+(App + boards/host/tcp_optical in a thread): wrong-password AARQs from the
+gurux-dlms client on one HDLC connection, for a few seconds, without the
+rate limit (auth_lockout after 0) and with the default one (dlms.auth_guard,
+docs/security.md). Counts the guesses the meter actually checked (AARE
+rejected-permanent, authentication-failure); the others were refused
+unseen (rejected-transient). CPython only (micropython prints SKIP).
 
-from benchutil import MICROPYTHON, row
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "DLMS authentication guessing".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+import sys  # noqa: E402
+
+from benchutil import MICROPYTHON, row  # noqa: E402
 
 S = "DLMS authentication guessing"
 SECONDS = 5.0

@@ -1,10 +1,18 @@
-# HDLC link layer: cost of the CRC, of parsing and building a frame, of the
-# stream reader, and of one request/response exchange through HdlcLink.
-from dlms import hdlc_crc
-from dlms import hdlc_frame as hf
-from dlms import hdlc_link as hl
-from hdlc_captures import A_GET_LDN, A_GET_LDN_RESP, A_SNRM, apdu_of
-from benchutil import per_call_us, alloc_bytes, row
+"""HDLC link layer: cost of the CRC, of parsing and building a frame, of the
+stream reader, and of one request/response exchange through HdlcLink.
+
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "DLMS HDLC".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+from dlms import hdlc_crc  # noqa: E402
+from dlms import hdlc_frame as hf  # noqa: E402
+from dlms import hdlc_link as hl  # noqa: E402
+from hdlc_captures import A_GET_LDN, A_GET_LDN_RESP, A_SNRM, apdu_of  # noqa: E402
+from benchutil import per_call_us, alloc_bytes, row  # noqa: E402
 
 S = "DLMS HDLC"
 INFO128 = bytes(i & 0xFF for i in range(128))

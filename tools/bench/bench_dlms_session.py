@@ -1,25 +1,32 @@
 # mp-heap: 448k
-# The composed DLMS server (dlms.server.DlmsServer) in-process on both
-# interpreters: bytes and round trips of one remote token transfer session
-# (SNRM .. DISC) and its time on a 9600-baud optical port at the physical
-# limit; server CPU per GET and per token enter (over TCP with gurux-dlms:
-# bench_host_tcp.py). The heap declared above: the server, the real
-# Meter and the STS engine imported from source need more than 128k on the
-# 64-bit unix port; the STS engine inside needs room to work (below 448k
-# it reports Not ready, its MemoryError answer). See docs/dlms.md.
+"""The composed DLMS server (dlms.server.DlmsServer) in-process on both
+interpreters: bytes and round trips of one remote token transfer session
+(SNRM .. DISC) and its time on a 9600-baud optical port at the physical
+limit; server CPU per GET and per token enter (over TCP with gurux-dlms:
+bench_host_tcp.py). The heap declared above: the server, the real
+Meter and the STS engine imported from source need more than 128k on the
+64-bit unix port; the STS engine inside needs room to work (below 448k
+it reports Not ready, its MemoryError answer). See docs/dlms.md.
 
-from benchutil import MICROPYTHON, elapsed_us, now_us, row
-from dlms import gcm, obis, security
-from dlms import hdlc_frame as hf
-from binding import object_list
-from meter.realtime import RealTime
-from dlmsdata import apdu
-from dlmshelp import config
-from hdlc_testclient import Client, frames_in
-import meter_fakes as mf
-from meter.meter import Meter
-from sts import vend as vendmod
-from sts.state import StsState
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "DLMS server session".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+from benchutil import MICROPYTHON, elapsed_us, now_us, row  # noqa: E402
+from dlms import gcm, obis, security  # noqa: E402
+from dlms import hdlc_frame as hf  # noqa: E402
+from binding import object_list  # noqa: E402
+from meter.realtime import RealTime  # noqa: E402
+from dlmsdata import apdu  # noqa: E402
+from dlmshelp import config  # noqa: E402
+from hdlc_testclient import Client, frames_in  # noqa: E402
+import meter_fakes as mf  # noqa: E402
+from meter.meter import Meter  # noqa: E402
+from sts import vend as vendmod  # noqa: E402
+from sts.state import StsState  # noqa: E402
 
 S = "DLMS server session"
 EK = bytes(range(16))

@@ -10,8 +10,15 @@ register read (tools/read_meter.py). Reports:
 
 Runs from CPython only (it starts micropython itself with its own heap caps);
 under micropython it prints SKIP.
+
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "whole firmware".
 """
-import sys
+import benchutil
+
+benchutil.usage(__name__)
+
+import sys  # noqa: E402
 
 if sys.implementation.name != "cpython":
     print("SKIP drives micropython from CPython")
@@ -79,14 +86,14 @@ def session(heap, data):
 
 
 BREAKDOWN = """
-import gc, os
+import gc, os  # noqa: E402
 gc.collect(); a0 = gc.mem_alloc()
-import asyncio
-import app, main, runtime, provision, hostmeter
-from sts import processor, lockout
-from dlms import server, obj_common, gcm, aes, hdlc_link, association
-from binding import prepayment
-from meter import token_entry, cts_control, account, keypad
+import asyncio  # noqa: E402
+import app, main, runtime, provision, hostmeter  # noqa: E402
+from sts import processor, lockout  # noqa: E402
+from dlms import server, obj_common, gcm, aes, hdlc_link, association  # noqa: E402
+from binding import prepayment  # noqa: E402
+from meter import token_entry, cts_control, account, keypad  # noqa: E402
 gc.collect(); a1 = gc.mem_alloc()
 A = hostmeter.HostMeter(%r, clock=lambda: 0, wallclock=lambda: 0).app
 gc.collect(); a2 = gc.mem_alloc()

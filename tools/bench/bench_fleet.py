@@ -1,9 +1,18 @@
-# Virtual meter fleet and conformance runner (CPython only: asyncio TCP,
-# gurux-dlms clients). Memory per virtual meter (tracemalloc), aggregate GET
-# requests per second of a 200-meter fleet (tools/fleet.py in a subprocess)
-# under concurrent gurux clients on loopback, and the wall time of the full
-# conformance suite (tools/cts.py) against one virtual meter.
-import sys
+"""Virtual meter fleet and conformance runner (CPython only: asyncio TCP,
+gurux-dlms clients; micropython prints SKIP). Memory per virtual meter
+(tracemalloc), aggregate GET requests per second of a 200-meter fleet
+(tools/fleet.py in a subprocess) under concurrent gurux clients on loopback,
+and the wall time of the full conformance suite (tools/cts.py) against one
+virtual meter.
+
+Options: none (-h, --help: this text).
+Sections in docs/benchmarks.md: "Virtual meter fleet", "Conformance runner".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+import sys  # noqa: E402
 
 if sys.implementation.name != "cpython":
     print("SKIP bench_fleet: CPython only (asyncio sockets, gurux-dlms)")

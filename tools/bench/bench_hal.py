@@ -1,15 +1,22 @@
-# Hardware adapters: cost of one keypad scan and one optical-port poll, and
-# what the interrupt handlers allocate (must be 0 on MicroPython: a hard IRQ
-# cannot allocate). The firmware .mpy size is bench_firmware.py's.
+"""Hardware adapters: cost of one keypad scan and one optical-port poll, and
+what the interrupt handlers allocate (must be 0 on MicroPython: a hard IRQ
+cannot allocate). The firmware .mpy size is bench_firmware.py's.
 
-from fakes import machine
-from compat import TICKS_MASK
-from benchutil import alloc_bytes, per_call_us, row
-from hal.keypad import Keypad
-from hal.make import keypad_pins as make_pins
-from hal.pulse import PulseCounter
-from hal.ticker import Ticker
-from hal.uart_port import UartPort
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "Hardware adapters (hal)".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+from fakes import machine  # noqa: E402
+from compat import TICKS_MASK  # noqa: E402
+from benchutil import alloc_bytes, per_call_us, row  # noqa: E402
+from hal.keypad import Keypad  # noqa: E402
+from hal.make import keypad_pins as make_pins  # noqa: E402
+from hal.pulse import PulseCounter  # noqa: E402
+from hal.ticker import Ticker  # noqa: E402
+from hal.uart_port import UartPort  # noqa: E402
 
 S = "Hardware adapters (hal)"
 rows, cols = make_pins(machine.Pin, (2, 3, 4, 5), (6, 7, 8, 9))

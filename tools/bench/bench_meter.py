@@ -1,13 +1,21 @@
-# Meter storage: flash cost of an accepted token and of an hour of metering
-# (littlefs v2 on the RAM flash of host_tests/portable/blockdev.py, 256-byte
-# blocks). STS engine: the real one on CPython; the contract fake on MicroPython,
-# where engine + littlefs RAM disk + meter do not fit the 128 KB heap from
-# source (the state record differs only in the key and TID values).
-# The heap figures are in bench_meter_heap.py.
-import gc
-import sys
+"""Meter storage: flash cost of an accepted token and of an hour of metering
+(littlefs v2 on the RAM flash of host_tests/portable/blockdev.py, 256-byte
+blocks). STS engine: the real one on CPython; the contract fake on MicroPython,
+where engine + littlefs RAM disk + meter do not fit the 128 KB heap from
+source (the state record differs only in the key and TID values).
+The heap figures are in bench_meter_heap.py.
 
-from blockdev import RamDisk
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "Meter storage (littlefs, 256-byte blocks)".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+import gc  # noqa: E402
+import sys  # noqa: E402
+
+from blockdev import RamDisk  # noqa: E402
 
 disk = RamDisk(block_size=256, block_count=48)  # first, while the heap is empty
 gc.collect()

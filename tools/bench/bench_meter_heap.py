@@ -1,25 +1,34 @@
 # mp-heap: 160k
-# Meter heap (MicroPython only): bytes allocated from the first key of a keypad
-# token to its committed state, with the GC off, and the live heap around it.
-# Real keypad, Meter, StateStore (CBOR codec) and EventLog on an in-RAM file
-# system; the STS decode is the contract fake, because the real engine + meter
-# + store + keypad compiled from source do not fit the 128 KB bench heap (and
-# the meter and keypad alone now need 144k: 160k declared). Add
-# the engine's own "bytes allocated per decode" (bench_sts_*) for the total.
-import gc
-import sys
+"""Meter heap (MicroPython only; CPython prints SKIP): bytes allocated from the
+first key of a keypad token to its committed state, with the GC off, and the
+live heap around it. Real keypad, Meter, StateStore (CBOR codec) and EventLog
+on an in-RAM file system; the STS decode is the contract fake, because the
+real engine + meter + store + keypad compiled from source do not fit the
+128 KB bench heap (and the meter and keypad alone now need 144k: 160k
+declared). Add the engine's own "bytes allocated per decode" (bench_sts_*)
+for the total.
+
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "Meter heap (keypad token to committed state; STS decode excluded)".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+import gc  # noqa: E402
+import sys  # noqa: E402
 
 if sys.implementation.name != "micropython":
     print("SKIP heap figures are MicroPython-only")
     raise SystemExit(0)
 
-from meter.meter import Meter
+from meter.meter import Meter  # noqa: E402
 from meter import token_entry, keypad  # noqa: F401 (compile first)
-from store.state import StateStore
-from store.eventlog import EventLog
-import meter_fakes as f
-import meter_ramfs
-from benchutil import row
+from store.state import StateStore  # noqa: E402
+from store.eventlog import EventLog  # noqa: E402
+import meter_fakes as f  # noqa: E402
+import meter_ramfs  # noqa: E402
+from benchutil import row  # noqa: E402
 
 SEC = "Meter heap (keypad token to committed state; STS decode excluded)"
 TOK = f.FakeTokens()

@@ -1,25 +1,33 @@
 # mp-heap: 160k
 # (the littlefs RAM flashes of both geometries and the codec from source: 128k runs out)
-# Storage: flash operations and time per state commit and per event append on
-# littlefs v2 (os.VfsLfs2 under MicroPython, littlefs-python under CPython) on
-# a RAM flash that counts programs and erases (host_tests/portable/blockdev.py).
-# Geometries: RP2040 (4 KB erase blocks, progsize 256 as MicroPython's rp2
-# port mounts it) and ESP32 (4 KB blocks, VfsLfs2 defaults: progsize 32).
-import gc
+"""Storage: flash operations and time per state commit and per event append on
+littlefs v2 (os.VfsLfs2 under MicroPython, littlefs-python under CPython) on
+a RAM flash that counts programs and erases (host_tests/portable/blockdev.py).
+Geometries: RP2040 (4 KB erase blocks, progsize 256 as MicroPython's rp2
+port mounts it) and ESP32 (4 KB blocks, VfsLfs2 defaults: progsize 32).
 
-import blockdev
-from benchutil import MICROPYTHON
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "Storage (littlefs)".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+import gc  # noqa: E402
+
+import blockdev  # noqa: E402
+from benchutil import MICROPYTHON  # noqa: E402
 
 # MicroPython's heap cap limits the RAM flash; CPython gets a Pico-sized one.
 # Allocate it first, before imports fragment the heap; later disks reuse it.
 BLOCKS = 12 if MICROPYTHON else 352
 first = blockdev.RamDisk(block_size=4096, block_count=BLOCKS, prog_size=256)
 
-from benchutil import MICROPYTHON, alloc_bytes, now_us, elapsed_us, per_call_us, row
-from store import codec
-from store.eventlog import EventLog
-from store.state import StateStore
-from store_samples import meter_state
+from benchutil import MICROPYTHON, alloc_bytes, now_us, elapsed_us, per_call_us, row  # noqa: E402
+from store import codec  # noqa: E402
+from store.eventlog import EventLog  # noqa: E402
+from store.state import StateStore  # noqa: E402
+from store_samples import meter_state  # noqa: E402
 
 SEC = "Storage (littlefs)"
 N = 200

@@ -1,10 +1,18 @@
-# STS token engine: decode + process of one token, EA07 (STA) and EA11 (MISTY1).
-# Time per token under both interpreters; bytes allocated per token under
-# MicroPython (gc.mem_alloc difference with the GC off). Targets (issue 3):
-# < 2 ms and < 4 KB per token on the micropython executable.
-from sts import processor, vend, carrier, crc, sta, misty1
-from sts.state import StsState
-from benchutil import per_call_us, alloc_bytes, row
+"""STS token engine: decode + process of one token, EA07 (STA) and EA11 (MISTY1).
+Time per token under both interpreters; bytes allocated per token under
+MicroPython (gc.mem_alloc difference with the GC off). Targets (issue 3):
+< 2 ms and < 4 KB per token on the micropython executable.
+
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "STS token decode + process".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+from sts import processor, vend, carrier, crc, sta, misty1  # noqa: E402
+from sts.state import StsState  # noqa: E402
+from benchutil import per_call_us, alloc_bytes, row  # noqa: E402
 
 SEC = "STS token decode + process"
 K7 = bytes.fromhex("e653341f9d5bf36f")

@@ -1,6 +1,14 @@
-# Token carrier and CRC: cost of parsing 20 digits and checking a CRC.
-from sts import carrier, crc_message
-from benchutil import per_call_us, alloc_bytes, row
+"""Token carrier and CRC: cost of parsing 20 digits and checking a CRC.
+
+Options: none (-h, --help: this text).
+Section in docs/benchmarks.md: "STS carrier and CRC".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+from sts import carrier, crc_message  # noqa: E402
+from benchutil import per_call_us, alloc_bytes, row  # noqa: E402
 
 TOKEN = "29054347139309851356"
 PLAIN = 0x0B19EB230100C207

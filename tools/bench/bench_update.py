@@ -1,13 +1,23 @@
-# Firmware update (docs/update.md): the Ed25519 check of an image signature
-# and SHA-512 on each interpreter; from CPython also on the 32-bit WebAssembly
-# port, an RP2040 estimate, and the heap of an update on 32-bit MicroPython
-# (stages after gc.collect(), as tools/ci/heap32.py does for the budget
-# session).
-import sys
+"""Firmware update (docs/update.md): the Ed25519 check of an image signature
+and SHA-512 on each interpreter; from CPython also on the 32-bit WebAssembly
+port, an RP2040 estimate, and the heap of an update on 32-bit MicroPython
+(stages after gc.collect(), as tools/ci/heap32.py does for the budget
+session).
 
-from update import ed25519
-from update.sha512 import sha512
-from benchutil import per_call_us, row
+Options: none (-h, --help: this text).
+Sections in docs/benchmarks.md: "Firmware update: image signature check
+(Ed25519, RFC 8032)", "Heap of an update on 32-bit MicroPython (wasm32, above
+the meter built)".
+"""
+import benchutil
+
+benchutil.usage(__name__)
+
+import sys  # noqa: E402
+
+from update import ed25519  # noqa: E402
+from update.sha512 import sha512  # noqa: E402
+from benchutil import per_call_us, row  # noqa: E402
 
 SEC = "Firmware update: image signature check (Ed25519, RFC 8032)"
 PUB = bytes.fromhex("fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025")
@@ -35,9 +45,9 @@ if sys.implementation.name == "cpython":
     from check_firmware import build_mpy, venv_tool  # noqa: E402
 
     TIMES = """import time
-from update import ed25519
-from sts import processor, vend
-from sts.state import StsState
+from update import ed25519  # noqa: E402
+from sts import processor, vend  # noqa: E402
+from sts.state import StsState  # noqa: E402
 PUB, MSG, SIG = %r, %r, %r
 K11 = bytes.fromhex("f94b6ed353c3bfdb113e2d3a7ea3c41d")
 S11 = StsState(11, K11, tids=list(range(5871715 - 640, 5871715, 10)))
@@ -56,9 +66,9 @@ print("EA11_US", us(lambda: processor.process(S11, T11), 200))
     # transfer object used (the update code loads), an image transferred and
     # checked (host_tests/data/update-test.img, 723 bytes, on a RAM file system)
     STAGES = """import gc
-import heap_session, update_samples
-from dlms import axdr, cosem, obis
-from meter_ramfs import RamFs
+import heap_session, update_samples  # noqa: E402
+from dlms import axdr, cosem, obis  # noqa: E402
+from meter_ramfs import RamFs  # noqa: E402
 class Ctx:
     level = cosem.MANAGEMENT
 def stages():

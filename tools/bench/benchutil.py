@@ -6,6 +6,17 @@ import time
 MICROPYTHON = sys.implementation.name == "micropython"
 
 
+def usage(module, options=()):
+    """Every bench script calls this first, usage(__name__): run as the main
+    script with -h or --help it prints what the script measures, its options
+    and where its figures go, and exits 0 before anything else is imported or
+    measured; an option not in `options` exits 2 (benchhelp, loaded only
+    then: its text stays out of micropython's heap)."""
+    if module == "__main__" and len(sys.argv) > 1:
+        import benchhelp
+        benchhelp.check(sys.argv, options)
+
+
 def now_us():
     if MICROPYTHON:
         return time.ticks_us()

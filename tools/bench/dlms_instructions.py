@@ -37,13 +37,17 @@ same session on a fresh meter as a board builds it (app.App: StateStore,
 EventLog, the keys' and authentication stores) on hal.fs in a host folder
 named without a root prefix, as on a board (host_tests/portable/heap_session,
 the session the heap budget measures).
+
+Figures: printed, one line per workload; docs/benchmarks.md quotes them by hand
+(the targets table and the token session CPU section).
 """
-import argparse
 import os
 import re
 import shutil
 import subprocess
 import sys
+
+from benchhelp import parser
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -155,7 +159,7 @@ def count(mpy, what, n, most, frozen=False, cut=99, out="/dev/null"):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = parser(__doc__)
     ap.add_argument("--tree", default=ROOT, help="checkout whose firmware/ is measured")
     ap.add_argument("--only", help="one workload: plain, cipher, session or app")
     ap.add_argument("--frozen", action="store_true",

@@ -14,12 +14,16 @@ setup on the virtual meter"). Not part of `make bench` (needs valgrind).
 --tree: the checkout whose boards/host and firmware are measured (e.g.
 `git worktree add /tmp/before <commit>`); --server: the DLMS server alone
 (DlmsServer.receive_data / data_to_send), without the port and connection.
+
+Figures: printed; docs/benchmarks.md quotes them by hand ("Association setup on
+the virtual meter, over TCP").
 """
-import argparse
 import os
 import re
 import subprocess
 import sys
+
+from benchhelp import parser
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -94,7 +98,7 @@ def count(tree, n, server_only):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = parser(__doc__)
     ap.add_argument("--tree", default=ROOT, help="checkout whose boards/host and firmware are measured")
     ap.add_argument("-n", type=int, default=400, help="setups in the run with work")
     ap.add_argument("--server", action="store_true", help="the DLMS server alone")
