@@ -60,9 +60,10 @@ class DlmsServer:
     def receive_data(self, data, now_ms=None, send=None):
         # the events of the bytes, handled in this one frame (a call less per
         # frame: MicroPython puts frames over 11 words on the heap). send: a
-        # function the bytes a DISC's UA can go to before the release that
-        # follows it (a front end's write; the UA's delay to the client is
-        # then the frame's checks alone), else they wait for data_to_send().
+        # function (a front end's write) that takes what the link answered by
+        # itself (the UA to an SNRM or a DISC) before the work its event
+        # brings (a DISC's release): the client waits for the frame's checks
+        # alone. Without it everything waits for data_to_send().
         link = self.link
         try:
             if now_ms is not None:
@@ -83,12 +84,13 @@ class DlmsServer:
                         link.send_apdu(resp)
                     else:
                         link.acknowledge()
-                elif isinstance(ev, hdlc_link.Disconnected):
+                else:  # Connected, Disconnected, UiReceived
                     if send is not None:
                         out = link.data_to_send()
                         if out:
                             send(out)
-                    self._release_all()
+                    if isinstance(ev, hdlc_link.Disconnected):
+                        self._release_all()
         except MemoryError:  # in the link itself: the frame is lost, the client repeats it
             self._out_of_memory()
 

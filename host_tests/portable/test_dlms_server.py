@@ -175,24 +175,29 @@ def test_public_session():
     assert s.model.errors == 0 and s.link.errors == 0
 
 
-def test_a_disc_ua_goes_to_send_before_the_release():
+def test_the_uas_go_to_send_before_the_work_of_their_events():
     from dlms.association import ASSOCIATED, IDLE
-    ua = []
+    runs = []
     for early in (False, True):
         s, m = new_server()
         cl = Client(16, b"\x03")
-        connect(s, cl)
-        exchange(s, cl, apdu("aarq_public"))
-        seen = []
-        send = (lambda b: seen.append((bytes(b), s.associations[16].state))) if early else None
-        s.receive_data(cl.disc(), 0, send)
+        sent = []  # what went to send, with the association's state then
+
+        def send(b):
+            a = s.associations.get(16)
+            sent.append((bytes(b), a.state if a is not None else None))
+        out, states = [], []
+        for frame in (cl.snrm(), cl.i(LLC + apdu("aarq_public")), cl.disc()):
+            sent = []
+            s.receive_data(frame, 0, send if early else None)
+            out.append(b"".join(b for b, _ in sent) + bytes(s.data_to_send()))
+            states.append([st for _, st in sent])
+        if early:  # the UAs at once; the DISC's while the association was still up
+            assert states == [[None], [], [ASSOCIATED]]
         assert s.associations[16].state == IDLE  # released when receive_data returns
-        if early:  # the UA went out while the association was still up
-            assert len(seen) == 1 and seen[0][1] == ASSOCIATED and s.data_to_send() == b""
-            ua.append(seen[0][0])
-        else:
-            ua.append(bytes(s.data_to_send()))
-    assert ua[0] == ua[1] and [f.kind for f in frames_in(ua[0])] == [hf.UA]
+        runs.append(out)
+    assert runs[0] == runs[1]  # the same bytes either way
+    assert [[f.kind for f in frames_in(b)] for b in runs[0]] == [[hf.UA], [hf.I], [hf.UA]]
 
 
 class Ciphered:
