@@ -76,12 +76,16 @@ class OpticalPort:
 
     def received(self, conn, data, now):
         if conn is not self.active:
-            conn.rx += data
-            if len(conn.rx) > MAX_HELD:
-                self.drop(conn, now, "sent %d bytes while waiting" % len(conn.rx))
-            elif self.active is None:
-                self._next(now)
-            return
+            if self.active is not None:
+                conn.rx += data
+                if len(conn.rx) > MAX_HELD:
+                    self.drop(conn, now, "sent %d bytes while waiting" % len(conn.rx))
+                return
+            # The port is free, so no connection waits with bytes (_next gave
+            # it to the first that had some): this one takes it.
+            self.waiting.remove(conn)
+            self.active = conn
+            conn.t = now
         # the active connection's bytes to the server, its answer back at once
         link = self.server.link
         was = link.connected
