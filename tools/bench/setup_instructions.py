@@ -9,11 +9,14 @@ with none, divided by N: unlike timings on a shared machine these repeat, so
 they compare two versions of the code (docs/benchmarks.md, "Association
 setup on the virtual meter"). Not part of `make bench` (needs valgrind).
 
-    .venv/bin/python tools/bench/setup_instructions.py [--tree DIR] [-n N]
+    .venv/bin/python tools/bench/setup_instructions.py [--tree DIR] [-n N] [--server] [--bytecodes]
 
 --tree: the checkout whose boards/host and firmware are measured (e.g.
 `git worktree add /tmp/before <commit>`); --server: the DLMS server alone
-(DlmsServer.receive_data / data_to_send), without the port and connection.
+(DlmsServer.receive_data / data_to_send), without the port and connection;
+--bytecodes: no valgrind, the bytecodes of one setup (sys.settrace) split
+into those a client waits for (from a frame's arrival to its reply's write),
+those after the writes and those of the connection's arrival and close.
 
 Figures: printed; docs/benchmarks.md quotes them by hand ("Association setup on
 the virtual meter, over TCP").
@@ -82,6 +85,34 @@ import gc
 gc.collect()
 for _ in range(n):
     setup()
+if n < 0:  # --bytecodes: one setup traced, each bytecode counted where it ran
+    phase = ["connection"]
+    counts = {"connection": 0, "before": 0, "after": 0}
+
+    def written(b):  # the transport's write: a frame's reply is out
+        t.out.append(b)
+        phase[0] = "after"
+
+    def trace(frame, event, arg):
+        if frame.f_code is not written.__code__:
+            if event == "call":
+                frame.f_trace_opcodes = True
+            elif event == "opcode":
+                counts[phase[0]] += 1
+        return trace
+    t = Transport()
+    t.write = written
+    c = tcp_optical._Conn(listener)
+    sys.settrace(trace)
+    c.connection_made(t)
+    for f in FRAMES:
+        phase[0] = "before"
+        c.data_received(f)
+    phase[0] = "connection"
+    c.connection_lost(None)
+    sys.settrace(None)
+    assert t.out == REPLIES, t.out
+    print("BYTECODES %%d %%d %%d" %% (counts["before"], counts["after"], counts["connection"]))
 """ % ([SNRM, AARQ, DISC], list(REPLIES))
 
 
@@ -97,13 +128,33 @@ def count(tree, n, server_only):
     return int(m.group(1))
 
 
+def bytecodes(tree):
+    """(before, after, connection): bytecodes of one setup from each frame's
+    arrival to its reply's write, after those writes, and in the
+    connection's arrival and close (sys.settrace, no valgrind)."""
+    p = subprocess.run([sys.executable, "-c", PROGRAM, tree, "-1", "0"], capture_output=True,
+                       text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
+    m = re.search(r"BYTECODES (\d+) (\d+) (\d+)", p.stdout)
+    if p.returncode or not m:
+        raise SystemExit(p.stdout + p.stderr[-2000:])
+    return tuple(int(x) for x in m.groups())
+
+
 def main():
     ap = parser(__doc__)
     ap.add_argument("--tree", default=ROOT, help="checkout whose boards/host and firmware are measured")
     ap.add_argument("-n", type=int, default=400, help="setups in the run with work")
     ap.add_argument("--server", action="store_true", help="the DLMS server alone")
+    ap.add_argument("--bytecodes", action="store_true",
+                    help="bytecodes of one setup before and after each reply's write (the "
+                    "client waits for the first), instead of the instructions")
     args = ap.parse_args()
     tree = os.path.abspath(args.tree)
+    if args.bytecodes:
+        print("%s per setup (SNRM, AARQ, DISC; port and connection), CPython bytecodes: %d from "
+              "a frame's arrival to its reply's write, %d after the writes, %d in the "
+              "connection's arrival and close" % ((tree,) + bytecodes(tree)))
+        return
     per = (count(tree, args.n, args.server) - count(tree, 0, args.server)) / args.n
     print("%s per setup (SNRM, AARQ, DISC%s), CPython: %.0f instructions"
           % (tree, "; server only" if args.server else "; port and connection", per))
