@@ -89,7 +89,7 @@ class OpticalPort:
         # the active connection's bytes to the server, its answer back at once
         link = self.server.link
         was = link.connected
-        if self.mode_e is None:  # (a DISC's UA goes before the server's release)
+        if self.mode_e is None:  # (a UA goes out before the work of its event: a DISC's release)
             self.server.receive_data(data, now, conn.write)
         else:
             self.proto.receive_data(data, now)
