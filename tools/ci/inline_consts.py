@@ -167,11 +167,14 @@ def _parse(path):
     return text, ast.parse(text, path)
 
 
-def plan(root, tops):
+def plan(root, tops, hook=True):
     """The inlining: (table, texts) where table is {module: {NAME: value}} of
     the names its companion answers (its own made private, and those it
     imported by name and no longer binds), and texts {path: the source to
-    compile} for the files that change."""
+    compile} for the files that change. hook=False: no module gets the
+    __getattr__ that finds such a name in its companion (a frozen image,
+    which has no companions: the names are simply gone, as the firmware
+    never reads them)."""
     mods = sources(root, tops)
     parsed = dict((m, _parse(p)) for m, (p, _) in mods.items())
     defs = {}
@@ -208,7 +211,7 @@ def plan(root, tops):
         if own:
             edits += [(defs[m][n][1].targets[0], "_" + n) for n in own]
         if edits:
-            texts[mods[m][0]] = _edit(text, edits, m if own else None)
+            texts[mods[m][0]] = _edit(text, edits, m if own and hook else None)
     return answers, texts
 
 
