@@ -1,5 +1,6 @@
 """The firmware's public const() names, inlined where other modules use them
-(a build step of the .mpy routes: check_firmware.build_mpy, deploy.py build).
+(a build step of the .mpy routes: check_firmware.build_mpy, deploy.py build;
+and of the frozen image, without companions: deploy.py freeze).
 
 MicroPython folds `X = const(1)` into a literal only inside the module that
 defines it; a public name stays a global of its module (a slot in its dict and
