@@ -134,3 +134,22 @@ def test_without_the_hook_the_names_are_gone_as_in_a_frozen_image(tree):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.splitlines() == ["(1, 2, -3, 4, 16) 26 2 21", "False 2 False 42"]
+
+
+def test_the_plan_is_kept_by_the_hash_of_the_sources(tree, tmp_path, monkeypatch):
+    monkeypatch.setattr(inline_consts, "CACHE", str(tmp_path / "cache"))
+    first = inline_consts.plan(str(tree), ("firmware",))
+    plan = inline_consts._plan
+
+    def unused(*args):
+        raise AssertionError("planned again")
+    monkeypatch.setattr(inline_consts, "_plan", unused)
+    assert inline_consts.plan(str(tree), ("firmware",)) == first  # read back, not made
+    assert len(os.listdir(str(tmp_path / "cache"))) == 1
+    (tree / "firmware" / "codes.py").write_text(CODES.replace("A = const(1)", "A = const(5)"))
+    with pytest.raises(AssertionError, match="planned again"):
+        inline_consts.plan(str(tree), ("firmware",))
+    monkeypatch.setattr(inline_consts, "_plan", plan)
+    assert inline_consts.plan(str(tree), ("firmware",))[0]["codes"]["A"] == 5
+    inline_consts.plan(str(tree), ("firmware",), hook=False)  # an entry of its own
+    assert len(os.listdir(str(tmp_path / "cache"))) == 3
