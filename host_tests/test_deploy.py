@@ -297,6 +297,16 @@ def test_freeze_manifest_works_from_a_moved_checkout(tmp_path):
     shutil.move(str(tmp_path / "sts"), str(image / "sts"))
     frozen, _ = eval_manifest(str(moved / "build" / "rpi_pico" / "manifest.py"))
     assert sorted(f for f in frozen if f != "board.py") == sorted(modules() + ["bootslot.py"])
+    # a folder older than the firmware is refused, until `make freeze` writes it again
+    with open(str(moved / "firmware" / "vocab.py"), "a") as f:
+        f.write("# changed\n")
+    with pytest.raises(SystemExit, match="run it again"):
+        eval_manifest(str(moved / "build" / "rpi_pico" / "manifest.py"))
+    p = subprocess.run([sys.executable, str(moved / "tools" / "deploy.py"), "freeze",
+                        "--board", "rpi_pico"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    eval_manifest(str(moved / "build" / "rpi_pico" / "manifest.py"))
+    assert (image / "vocab.py").read_text().endswith("# changed\n")
 
 
 def test_firmware_dry_run_prints_the_image_build(tmp_path):

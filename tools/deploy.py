@@ -20,7 +20,7 @@
           format) that freezes that folder; the comment at its top gives the
           build command. Its paths are relative to the manifest (MicroPython's
           build runs a manifest from its own folder), so it works from any
-          checkout.
+          checkout; it stops the build when firmware/ changed since.
   firmware  freeze, then build that image in a MicroPython source checkout
           (--micropy-dir) with the port's toolchain; --dry-run prints the
           commands. The image lands in build/<board>/.
@@ -316,10 +316,35 @@ def write_frozen(board, out):
     return dst
 
 
-def manifest_text(board):
+# The manifest refuses a folder made from other sources than the checkout's
+# (firmware/ or the board's folder changed since `make freeze`): MicroPython's
+# build runs this from the manifest's folder, deploy.py to make the digest.
+SOURCES_DIGEST = """def sources_digest(tops):
+    import hashlib, os
+    h = hashlib.sha256()
+    for top in tops:
+        for folder, dirs, files in os.walk(top):
+            dirs.sort()
+            for f in sorted(files):
+                if f.endswith(".py"):
+                    path = os.path.join(folder, f)
+                    with open(path, "rb") as fh:
+                        text = fh.read()
+                    rel = os.path.relpath(path, top).replace(os.sep, "/")
+                    h.update(("%s %d\\n" % (rel, len(text))).encode() + text)
+    return h.hexdigest()
+"""
+
+
+def manifest_text(board, manifest_dir):
     """micropython-lib manifest freezing the folder write_frozen fills, beside
-    it (the paths relative to the manifest)."""
+    it (the paths relative to the manifest, `manifest_dir`)."""
     pkgs, mods = top_level_entries(sources_only=True)
+    tops = [os.path.relpath(p, manifest_dir).replace(os.sep, "/")
+            for p in (FIRMWARE, os.path.join(BOARDS, board.NAME))]
+    ns = {}
+    exec(SOURCES_DIGEST, ns)
+    digest = ns["sources_digest"]([FIRMWARE, os.path.join(BOARDS, board.NAME)])
     lines = [
         "# Frozen stsmeter firmware for board %s (written by tools/deploy.py freeze)." % board.NAME,
         "# Paths are relative to this file: MicroPython runs a manifest from its folder.",
@@ -331,6 +356,10 @@ def manifest_text(board):
         "# Then flash the image and copy main.py and board.py:",
         "#   .venv/bin/python tools/deploy.py flash --frozen --board %s --port PORT" % board.NAME,
         "# A /board.py on the board's filesystem overrides the frozen one.",
+        SOURCES_DIGEST.rstrip("\n"),
+        "if sources_digest(%r) != %r:" % (tops, digest),
+        "    raise SystemExit('%s changed since `make freeze BOARD=%s` wrote %s/: run it again')"
+        % (" or ".join(tops), board.NAME, FROZEN),
         "include(%r)" % board.MP_BASE_MANIFEST,
     ]
     for m in mods + ["bootslot", "board"]:
@@ -345,7 +374,7 @@ def write_manifest(board, out):
     write_frozen(board, out)
     path = os.path.join(out, "manifest.py")
     with open(path, "w") as fh:
-        fh.write(manifest_text(board))
+        fh.write(manifest_text(board, out))
     return path
 
 
