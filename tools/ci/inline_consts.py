@@ -191,9 +191,12 @@ def plan(root, tops, hook=True):
     try:
         with open(path, "rb") as f:
             table, texts = pickle.load(f)
-    except (OSError, EOFError, pickle.UnpicklingError):
+    except (OSError, EOFError, ValueError, pickle.UnpicklingError):
         table, texts = _plan(mods, raw, hook)
-        _keep(path, (table, texts))
+        try:
+            _keep(path, (table, texts))
+        except OSError:  # no build/ to write (a read-only checkout): planned each time
+            pass
     return table, dict((mods[m][0], t) for m, t in texts.items())
 
 
