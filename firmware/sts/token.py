@@ -94,18 +94,16 @@ def decrypt_words(ea, key, a, b, c, d, tables=None):
     """Decrypt with the meter's EA, importing only that cipher. EA07: once
     sts.sta has checked sts.native's loop (the boot's first EA07 block) the
     loop runs from here, with the prepared tables (sts.KEPT or `tables`):
-    sts.sta, whose portable rounds are the engine's largest code block (1.1
-    KB), then stays out of the heap for the tokens after."""
+    sts.sta, whose portable rounds are the engine's largest code block, then
+    stays out of the heap for the tokens after."""
     if ea == 7:
         n = getattr(sts, "native", None)  # sts.sta imports it where the port has native code
         if n is not None and n.verified and len(key) == 8:
-            if tables is not None:
-                ps = (tables.p, tables.s)
-            else:  # the shipped set, kept as (data, (p, s)) once sts.sta made it
-                ps = sts.KEPT.get("sta", (None, None))[1]
-            if ps is not None:
+            # the shipped set, kept as (data, t) once sts.sta made it
+            t = tables.t if tables is not None else sts.KEPT.get("sta", (None, None))[1]
+            if t is not None:
                 w = array("H", (a, b, c, d))
-                n.sta_decrypt(w, key, ps[0], ps[1])
+                n.sta_decrypt(w, key, t)
                 return w[0], w[1], w[2], w[3]
         return module("sts.sta").decrypt_words(key, a, b, c, d, tables)
     if ea == 11:
