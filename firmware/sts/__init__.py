@@ -7,5 +7,6 @@
 # KEPT holds what the engine keeps over that, as plain values: the STA
 # tables' data and the 96 bytes prepared from it (sts.sta).
 KEPT = {}
-ENGINE = ("sts.processor", "sts.key_change", "sts.token", "sts.digits", "sts.crc", "sts.amount",
-          "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables", "sts.misty1")
+ENGINE = ("sts.processor", "sts.management", "sts.key_change", "sts.token", "sts.digits",
+          "sts.crc", "sts.amount", "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables",
+          "sts.misty1")
