@@ -24,12 +24,14 @@ import heap_session  # noqa: E402
 LAZY_FEATURES = {
     "CTS mode control and profiles": ("meter.cts_control", "meter.cts_profiles"),
     "token vending and key derivation (tools only)": ("sts.vend", "sts.amount_encode"),
-    "token names and the big-integer carrier (tools only)": ("sts.names", "sts.carrier"),
+    "token names, the big-integer carrier, sts.errors (tools only)": (
+        "sts.names", "sts.carrier", "sts.errors"),
     "HDLC address encoders and control bytes (clients: tests and tools)": (
         "dlms.hdlc_address_encode", "dlms.hdlc_frame_client"),
     "HDLC frames longer than the receive buffer (rejected with FRMR)": ("dlms.hdlc_frame_long",),
     "xDLMS GET with-list and with data blocks, SET responses": ("dlms.xdlms_more",),
-    "key change tokens": ("sts.key_change",),
+    "test, management and key change tokens (class 1 and 2)": ("sts.management",
+                                                               "sts.key_change"),
     "DLMS key renewal (class 64 key_transfer, RFC 3394 key wrap)": (
         "dlms.key_transfer", "dlms.keywrap", "dlms.key_renewal"),
     "firmware update (class 18 image transfer, image store, Ed25519)": (
@@ -57,7 +59,7 @@ LAZY_FEATURES = {
                                            "meter.clock_adjust"),
     "unloaded after a token (meter.meter)": (
         "meter.token_entry", "sts.processor", "sts.token", "sts.digits", "sts.crc", "sts.amount",
-        "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables"),
+        "sts.sta", "sts.sta_prepare", "sts.sta_tables"),
     "unloaded after an AARQ or RLRQ (dlms.association)": ("dlms.acse", "dlms.establish"),
 }
 

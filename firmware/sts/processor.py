@@ -97,16 +97,17 @@ def checked(state, tok, eff, s):
 def _remember(tids, tid):
     """A new ascending list with `tid` in it; when the memory is full the
     smallest (oldest) entry drops out. The caller has checked that tid is not
-    Old (so it is above tids[0]) and not Used. One list allocation."""
-    out = list(tids)
-    n = len(out)
+    Old (so it is above tids[0]) and not Used. The new list is made at its
+    size (an append to a copy could take a block of twice the memory)."""
+    n = len(tids)
     if n < TID_MEMORY_SIZE:
-        out.append(tid)
+        out = tids + [tid]
         i = n
         while i and out[i - 1] > tid:
             out[i] = out[i - 1]
             i -= 1
     else:
+        out = list(tids)
         i = 0
         while i + 1 < n and out[i + 1] < tid:
             out[i] = out[i + 1]
