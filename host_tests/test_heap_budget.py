@@ -24,8 +24,7 @@ import heap_session  # noqa: E402
 LAZY_FEATURES = {
     "CTS mode control and profiles": ("meter.cts_control", "meter.cts_profiles"),
     "token vending and key derivation (tools only)": ("sts.vend", "sts.amount_encode"),
-    "token names, the big-integer carrier, sts.errors (tools only)": (
-        "sts.names", "sts.carrier", "sts.errors"),
+    "token names and the big-integer carrier (tools only)": ("sts.names", "sts.carrier"),
     "HDLC address encoders and control bytes (clients: tests and tools)": (
         "dlms.hdlc_address_encode", "dlms.hdlc_frame_client"),
     "HDLC frames longer than the receive buffer (rejected with FRMR)": ("dlms.hdlc_frame_long",),
@@ -59,7 +58,7 @@ LAZY_FEATURES = {
                                            "meter.clock_adjust"),
     "unloaded after a token (meter.meter)": (
         "meter.token_entry", "sts.processor", "sts.token", "sts.digits", "sts.crc", "sts.amount",
-        "sts.sta", "sts.sta_prepare", "sts.sta_tables"),
+        "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables"),
     "unloaded after an AARQ or RLRQ (dlms.association)": ("dlms.acse", "dlms.establish"),
 }
 

@@ -8,4 +8,5 @@
 # tables' data and the 96 bytes prepared from it (sts.sta).
 KEPT = {}
 ENGINE = ("sts.processor", "sts.management", "sts.key_change", "sts.token", "sts.digits",
-          "sts.crc", "sts.amount", "sts.sta", "sts.sta_prepare", "sts.sta_tables", "sts.misty1")
+          "sts.crc", "sts.amount", "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables",
+          "sts.misty1")

@@ -2,14 +2,9 @@
 # block E as four 16-bit halfwords, no integer of 2^30 or more on any port. The
 # big-integer carrier (digits <-> 66-bit number) is sts.carrier, for tools.
 from compat import const
+from sts.errors import FormatError
 
 TOKEN_DIGITS = const(20)
-
-
-class FormatError(ValueError):
-    """Input is not a valid 20-digit STS token (sts.md 2, 9.1). Defined with
-    the meter's parser, which raises it, so that a token loads no module for
-    it; sts.errors is its name for the other modules."""
 
 
 def parse_words(text):

@@ -1,3 +1,5 @@
-# Exceptions raised by the STS decoding layer. FormatError is defined in
-# sts.digits, the meter's parser (a token then loads one module less).
-from sts.digits import FormatError  # noqa: F401
+# Exceptions raised by the STS decoding layer.
+
+
+class FormatError(ValueError):
+    """Input is not a valid 20-digit STS token (sts.md 2, 9.1)."""

@@ -68,9 +68,10 @@ def decode(text, ea=None, key=None, tables=None):
     """Text -> (Token, crc_ok). Class 1 needs no key. Raises FormatError for
     text that is not a token, ValueError for a missing/bad key or EA."""
     from sts import crc, digits
+    from sts.errors import FormatError
     cls, a, b, c, d = digits.parse_words(text)
     if cls == 3:
-        raise digits.FormatError("token class 3 is reserved")
+        raise FormatError("token class 3 is reserved")
     if cls != 1:
         if key is None:
             raise ValueError("class %d tokens need the decoder key" % cls)
