@@ -91,7 +91,8 @@ selfcheck: $(STAMP)
 wipe: $(STAMP)
 	$(PY) tools/deploy.py wipe --board $(BOARD) --port "$(PORT)" $(if $(DRY_RUN),--dry-run)
 
-## make freeze BOARD=...: manifest.py for a custom MicroPython image
+## make freeze BOARD=...: build/BOARD/frozen/ (the firmware as a custom MicroPython image
+## freezes it: the const names inlined) and build/BOARD/manifest.py freezing it
 freeze: $(STAMP)
 	$(PY) tools/deploy.py freeze --board $(BOARD)
 

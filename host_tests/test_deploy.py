@@ -256,6 +256,25 @@ def test_freeze_manifest_covers_the_firmware(name, tmp_path):
     assert "board.py" in frozen and "main.py" not in frozen
 
 
+def test_freeze_writes_the_inlined_firmware_without_companions(tmp_path):
+    rc, out = run("freeze", "--board", "rpi_pico", "--build", str(tmp_path))
+    assert rc == 0, out
+    image = tmp_path / "rpi_pico" / deploy.FROZEN
+    # the files the .mpy route's inlining changes are changed, the others copied
+    changed = deploy.inline_consts.plan(ROOT, ("firmware",))[1]
+    assert len(changed) > 10
+    for rel, src in deploy.firmware_sources():
+        text = (image / rel).read_bytes()
+        assert (text != open(src, "rb").read()) == (src in changed), rel
+        # no module looks for a name in a companion: the image has none
+        assert b"inlined(__name__" not in text and not rel.endswith("__k.py"), rel
+    assert b"\n_ACCEPT = const(1)" in (image / "vocab.py").read_bytes()
+    assert sorted(os.listdir(str(image / "sts"))) == sorted(
+        f for f in os.listdir(os.path.join(deploy.FIRMWARE, "sts")) if f.endswith(".py"))
+    assert (image / "board.py").read_bytes() == open(
+        os.path.join(ROOT, "boards", "rpi_pico", "board.py"), "rb").read()
+
+
 def test_freeze_manifest_works_from_a_moved_checkout(tmp_path):
     """No absolute path of the checkout that wrote it: the same checkout under
     another name still resolves every frozen file, inside itself."""
@@ -270,13 +289,24 @@ def test_freeze_manifest_works_from_a_moved_checkout(tmp_path):
     assert str(tmp_path) not in text and ROOT not in text
     moved = tmp_path / "elsewhere"
     first.rename(moved)
-    shutil.rmtree(moved / "firmware" / "sts")  # what the manifest reads is the moved tree's
+    # what the manifest reads is the moved tree's: the folder freeze wrote beside it
+    image = moved / "build" / "rpi_pico" / deploy.FROZEN
+    shutil.move(str(image / "sts"), str(tmp_path / "sts"))
     with pytest.raises(AssertionError):
         eval_manifest(str(moved / "build" / "rpi_pico" / "manifest.py"))
-    shutil.copytree(os.path.join(ROOT, "firmware", "sts"), moved / "firmware" / "sts",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.move(str(tmp_path / "sts"), str(image / "sts"))
     frozen, _ = eval_manifest(str(moved / "build" / "rpi_pico" / "manifest.py"))
     assert sorted(f for f in frozen if f != "board.py") == sorted(modules() + ["bootslot.py"])
+    # a folder older than the firmware is refused, until `make freeze` writes it again
+    with open(str(moved / "firmware" / "vocab.py"), "a") as f:
+        f.write("# changed\n")
+    with pytest.raises(SystemExit, match="run it again"):
+        eval_manifest(str(moved / "build" / "rpi_pico" / "manifest.py"))
+    p = subprocess.run([sys.executable, str(moved / "tools" / "deploy.py"), "freeze",
+                        "--board", "rpi_pico"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    eval_manifest(str(moved / "build" / "rpi_pico" / "manifest.py"))
+    assert (image / "vocab.py").read_text().endswith("# changed\n")
 
 
 def test_firmware_dry_run_prints_the_image_build(tmp_path):

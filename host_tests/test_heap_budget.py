@@ -29,7 +29,8 @@ LAZY_FEATURES = {
         "dlms.hdlc_address_encode", "dlms.hdlc_frame_client"),
     "HDLC frames longer than the receive buffer (rejected with FRMR)": ("dlms.hdlc_frame_long",),
     "xDLMS GET with-list and with data blocks, SET responses": ("dlms.xdlms_more",),
-    "key change tokens": ("sts.key_change",),
+    "test, management and key change tokens (class 1 and 2)": ("sts.management",
+                                                               "sts.key_change"),
     "DLMS key renewal (class 64 key_transfer, RFC 3394 key wrap)": (
         "dlms.key_transfer", "dlms.keywrap", "dlms.key_renewal"),
     "firmware update (class 18 image transfer, image store, Ed25519)": (

@@ -67,6 +67,11 @@ for m in (codes, local):
         print('AttributeError')
 """
 
+RUN_FROZEN = """import user, codes, other, local
+print(user.g(), codes.f(), other.h(), local.k())
+print(hasattr(codes, 'A'), codes.B, hasattr(local, 'X'), local.LAZY)
+"""
+
 
 @pytest.fixture
 def tree(tmp_path):
@@ -111,3 +116,40 @@ def test_the_build_runs_on_micropython_and_answers_other_readers(tree):
         "1 -3 16 -3 7 True",
         "42 8",
         "AttributeError", "AttributeError"]
+
+
+def test_without_the_hook_the_names_are_gone_as_in_a_frozen_image(tree):
+    # make freeze (tools/deploy.py write_frozen): the same inlining, no companion
+    # to look in, so no module __getattr__ for it; a module's own one stays
+    table, texts = inline_consts.plan(str(tree), ("firmware",), hook=False)
+    assert table == inline_consts.plan(str(tree), ("firmware",))[0]
+    fw = str(tree / "firmware")
+    assert b"__getattr__" not in texts[os.path.join(fw, "codes.py")]
+    local = texts[os.path.join(fw, "local.py")].decode()
+    assert "inlined(" not in local and "def __getattr__(name):" in local
+    out, ok = check_firmware.build_mpy(str(tree), out="build/frozen", hook=False)
+    assert ok and not [f for f in os.listdir(out) if f.endswith("__k.mpy")]
+    env = dict(os.environ, MICROPYPATH=os.pathsep.join([out, ".frozen"]))
+    p = subprocess.run([check_firmware.venv_tool("micropython"), "-c", RUN_FROZEN], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.splitlines() == ["(1, 2, -3, 4, 16) 26 2 21", "False 2 False 42"]
+
+
+def test_the_plan_is_kept_by_the_hash_of_the_sources(tree, tmp_path, monkeypatch):
+    monkeypatch.setattr(inline_consts, "CACHE", str(tmp_path / "cache"))
+    first = inline_consts.plan(str(tree), ("firmware",))
+    plan = inline_consts._plan
+
+    def unused(*args):
+        raise AssertionError("planned again")
+    monkeypatch.setattr(inline_consts, "_plan", unused)
+    assert inline_consts.plan(str(tree), ("firmware",)) == first  # read back, not made
+    assert len(os.listdir(str(tmp_path / "cache"))) == 1
+    (tree / "firmware" / "codes.py").write_text(CODES.replace("A = const(1)", "A = const(5)"))
+    with pytest.raises(AssertionError, match="planned again"):
+        inline_consts.plan(str(tree), ("firmware",))
+    monkeypatch.setattr(inline_consts, "_plan", plan)
+    assert inline_consts.plan(str(tree), ("firmware",))[0]["codes"]["A"] == 5
+    inline_consts.plan(str(tree), ("firmware",), hook=False)  # an entry of its own
+    assert len(os.listdir(str(tmp_path / "cache"))) == 3

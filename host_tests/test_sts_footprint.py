@@ -39,7 +39,9 @@ def _first(ea):
 def test_ea07_meter_loads_no_vending_code():
     mods = _loaded(_first("07"))
     assert "sts.sta" in mods and "sts.sta_tables" in mods and "sts.sta_prepare" in mods
-    assert not mods & {"sts.vend", "sts.encrypt", "sts.crc_message", "sts.misty1", "sts.lockout"}
+    # a credit token: no class 1/2 code (sts.management) and no key change code
+    assert not mods & {"sts.vend", "sts.encrypt", "sts.crc_message", "sts.misty1", "sts.lockout",
+                       "sts.management", "sts.key_change"}
 
 
 def test_ea11_meter_loads_no_sta_and_no_vending_code():

@@ -13,11 +13,14 @@
           the meter's data directory (board.DATA_DIR) is never touched.
           --frozen copies only main.py and board.py (for an image built from
           `freeze`). --dry-run prints the commands instead of running them.
-  freeze  write build/<board>/manifest.py (micropython-lib manifest format)
-          that freezes the firmware packages and board.py into a custom
-          MicroPython image; the comment at its top gives the build command.
-          Its paths are relative to the manifest (MicroPython's build runs a
-          manifest from its own folder), so it works from any checkout.
+  freeze  write build/<board>/frozen/, what a custom MicroPython image
+          freezes: the firmware modules (not main.py) with the public const
+          names inlined as for the .mpy files, without their companions, and
+          board.py; and build/<board>/manifest.py (micropython-lib manifest
+          format) that freezes that folder; the comment at its top gives the
+          build command. Its paths are relative to the manifest (MicroPython's
+          build runs a manifest from its own folder), so it works from any
+          checkout; it stops the build when firmware/ changed since.
   firmware  freeze, then build that image in a MicroPython source checkout
           (--micropy-dir) with the port's toolchain; --dry-run prints the
           commands. The image lands in build/<board>/.
@@ -147,8 +150,8 @@ def companions(table=None):
 
 def top_level_entries(sources_only=False):
     """What firmware/ puts into /lib: packages (dirs) and top-level modules
-    (the build's companions too, unless sources_only: a frozen image is
-    made from the sources as they are)."""
+    (the build's companions too, unless sources_only: a frozen image has
+    none, write_frozen)."""
     pkgs, mods = [], []
     for rel, _ in firmware_sources() + ([] if sources_only else companions()):
         head = rel.split("/")[0]
@@ -290,33 +293,85 @@ def wipe_command(board, out_dir, port, resume=False):
     return connect(port, resume) + ["run", "wipe.py"]
 
 
+FROZEN = "frozen"  # build/<board>/frozen/: the files the image freezes, beside the manifest
+
+
+def write_frozen(board, out):
+    """out/frozen/: what the image freezes. Every module of a firmware slot
+    and bootslot.py, the public const names inlined as on the .mpy route
+    (tools/ci/inline_consts.py) but without the module __getattr__ that finds
+    them in a companion, and without the companions: the firmware never reads
+    those names, and a tool that does (tests) runs on the PC. And board.py.
+    Returns the folder."""
+    dst = os.path.join(out, FROZEN)
+    if os.path.isdir(dst):
+        shutil.rmtree(dst)
+    texts = inline_consts.plan(ROOT, ("firmware",), hook=False)[1]
+    for rel, src in firmware_sources() + [("bootslot.py", os.path.join(FIRMWARE, "bootslot.py"))]:
+        path = os.path.join(dst, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if inline_consts.source(src, texts, path) == src:  # unchanged by the inlining
+            shutil.copyfile(src, path)
+    shutil.copyfile(os.path.join(BOARDS, board.NAME, "board.py"), os.path.join(dst, "board.py"))
+    return dst
+
+
+# The manifest refuses a folder made from other sources than the checkout's
+# (firmware/ or the board's folder changed since `make freeze`): MicroPython's
+# build runs this from the manifest's folder, deploy.py to make the digest.
+SOURCES_DIGEST = """def sources_digest(tops):
+    import hashlib, os
+    h = hashlib.sha256()
+    for top in tops:
+        for folder, dirs, files in os.walk(top):
+            dirs.sort()
+            for f in sorted(files):
+                if f.endswith(".py"):
+                    path = os.path.join(folder, f)
+                    with open(path, "rb") as fh:
+                        text = fh.read()
+                    rel = os.path.relpath(path, top).replace(os.sep, "/")
+                    h.update(("%s %d\\n" % (rel, len(text))).encode() + text)
+    return h.hexdigest()
+"""
+
+
 def manifest_text(board, manifest_dir):
-    """micropython-lib manifest freezing the firmware and the board config;
-    paths relative to `manifest_dir`, where the manifest is written."""
+    """micropython-lib manifest freezing the folder write_frozen fills, beside
+    it (the paths relative to the manifest, `manifest_dir`)."""
     pkgs, mods = top_level_entries(sources_only=True)
-    fw = os.path.relpath(FIRMWARE, manifest_dir).replace(os.sep, "/")
-    bd = os.path.relpath(os.path.join(BOARDS, board.NAME), manifest_dir).replace(os.sep, "/")
+    tops = [os.path.relpath(p, manifest_dir).replace(os.sep, "/")
+            for p in (FIRMWARE, os.path.join(BOARDS, board.NAME))]
+    ns = {}
+    exec(SOURCES_DIGEST, ns)
+    digest = ns["sources_digest"]([FIRMWARE, os.path.join(BOARDS, board.NAME)])
     lines = [
         "# Frozen stsmeter firmware for board %s (written by tools/deploy.py freeze)." % board.NAME,
         "# Paths are relative to this file: MicroPython runs a manifest from its folder.",
         "# Build a MicroPython image with it (or `make firmware BOARD=%s MICROPY_DIR=...`):"
         % board.NAME,
         "#   make -C ports/%s BOARD=%s FROZEN_MANIFEST=<this file>" % (board.MP_PORT, board.MP_BOARD),
-        "# then flash the image and copy main.py and board.py:",
+        "# It freezes %s/, written with it from the checkout's firmware/ (the const" % FROZEN,
+        "# names inlined): run `make freeze` again after changing the firmware.",
+        "# Then flash the image and copy main.py and board.py:",
         "#   .venv/bin/python tools/deploy.py flash --frozen --board %s --port PORT" % board.NAME,
         "# A /board.py on the board's filesystem overrides the frozen one.",
+        SOURCES_DIGEST.rstrip("\n"),
+        "if sources_digest(%r) != %r:" % (tops, digest),
+        "    raise SystemExit('%s changed since `make freeze BOARD=%s` wrote %s/: run it again')"
+        % (" or ".join(tops), board.NAME, FROZEN),
         "include(%r)" % board.MP_BASE_MANIFEST,
     ]
-    for m in mods + ["bootslot"]:
-        lines.append("module(%r, base_path=%r)" % (m + ".py", fw))
+    for m in mods + ["bootslot", "board"]:
+        lines.append("module(%r, base_path=%r)" % (m + ".py", FROZEN))
     for p in pkgs:
-        lines.append("package(%r, base_path=%r)" % (p, fw))
-    lines.append("module('board.py', base_path=%r)" % bd)
+        lines.append("package(%r, base_path=%r)" % (p, FROZEN))
     return "\n".join(lines) + "\n"
 
 
 def write_manifest(board, out):
-    os.makedirs(out, exist_ok=True)
+    """out/frozen/ (write_frozen) and the manifest out/manifest.py freezing it."""
+    write_frozen(board, out)
     path = os.path.join(out, "manifest.py")
     with open(path, "w") as fh:
         fh.write(manifest_text(board, out))

@@ -245,10 +245,14 @@ class Meter:
     def _token(self, now, text, source):
         loads = not_loaded(_TOKEN_CODE)
         try:
-            process = self._process or module("sts.processor").process
-            d = retry_on_memory(process, self.sts, text, None, self.sts_settings)
+            d = retry_on_memory(self._process or module("sts.processor").process, self.sts, text,
+                                None, self.sts_settings)
+            # plain values: once the engine is unloaded nothing refers to its code,
+            # so token_entry and the commit can use its heap
+            d = d.result, getattr(d.token, "tid", None), d.effect, d.state
+            unload(*loads)
             code, info, change, events = module("meter.token_entry").outcome(
-                d, self.account, self.effect, source, self.payment)
+                *d, self.account, self.effect, source, self.payment)
         finally:
             unload(*loads)
         if change is None:  # rejected, or a test token: only the result is remembered

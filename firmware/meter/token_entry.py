@@ -5,36 +5,34 @@ import vocab
 from meter import account as ac
 
 
-def outcome(d, account, E, source, payment=None):
-    """d: the sts.processor Decision; account: the meter's Account (not
-    changed); E: the sts.effect module; source: the token's carrier
-    (vocab.KEYPAD, vocab.REMOTE); payment: the meter's meter.payment.Payment
-    (not changed) or None (its payment charges take their share of a
-    currency credit). Returns (result code, info, change, events): change is
-    None when nothing is kept (a rejected token, a class 1 test token), else
-    the Meter attributes to commit; events are (code, a, b), a token's own
-    (code, result, TID, source, units added)."""
-    code = d.result
-    tid = -1
-    if d.token is not None:
-        t = getattr(d.token, "tid", None)
-        tid = t if isinstance(t, int) else -1
+def outcome(code, tid, effect, new_state, account, E, source, payment=None):
+    """What the sts.processor Decision (result code, its token's TID or None,
+    effect, state) does: account: the meter's Account (not changed); E: the
+    sts.effect module; source: the token's carrier (vocab.KEYPAD,
+    vocab.REMOTE); payment: the meter's meter.payment.Payment (not changed) or
+    None (its payment charges take their share of a currency credit). Returns
+    (result code, info, change, events): change is None when nothing is kept
+    (a rejected token, a class 1 test token), else the Meter attributes to
+    commit; events are (code, a, b), a token's own (code, result, TID, source,
+    units added)."""
+    if not isinstance(tid, int):
+        tid = -1
     info = {"tid": tid}
     if not vocab.accepted(code):
         return code, info, None, ((vocab.EV_TOKEN_REJECTED, code, tid, source, 0),)
     a = account.copy()
     p = payment.copy() if payment is not None else None
     events = []
-    r = _apply(a, d.effect, d.state, info, events, E, p)
+    r = _apply(a, effect, new_state, info, events, E, p)
     if r != vocab.ACCEPT:  # overflow / unsupported / range
         return r, info, None, ((vocab.EV_TOKEN_REJECTED, r, tid, source, 0),)
-    if d.state is None and not info.get("changed"):  # class 1 test token: nothing to keep
+    if new_state is None and not info.get("changed"):  # class 1 test token: nothing to keep
         return code, info, None, ((vocab.EV_TOKEN_ACCEPTED, code, tid, source, 0),)
     change = {"account": a, "last_result": code, "last_tid": tid}
     if p is not None:
         change["payment"] = p
-    if d.state is not None:
-        change["sts"] = d.state
+    if new_state is not None:
+        change["sts"] = new_state
     if source == vocab.KEYPAD:
         change["keypad_lock"] = [0, 0]  # an accepted keypad token ends a reject series
     events.append((vocab.EV_TOKEN_ACCEPTED, code, tid, source, info.get("units", 0)))

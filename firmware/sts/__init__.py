@@ -4,8 +4,9 @@
 
 # The token engine a meter loads for a token (sts.processor and what it
 # imports, the cipher of its EA included) and unloads after it (meter.meter).
-# KEPT holds what the engine keeps over that, as plain values: the prepared
-# STA tables (2 KB, about 2.4 M instructions to build; sts.sta).
+# KEPT holds what the engine keeps over that, as plain values: the STA
+# tables' data and the 96 bytes prepared from it (sts.sta).
 KEPT = {}
-ENGINE = ("sts.processor", "sts.key_change", "sts.token", "sts.digits", "sts.crc", "sts.amount",
-          "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables", "sts.misty1")
+ENGINE = ("sts.processor", "sts.management", "sts.key_change", "sts.token", "sts.digits",
+          "sts.crc", "sts.amount", "sts.errors", "sts.sta", "sts.sta_prepare", "sts.sta_tables",
+          "sts.misty1")

@@ -12,27 +12,35 @@ verified = None
 
 
 @micropython.viper
-def sta_decrypt(w: ptr16, key: ptr8, p: ptr16, s: ptr8):
+def sta_decrypt(w: ptr16, key: ptr8, t: ptr8):
     # sta.decrypt_words on w = [a, b, c, d] in place; key: the 8-byte decoder
-    # key (its bits pick the S-boxes, as sta.key_schedule writes them); p, s:
-    # the StaTables
-    i = 0
-    while i < 256:  # 16 rounds (i >> 4) of 16 nibbles
+    # key (its bits pick the S-boxes); t: StaTables.t (32 bytes of S-boxes,
+    # then the output bit of each input bit of Pinv)
+    r = 0
+    while r < 16:
         na = 0
         nb = 0
         nc = 0
         nd = 0
         q = 0
-        while q < 4:  # Pinv: halfword d (nibbles 0..3) first, a (12..15) last
+        while q < 4:  # Pinv bit by bit: halfword d (bits 15..0) first, a (63..48) last
             x = w[3 - q]
-            j = 0
-            while j < 4:
-                o = ((q << 8) | (j << 6)) + (((x >> (j << 2)) & 15) << 2)
-                na |= p[o]
-                nb |= p[o + 1]
-                nc |= p[o + 2]
-                nd |= p[o + 3]
-                j += 1
+            i = 32 + (q << 4)
+            while x:
+                if x & 1:
+                    j = t[i]
+                    m = 1 << (j & 15)
+                    h = j >> 4
+                    if h == 0:
+                        nd |= m
+                    elif h == 1:
+                        nc |= m
+                    elif h == 2:
+                        nb |= m
+                    else:
+                        na |= m
+                x >>= 1
+                i += 1
             q += 1
         q = 0
         while q < 4:  # the S-box the key selects per nibble
@@ -47,10 +55,10 @@ def sta_decrypt(w: ptr16, key: ptr8, p: ptr16, s: ptr8):
             y = 0
             j = 0
             while j < 4:  # nibble q * 4 + j: key bit (4 * nibble + round) mod 64 picks S1 or S2
-                bit = ((((q << 2) + j) << 2) + (i >> 4)) & 63
+                bit = ((((q << 2) + j) << 2) + r) & 63
                 k = ((key[7 - (bit >> 3)] >> (bit & 7)) & 1) << 4
-                y |= s[k | ((x >> (j << 2)) & 15)] << (j << 2)
+                y |= t[k | ((x >> (j << 2)) & 15)] << (j << 2)
                 j += 1
             w[3 - q] = y
             q += 1
-        i += 16
+        r += 1

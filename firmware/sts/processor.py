@@ -11,12 +11,14 @@
 #
 # Order of checks: carrier format -> class 3 -> decrypt -> CRC -> sub-class
 # supported -> (class 1: MfrCode) (key change: set assembly, KT, ranges)
-# -> DDTK (class 0) -> KEN -> Old -> Used -> field ranges -> accept.
+# -> DDTK (class 0) -> KEN -> Old -> Used -> field ranges -> accept. Here
+# the credit tokens' (class 0); class 1 and 2 are sts.management's, loaded
+# for such a token only.
+from compat import module
 from sts import crc, digits
 import vocab
 from sts import effect as E
 from sts import token as T
-from sts.errors import FormatError
 from sts.settings import DEFAULT
 from sts.state import TID_MEMORY_SIZE, DDTK
 
@@ -51,10 +53,7 @@ def process(state, token_text, now_minutes=None, settings=None):
 
 
 def _process(state, text, s):
-    try:
-        cls, a, b, c, d = digits.parse_words(text)
-    except FormatError:
-        return Decision(vocab.FORMAT)
+    cls, a, b, c, d = digits.parse_words(text)  # not a token: FormatError, FORMAT (process)
     if cls == 3:
         return Decision(s.class3_result)
     if cls != 1:
@@ -62,17 +61,26 @@ def _process(state, text, s):
     if crc.field_words(cls, a, b, c) != d:
         return Decision(vocab.CRC)
     tok = T.from_words(cls, a, b, c, d)
+    if cls:  # test, management and key change tokens: rare, their code loads for them
+        return module("sts.management").decide(state, tok, s)
     sub = tok.subclass
-    if cls == 1:
-        return _test(state, tok, s)
-    if cls == 2 and sub in T.KCT_SUBCLASSES:
-        from sts import key_change  # rare: loaded for a key change token only
-        return key_change.decide(state, tok, s)
-    mask = s.credit_subclasses if cls == 0 else s.management_subclasses
-    if not (mask >> sub) & 1:
+    if not (s.credit_subclasses >> sub) & 1:
         return Decision(s.unknown_subclass_result, tok)
-    if cls == 0 and state.kt == DDTK:
+    if state.kt == DDTK:
         return Decision(vocab.DDTK, tok)
+    units = tok.fields["amount_units"]
+    if sub > 7:
+        eff = s.unknown_subclass_result
+    elif units < 0:  # a currency amount (sub-classes 4..7) below zero
+        eff = s.negative_credit_result
+    else:
+        eff = E.Effect(E.CREDIT, units, sub)
+    return checked(state, tok, eff, s)
+
+
+def checked(state, tok, eff, s):
+    """KEN -> Old -> Used for the class 0 or 2 token `tok`, then its effect
+    `eff`: an E.Effect, or the result code of its field ranges."""
     tid = tok.tid
     if (tid >> 16) > state.ken:  # sts.md 9.3
         return Decision(vocab.KEY_EXPIRED, tok)
@@ -81,71 +89,28 @@ def _process(state, text, s):
         return Decision(vocab.OLD, tok)  # sts.md 9.2
     if tid in tids:
         return Decision(vocab.USED, tok)
-    eff = _effect(cls, sub, tok.fields, s)
     if not isinstance(eff, E.Effect):
         return Decision(eff, tok)
-    new = state.derive(_remember(tids, tid), state.kct)
-    return Decision(vocab.ACCEPT, tok, eff, new)
+    return Decision(vocab.ACCEPT, tok, eff, state.derive(_remember(tids, tid), state.kct))
 
 
 def _remember(tids, tid):
     """A new ascending list with `tid` in it; when the memory is full the
     smallest (oldest) entry drops out. The caller has checked that tid is not
-    Old (so it is above tids[0]) and not Used. One list allocation."""
-    out = list(tids)
-    n = len(out)
+    Old (so it is above tids[0]) and not Used. The new list is made at its
+    size (an append to a copy could take a block of twice the memory)."""
+    n = len(tids)
     if n < TID_MEMORY_SIZE:
-        out.append(tid)
+        out = tids + [tid]
         i = n
         while i and out[i - 1] > tid:
             out[i] = out[i - 1]
             i -= 1
     else:
+        out = list(tids)
         i = 0
         while i + 1 < n and out[i + 1] < tid:
             out[i] = out[i + 1]
             i += 1
     out[i] = tid
     return out
-
-
-def _effect(cls, sub, f, s):
-    """Effect of an accepted class 0/2 value token, or a result code."""
-    if cls == 0:
-        if sub < 4:
-            return E.Effect(E.CREDIT, f["amount_units"], sub)
-        if sub < 8:
-            if f["amount_units"] < 0:
-                return s.negative_credit_result
-            return E.Effect(E.CREDIT, f["amount_units"], sub)
-        return s.unknown_subclass_result
-    if sub == 0:
-        return E.Effect(E.SET_MPL, f["value_w"])
-    if sub == 1:
-        r = f["register"]
-        if r > 7 and r != E.ALL_REGISTERS:
-            return vocab.RANGE
-        return E.Effect(E.CLEAR_CREDIT, 0, r)
-    if sub == 2:
-        return E.Effect(E.SET_TARIFF, f["value_field"])
-    if sub == 5:
-        return E.Effect(E.CLEAR_TAMPER)
-    if sub == 6:
-        return E.Effect(E.SET_MPPUL, f["value_w"])
-    if sub == 7:
-        return E.Effect(E.SET_WATER_FACTOR, f["value_field"])
-    if sub == 10:
-        if f["index"] != 63 or f["flag_index"] > s.max_flag_index:
-            return vocab.RANGE
-        return E.Effect(E.SET_FLAG, f["flag_value"], f["flag_index"])
-    return s.unknown_subclass_result
-
-
-def _test(state, tok, s):
-    """Class 1 InitiateMeterTest/Display (sts.md 3.2): no key, no TID."""
-    if tok.subclass > 1:
-        return Decision(s.unknown_subclass_result, tok)
-    code = tok.fields["mfrcode"]
-    if code != state.mfr_code and not (code == 0 and s.mfr_code_zero_wildcard):
-        return Decision(vocab.MFR_CODE, tok)
-    return Decision(vocab.ACCEPT, tok, E.Effect(E.TEST, tok.fields["control"], tok.subclass))

@@ -2,16 +2,15 @@
 #
 # The tables are data (sts.md 6.3): StaTables takes a (S1, S2, P) tuple such
 # as sts.sta_tables.REAL or SAMPLE, or a licensee's own, and derives the
-# decrypt lookup tables from it (sts.sta_prepare, loaded only for that).
+# decrypt tables from it (sts.sta_prepare, loaded only for that).
 #
 # Decrypt, sts.md 6.2:  16 x { block = Pinv(block); nibble n -> S1inv if key
 # bit (4n + round) is 1 else S2inv }. The block is four 16-bit halfwords
 # (a = bits 63..48 ... d = bits 15..0): every value stays below 2^16, no big
-# integers on a 32-bit port, no allocation in the rounds. Pinv is one lookup
-# per nibble in P[n][v] = Pinv(v << 4n), held as four halfwords: 2 KB of
-# array('H') per table set, built once. The S-boxes are one 32-byte table.
-# (Folding each S-box into the next Pinv would halve the lookups for 4 KB
-# more of the board's heap, which the meter needs more: docs/benchmarks.md.)
+# integers on a 32-bit port, no allocation in the rounds. Pinv moves each set
+# bit to its place (64 bytes of table); a table of Pinv per nibble would take
+# half the rounds' time for 2 KB of array('H'), one block a token on a
+# fragmented heap may not find (docs/sts.md). The S-boxes are 32 bytes.
 # Where the port runs native code the rounds are sts.native's viper loop,
 # checked once against the portable one (on the first block decrypted).
 from array import array
@@ -24,7 +23,9 @@ except Exception:  # CPython, or no native code on this port
 
 class StaTables:
     """Prepared STA decrypt tables from a (S1, S2, P) data tuple (sts.md 6.3).
-    prepared: the (p, s) tables this class made before for the same data."""
+    t: 96 bytes, the inverse S-boxes (S2inv then S1inv, 16 each) and Pinv's
+    output bit of each input bit (64); prepared: the `t` this class made
+    before for the same data."""
 
     def __init__(self, data, name="", prepared=None):
         if prepared is None:  # once per table set and boot: its code loads only then
@@ -32,7 +33,7 @@ class StaTables:
             data, prepared = sta_prepare.prepare(data)
         self.name = name
         self.data = data
-        self.p, self.s = prepared
+        self.t = prepared
 
 
 _default = None
@@ -49,85 +50,50 @@ def default_tables():
         if kept is None:
             from sts import sta_tables
             _default = StaTables(sta_tables.REAL, "real")
-            sts.KEPT["sta"] = (_default.data, (_default.p, _default.s))
+            sts.KEPT["sta"] = (_default.data, _default.t)
         else:
             _default = StaTables(kept[0], "real", kept[1])
     return _default
 
 
-def key_schedule(key):
-    """The S-box of each round and nibble for an 8-byte decoder key:
-    ks[16 * round + n] = 16 * key bit (4n + round) mod 64 (bit 0 = LSB of the
-    big-endian key, sts.md 1), an offset into StaTables.s."""
-    if len(key) != 8:
-        raise ValueError("EA07 decoder key must be 8 bytes")
-    ks = bytearray(256)
-    for s in range(16):
-        for n in range(16):
-            bit = (4 * n + s) & 63
-            ks[s * 16 + n] = ((key[7 - (bit >> 3)] >> (bit & 7)) & 1) << 4
-    return ks
-
-
 def decrypt_words(key, a, b, c, d, tables=None):
     """Decrypt the block (a, b, c, d) of 16-bit halfwords, a = bits 63..48."""
+    if len(key) != 8:
+        raise ValueError("EA07 decoder key must be 8 bytes")
     if tables is None:
         tables = default_tables()
+    t = tables.t
     n = _native
     w = None
-    if n is not None and n.verified is not False and len(key) == 8:
+    if n is not None and n.verified is not False:
         w = array("H", (a, b, c, d))
-        n.sta_decrypt(w, key, tables.p, tables.s)  # takes the key bits itself: no key schedule
+        n.sta_decrypt(w, key, t)
         if n.verified:
             return w[0], w[1], w[2], w[3]
-    ks = key_schedule(key)  # (not kept: the meter unloads this module after a token)
-    p = tables.p
-    s = tables.s
-    i = 0
-    while i < 256:  # 16 rounds of 16 nibbles
-        na = nb = nc = nd = 0  # Pinv
-        o = (d << 2) & 60
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 64 + ((d >> 2) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 128 + ((d >> 6) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 192 + ((d >> 10) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 256 + ((c << 2) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 320 + ((c >> 2) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 384 + ((c >> 6) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 448 + ((c >> 10) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 512 + ((b << 2) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 576 + ((b >> 2) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 640 + ((b >> 6) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 704 + ((b >> 10) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 768 + ((a << 2) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 832 + ((a >> 2) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 896 + ((a >> 6) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        o = 960 + ((a >> 10) & 60)
-        na |= p[o]; nb |= p[o + 1]; nc |= p[o + 2]; nd |= p[o + 3]
-        # the S-boxes the key selects for this round
-        d = (s[ks[i] | (nd & 15)] | s[ks[i + 1] | ((nd >> 4) & 15)] << 4
-             | s[ks[i + 2] | ((nd >> 8) & 15)] << 8 | s[ks[i + 3] | (nd >> 12)] << 12)
-        c = (s[ks[i + 4] | (nc & 15)] | s[ks[i + 5] | ((nc >> 4) & 15)] << 4
-             | s[ks[i + 6] | ((nc >> 8) & 15)] << 8 | s[ks[i + 7] | (nc >> 12)] << 12)
-        b = (s[ks[i + 8] | (nb & 15)] | s[ks[i + 9] | ((nb >> 4) & 15)] << 4
-             | s[ks[i + 10] | ((nb >> 8) & 15)] << 8 | s[ks[i + 11] | (nb >> 12)] << 12)
-        a = (s[ks[i + 12] | (na & 15)] | s[ks[i + 13] | ((na >> 4) & 15)] << 4
-             | s[ks[i + 14] | ((na >> 8) & 15)] << 8 | s[ks[i + 15] | (na >> 12)] << 12)
-        i += 16
+    h = [0, 0, 0, 0]  # Pinv's output halfwords, d (bits 15..0) first
+    for r in range(16):
+        h[0] = h[1] = h[2] = h[3] = 0
+        i = 32  # t[32 + k]: the output bit of input bit k
+        for x in (d, c, b, a):
+            k = i
+            while x:
+                if x & 1:
+                    j = t[k]
+                    h[j >> 4] |= 1 << (j & 15)
+                x >>= 1
+                k += 1
+            i += 16
+        # nibble m of the output: S1inv when key bit (4m + r) mod 64 is 1, else S2inv
+        m = 0
+        for q in range(4):
+            x = h[q]
+            y = 0
+            for s in (0, 4, 8, 12):
+                bit = (m + r) & 63
+                y |= t[((key[7 - (bit >> 3)] >> (bit & 7)) & 1) << 4 | (x >> s) & 15] << s
+                m += 4
+            h[q] = y
+        d, c, b, a = h
     if w is not None:  # the first block: the native loop must give the portable one
         n.verified = tuple(w) == (a, b, c, d)
     return a, b, c, d

@@ -6,10 +6,6 @@ from compat import module
 import sts
 from sts import amount
 
-# class 2 sub-classes that carry no TID: the key change tokens (sts.md 3.3)
-KCT_SUBCLASSES = (3, 4, 8, 9)
-
-
 class Token:
     """cls, subclass, tid (None for class 1 and key change tokens), fields (dict)."""
 
@@ -26,42 +22,14 @@ class Token:
 
 
 def from_words(cls, a, b, c, d):
-    """Parse the fields of a plain block (CRC already checked by the caller)."""
+    """Parse the fields of a plain block (CRC already checked by the caller).
+    Class 1 and 2 fields are sts.management's: a credit token never loads it."""
     sub = a >> 12
-    tid = None
-    f = {}
-    if cls == 1:
-        if sub == 0:
-            f["control"] = ((a & 0xFFF) << 24) | (b << 8) | (c >> 8)
-            f["mfrcode"] = c & 0xFF
-        elif sub == 1:
-            f["control"] = ((a & 0xFFF) << 16) | b
-            f["mfrcode"] = c
-        else:
-            f["data"] = ((a & 0xFFF) << 32) | (b << 16) | c
-        return Token(cls, sub, (a, b, c, d), None, f)
-    if cls == 2 and sub in KCT_SUBCLASSES:
-        if sub == 3:
-            f["kenho"] = (a >> 8) & 15
-            f["new_krn"] = (a >> 4) & 15
-            f["ro"] = (a >> 3) & 1
-            f["res"] = (a >> 2) & 1
-            f["new_kt"] = a & 3
-            f["nkho"] = (b << 16) | c
-        elif sub == 4:
-            f["kenlo"] = (a >> 8) & 15
-            f["new_ti"] = a & 0xFF
-            f["nklo"] = (b << 16) | c
-        elif sub == 8:
-            f["sgc_bits_11_0"] = a & 0xFFF
-            f["key_bytes_4_7"] = (b << 16) | c
-        else:
-            f["sgc_bits_23_12"] = a & 0xFFF
-            f["key_bytes_8_11"] = (b << 16) | c
-        return Token(cls, sub, (a, b, c, d), None, f)
+    if cls:
+        return module("sts.management").token(cls, sub, (a, b, c, d))
     # the common frame: SubClass | RND | TID (24) | 16-bit value | CRC
-    tid = ((a & 0xFF) << 16) | b
-    if cls == 0 and 4 <= sub <= 7:
+    f = {}
+    if 4 <= sub <= 7:
         field = (((a >> 8) & 15) << 16) | c
         f["currency_field"] = field
         f["sign"] = field >> 19
@@ -70,42 +38,25 @@ def from_words(cls, a, b, c, d):
         f["amount_units"] = amount.currency_decode(field)
     else:
         f["rnd"] = (a >> 8) & 15
-        if cls == 0:
-            f["amount_field"] = c
-            f["amount_units"] = amount.decode(c)
-        elif sub == 0 or sub == 6:
-            f["value_field"] = c
-            f["value_w"] = amount.decode(c)
-        elif sub == 1:
-            f["register"] = c
-        elif sub == 5:
-            f["pad"] = c
-        elif sub == 10:
-            f["value_field"] = c
-            f["index"] = c >> 10
-            f["flag_index"] = (c >> 1) & 0x1FF
-            f["flag_value"] = c & 1
-        else:
-            f["value_field"] = c
-    return Token(cls, sub, (a, b, c, d), tid, f)
+        f["amount_field"] = c
+        f["amount_units"] = amount.decode(c)
+    return Token(cls, sub, (a, b, c, d), ((a & 0xFF) << 16) | b, f)
 
 
 def decrypt_words(ea, key, a, b, c, d, tables=None):
     """Decrypt with the meter's EA, importing only that cipher. EA07: once
     sts.sta has checked sts.native's loop (the boot's first EA07 block) the
     loop runs from here, with the prepared tables (sts.KEPT or `tables`):
-    sts.sta, whose portable rounds are the engine's largest code block (1.1
-    KB), then stays out of the heap for the tokens after."""
+    sts.sta, whose portable rounds are the engine's largest code block, then
+    stays out of the heap for the tokens after."""
     if ea == 7:
         n = getattr(sts, "native", None)  # sts.sta imports it where the port has native code
         if n is not None and n.verified and len(key) == 8:
-            if tables is not None:
-                ps = (tables.p, tables.s)
-            else:  # the shipped set, kept as (data, (p, s)) once sts.sta made it
-                ps = sts.KEPT.get("sta", (None, None))[1]
-            if ps is not None:
+            # the shipped set, kept as (data, t) once sts.sta made it
+            t = tables.t if tables is not None else sts.KEPT.get("sta", (None, None))[1]
+            if t is not None:
                 w = array("H", (a, b, c, d))
-                n.sta_decrypt(w, key, ps[0], ps[1])
+                n.sta_decrypt(w, key, t)
                 return w[0], w[1], w[2], w[3]
         return module("sts.sta").decrypt_words(key, a, b, c, d, tables)
     if ea == 11:

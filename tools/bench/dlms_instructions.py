@@ -21,9 +21,14 @@ line: the parameters come from a file as bytes (a different string would
 move the cost of interning strings and the heap layout by up to 0.7 M).
 
 --frozen: as if the firmware were frozen into the image (`make firmware`):
-compat.unload keeps every module (compat.frozen says so), and the one
-load of each is in the set-up. An upper bound: a frozen image has its qstrs
-built in, while a module loaded from .mpy here searches them at run time.
+the modules as `make freeze` writes them (the const names inlined, no
+companions and no __getattr__ for them: build_mpy(hook=False), as
+tools/deploy.py write_frozen), compat.unload keeps every module
+(compat.frozen says so), and the one load of each is in the set-up. An
+upper bound: a frozen image has its qstrs built in, while a module loaded
+from .mpy here searches them at run time. The app workload only: the
+others' set-up runs the test clients in the measured interpreter, and they
+read const names that such a build no longer answers.
 
 --frames K: per frame of a session workload, as the difference between
 running its first k and first k - 1 frames in each unit. --profile FILE keeps
@@ -36,7 +41,12 @@ with RAM stand-ins for the stores (bench_dlms_session.new_server); and the
 same session on a fresh meter as a board builds it (app.App: StateStore,
 EventLog, the keys' and authentication stores) on hal.fs in a host folder
 named without a root prefix, as on a board (host_tests/portable/heap_session,
-the session the heap budget measures).
+the session the heap budget measures). That last one replays frames recorded
+beforehand on CPython with the measured tree's firmware (build/
+dlms_instructions_log), so nothing but the firmware and the meter's set-up
+runs in the measured interpreter (until 2026-12 it recorded them there with
+the test client, whose interned strings made the frozen count about 0.1 M
+lower: docs/benchmarks.md).
 
 Figures: printed, one line per workload; docs/benchmarks.md quotes them by hand
 (the targets table and the token session CPU section).
@@ -69,6 +79,11 @@ if p[4] == b"frozen":  # as if frozen into the image: compat.unload keeps every 
 if what == b"app":
     import heap_session as H, meter_tokens
     from hal.fs import FileSystem
+    raw, log, i = open(p[6].decode(), "rb").read(), [], 0  # the frames record() sent
+    while i < len(raw):
+        k = raw[i] << 8 | raw[i + 1]
+        log.append(raw[i + 2:i + 2 + k])
+        i += 2 + k
     made = []
     def unit():
         made.append(0)
@@ -78,7 +93,7 @@ if what == b"app":
         a = H.build_app(FileSystem(""))
         assert H.keypad_token(a, meter_tokens.TOKENS["dev_keypad"]) == 1
         return a, d
-    log = [e[1] for e in H.record(unit()[0], meter_tokens.TOKENS["dev_remote"])][:cut]
+    log = log[:cut]
     units = [unit() for _ in range(most + 1)]
     def run(u):
         os.chdir(u[1])
@@ -136,7 +151,35 @@ WORK = (("plain GET", "plain", 16), ("ciphered GET", "cipher", 16),
         ("token session, the meter as a board builds it", "app", 2))
 
 
-def count(mpy, what, n, most, frozen=False, cut=99, out="/dev/null"):
+# The app workload's frames, recorded on CPython with the measured tree's
+# firmware (as tools/selfcheck.py records the board's): the measured
+# interpreter loads no test client, whose reading of the inlined const names
+# needs the companions a frozen image has not.
+RECORD = r"""
+import sys
+import heap_session as H, meter_ramfs, meter_tokens
+a = H.build_app(meter_ramfs.RamFs())
+assert H.keypad_token(a, meter_tokens.TOKENS["dev_keypad"]) == 1
+out = sys.stdout.buffer
+for label, frame, answer in H.record(a, meter_tokens.TOKENS["dev_remote"]):
+    out.write(len(frame).to_bytes(2, "big") + frame)
+"""
+
+
+def record(tree):
+    """build/dlms_instructions_log: the app workload's request frames."""
+    path = os.path.join(BUILD, "dlms_instructions_log")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.join(tree, "firmware"), os.path.join(ROOT, "host_tests", "portable")]))
+    p = subprocess.run([sys.executable, "-c", RECORD], env=env, capture_output=True, timeout=600)
+    if p.returncode or not p.stdout:
+        raise SystemExit("recording the session failed:\n%s" % p.stderr.decode()[-2000:])
+    with open(path, "wb") as f:
+        f.write(p.stdout)
+    return path
+
+
+def count(mpy, what, n, most, frozen=False, cut=99, out="/dev/null", log="-"):
     paths = [mpy, HERE, os.path.join(ROOT, "host_tests", "portable")]
     env = dict(os.environ, MICROPYPATH=os.pathsep.join(paths), PYTHONHASHSEED="0")
     prog = os.path.join(BUILD, "dlms_instructions_prog.py")
@@ -146,7 +189,7 @@ def count(mpy, what, n, most, frozen=False, cut=99, out="/dev/null"):
     shutil.rmtree(FS, ignore_errors=True)
     os.makedirs(FS)
     with open(PARAMS, "w") as f:
-        f.write("%s %d %d %s %s %d" % (what, n, most, FS, "frozen" if frozen else "mpy", cut))
+        f.write("%s %d %d %s %s %d %s" % (what, n, most, FS, "frozen" if frozen else "mpy", cut, log))
     exe = os.path.join(os.path.dirname(sys.executable), "micropython")
     p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, exe,
                         "-X", "heapsize=32m", prog, PARAMS],
@@ -163,7 +206,8 @@ def main():
     ap.add_argument("--tree", default=ROOT, help="checkout whose firmware/ is measured")
     ap.add_argument("--only", help="one workload: plain, cipher, session or app")
     ap.add_argument("--frozen", action="store_true",
-                    help="as if the firmware were frozen into the image: nothing unloaded "
+                    help="as if the firmware were frozen into the image (make freeze's "
+                    "modules): nothing unloaded "
                     "(its qstrs are still searched as a .mpy's are: an upper bound)")
     ap.add_argument("--frames", type=int, default=0,
                     help="per frame of the session: the cost of running its first K frames "
@@ -171,23 +215,31 @@ def main():
     ap.add_argument("--profile", metavar="FILE",
                     help="keep the callgrind output of the run with work (callgrind_annotate FILE)")
     args = ap.parse_args()
+    if args.frozen and args.only not in (None, "app"):
+        # their set-up runs the test clients in the measured interpreter
+        ap.error("--frozen measures the app workload only")
     tree = os.path.abspath(args.tree)
     name = "this" if tree == ROOT else tree.strip(os.sep).replace(os.sep, "_")  # one per tree
-    mpy, ok = build_mpy(tree, out=os.path.join(BUILD, "dlms_instructions_mpy", name))
+    mpy, ok = build_mpy(tree, out=os.path.join(BUILD, "dlms_instructions_mpy", name),
+                        hook=not args.frozen)
     if not ok:
         raise SystemExit("mpy-cross failed")
     for name, what, n in WORK:
-        if args.only and args.only != what:
+        want = args.only or ("app" if args.frozen else None)
+        if want and want != what:
             continue
+        log = record(tree) if what == "app" else "-"
         if args.frames and what in ("session", "app"):
             last = 0
             for k in range(1, args.frames + 1):
-                per = (count(mpy, what, n, n, args.frozen, k) - count(mpy, what, 0, n, args.frozen, k)) / n
+                per = (count(mpy, what, n, n, args.frozen, k, log=log)
+                       - count(mpy, what, 0, n, args.frozen, k, log=log)) / n
                 print("%-40s frame %d %12.0f instructions" % (name, k, per - last))
                 last = per
             continue
         out = args.profile or "/dev/null"
-        per = (count(mpy, what, n, n, args.frozen, out=out) - count(mpy, what, 0, n, args.frozen)) / n
+        per = (count(mpy, what, n, n, args.frozen, out=out, log=log)
+               - count(mpy, what, 0, n, args.frozen, log=log)) / n
         print("%-46s %12.0f instructions" % (name, per))
 
 

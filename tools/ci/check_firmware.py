@@ -303,9 +303,11 @@ def check_compile(paths):
 MPY_FLAGS = " ".join(mpy_options(os.path.join("pkg", "mod.py")))  # the stamp: "-O3 -s pkg.mod"
 
 
-def build_mpy(root, tops=("firmware",), out="build/mpy", skip=()):
+def build_mpy(root, tops=("firmware",), out="build/mpy", skip=(), hook=True):
     """root/TOP/**/*.py for each of tops -> root/out/**/*.mpy (bytecode,
     mpy_options), only what changed; file names in skip are left out.
+    hook=False: the modules as a frozen image has them (inline_consts.plan's
+    hook, no companions: tools/deploy.py write_frozen).
     Returns (the out folder, True when every file compiled)."""
     dst_top = os.path.join(root, out)
     # Tests start several builds at once (parallel virtual meters): one at a
@@ -315,19 +317,19 @@ def build_mpy(root, tops=("firmware",), out="build/mpy", skip=()):
     with open(dst_top + ".lock", "w") as lock:
         if fcntl is not None:
             fcntl.flock(lock, fcntl.LOCK_EX)
-        return _build_mpy(root, tops, dst_top, skip)
+        return _build_mpy(root, tops, dst_top, skip, hook)
 
 
-def _build_mpy(root, tops, dst_top, skip):
+def _build_mpy(root, tops, dst_top, skip, hook):
     # the public const names inlined (inline_consts): the stamp names the
     # table, so a build made with another one is remade whole
-    table, texts = inline_consts.plan(root, tops)
-    flags = "%s inline=%s" % (MPY_FLAGS, inline_consts.digest(table))
+    table, texts = inline_consts.plan(root, tops, hook)
+    flags = "%s inline=%s%s" % (MPY_FLAGS, inline_consts.digest(table), "" if hook else " nohook")
     stamp = os.path.join(dst_top, ".flags")
     if os.path.isdir(dst_top) and _read(stamp) != flags:
         shutil.rmtree(dst_top)
     jobs, wanted = [], set()
-    for m, names in table.items():
+    for m, names in table.items() if hook else ():
         rel = m.replace(".", os.sep) + inline_consts.SUFFIX + ".py"
         dst = os.path.join(dst_top, rel)[:-3] + ".mpy"
         wanted.add(dst)

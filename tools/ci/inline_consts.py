@@ -1,5 +1,6 @@
 """The firmware's public const() names, inlined where other modules use them
-(a build step of the .mpy routes: check_firmware.build_mpy, deploy.py build).
+(a build step of the .mpy routes: check_firmware.build_mpy, deploy.py build;
+and of the frozen image, without companions: deploy.py freeze).
 
 MicroPython folds `X = const(1)` into a literal only inside the module that
 defines it; a public name stays a global of its module (a slot in its dict and
@@ -26,11 +27,16 @@ than MIN_NAMES would go. Only integer consts are inlined.
 import ast
 import hashlib
 import os
+import pickle
 import re
 import sys
 
 MIN_NAMES = 3  # a module's hook (a closure and its companion) pays from about this many names
 SUFFIX = "__k"  # the companion module: meter/cts.py -> meter/cts__k.py in the build
+# plan's results, by the hash of what they depend on (this checkout's build/)
+CACHE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                     "build", "inline_consts")
+KEEP = 8
 
 _OPS = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
@@ -161,19 +167,58 @@ def _walk(tree):
     return nodes
 
 
-def _parse(path):
-    with open(path, "rb") as f:
-        text = f.read()
-    return text, ast.parse(text, path)
-
-
-def plan(root, tops):
+def plan(root, tops, hook=True):
     """The inlining: (table, texts) where table is {module: {NAME: value}} of
     the names its companion answers (its own made private, and those it
     imported by name and no longer binds), and texts {path: the source to
-    compile} for the files that change."""
+    compile} for the files that change. hook=False: no module gets the
+    __getattr__ that finds such a name in its companion (a frozen image,
+    which has no companions: the names are simply gone, as the firmware
+    never reads them). Kept in build/inline_consts/ under a hash of all it
+    depends on (the sources, this step, the arguments): a build that
+    changed nothing costs reading the sources, not parsing them."""
     mods = sources(root, tops)
-    parsed = dict((m, _parse(p)) for m, (p, _) in mods.items())
+    raw = {}
+    h = hashlib.sha256(repr((list(tops), hook)).encode())
+    with open(os.path.abspath(__file__), "rb") as f:
+        h.update(f.read())
+    for m in sorted(mods):
+        with open(mods[m][0], "rb") as f:
+            raw[m] = f.read()
+        rel = os.path.relpath(mods[m][0], root).replace(os.sep, "/").encode()
+        h.update(b"%s %d\n%s" % (rel, len(raw[m]), raw[m]))
+    path = os.path.join(CACHE, h.hexdigest()[:32])
+    try:
+        with open(path, "rb") as f:
+            table, texts = pickle.load(f)
+    except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+        table, texts = _plan(mods, raw, hook)
+        try:
+            _keep(path, (table, texts))
+        except OSError:  # no build/ to write (a read-only checkout): planned each time
+            pass
+    return table, dict((mods[m][0], t) for m, t in texts.items())
+
+
+def _keep(path, value):
+    """value pickled at path, written whole (builds run in parallel); the
+    oldest entries beyond KEEP removed."""
+    os.makedirs(CACHE, exist_ok=True)
+    part = "%s.%d" % (path, os.getpid())
+    with open(part, "wb") as f:
+        pickle.dump(value, f, pickle.HIGHEST_PROTOCOL)
+    os.replace(part, path)
+    try:
+        old = sorted((os.path.getmtime(os.path.join(CACHE, n)), n) for n in os.listdir(CACHE)
+                     if "." not in n)  # not another build's file being written
+        for _, n in old[:-KEEP]:
+            os.remove(os.path.join(CACHE, n))
+    except OSError:  # another build removed it first
+        pass
+
+
+def _plan(mods, raw, hook):
+    parsed = dict((m, (raw[m], ast.parse(raw[m], p))) for m, (p, _) in mods.items())
     defs = {}
     for m, (_, tree) in parsed.items():
         c = _consts(tree)
@@ -208,7 +253,7 @@ def plan(root, tops):
         if own:
             edits += [(defs[m][n][1].targets[0], "_" + n) for n in own]
         if edits:
-            texts[mods[m][0]] = _edit(text, edits, m if own else None)
+            texts[m] = _edit(text, edits, m if own and hook else None)
     return answers, texts
 
 
