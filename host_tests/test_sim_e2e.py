@@ -211,6 +211,31 @@ def test_sim_e2e_cpython(tmp_path):
     sim.quit()
 
 
+def test_power_cut_while_the_keys_record_is_rewritten(tmp_path):
+    """A SIGKILL after the DLMS keys record's slot was opened for writing,
+    before a byte of it was written. The data folder plays littlefs, where
+    that leaves the old copy (boards/host/folderfs.py). Before, a host file
+    system left the slot empty; the key store took that for a damaged newer
+    copy, put the counters at the renewal reserve, and the management client
+    was refused ("Invocation counter is invalid") until a key renewal."""
+    data = tmp_path / "meter"
+    tok, _ = token(30, 30)
+    Sim(data).quit()
+    sim = Sim(data, hold="dlms/:2")  # after the start's commit (the IC reservation), the session's
+    p = subprocess.Popen([PY, os.path.join(ROOT, "tools", "send_token.py"), tok, "--port",
+                          sim.url()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sim.wait_for("HOLD")
+    sim.kill()
+    p.wait(30)
+    held = sorted(os.listdir(data / "data" / "dlms"))
+    assert held in (["a", "a~", "b"], ["a", "b", "b~"])  # cut while the new copy was open
+    sim = Sim(data)
+    d = read(sim)  # the management client's invocation counter is still the stored one
+    assert d["credit"] == 0 and "fault" not in json.dumps(d["events"])
+    assert send(sim, tok)["status_code"] == 3
+    sim.quit()
+
+
 @pytest.mark.skipif(not os.path.exists(MICROPYTHON), reason="no micropython executable")
 def test_sim_e2e_micropython(tmp_path):
     scenario(tmp_path, mp=True)

@@ -15,7 +15,9 @@
 import os
 import time
 
-from hal.fs import FileSystem
+# a sibling module: boards.host.folderfs for the fleet, folderfs for vmeter
+FolderFS = __import__(__name__.rpartition(".")[0] + ".folderfs" if "." in __name__ else "folderfs",
+                      None, None, ("FolderFS",)).FolderFS
 
 EPOCH_2000 = 946684800  # 2000-01-01 UTC in Unix seconds
 
@@ -80,7 +82,7 @@ class HostMeter:
 
     def _build(self):
         _mkdirs(self.folder)
-        fs = self.fs or FileSystem(self.folder)
+        fs = self.fs or FolderFS(self.folder)
         if self.board is not None:
             from compat import not_loaded, unload
             done = not_loaded(("start",))  # its code serves the build only (micropython)

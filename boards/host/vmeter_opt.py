@@ -9,22 +9,21 @@ import time
 import runtime
 from civil import weekday
 from hal.aio import sleep_ms
-from hal.fs import FileSystem
 from hal.rtc import from_seconds, to_seconds
-from hostmeter import EPOCH_2000
+from hostmeter import EPOCH_2000, FolderFS
 from tcp_optical import ticks_diff, ticks_ms
 
 _BATCH = 200  # steps a metering round runs at most before the other tasks have a turn
 
 
-class HoldFS(FileSystem):
+class HoldFS(FolderFS):
     """TEST ONLY (--hold-at [ARM,]PATH:N, host_tests/test_sim_e2e.py): at the N-th
-    open for writing of a path containing PATH, after the open (the file is
-    truncated, nothing written yet), print 'HOLD <path>' and hang so the test
+    open for writing of a path containing PATH, after the open (nothing
+    written yet), print 'HOLD <path>' and hang so the test
     can SIGKILL the process there: a power cut between two writes."""
 
     def __init__(self, root, hold, out):
-        FileSystem.__init__(self, root)
+        FolderFS.__init__(self, root)
         self.out = out
         self.hold_path, self.hold_n = hold
         self.arm = None  # "ARM,PATH:N": count PATH only after a write to ARM
@@ -33,7 +32,7 @@ class HoldFS(FileSystem):
         self.seen = 0
 
     def open(self, path, mode):
-        f = FileSystem.open(self, path, mode)
+        f = FolderFS.open(self, path, mode)
         if not ("w" in mode or "a" in mode):
             return f
         if self.arm is not None:
