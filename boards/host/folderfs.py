@@ -17,8 +17,7 @@ class FolderFS(FileSystem):
     def open(self, path, mode):
         if mode != "wb":
             return FileSystem.open(self, path, mode)
-        p = self._p(path)
-        return _Replacing(open(p + "~", mode), p)
+        return _Replacing(FileSystem.open(self, path + "~", mode), self._p(path))
 
 
 class _Replacing:
