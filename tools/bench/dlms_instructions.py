@@ -79,11 +79,12 @@ if p[4] == b"frozen":  # as if frozen into the image: compat.unload keeps every 
 if what == b"app":
     import heap_session as H, meter_tokens
     from hal.fs import FileSystem
-    raw, log, i = open(p[6].decode(), "rb").read(), [], 0  # the frames record() sent
+    raw, log, i = open(p[6].decode(), "rb").read(), [], 0  # record(): frame, answer, ...
     while i < len(raw):
         k = raw[i] << 8 | raw[i + 1]
         log.append(raw[i + 2:i + 2 + k])
         i += 2 + k
+    log, answers = log[0::2], log[1::2]
     made = []
     def unit():
         made.append(0)
@@ -100,7 +101,10 @@ if what == b"app":
         for f in log:
             u[0].server.receive_data(f, 0); u[0].server.data_to_send()
     todo = units[1:]
-    run(units[0])  # the warm-up
+    os.chdir(units[0][1])  # the warm-up, which checks the session goes as recorded
+    for f, want in zip(log, answers):
+        units[0][0].server.receive_data(f, 0)
+        assert bytes(units[0][0].server.data_to_send()) == want, "the replay went another way"
 else:
     import bench_dlms_session as B
     from dlmsdata import apdu
@@ -162,12 +166,13 @@ a = H.build_app(meter_ramfs.RamFs())
 assert H.keypad_token(a, meter_tokens.TOKENS["dev_keypad"]) == 1
 out = sys.stdout.buffer
 for label, frame, answer in H.record(a, meter_tokens.TOKENS["dev_remote"]):
-    out.write(len(frame).to_bytes(2, "big") + frame)
+    out.write(len(frame).to_bytes(2, "big") + frame + len(answer).to_bytes(2, "big") + answer)
 """
 
 
 def record(tree):
-    """build/dlms_instructions_log: the app workload's request frames."""
+    """build/dlms_instructions_log: the app workload's request frames, each
+    followed by the server's answer (the replay's warm-up checks them)."""
     path = os.path.join(BUILD, "dlms_instructions_log")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [os.path.join(tree, "firmware"), os.path.join(ROOT, "host_tests", "portable")]))
