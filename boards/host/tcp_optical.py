@@ -90,7 +90,10 @@ class OpticalPort:
         link = self.server.link
         was = link.connected
         if self.mode_e is None:  # (a UA goes out before the work of its event: a DISC's release)
-            self.server.receive_data(data, now, conn.write)
+            srv = self.server
+            srv.send_early = conn.write
+            srv.receive_data(data, now)
+            srv.send_early = None
         else:
             self.proto.receive_data(data, now)
         out = self.proto.data_to_send()

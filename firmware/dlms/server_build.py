@@ -23,6 +23,7 @@ def server(self, config, objects, ldn, store=None, hdlc_addresses=(1,), hdlc_set
     self.levels = levels or DEFAULT_LEVELS
     self.link = hdlc_link.HdlcLink(hdlc_addresses, hdlc_settings)
     self.data_to_send = self.link.data_to_send  # the link's own (a call less per frame)
+    self.send_early = None
     a0 = hdlc_addresses[0]
     self.logical_device = a0 if isinstance(a0, int) else a0[0]
     self.model = cosem.ObjectModel(objects)

@@ -189,7 +189,8 @@ def test_the_uas_go_to_send_before_the_work_of_their_events():
         out, states = [], []
         for frame in (cl.snrm(), cl.i(LLC + apdu("aarq_public")), cl.disc()):
             sent = []
-            s.receive_data(frame, 0, send if early else None)
+            s.send_early = send if early else None
+            s.receive_data(frame, 0)
             out.append(b"".join(b for b, _ in sent) + bytes(s.data_to_send()))
             states.append([st for _, st in sent])
         if early:  # the UAs at once; the DISC's while the association was still up
