@@ -70,11 +70,12 @@ def decrypt_words(key, a, b, c, d, tables=None):
         n.sta_decrypt(w, key, t)
         if n.verified:
             return w[0], w[1], w[2], w[3]
-    h = [0, 0, 0, 0]  # Pinv's output halfwords, d (bits 15..0) first
+    v = [d, c, b, a]  # the block, d (bits 15..0) first
+    h = [0, 0, 0, 0]  # Pinv's output halfwords, the same order
     for r in range(16):
         h[0] = h[1] = h[2] = h[3] = 0
         i = 32  # t[32 + k]: the output bit of input bit k
-        for x in (d, c, b, a):
+        for x in v:
             k = i
             while x:
                 if x & 1:
@@ -93,7 +94,8 @@ def decrypt_words(key, a, b, c, d, tables=None):
                 y |= t[((key[7 - (bit >> 3)] >> (bit & 7)) & 1) << 4 | (x >> s) & 15] << s
                 m += 4
             h[q] = y
-        d, c, b, a = h
+        v, h = h, v  # the round's output is the next round's block
+    d, c, b, a = v
     if w is not None:  # the first block: the native loop must give the portable one
         n.verified = tuple(w) == (a, b, c, d)
     return a, b, c, d
