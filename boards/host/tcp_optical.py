@@ -92,8 +92,10 @@ class OpticalPort:
         if self.mode_e is None:  # (a UA goes out before the work of its event: a DISC's release)
             srv = self.server
             srv.send_early = conn.write
-            srv.receive_data(data, now)
-            srv.send_early = None
+            try:
+                srv.receive_data(data, now)
+            finally:  # a tick's receive_data must not write to this connection
+                srv.send_early = None
         else:
             self.proto.receive_data(data, now)
         out = self.proto.data_to_send()
