@@ -134,11 +134,9 @@ class OpticalPort:
         """The port is free: the first waiting connection with bytes gets it."""
         for c in self.waiting:
             if c.rx:
-                self.waiting.remove(c)
-                self.active = c
-                c.t = now
                 data, c.rx = c.rx, b""
-                OpticalPort.received(self, c, data, now)  # (not a subclass's: it counts once)
+                # the port is free: received gives it to c (not a subclass's: it counts once)
+                OpticalPort.received(self, c, data, now)
                 return
 
     def drop(self, conn, now, why=None):
