@@ -98,6 +98,11 @@ class HdlcLink:
         # of the last one-frame I-frame with N(S) 0 or None] (_on_snrm, DISC,
         # _send_segment)
         self._opening = None
+        # None, or a function (the server's send_early, a front end's write)
+        # that takes the frames to send, this UA included, when the link
+        # answers an SNRM or a DISC: before the link's and the upper layer's
+        # work on it (the client waits for the UA alone)
+        self.send_early = None
         self.errors = 0
         self._to_ndm()
 
@@ -143,6 +148,24 @@ class HdlcLink:
         else:
             self._in = data if isinstance(data, bytes) else bytes(data)
         self._in_pos = 0
+
+    def receive_event(self, data, now_ms=None):
+        """receive_data(data, now_ms), then next_event(): one call per read
+        (the server's). A read of one whole frame, with nothing before it,
+        is handled where it lies (hdlc_frame.whole), without being kept."""
+        if now_ms is not None:
+            self._now = self._last_rx = now_ms
+        if not data:
+            return self.next_event()
+        self._rx_since_tick = True
+        if not self._in and not self._events and isinstance(data, bytes):
+            fr = hf.whole(self._reader, data, 0)
+            if fr is not None:
+                self._on_frame(fr)
+                events = self._events
+                return events.pop(0) if events else None
+        self.receive_data(data)
+        return self.next_event()
 
     def next_event(self):
         """The next event, or None when all received bytes are consumed.
@@ -237,6 +260,12 @@ class HdlcLink:
     # -- frames --------------------------------------------------------
     def _mine(self, dest):
         n = len(dest)
+        if n == 1:  # (the usual 1-byte address: any lower address)
+            u = dest[0] >> 1
+            for su, sl in self._servers:
+                if u == su:
+                    return (su, sl)
+            return None
         u, l = hdlc_address.decode(dest, 0, n)
         for su, sl in self._servers:
             if u == su and (n == 1 or (sl >= 0 and l == sl)):
@@ -287,6 +316,8 @@ class HdlcLink:
                             (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
                     kept[2] = bytes(ua)
                 self._out.append(kept[2])
+                if self.send_early is not None:
+                    self.send_early(self.data_to_send())
                 c = self.client_address
                 self._to_ndm()
                 self._events.append(Disconnected(DISC_RECEIVED, c))
@@ -307,18 +338,7 @@ class HdlcLink:
         if proposal is None or busy:
             self._out.append(hf.build(fr.src, fr.dest, hf.u_control(_DM)))
             return
-        if self.state == _NRM:
-            c = self.client_address
-            self._to_ndm()
-            self._events.append(Disconnected(LINK_RESET, c))
         values = hdlc_params.negotiate(proposal, self.settings)
-        self.state = _NRM
-        self.connected = True
-        self._client = fr.src
-        self._dest = fr.dest
-        self.client_address = fr.src[0] >> 1
-        self.server_address = server
-        self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx = values
         key = (fr.src, fr.dest, values)
         kept = self._opening
         if kept is None or kept[0] != key:
@@ -330,6 +350,19 @@ class HdlcLink:
                     break
             self._opening = kept = [key, bytes(ua), None, None]
         self._out.append(kept[1])
+        if self.send_early is not None:
+            self.send_early(self.data_to_send())
+        if self.state == _NRM:
+            c = self.client_address
+            self._to_ndm()
+            self._events.append(Disconnected(LINK_RESET, c))
+        self.state = _NRM
+        self.connected = True
+        self._client = fr.src
+        self._dest = fr.dest
+        self.client_address = fr.src[0] >> 1
+        self.server_address = server
+        self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx = values
         self._events.append(Connected(self.client_address, server))
 
     def _on_i(self, fr):

@@ -63,19 +63,17 @@ class DlmsServer:
         # None, or a function (a front end's write) that takes what the link
         # answered by itself (the UA to an SNRM or a DISC) before the work its
         # event brings (a DISC's release): the client waits for the frame's
-        # checks alone. An attribute, not an argument, and no local for the
-        # bytes: one word more puts this frame on the heap (0.12 M instructions
-        # more per token session, dlms_instructions.py --frozen). Without it
-        # all waits for data_to_send().
+        # checks alone. The link writes it (HdlcLink.send_early). An attribute,
+        # not an argument, and no local for the bytes: one word more puts this
+        # frame on the heap (0.12 M instructions more per token session,
+        # dlms_instructions.py --frozen). Without it all waits for data_to_send().
         link = self.link
         try:
             if now_ms is not None:
                 self.guard.advance(now_ms)
-            link.receive_data(data, now_ms)
-            while True:
-                ev = link.next_event()
-                if ev is None:
-                    return
+            link.send_early = self.send_early  # (the link writes its UAs: no event between)
+            ev = link.receive_event(data, now_ms)
+            while ev is not None:
                 if isinstance(ev, hdlc_link.ApduReceived):
                     try:
                         resp = retry_on_memory(self.handle_apdu, ev.client_address, ev.apdu)
@@ -87,11 +85,9 @@ class DlmsServer:
                         link.send_apdu(resp)
                     else:
                         link.acknowledge()
-                else:  # Connected, Disconnected, UiReceived
-                    if self.send_early is not None:  # (no local: see above)
-                        self.send_early(link.data_to_send())
-                    if isinstance(ev, hdlc_link.Disconnected):
-                        self._release_all()
+                elif isinstance(ev, hdlc_link.Disconnected):  # (Connected, UiReceived: nothing)
+                    self._release_all()
+                ev = link.next_event()
         except MemoryError:  # in the link itself: the frame is lost, the client repeats it
             self._out_of_memory()
 
