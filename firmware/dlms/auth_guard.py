@@ -27,11 +27,14 @@ class AuthGuard:
 
     def advance(self, now_ms):
         """Time from the server (receive_data/tick); expires closures."""
-        if self._last_ms is not None:
-            ms = self._ms + ((now_ms - self._last_ms) & TICKS_MASK)
-            self.now_s += ms // 1000
-            self._ms = ms % 1000
+        last = self._last_ms
         self._last_ms = now_ms
+        if last is not None:
+            ms = self._ms + ((now_ms - last) & TICKS_MASK)
+            if ms >= 1000:  # (most frames come within the second)
+                self.now_s += ms // 1000
+                ms %= 1000
+            self._ms = ms
         if self.fails:  # (the loop apart: its frame would be allocated on the heap every frame)
             self._expire()
 

@@ -99,9 +99,9 @@ class HdlcLink:
         # _send_segment)
         self._opening = None
         # None, or a function (the server's send_early, a front end's write)
-        # that takes the frames to send, this UA included, when the link
-        # answers an SNRM or a DISC: before the link's and the upper layer's
-        # work on it (the client waits for the UA alone)
+        # that takes the frames to send as soon as the link answers an SNRM
+        # or a DISC (its UA, before the link's and the upper layer's work on
+        # it: the client waits for the UA alone) or sends an I-frame
         self.send_early = None
         self.errors = 0
         self._to_ndm()
@@ -472,6 +472,8 @@ class HdlcLink:
         self._last = f
         self._last_i = f
         self._out.append(f)
+        if self.send_early is not None:
+            self.send_early(self.data_to_send())
         if start + n < total:
             self._tx_pos = start + n
         else:

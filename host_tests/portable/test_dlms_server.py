@@ -175,7 +175,7 @@ def test_public_session():
     assert s.model.errors == 0 and s.link.errors == 0
 
 
-def test_the_uas_go_to_send_before_the_work_of_their_events():
+def test_the_link_hands_its_frames_to_send_early_before_the_work_of_their_events():
     from dlms.association import ASSOCIATED, IDLE
     runs = []
     for early in (False, True):
@@ -193,8 +193,8 @@ def test_the_uas_go_to_send_before_the_work_of_their_events():
             s.receive_data(frame, 0)
             out.append(b"".join(b for b, _ in sent) + bytes(s.data_to_send()))
             states.append([st for _, st in sent])
-        if early:  # the UAs at once; the DISC's while the association was still up
-            assert states == [[None], [], [ASSOCIATED]]
+        if early:  # each at once; the DISC's UA while the association was still up
+            assert states == [[None], [ASSOCIATED], [ASSOCIATED]]
         assert s.associations[16].state == IDLE  # released when receive_data returns
         runs.append(out)
     assert runs[0] == runs[1]  # the same bytes either way
