@@ -293,20 +293,7 @@ class HdlcLink:
                 return
             if k == _I and connected:
                 self._on_i(fr)
-            elif k == _SNRM:
-                self._on_snrm(fr, server if not connected else self.server_address)
-            elif k == _UI:
-                info = fr.info
-                if info[:2] == b"\xe6\xe6":
-                    info = info[3:]
-                self._events.append(UiReceived(fr.src[0] >> 1, info))
-            elif not connected:
-                # NDM (or another client/device): DM answers DISC and polls (2.8)
-                if k == _DISC or (fr.control & _PF and (k == _I or k == _RR or k == _RNR)):
-                    self._out.append(hf.build(fr.src, fr.dest, hf.u_control(_DM)))
-            elif k == _RR or k == _RNR:
-                self._on_rr(fr, k)
-            elif k == _DISC:
+            elif k == _DISC and connected:
                 kept = self._opening
                 if kept[2] is None:
                     ua = hf.build(fr.src, fr.dest, hf.u_control(_UA))
@@ -321,6 +308,19 @@ class HdlcLink:
                 c = self.client_address
                 self._to_ndm()
                 self._events.append(Disconnected(DISC_RECEIVED, c))
+            elif k == _SNRM:
+                self._on_snrm(fr, server if not connected else self.server_address)
+            elif k == _UI:
+                info = fr.info
+                if info[:2] == b"\xe6\xe6":
+                    info = info[3:]
+                self._events.append(UiReceived(fr.src[0] >> 1, info))
+            elif not connected:
+                # NDM (or another client/device): DM answers DISC and polls (2.8)
+                if k == _DISC or (fr.control & _PF and (k == _I or k == _RR or k == _RNR)):
+                    self._out.append(hf.build(fr.src, fr.dest, hf.u_control(_DM)))
+            elif k == _RR or k == _RNR:
+                self._on_rr(fr, k)
             elif k == _UA or k == _DM or k == _FRMR:
                 return  # responses, not commands: ignore
             else:
