@@ -228,6 +228,18 @@ class HdlcLink:
         self._out = []
         return out[0] if len(out) == 1 else b"".join(out)
 
+    def _send(self, f):
+        """Frame f to send_early at once, after any queued before it (the
+        answer to an SNRM, a DISC, an I-frame), or queued without it."""
+        early = self.send_early
+        if early is None:
+            self._out.append(f)
+        elif self._out:
+            self._out.append(f)
+            early(self.data_to_send())
+        else:
+            early(f)
+
     def send_apdu(self, apdu):
         """Answer the last ApduReceived: LLC E6 E7 00 + apdu, segmented to
         the negotiated max information length; further segments go out as
@@ -302,9 +314,7 @@ class HdlcLink:
                         ua = hf.build(fr.src, fr.dest, hf.u_control(_UA), hdlc_params.encode(
                             (self.max_info_tx, self.max_info_rx, self.window_tx, self.window_rx)))
                     kept[2] = bytes(ua)
-                self._out.append(kept[2])
-                if self.send_early is not None:
-                    self.send_early(self.data_to_send())
+                self._send(kept[2])
                 c = self.client_address
                 self._to_ndm()
                 self._events.append(Disconnected(DISC_RECEIVED, c))
@@ -349,9 +359,7 @@ class HdlcLink:
                 if not self.settings.flag_safe_fcs or hdlc_segment.safe(ua):
                     break
             self._opening = kept = [key, bytes(ua), None, None]
-        self._out.append(kept[1])
-        if self.send_early is not None:
-            self.send_early(self.data_to_send())
+        self._send(kept[1])
         if self.state == _NRM:
             c = self.client_address
             self._to_ndm()
@@ -471,9 +479,7 @@ class HdlcLink:
         self._vs = (self._vs + 1) & 7
         self._last = f
         self._last_i = f
-        self._out.append(f)
-        if self.send_early is not None:
-            self.send_early(self.data_to_send())
+        self._send(f)
         if start + n < total:
             self._tx_pos = start + n
         else:
