@@ -91,8 +91,6 @@ def frozen(name, path):
             and path.count("/") - name.count(".") == path.endswith("/__init__.py"))
 
 
-UNLOADS = sys.implementation.name == "micropython"  # unload() forgets modules (not on CPython)
-
 
 def unload(*names):
     """Forget the modules `names`, which served one job (provisioning at
@@ -104,7 +102,7 @@ def unload(*names):
     Nor is a frozen module (frozen()): its bytecode stays in flash whatever
     happens, so unloading it would save little heap and cost the CPU of
     importing it again (docs/benchmarks.md, token session CPU)."""
-    if names and UNLOADS:
+    if names and sys.implementation.name == "micropython":
         _unload(names)  # (mostly nothing to do: this frame fits in 11 words, not on the heap)
 
 

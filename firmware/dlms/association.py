@@ -17,7 +17,7 @@
 # dlms.keystore. Access rights per object are the COSEM dispatcher's job.
 
 from builtins import isinstance, len  # module globals: a builtin is found by a linear search
-from compat import UNLOADS, const, module, not_loaded, unload
+from compat import const, module, not_loaded, unload
 from dlms import aa_state as aa
 from dlms import gcm, keystore, security, xdlms
 from dlms.aa_state import IDLE, PENDING, ASSOCIATED  # noqa: F401 (the association's states)
@@ -226,8 +226,7 @@ class Association:
                 return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_PDU_TOO_LONG)
             tag = apdu[0]
             if tag == _AARQ or tag == _RLRQ:
-                loads = (not_loaded(_ACSE_CODE) if UNLOADS and (tag == _AARQ or len(apdu) > _RLRQ_BARE)
-                         else ())
+                loads = not_loaded(_ACSE_CODE) if tag == _AARQ or len(apdu) > _RLRQ_BARE else ()
                 try:
                     if tag == _AARQ:  # its code is dlms.establish's, loaded for it
                         return module("dlms.establish").Setup.aarq(self, apdu)

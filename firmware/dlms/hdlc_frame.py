@@ -157,9 +157,9 @@ def build(dest, src, control, info=None, segmented=False, start=0, end=-1, fcs=-
     return out
 
 
-def whole(self, data, pos):
-    """FrameReader self's read of the frame data[pos:] where it is, when it
-    is exactly one valid frame that fits the buffer and self holds only the
+def whole(self, data):
+    """FrameReader self's read of the frame `data` where it is, when it is
+    exactly one valid frame that fits the buffer and self holds only the
     last frame's closing flag: the usual read of one frame. self is then as
     self.feed() and self.next_frame() would leave it (a closing flag held).
     None otherwise (nothing taken): feed() and next_frame() take the bytes.
@@ -167,9 +167,9 @@ def whole(self, data, pos):
     a class dict that grows costs heap on MicroPython.)"""
     s = self._s
     if (self._e - s != 1 or self._buf[s] != _FLAG or self._big is not None
-            or len(data) - pos > len(self._buf) or data[pos] != _FLAG or data[-1] != _FLAG):
+            or len(data) > len(self._buf) or data[0] != _FLAG or data[-1] != _FLAG):
         return None
-    fr = parse(data, pos + 1, len(data) - 1)  # (its length field must say so)
+    fr = parse(data, 1, len(data) - 1)  # (its length field must say so)
     if fr is not None:
         self.dropped += 1  # the last closing flag: this frame opens with its own
         self._seen = 0

@@ -74,6 +74,11 @@ class HdlcLink:
     """server_addresses: logical device numbers (upper HDLC address) or
     (upper, lower) pairs. A 1-byte destination address matches any entry
     with that upper address; a 2/4-byte one must match upper and lower."""
+    # None, or a function (the server's send_early, a front end's write)
+    # that takes the frames to send as soon as the link answers an SNRM or a
+    # DISC (its UA, before the link's and the upper layer's work on it: the
+    # client waits for the UA alone) or sends an I-frame (_send)
+    send_early = None
 
     def __init__(self, server_addresses=(1,), settings=None):
         self.settings = settings or hdlc_params.Settings()
@@ -98,11 +103,6 @@ class HdlcLink:
         # of the last one-frame I-frame with N(S) 0 or None] (_on_snrm, DISC,
         # _send_segment)
         self._opening = None
-        # None, or a function (the server's send_early, a front end's write)
-        # that takes the frames to send as soon as the link answers an SNRM
-        # or a DISC (its UA, before the link's and the upper layer's work on
-        # it: the client waits for the UA alone) or sends an I-frame
-        self.send_early = None
         self.errors = 0
         self._to_ndm()
 
@@ -159,7 +159,7 @@ class HdlcLink:
             return self.next_event()
         self._rx_since_tick = True
         if not self._in and not self._events and isinstance(data, bytes):
-            fr = hf.whole(self._reader, data, 0)
+            fr = hf.whole(self._reader, data)
             if fr is not None:
                 self._on_frame(fr)
                 events = self._events
@@ -177,19 +177,16 @@ class HdlcLink:
             return None  # (asked again after each event: no frame to look for)
         while not events:
             data = self._in
-            fr = None
             if data:
                 pos = self._in_pos
-                fr = hf.whole(reader, data, pos)  # one whole frame: read where it is
-                n = len(data) - pos if fr is not None else reader.feed(data, pos)
+                n = reader.feed(data, pos)
                 pos += n
                 if pos >= len(data):
                     self._in = b""
                     self._in_pos = 0
                 else:
                     self._in_pos = pos
-            if fr is None:
-                fr = reader.next_frame()
+            fr = reader.next_frame()
             if fr is None:
                 if not self._in:
                     return None

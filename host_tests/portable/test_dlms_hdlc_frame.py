@@ -97,10 +97,10 @@ def test_reader_says_when_only_new_bytes_can_make_a_frame():
 
 
 def _read(r, chunk, whole):
-    """A chunk as HdlcLink.next_event reads it (hf.whole() first when `whole`):
+    """A chunk as HdlcLink.receive_event reads it (hf.whole() first when `whole`):
     the controls of its frames, how many whole() gave, the reader's state."""
     got, fast = [], 0
-    f = hf.whole(r, chunk, 0) if whole else None
+    f = hf.whole(r, chunk) if whole else None
     if f is not None:
         got.append(f.control)
         fast = 1
