@@ -226,7 +226,8 @@ class Association:
                 return self._exception(xdlms.STATE_SERVICE_NOT_ALLOWED, xdlms.SERVICE_PDU_TOO_LONG)
             tag = apdu[0]
             if tag == _AARQ or tag == _RLRQ:
-                loads = not_loaded(_ACSE_CODE) if tag == _AARQ or len(apdu) > _RLRQ_BARE else ()
+                loads = (not_loaded(_ACSE_CODE)
+                         if _ACSE_CODE and (tag == _AARQ or len(apdu) > _RLRQ_BARE) else ())
                 try:
                     if tag == _AARQ:  # its code is dlms.establish's, loaded for it
                         return module("dlms.establish").Setup.aarq(self, apdu)
@@ -398,3 +399,7 @@ def _parse(apdu):
         return xdlms.parse_request(apdu)
     except DecodeError as e:
         return e
+
+
+if __import__("sys").implementation.name == "cpython":
+    _ACSE_CODE = ()  # nothing is unloaded there (compat.unload): no list to make per AARQ

@@ -269,12 +269,6 @@ class HdlcLink:
     # -- frames --------------------------------------------------------
     def _mine(self, dest):
         n = len(dest)
-        if n == 1:  # (the usual 1-byte address: any lower address)
-            u = dest[0] >> 1
-            for su, sl in self._servers:
-                if u == su:
-                    return (su, sl)
-            return None
         u, l = hdlc_address.decode(dest, 0, n)
         for su, sl in self._servers:
             if u == su and (n == 1 or (sl >= 0 and l == sl)):
