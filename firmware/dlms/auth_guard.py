@@ -26,17 +26,18 @@ class AuthGuard:
         server_build.guard(self, *args, **kw)
 
     def advance(self, now_ms):
-        """Time from the server (receive_data/tick); expires closures."""
+        """Time from the server (receive_data/tick); expires closures. The
+        clock (now_s) runs only while some client has failures on record:
+        only its differences matter, and most frames then cost one store."""
         last = self._last_ms
         self._last_ms = now_ms
-        if last is not None:
+        if self.fails and last is not None:
             ms = self._ms + ((now_ms - last) & TICKS_MASK)
-            if ms >= 1000:  # (most frames come within the second)
+            if ms >= 1000:
                 self.now_s += ms // 1000
                 ms %= 1000
             self._ms = ms
-        if self.fails:  # (the loop apart: its frame would be allocated on the heap every frame)
-            self._expire()
+            self._expire()  # (the loop apart: its frame would be allocated on the heap every frame)
 
     def _expire(self):
         expired = False

@@ -186,6 +186,18 @@ def test_guard_survives_a_restart():
     assert aare_fields(a2.receive(lls_aarq(b"Gurux")).apdu)[:2] == (0, 0)
 
 
+def test_guard_delay_counts_from_the_failure_whatever_passed_before():
+    # the guard's clock stands still while no client has failures on record
+    g = auth_guard.AuthGuard({"after": 3, "base_s": 2, "lock_s": 60})
+    for t in (0, 5500, 2 ** 30 - 1, 7000):  # a long quiet time, a wrap of the ticks
+        g.advance(t)
+    g.failed(17)
+    g.advance(8999)
+    assert g.remaining(17) == 1
+    g.advance(9000)
+    assert g.remaining(17) == 0
+
+
 def test_guard_limits_zero_is_off_and_damaged_record_starts_afresh():
     g = auth_guard.AuthGuard({"after": 0})
     a = Association(config(), 17, guard=g)
