@@ -218,9 +218,9 @@ class Setup:
         key = (d.context, d.diagnostic, title, d.mechanism, response)
         kept = self._aare
         if kept is None or kept[0] != key:
-            self._aare = kept = (key, acse.build_aare(d.context, acse.ACCEPTED, d.diagnostic,
-                                                      title, d.mechanism, None, response))
-        return Event(REPLY, kept[1])
+            self._aare = kept = (key, Event(REPLY, acse.build_aare(
+                d.context, acse.ACCEPTED, d.diagnostic, title, d.mechanism, None, response)))
+        return kept[1]  # (an Event is only read)
 
     def rlrq(self, apdu):
         """An RLRQ longer than a bare one, before association `self` releases:
