@@ -9,14 +9,18 @@ with none, divided by N: unlike timings on a shared machine these repeat, so
 they compare two versions of the code (docs/benchmarks.md, "Association
 setup on the virtual meter"). Not part of `make bench` (needs valgrind).
 
-    .venv/bin/python tools/bench/setup_instructions.py [--tree DIR] [-n N] [--server] [--bytecodes]
+    .venv/bin/python tools/bench/setup_instructions.py [--tree DIR] [-n N] [--server | --open]
+        [--bytecodes]
 
 --tree: the checkout whose boards/host and firmware are measured (e.g.
 `git worktree add /tmp/before <commit>`); --server: the DLMS server alone
 (DlmsServer.receive_data / data_to_send), without the port and connection;
+--open: the association on one connection kept open (SNRM, AARQ, DISC, as
+bench_host_tcp.py's association row), without its arrival and close;
 --bytecodes: no valgrind, the bytecodes of one setup (sys.settrace) split
-into those a client waits for (from a frame's arrival to its reply's write),
-those after the writes and those of the connection's arrival and close.
+into those a client waits for (from a frame's arrival to its reply's write,
+also per frame), those after the writes and those of the connection's
+arrival and close.
 
 Figures: printed; docs/benchmarks.md quotes them by hand ("Association setup on
 the virtual meter, over TCP").
@@ -42,7 +46,7 @@ REPLIES = ("7ea01e210373c37a818012050180060180070400000001080400000001533b7e",
 
 PROGRAM = r"""
 import sys, tempfile
-tree, n, server_only = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+tree, n, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sys.path[:0] = [tree + "/boards/host", tree + "/firmware"]
 import machine_stub
 sys.modules["machine"] = machine_stub
@@ -64,8 +68,20 @@ class Transport:  # its write is C, as uvloop's is
     def close(self):
         pass
 
+kept = []  # --open: the one connection
+
 def setup():
-    if server_only:
+    if mode == "open":  # SNRM, AARQ, DISC on a connection kept open
+        if not kept:
+            kept.append(tcp_optical._Conn(listener))
+            kept[0].connection_made(Transport())
+        c = kept[0]
+        out = c.transport.out
+        del out[:]
+        for f in FRAMES:
+            c.data_received(f)
+        return list(out)
+    if mode == "server":
         out = []
         for f in FRAMES:
             srv.receive_data(f, 1000)
@@ -88,6 +104,7 @@ for _ in range(n):
 if n < 0:  # --bytecodes: one setup traced, each bytecode counted where it ran
     phase = ["connection"]
     counts = {"connection": 0, "before": 0, "after": 0}
+    frames = [0, 0, 0]  # before the replies, per frame
 
     def written(b):  # the transport's write: a frame's reply is out
         t.out.append(b)
@@ -99,28 +116,31 @@ if n < 0:  # --bytecodes: one setup traced, each bytecode counted where it ran
                 frame.f_trace_opcodes = True
             elif event == "opcode":
                 counts[phase[0]] += 1
+                if phase[0] == "before":
+                    frames[i] += 1
         return trace
     t = Transport()
     t.write = written
     c = tcp_optical._Conn(listener)
     sys.settrace(trace)
     c.connection_made(t)
-    for f in FRAMES:
+    for i, f in enumerate(FRAMES):
         phase[0] = "before"
         c.data_received(f)
     phase[0] = "connection"
     c.connection_lost(None)
     sys.settrace(None)
     assert t.out == REPLIES, t.out
-    print("BYTECODES %%d %%d %%d" %% (counts["before"], counts["after"], counts["connection"]))
+    print("BYTECODES %%d %%d %%d %%d %%d %%d" %% (counts["before"], counts["after"], counts["connection"],
+                                          frames[0], frames[1], frames[2]))
 """ % ([SNRM, AARQ, DISC], list(REPLIES))
 
 
-def count(tree, n, server_only):
+def count(tree, n, mode):
     """Instructions of one run of PROGRAM with n setups (callgrind)."""
     env = dict(os.environ, PYTHONHASHSEED="0")
     p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                        sys.executable, "-c", PROGRAM, tree, str(n), "1" if server_only else "0"],
+                        sys.executable, "-c", PROGRAM, tree, str(n), mode],
                        capture_output=True, text=True, env=env)
     m = re.search(r"Collected : (\d+)", p.stderr)
     if p.returncode or not m:
@@ -129,12 +149,13 @@ def count(tree, n, server_only):
 
 
 def bytecodes(tree):
-    """(before, after, connection): bytecodes of one setup from each frame's
-    arrival to its reply's write, after those writes, and in the
-    connection's arrival and close (sys.settrace, no valgrind)."""
-    p = subprocess.run([sys.executable, "-c", PROGRAM, tree, "-1", "0"], capture_output=True,
+    """(before, after, connection, SNRM, AARQ, DISC): bytecodes of one setup
+    from each frame's arrival to its reply's write (and that per frame),
+    after those writes, and in the connection's arrival and close
+    (sys.settrace, no valgrind)."""
+    p = subprocess.run([sys.executable, "-c", PROGRAM, tree, "-1", "setup"], capture_output=True,
                        text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
-    m = re.search(r"BYTECODES (\d+) (\d+) (\d+)", p.stdout)
+    m = re.search(r"BYTECODES" + r" (\d+)" * 6, p.stdout)
     if p.returncode or not m:
         raise SystemExit(p.stdout + p.stderr[-2000:])
     return tuple(int(x) for x in m.groups())
@@ -145,6 +166,8 @@ def main():
     ap.add_argument("--tree", default=ROOT, help="checkout whose boards/host and firmware are measured")
     ap.add_argument("-n", type=int, default=400, help="setups in the run with work")
     ap.add_argument("--server", action="store_true", help="the DLMS server alone")
+    ap.add_argument("--open", action="store_true",
+                    help="the association on a connection kept open (SNRM, AARQ, DISC)")
     ap.add_argument("--bytecodes", action="store_true",
                     help="bytecodes of one setup before and after each reply's write (the "
                     "client waits for the first), instead of the instructions")
@@ -153,11 +176,15 @@ def main():
     if args.bytecodes:
         print("%s per setup (SNRM, AARQ, DISC; port and connection), CPython bytecodes: %d from "
               "a frame's arrival to its reply's write, %d after the writes, %d in the "
-              "connection's arrival and close" % ((tree,) + bytecodes(tree)))
+              "connection's arrival and close; before the replies SNRM %d, AARQ %d, DISC %d"
+              % ((tree,) + bytecodes(tree)))
         return
-    per = (count(tree, args.n, args.server) - count(tree, 0, args.server)) / args.n
-    print("%s per setup (SNRM, AARQ, DISC%s), CPython: %.0f instructions"
-          % (tree, "; server only" if args.server else "; port and connection", per))
+    mode = "server" if args.server else "open" if args.open else "setup"
+    per = (count(tree, args.n, mode) - count(tree, 0, mode)) / args.n
+    print("%s per %s (SNRM, AARQ, DISC%s), CPython: %.0f instructions"
+          % (tree, "association" if args.open else "setup",
+             {"server": "; server only", "open": "; on an open connection"}.get(
+                 mode, "; port and connection"), per))
 
 
 if __name__ == "__main__":
