@@ -91,7 +91,6 @@ def frozen(name, path):
             and path.count("/") - name.count(".") == path.endswith("/__init__.py"))
 
 
-
 def unload(*names):
     """Forget the modules `names`, which served one job (provisioning at
     boot, a token, an association's set-up): their code is freed once nothing

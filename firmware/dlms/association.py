@@ -137,7 +137,7 @@ class Association:
     """config: ServerConfig; sap: the client; keys: its keystore.KeySet (None:
     a RAM-only one from the configuration); guard: an auth_guard.AuthGuard
     or None (no limit on authentication failures)."""
-    _aare = None  # (arguments, AARE's Event) of the last AARQ accepted without a challenge (establish)
+    _aare = None  # (arguments, AARE's Event): the last AARQ accepted without a challenge (establish)
 
     def __init__(self, config, sap, keys=None, guard=None):
         self.config = config

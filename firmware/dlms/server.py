@@ -60,18 +60,19 @@ class DlmsServer:
     def receive_data(self, data, now_ms=None):
         # the events of the bytes, handled in this one frame (a call less per
         # frame: MicroPython puts frames over 11 words on the heap). send_early:
-        # None, or a function (a front end's write) that takes what the link
-        # answered by itself (the UA to an SNRM or a DISC) before the work its
-        # event brings (a DISC's release): the client waits for the frame's
-        # checks alone. The link writes it (HdlcLink.send_early). An attribute,
-        # not an argument, and no local for the bytes: one word more puts this
-        # frame on the heap (0.12 M instructions more per token session,
-        # dlms_instructions.py --frozen). Without it all waits for data_to_send().
+        # None, or a function (a front end's write) that takes the link's
+        # answers as it has them: the UA to an SNRM or a DISC before the work
+        # its event brings (a DISC's release), so the client waits for the
+        # frame's checks alone, and a response's I-frame. The link writes them
+        # (HdlcLink.send_early). An attribute, not an argument, and no local
+        # for the bytes: one word more puts this frame on the heap (0.12 M
+        # instructions more per token session, dlms_instructions.py --frozen).
+        # Without it all waits for data_to_send().
         link = self.link
         try:
             if now_ms is not None:
                 self.guard.advance(now_ms)
-            link.send_early = self.send_early  # (the link writes its UAs: no event between)
+            link.send_early = self.send_early  # (the link writes its answers: no event between)
             ev = link.receive_event(data, now_ms)
             while ev is not None:
                 if isinstance(ev, hdlc_link.ApduReceived):

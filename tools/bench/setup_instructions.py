@@ -131,8 +131,8 @@ if n < 0:  # --bytecodes: one setup traced, each bytecode counted where it ran
     c.connection_lost(None)
     sys.settrace(None)
     assert t.out == REPLIES, t.out
-    print("BYTECODES %%d %%d %%d %%d %%d %%d" %% (counts["before"], counts["after"], counts["connection"],
-                                          frames[0], frames[1], frames[2]))
+    print("BYTECODES %%d %%d %%d %%d %%d %%d" %% (
+        counts["before"], counts["after"], counts["connection"], frames[0], frames[1], frames[2]))
 """ % ([SNRM, AARQ, DISC], list(REPLIES))
 
 
