@@ -6,7 +6,7 @@ functions there.)"""
 import pytest
 
 import compat
-from dlms import acse, axdr
+from dlms import acse, association, axdr  # noqa: F401 (association keeps acse's parses)
 from dlms import hdlc_frame as hf
 from dlmsdata import apdu
 from hdlc_captures import A_AARQ, A_DISC_BEFORE_SNRM, A_GET_LDN, A_RR, A_SNRM, A_UA, h

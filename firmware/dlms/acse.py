@@ -266,11 +266,3 @@ def parse_rlrq(data):
     except (IndexError, ValueError, TypeError):
         raise DecodeError("malformed RLRQ")
 
-
-if __import__("sys").implementation.name == "cpython":
-    # CPython keeps the results of the last few distinct AARQs and
-    # InitiateRequests (a head-end associates again with the same bytes):
-    # compat.kept. Their users only read them.
-    from compat import kept
-    parse_aarq = kept(parse_aarq)
-    parse_initiate_request = kept(parse_initiate_request)
