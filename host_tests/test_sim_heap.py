@@ -42,3 +42,22 @@ def test_sim_serves_keypad_and_remote_tokens_at_the_smallest_heap(tmp_path, monk
         SIM_MIN_HEAP, "; ".join("%s %s" % (s, line[3:]) for s, line in mem))
     record_property("summary", text)
     print(text)
+
+
+@pytest.mark.skipif(not os.path.exists(MICROPYTHON), reason="no micropython executable")
+def test_the_meter_on_micropython_runs_in_its_module_folder(tmp_path, monkeypatch):
+    """tools/sim.py --mp starts micropython in build/sim-mpy and has it find the
+    modules through "": each module's __file__, interned for good, is then
+    "dlms/cosem.mpy" (docs/sim.md). The meter's file options are made absolute
+    from the folder the launcher ran in, --data's default included."""
+    import sim
+    monkeypatch.chdir(tmp_path)
+    argv, env, cwd = sim.command(["--headless", "--data", "m", "--load-schedule", "w.json"],
+                                 mp=True)
+    assert cwd == sim.MPY_DIR and env["MICROPYPATH"].split(os.pathsep)[0] == ""
+    assert argv[argv.index("--data") + 1] == str(tmp_path / "m")
+    assert argv[argv.index("--load-schedule") + 1] == str(tmp_path / "w.json")
+    argv, _, _ = sim.command(["--headless"], mp=True)
+    assert argv[argv.index("--data") + 1] == str(tmp_path / "sim-data")
+    argv, _, cwd = sim.command(["--headless", "--data", "m"])  # CPython: as given, here
+    assert argv[-3:] == ["--headless", "--data", "m"] and cwd is None
