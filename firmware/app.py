@@ -2,9 +2,8 @@
 # data (provision.py) and injected hardware. start.py calls it with the board's
 # hal objects; the virtual meter and the tests call it with stand-ins. No I/O
 # of its own beyond what the injected file system does.
-import bootslot
 import vocab
-from compat import const, not_loaded, unload
+from compat import const, module, not_loaded, unload
 from store.ring import Ring
 from meter import keypad as kp
 
@@ -69,8 +68,9 @@ class App:
             self._recorded(t)  # events to file, or a quarter hour began (or went back)
         self.keypad.tick(now, self.ui_clock())
         if self.firmware_on_trial and now >= FIRMWARE_HEALTHY_S:
-            self.meter.log_event(vocab.EV_FW_CONFIRMED, bootslot.running(self.fs))
-            bootslot.confirm(self.fs)
+            slots = module("bootslot")  # (the boot's: App does not hold it)
+            self.meter.log_event(vocab.EV_FW_CONFIRMED, slots.running(self.fs))
+            slots.confirm(self.fs)
             self.firmware_on_trial = False
 
     # -- the profiles and event logs (meter.recorder, docs/dlms.md) ---------------
@@ -124,8 +124,9 @@ class App:
     def firmware_info(self):
         """(identifier, signature, version) of the running firmware, from its slot."""
         from update import bundle
-        info = bundle.read_info(self.fs, bootslot.SLOT_DIRS[bootslot.running(self.fs)] + "/"
-                                + bootslot.INFO)
+        slots = module("bootslot")
+        info = bundle.read_info(self.fs, slots.SLOT_DIRS[slots.running(self.fs)] + "/"
+                                + slots.INFO)
         return (info.get("id", "").encode(), bytes.fromhex(info.get("signature", "")),
                 info.get("version", "").encode())
 

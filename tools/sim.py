@@ -47,6 +47,8 @@ FIRMWARE = os.path.join(ROOT, "firmware")
 HOST = os.path.join(ROOT, "boards", "host")
 RUNNER = os.path.join(HOST, "vmeter.py")
 MPY_DIR = os.path.join(ROOT, "build", "sim-mpy")
+SIM_DATA = "sim-data"  # --data's default (boards/host/board.py SIM_ROOT)
+PATH_OPTIONS = ("--data", "--load-schedule")  # the options that name a file or folder
 DEFAULT_MP_HEAP = "384k"  # docs/sim.md: the e2e scenario fails at random below about 344k on 64-bit unix
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "ci"))
@@ -70,19 +72,34 @@ def compile_mpy():
 
 
 def command(args, mp=False, heap=DEFAULT_MP_HEAP):
-    """(argv, env) that start the virtual meter."""
+    """(argv, env, cwd) that start the virtual meter; cwd: the folder to start
+    it in (None: the current one)."""
     env = dict(os.environ)
     if mp:
         mpy = compile_mpy()
-        # each module's __file__ is this folder + its name, a string the meter
-        # keeps for good: relative to the current folder when that is shorter
-        # (make sim: build/sim-mpy), about 1.5 KB less heap on micropython
-        rel = os.path.relpath(mpy)
-        env["MICROPYPATH"] = os.pathsep.join([min(mpy, rel, key=len), ".frozen"])
+        # MicroPython interns each module's __file__, the sys.path entry it was
+        # found through + its path there, and keeps it for good. The meter runs
+        # in build/sim-mpy and finds its modules through "" (that folder):
+        # "dlms/cosem.mpy", not "build/sim-mpy/dlms/cosem.mpy" (about 2 KB less
+        # heap at ready, docs/sim.md). Its file options are made absolute.
+        env["MICROPYPATH"] = os.pathsep.join(["", ".frozen"])
         # -m: vmeter runs from its .mpy too (no compiler at work in the
         # meter's heap at start-up, and its bytecode is compiled as the rest)
-        return [tool("micropython"), "-X", "heapsize=" + heap, "-m", "vmeter"] + list(args), env
-    return [sys.executable, RUNNER] + list(args), env
+        return ([tool("micropython"), "-X", "heapsize=" + heap, "-m", "vmeter"]
+                + absolute_paths(args), env, mpy)
+    return [sys.executable, RUNNER] + list(args), env, None
+
+
+def absolute_paths(args):
+    """args with the values of PATH_OPTIONS made absolute, and --data given
+    (its default) if it is not: for a meter started in another folder."""
+    args = list(args)
+    if "--data" not in args[:-1]:
+        args += ["--data", SIM_DATA]
+    for i in range(len(args) - 1):
+        if args[i] in PATH_OPTIONS:
+            args[i + 1] = os.path.abspath(args[i + 1])
+    return args
 
 
 def main(argv=None):
@@ -102,7 +119,9 @@ def main(argv=None):
     except ValueError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2
-    cmd, env = command(argv, mp, heap)
+    cmd, env, cwd = command(argv, mp, heap)
+    if cwd is not None:
+        os.chdir(cwd)
     if hasattr(os, "execve"):
         os.execve(cmd[0] if os.path.isabs(cmd[0]) else _which(cmd[0]), cmd, env)
     return subprocess.call(cmd, env=env)
@@ -125,7 +144,7 @@ def provision_options(argv):
             i += 1
     if want:
         from pctools import simprovision  # tools/, this script's folder, is on sys.path
-        root = rest[rest.index("--data") + 1] if "--data" in rest[:-1] else "sim-data"
+        root = rest[rest.index("--data") + 1] if "--data" in rest[:-1] else SIM_DATA
         print("provisioning:", simprovision.prepare(root, simprovision.provisioning(**want)))
         sys.stdout.flush()
     return rest

@@ -229,7 +229,12 @@ class _Conn:
         try:
             self.listener._accept(self)
             while not self.closed:
-                data = await self.reader.read(512)
+                # a read takes a block of n + 1 bytes until it knows the size:
+                # 256 holds any frame of the default 128-byte information field
+                # (a longer one comes in two reads), and a 257-byte block is
+                # found where 513 bytes were not (the 64-bit micropython at
+                # 224k, docs/sim.md "Heap of the virtual meter")
+                data = await self.reader.read(256)
                 if not data:
                     break
                 self.port.received(self, data, ticks_ms())

@@ -85,6 +85,7 @@ def build(vm, sim, argv):
                 sim.screen.update, ui=ui, export=load.export)
     sim.rt.clock = scaled  # StepRuntime's
     unload("board")  # its settings served the build
+    unload("bootslot")  # the slot choice's (select_slot): App loads it again when it needs it
     return sim
 
 

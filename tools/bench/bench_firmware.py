@@ -49,10 +49,10 @@ def ctl(cport, cmd):
 def session(heap, data):
     """True if the whole session works with this heap; (ok, steady bytes)."""
     p, c = free_port(), free_port()
-    cmd, env = sim.command(["--headless", "--port", str(p), "--control", str(c), "--data", data,
-                            "--load", "0"], mp=True, heap=heap)
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    cmd, env, cwd = sim.command(["--headless", "--port", str(p), "--control", str(c),
+                                 "--data", data, "--load", "0"], mp=True, heap=heap)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
     try:
         line = proc.stdout.readline()
         if not line.startswith("READY"):

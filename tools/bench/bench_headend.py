@@ -3,11 +3,15 @@
 micropython prints SKIP).
 
   .venv/bin/python tools/fleet.py --meters 10000 --base-port 0 --one-port P \
-      --speed 600 --step 600 --credit 5 --json --list meters.csv    (a subprocess)
+      --speed 120 --step 600 --credit 2 --json --list meters.csv    (a subprocess)
 
-The consumption model runs (10-minute metering steps, 10 meter minutes per
-real second, a mean first credit of 5 kWh), so within the run credit runs
+The consumption model runs (10-minute metering steps, 2 meter minutes per
+real second, a mean first credit of 2 kWh), so within the run credit runs
 low and relays open across the fleet while the head-end tops meters up.
+The speed is one the fleet's sweep keeps up with on one core (each step of
+each meter: about 0.2 ms of CPU with the clock's and the profiles' records);
+at x600 it falls behind and every session first meters its meter up to the
+fleet's time.
 
 Measured: how long the fleet takes to build every meter (its background
 sweep), its RSS then, its CPU for metering alone; then CLIENTS concurrent
@@ -53,10 +57,17 @@ SEC = "Fleet of 10,000 meters under a head-end load (tools/bench/bench_headend.p
 METERS = 10000
 CLIENTS = 50
 LOAD_S = 20.0
-SPEED = 600
+SPEED = 120
 STEP_S = 600
-CREDIT_KWH = 5
+CREDIT_KWH = 2
 BUILD_TIMEOUT_S = 900
+CATCH_UP_S = 60
+# The meters' data folders on tmpfs when the machine has one: each metering
+# step writes files (the clock's record every 300 meter seconds, the profiles'
+# captures, the meter's commits), and on a virtual disk a write and its
+# rename cost about 1 ms (ext4 here, docs/benchmarks.md), which would make
+# this a measurement of that disk rather than of the fleet.
+SHM = "/dev/shm"
 
 
 def proc_status(pid, key):
@@ -87,14 +98,17 @@ class FleetProcess:
             self.summary = json.loads(line)
 
     def wait_built(self):
-        """Seconds until every meter is built; returns once the sweep has
-        caught up with the fleet's time too (within a step)."""
+        """Seconds until every meter is built. Returns once the sweep has also
+        caught up with the fleet's time (within a step), or CATCH_UP_S later
+        when it has not: a sweep slower than the fleet's time is a figure
+        (its lag, reported), not a failure of the run."""
         built = None
         while time.monotonic() - self.t0 < BUILD_TIMEOUT_S:
             s = self.summary
             if built is None and s is not None and s["built"] == METERS:
                 built = time.monotonic() - self.t0
-            if built is not None and s["behind_s"] <= STEP_S:  # within a step
+            if built is not None and (s["behind_s"] <= STEP_S  # within a step
+                                      or time.monotonic() - self.t0 > built + CATCH_UP_S):
                 return built
             if self.proc.poll() is not None:
                 raise SystemExit("the fleet stopped (exit %d)" % self.proc.returncode)
@@ -172,13 +186,17 @@ def load(fleet, rows):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="bench_headend")
+    shm = os.path.isdir(SHM) and os.access(SHM, os.W_OK)
+    tmp = tempfile.mkdtemp(prefix="bench_headend", dir=SHM if shm else None)
     fleet = FleetProcess(tmp)
     try:
         built_s = fleet.wait_built()
         pid = fleet.proc.pid
-        row(SEC, "build every meter (fleet start to the summary's built = %d)" % METERS, built_s,
-            "s")
+        row(SEC, "build every meter (fleet start to the summary's built = %d; data folders on %s)"
+            % (METERS, "tmpfs" if shm else "disk"), built_s, "s")
+        lag = fleet.summary["behind_s"]
+        row(SEC, "  the sweep's lag behind the fleet's time then (at most %d s after that)"
+            % CATCH_UP_S, lag, "meter s")
         row(SEC, "fleet RSS with %d meters built" % METERS, proc_status(pid, "VmRSS") / 1024,
             "MB")
         with open(fleet.list) as f:
@@ -188,9 +206,10 @@ def main():
         idle = (proc_cpu_s(pid) - c0) / 5
         row(SEC, "fleet CPU, no clients (sweep metering %d meters at x%d in %d s steps)"
             % (METERS, SPEED, STEP_S), idle * 100, "% of a core")
-        row(SEC, "  CPU per metering step of one meter (%d meter seconds: consume, set_power, "
-            "App.tick, state commits and events included)" % STEP_S,
-            idle * 1e6 / (METERS * SPEED / STEP_S), "us")
+        if lag <= STEP_S:  # the sweep keeps up: it ran every step of those 5 s
+            row(SEC, "  CPU per metering step of one meter (%d meter seconds: consume, "
+                "set_power, App.tick, state commits and events included)" % STEP_S,
+                idle * 1e6 / (METERS * SPEED / STEP_S), "us")
         c0, n0, t0 = proc_cpu_s(pid), fleet.summary["sessions"], time.monotonic()
         res = load(fleet, rows)
         dt = time.monotonic() - t0
