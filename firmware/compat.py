@@ -33,32 +33,6 @@ def retry_on_memory(fn, *args):
     return fn(*args)
 
 
-if sys.implementation.name == "cpython":  # (no code on the boards)
-
-    def kept(fn, size=8):
-        """fn(data), which must be a pure function of the bytes `data` whose
-        result nobody changes, remembering the results of the last `size`
-        distinct inputs: CPython only (the PC's virtual meter and tools, with
-        heap to spare), where a head-end repeats its SNRM, AARQ and DISC. The
-        key is the whole input, so a kept result is what the same checks on
-        the same bytes give; an input that raises is not kept. fn itself is
-        .fresh (the tests compare the two)."""
-        results = {}
-
-        def call(data):
-            key = bytes(data)
-            r = results.get(key)
-            if r is None:
-                r = fn(key)
-                if r is not None:
-                    if len(results) >= size:
-                        del results[next(iter(results))]  # the oldest
-                    results[key] = r
-            return r
-        call.fresh = fn
-        return call
-
-
 def not_loaded(names):
     """Those of the modules `names` that are not loaded yet: the ones a job
     about to load them unloads when it ends (unload). A module someone loaded

@@ -1,13 +1,13 @@
-"""CPython: the results the firmware keeps by their whole input (compat.kept:
+"""CPython: the results the firmware keeps by their whole input (dlms.kept:
 HDLC frames, AARQs, InitiateRequests; the virtual meter's head-end repeats
 them) are what a fresh parse of the same bytes gives, and the keeping is
 bounded. (MicroPython keeps nothing: the portable tests run the plain
 functions there.)"""
 import pytest
 
-import compat
 from dlms import acse, association, axdr  # noqa: F401 (association keeps acse's parses)
 from dlms import hdlc_frame as hf
+from dlms.kept import kept
 from dlmsdata import apdu
 from hdlc_captures import A_AARQ, A_DISC_BEFORE_SNRM, A_GET_LDN, A_RR, A_SNRM, A_UA, h
 
@@ -27,7 +27,7 @@ def test_kept_gives_the_fresh_result_and_keeps_at_most_size():
         if not b:
             raise ValueError("empty")
         return [len(b)]
-    f = compat.kept(length, 2)
+    f = kept(length, 2)
     assert f.fresh is length
     assert f(b"ab") == [2] and f(bytearray(b"ab")) == [2] and calls == [b"ab"]
     assert f(b"abc") == [3] and f(b"ab") == [2] and len(calls) == 2

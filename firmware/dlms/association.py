@@ -405,10 +405,10 @@ if __import__("sys").implementation.name == "cpython":
     _ACSE_CODE = ()  # nothing is unloaded there (compat.unload): no list to make per AARQ
     # and the ACSE parses keep their results for the last few distinct AARQs
     # and InitiateRequests (a head-end associates again with the same bytes;
-    # their users only read them): compat.kept. Done here, not in dlms.acse:
+    # their users only read them): dlms.kept. Done here, not in dlms.acse:
     # on micropython's .mpy route each name in a module costs a search of the
     # interned strings whenever it is loaded, and dlms.acse loads per AARQ.
-    from compat import kept
+    from dlms.kept import kept
     import dlms.acse  # (names the firmware has already: no new ones)
     dlms.acse.parse_aarq = kept(dlms.acse.parse_aarq)
     dlms.acse.parse_initiate_request = kept(dlms.acse.parse_initiate_request)

@@ -338,8 +338,8 @@ if __import__("sys").implementation.name == "cpython":
     Frame.ns = property(lambda self: (self.control >> 1) & 7)
     Frame.nr = property(lambda self: (self.control >> 5) & 7)
     # and parse keeps the frames of the last few distinct contents (a
-    # head-end repeats its SNRM, AARQ, DISC and polls): compat.kept.
-    from compat import kept
+    # head-end repeats its SNRM, AARQ, DISC and polls): dlms.kept.
+    from dlms.kept import kept
     _content = kept(lambda b, parse=parse: parse(b, 0, len(b)), 16)
 
     def parse(buf, p, q, mv=None):  # noqa: F811 (mv: where to copy from, the same bytes)
