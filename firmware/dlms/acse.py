@@ -265,4 +265,3 @@ def parse_rlrq(data):
         raise
     except (IndexError, ValueError, TypeError):
         raise DecodeError("malformed RLRQ")
-
