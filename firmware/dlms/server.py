@@ -91,6 +91,9 @@ class DlmsServer:
                 ev = link.next_event()
         except MemoryError:  # in the link itself: the frame is lost, the client repeats it
             self._out_of_memory()
+        # every frame the link writes is written in this call: it keeps no
+        # front end's writer (and so no closed connection) after it
+        link.send_early = None
 
     def tick(self, now_ms):
         try:

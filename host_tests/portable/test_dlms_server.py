@@ -191,6 +191,7 @@ def test_the_link_hands_its_frames_to_send_early_before_the_work_of_their_events
             sent = []
             s.send_early = send if early else None
             s.receive_data(frame, 0)
+            assert s.link.send_early is None  # the writer was this call's only
             out.append(b"".join(b for b, _ in sent) + bytes(s.data_to_send()))
             states.append([st for _, st in sent])
         if early:  # each at once; the DISC's UA while the association was still up
