@@ -89,7 +89,7 @@ class OpticalPort:
         # the active connection's bytes to the server, its answer back at once
         link = self.server.link
         was = link.connected
-        if self.mode_e is None:  # (a UA goes out before the work of its event: a DISC's release)
+        if self.mode_e is None:  # (the link writes its answers as it has them: a UA before its event's work)
             srv = self.server
             srv.send_early = conn.write
             try:
